@@ -1,0 +1,1127 @@
+"""Outcome statistics: stay, return to work and activities, pain and function, safety, by group.
+
+Pure pandas / numpy / scipy / statsmodels; no Streamlit. The functions take the canonical cases
+frame (spinedash.schema) and `min_cell`; the per-group ones also take a grouping column `by`
+(default "approach") and return a tidy frame whose group labels are strings in a column `group`.
+
+Small-cell suppression: a group (or group × time point cell) with fewer than `min_cell` cases gets
+`suppressed=True` and every estimate NaN (never 0) while `n` is kept, so the page can say
+"suppressed (n < 5)". Registries use larger cells (NORspine collapses hospitals with fewer than 10
+registrations; OpenSAFELY suppresses counts ≤ 7 — registry privacy practice); the default of 5
+is SpineDash's own choice for a single clinic's review, not a registry rule. `min_cell=1` turns
+suppression off (only cells with no data at all are flagged, and they have nothing to show).
+
+Rows with a missing group value are left out of every table. All computations are vectorised over
+groups (numpy bincount / per-group sorting); only the Kaplan–Meier fit loops, once per group.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+from scipy import stats
+from statsmodels.duration.survfunc import SurvfuncRight, survdiff
+from statsmodels.stats.proportion import (
+    confint_proportions_2indep,
+    proportion_confint,
+    test_proportions_2indep,
+)
+
+from spinedash.schema import PAIN_MEASURES, TIMEPOINT_DAYS, TIMEPOINT_LABELS, pain_column
+from spinedash.vocabulary import APPROACHES
+
+# --------------------------------------------------------------------------------------------
+# Constants the pages show or pass back in
+# --------------------------------------------------------------------------------------------
+
+DEFAULT_MIN_CELL = 5
+
+# ASSUMPTION: the schema records length of stay in hours but no discharge date, so "same-day
+# discharge" cannot be read off calendar dates. A stay of at most 12 hours is taken as same-day
+# (admitted in the morning, home the same evening). Not from a published source.
+SAME_DAY_MAX_HOURS = 12
+WITHIN_24H_MAX_HOURS = 24
+
+KM_TIME_COLUMNS: tuple[str, ...] = ("return_to_work_days", "return_to_activities_days")
+KM_MAX_POINTS = 500
+
+# Minimal clinically important difference (improvement in points from before surgery).
+# Parai et al., ISSLS Prize 2020 (Swespine): ODI 18 points; NRS back 2.7; NRS leg 3.2.
+# The thresholds were derived for the 0–10 NRS; SpineDash applies them to VAS on the same 0–10
+# scale (evidence.md treats VAS and NRS 0–10 alike).
+MCID_DEFAULTS: dict[str, float] = {"vas_leg": 3.2, "vas_back": 2.7, "odi": 18.0}
+MCID_DEFAULTS_SOURCE = "Parai et al., ISSLS Prize 2020 (Swespine)"
+MCID_CITATIONS: dict[str, str] = {
+    "vas_leg": "NRS leg 3.2 points — Parai et al., ISSLS Prize 2020 (Swespine)",
+    "vas_back": "NRS back 2.7 points — Parai et al., ISSLS Prize 2020 (Swespine)",
+    "odi": "ODI 18 points — Parai et al., ISSLS Prize 2020 (Swespine)",
+}
+# NORspine success definition (PMC10851101): ODI improvement ≥ 22; NRS back ≥ 2; NRS leg ≥ 4.
+MCID_ALTERNATIVES: dict[str, dict[str, float]] = {
+    "NORspine success": {"vas_leg": 4.0, "vas_back": 2.0, "odi": 22.0},
+}
+MCID_ALTERNATIVE_SOURCES: dict[str, str] = {
+    "NORspine success": "NORspine success definition (PMC10851101)",
+}
+MCID_DEFINITION = (
+    "A patient counts as a responder at a follow-up time point when their score improved from "
+    "before surgery by at least the threshold: improvement = score before surgery − score at "
+    "follow-up, so a fall in pain or disability is an improvement. Only patients with both scores "
+    "recorded are counted (the denominator). Default thresholds are the minimal clinically "
+    "important differences from Swespine (Parai et al., ISSLS Prize 2020): VAS leg 3.2 points, "
+    "VAS back 2.7 points, ODI 18 points; these were derived for the 0–10 numeric rating scale and "
+    "are applied here to VAS on the same 0–10 scale. The stricter NORspine success definition "
+    "(PMC10851101) uses VAS leg 4, VAS back 2 and ODI 22 points. With a relative threshold, the "
+    "improvement must be at least that percentage of the score before surgery (patients with a "
+    "score of 0 before surgery cannot improve and are left out)."
+)
+
+CAUSAL_CAUTION = (
+    "These are observational data, not a randomised trial. Patients were not allocated to groups "
+    "at random: surgeons choose the approach, and patients differ in age, severity, condition, "
+    "work and expectations (case mix). A difference between groups is therefore not proof that "
+    "the approach or the surgeon caused it, and a p-value only says how surprising the difference "
+    "would be if there were no true difference and nothing else differed between the groups. "
+    "The adjusted estimate accounts only for the score before surgery and age, not for anything "
+    "else that differs between the groups."
+)
+
+# Tolerance for "improvement ≥ threshold": 7.2 − 4.0 is 3.2000000000000006 in floating point and
+# 6.2 − 3.0 is 3.1999999999999997; both are 3.2 points as recorded.
+_EPS = 1e-9
+_Z95 = float(stats.norm.ppf(0.975))
+
+SUMMARY_COLUMNS = ("group", "n", "suppressed", "median", "median_ci_low", "median_ci_high", "q1", "q3", "p5", "p95", "mean")
+DISCHARGE_COLUMNS = (
+    "group", "n", "same_day_n", "same_day_share", "same_day_ci_low", "same_day_ci_high",
+    "within_24h_n", "within_24h_share", "within_24h_ci_low", "within_24h_ci_high", "suppressed",
+)  # fmt: skip
+KM_CURVE_COLUMNS = ("group", "days", "share_returned", "ci_low", "ci_high")
+KM_MEDIAN_COLUMNS = ("group", "n", "events", "censored", "median_days", "median_ci_low", "median_ci_high", "suppressed")
+KM_AT_RISK_COLUMNS = ("group", "days", "at_risk")
+TRAJECTORY_COLUMNS = ("group", "timepoint", "timepoint_label", "day", "n", "mean", "ci_low", "ci_high", "sd", "suppressed", "is_baseline")
+CHANGE_COLUMNS = ("group", "timepoint", "timepoint_label", "day", "n", "mean_change", "ci_low", "ci_high", "suppressed")
+MCID_COLUMNS = ("group", "timepoint", "timepoint_label", "day", "n", "responders", "share", "ci_low", "ci_high", "suppressed")
+COMPARE_COLUMNS = (
+    "outcome", "unit", "n_a", "value_a", "n_b", "value_b", "difference", "diff_ci_low", "diff_ci_high",
+    "p_value", "test", "adjusted_difference", "adjusted_ci_low", "adjusted_ci_high", "adjusted_p_value",
+    "sentence", "suppressed",
+)  # fmt: skip
+CONDITION_COLUMNS = ("approach", "n", "median_stay_hours", "median_return_to_work_days", "vas_leg_change_12m", "suppressed")
+
+# Bootstrap for the difference of median stays: fixed seed so a page shows the same interval on
+# every rerun (and cached pages agree with fresh ones).
+BOOTSTRAP_RESAMPLES = 2000
+BOOTSTRAP_SEED = 20240318
+# Above this many cases the ANCOVA is solved in closed form instead of by statsmodels (speed only;
+# same estimator — see _ols_group_effect).
+ANCOVA_STATSMODELS_MAX_ROWS = 100_000
+
+
+class MissingColumnError(KeyError):
+    """The cases frame lacks column(s) an analysis needs; `.columns` lists them."""
+
+    def __init__(self, columns: Sequence[str], analysis: str = "this analysis"):
+        self.columns = tuple(columns)
+        self.analysis = analysis
+        names = ", ".join(f'"{c}"' for c in self.columns)
+        word = "column" if len(self.columns) == 1 else "columns"
+        self.message = f"{analysis} needs {word} {names}, which the data do not have."
+        super().__init__(self.message)
+
+    def __str__(self) -> str:  # KeyError would otherwise print the message in quotes
+        return self.message
+
+
+def suppression_label(min_cell: int = DEFAULT_MIN_CELL) -> str:
+    """What the UI shows in place of a suppressed estimate, e.g. "suppressed (n < 5)"."""
+    return f"suppressed (n < {min_cell})"
+
+
+# --------------------------------------------------------------------------------------------
+# Internal helpers
+# --------------------------------------------------------------------------------------------
+
+
+def _check_min_cell(min_cell: int) -> None:
+    if isinstance(min_cell, bool) or not isinstance(min_cell, (int, np.integer)) or min_cell < 1:
+        raise ValueError(f"min_cell must be a whole number of at least 1 (1 turns suppression off), got {min_cell!r}")
+
+
+def _require(cases: pd.DataFrame, columns: Sequence[str], analysis: str) -> None:
+    missing = [c for c in dict.fromkeys(columns) if c not in cases.columns]
+    if missing:
+        raise MissingColumnError(missing, analysis)
+
+
+def _order_labels(labels: Sequence[str], by: str) -> list[str]:
+    """Approaches in the house order (least to most invasive), anything else alphabetically."""
+    if by == "approach":
+        known = [a for a in APPROACHES if a in labels]
+        return known + sorted(x for x in labels if x not in APPROACHES)
+    return sorted(labels)
+
+
+def _group_codes(cases: pd.DataFrame, by: str) -> tuple[np.ndarray, list[str]]:
+    """Integer group code per row (−1 = missing group) and the ordered string labels.
+
+    Only groups that occur in `cases` are returned (like groupby(observed=True)).
+    """
+    col = cases[by]
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        raw = col.cat.codes.to_numpy().astype(np.int64)
+        uniques = [str(c) for c in col.cat.categories]
+    else:
+        raw, uniq = pd.factorize(col, use_na_sentinel=True)
+        raw = raw.astype(np.int64)
+        uniques = [str(u) for u in uniq]
+    if not uniques:
+        return np.full(len(cases), -1, dtype=np.int64), []
+    present = np.bincount(raw[raw >= 0], minlength=len(uniques)) > 0
+    present_labels = sorted({uniques[i] for i in np.flatnonzero(present)})
+    ordered = _order_labels(present_labels, by)
+    position = {label: i for i, label in enumerate(ordered)}
+    # Raw code -> ordered position; two raw values with the same string (1 and "1") merge.
+    lookup = np.array([position.get(u, -1) if present[i] else -1 for i, u in enumerate(uniques)] + [-1], dtype=np.int64)
+    return lookup[raw], ordered  # raw == −1 indexes the trailing −1
+
+
+def _numbers(cases: pd.DataFrame, column: str) -> np.ndarray:
+    return pd.to_numeric(cases[column]).to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+def _flags(cases: pd.DataFrame, column: str) -> tuple[np.ndarray, np.ndarray]:
+    """A yes/no column as (value, recorded) numpy bools; missing counts as not recorded."""
+    s = cases[column].astype("boolean")
+    recorded = s.notna().to_numpy(dtype=bool)
+    return s.fillna(False).to_numpy(dtype=bool), recorded
+
+
+def _equals(series: pd.Series, value: str) -> np.ndarray:
+    """series == value as a numpy bool array (missing -> False); categoricals compared by code.
+
+    Casting a million-row categorical to strings to compare costs ~0.8 s; comparing codes is free.
+    """
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        matches = [i for i, c in enumerate(series.cat.categories) if str(c) == value]
+        return np.isin(series.cat.codes.to_numpy(), matches)
+    return (series.astype("str") == value).fillna(False).to_numpy(dtype=bool)
+
+
+def _labels_series(labels: Sequence[str]) -> pd.Series:
+    return pd.Series(list(labels), dtype="str")
+
+
+def _sorted_groups(codes: np.ndarray, values: np.ndarray, n_groups: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Values sorted within group, concatenated in group order; start offsets; counts."""
+    keep = (codes >= 0) & ~np.isnan(values)
+    c, v = codes[keep], values[keep]
+    counts = np.bincount(c, minlength=n_groups).astype(np.int64)
+    # One np.sort per group is ~8× faster than a lexsort over (group, value) at 1M rows.
+    parts = [np.sort(v[c == g]) for g in range(n_groups)]
+    sorted_values = np.concatenate(parts) if parts else np.empty(0)
+    starts = np.cumsum(counts) - counts
+    return sorted_values, starts, counts
+
+
+def _order_stat(sorted_values: np.ndarray, starts: np.ndarray, counts: np.ndarray, rank: np.ndarray) -> np.ndarray:
+    """The rank-th smallest value per group (1-based rank); NaN where rank is outside 1..n."""
+    rank = np.asarray(rank, dtype=np.int64)
+    ok = (rank >= 1) & (rank <= counts)
+    out = np.full(len(counts), np.nan)
+    out[ok] = sorted_values[starts[ok] + rank[ok] - 1]
+    return out
+
+
+def _quantile(sorted_values: np.ndarray, starts: np.ndarray, counts: np.ndarray, p: float) -> np.ndarray:
+    """Per-group quantile with linear interpolation (numpy/pandas default, Hyndman–Fan type 7)."""
+    out = np.full(len(counts), np.nan)
+    ok = counts > 0
+    h = (counts[ok] - 1) * p
+    lo = np.floor(h).astype(np.int64)
+    hi = np.minimum(lo + 1, counts[ok] - 1)
+    base = starts[ok]
+    x_lo, x_hi = sorted_values[base + lo], sorted_values[base + hi]
+    out[ok] = x_lo + (h - lo) * (x_hi - x_lo)
+    return out
+
+
+def _median_ci_ranks(n: np.ndarray, confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+    """1-based ranks (l, u) of the distribution-free confidence interval for a median.
+
+    The number of observations below the true median is Binomial(n, 1/2), so
+    [x_(l), x_(u)] with l = qbinom(α/2, n, ½) and u = n − l + 1 covers the median with
+    probability 1 − 2·P(B ≤ l − 1) ≥ 95%. Where l < 1 (n ≤ 5) no interval reaches 95% and the
+    limits are NaN.
+
+    Worked by hand, n = 10: P(B ≤ 1) = 11/1024 = 0.0107 < 0.025 ≤ P(B ≤ 2) = 56/1024 = 0.0547,
+    so l = 2, u = 9: the interval runs from the 2nd to the 9th smallest value, coverage
+    1 − 2·0.0107 = 97.9%. This matches the table in Campbell & Gardner, "Calculating confidence
+    intervals for some non-parametric analyses", BMJ 1988;296:1454 (n = 10: ranks 2 and 9;
+    n = 20: ranks 6 and 15), and Conover, Practical Nonparametric Statistics, 3rd ed., §3.2.
+    """
+    alpha = 1 - confidence
+    n = np.asarray(n, dtype=np.int64)
+    l_rank = stats.binom.ppf(alpha / 2, n, 0.5)
+    l_rank = np.where(n > 0, l_rank, 0).astype(np.int64)
+    u_rank = n - l_rank + 1
+    return l_rank, u_rank  # l_rank == 0 falls outside 1..n -> NaN in _order_stat
+
+
+def _mean_sd(codes: np.ndarray, values: np.ndarray, n_groups: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per-group count, mean and sample SD (ddof=1), two-pass for accuracy."""
+    keep = (codes >= 0) & ~np.isnan(values)
+    c, v = codes[keep], values[keep]
+    n = np.bincount(c, minlength=n_groups).astype(np.int64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.bincount(c, weights=v, minlength=n_groups) / n
+        ss = np.bincount(c, weights=(v - mean[c]) ** 2, minlength=n_groups)
+        sd = np.sqrt(ss / (n - 1))
+    mean = np.where(n > 0, mean, np.nan)
+    sd = np.where(n > 1, sd, np.nan)
+    return n, mean, sd
+
+
+def _t_interval(mean: np.ndarray, sd: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Two-sided 95% t interval for a mean: mean ± t(0.975, n − 1)·sd/√n (NaN for n < 2)."""
+    n = np.asarray(n, dtype=np.float64)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        half = stats.t.ppf(0.975, n - 1) * sd / np.sqrt(n)
+    half = np.where(n > 1, half, np.nan)
+    return mean - half, mean + half
+
+
+def _wilson(count: np.ndarray, n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    count = np.asarray(count, dtype=np.float64)
+    n = np.asarray(n, dtype=np.float64)
+    low = np.full(len(n), np.nan)
+    high = np.full(len(n), np.nan)
+    ok = n > 0
+    if ok.any():
+        low[ok], high[ok] = proportion_confint(count[ok], n[ok], alpha=0.05, method="wilson")
+    return low, high
+
+
+def _blank(frame: pd.DataFrame, suppressed: np.ndarray, keep: Sequence[str]) -> pd.DataFrame:
+    """NaN every column not in `keep` on suppressed rows (counts become float so NaN fits)."""
+    if not suppressed.any():
+        return frame
+    out = frame.copy()
+    for col in out.columns:
+        if col in keep:
+            continue
+        values = out[col].to_numpy(dtype=np.float64, copy=True)
+        values[suppressed] = np.nan
+        out[col] = values
+    return out
+
+
+def _pain_timepoints(cases: pd.DataFrame, measure: str, analysis: str, need_pre: bool) -> list[str]:
+    if measure not in PAIN_MEASURES:
+        raise ValueError(f"Unknown pain measure {measure!r}; expected one of {', '.join(PAIN_MEASURES)}.")
+    timepoints = PAIN_MEASURES[measure]["timepoints"]
+    present = [tp for tp in timepoints if pain_column(measure, tp) in cases.columns]
+    if need_pre:
+        follow = [tp for tp in timepoints if tp != "pre"]
+        if pain_column(measure, "pre") not in cases.columns:
+            raise MissingColumnError([pain_column(measure, "pre")], analysis)
+        present_follow = [tp for tp in follow if tp in present]
+        if not present_follow:
+            raise MissingColumnError([pain_column(measure, tp) for tp in follow], analysis)
+        return present_follow
+    if not present:
+        raise MissingColumnError([pain_column(measure, tp) for tp in timepoints], analysis)
+    return present
+
+
+def _timepoint_block(labels: list[str], tp: str) -> dict[str, object]:
+    g = len(labels)
+    return {
+        "group": labels,
+        "timepoint": [tp] * g,
+        "timepoint_label": [TIMEPOINT_LABELS[tp]] * g,
+        "day": np.full(g, TIMEPOINT_DAYS[tp], dtype=np.int64),
+    }
+
+
+def _stack(blocks: list[pd.DataFrame], columns: Sequence[str], n_groups: int) -> pd.DataFrame:
+    """Concatenate per-time-point blocks and order rows group by group, time points in order."""
+    frame = pd.concat(blocks, ignore_index=True)
+    if n_groups:
+        # Block b, group g sits at row b·G + g; reorder to g·B + b.
+        n_blocks = len(blocks)
+        order = np.arange(n_blocks * n_groups).reshape(n_blocks, n_groups).T.ravel()
+        frame = frame.iloc[order].reset_index(drop=True)
+    frame["group"] = frame["group"].astype("str")
+    frame["timepoint"] = frame["timepoint"].astype("str")
+    frame["timepoint_label"] = frame["timepoint_label"].astype("str")
+    return frame.loc[:, list(columns)]
+
+
+# --------------------------------------------------------------------------------------------
+# 1. Distribution of a number (stay, operation time, blood loss…)
+# --------------------------------------------------------------------------------------------
+
+
+def summarise_distribution(
+    cases: pd.DataFrame, value_col: str, by: str = "approach", min_cell: int = DEFAULT_MIN_CELL
+) -> pd.DataFrame:
+    """Median with its 95% CI, quartiles, 5th/95th percentiles and mean of a number, per group.
+
+    The median's CI is the distribution-free order-statistic (binomial) interval, see
+    `_median_ci_ranks`; NaN when a group has 5 or fewer values (no such interval reaches 95%).
+    Quantiles interpolate linearly (the pandas/numpy default). `n` counts recorded values.
+
+    Returns:
+        DataFrame[group, n, suppressed, median, median_ci_low, median_ci_high, q1, q3, p5, p95, mean]
+    """
+    _check_min_cell(min_cell)
+    _require(cases, [by, value_col], f"The summary of {value_col}")
+    codes, labels = _group_codes(cases, by)
+    n_groups = len(labels)
+    sorted_values, starts, counts = _sorted_groups(codes, _numbers(cases, value_col), n_groups)
+    l_rank, u_rank = _median_ci_ranks(counts)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sums = np.add.reduceat(sorted_values, starts[counts > 0]) if sorted_values.size else np.empty(0)
+        mean = np.full(n_groups, np.nan)
+        mean[counts > 0] = sums / counts[counts > 0]
+    frame = pd.DataFrame(
+        {
+            "group": _labels_series(labels),
+            "n": counts,
+            "suppressed": counts < min_cell,
+            "median": _quantile(sorted_values, starts, counts, 0.5),
+            "median_ci_low": _order_stat(sorted_values, starts, counts, l_rank),
+            "median_ci_high": _order_stat(sorted_values, starts, counts, u_rank),
+            "q1": _quantile(sorted_values, starts, counts, 0.25),
+            "q3": _quantile(sorted_values, starts, counts, 0.75),
+            "p5": _quantile(sorted_values, starts, counts, 0.05),
+            "p95": _quantile(sorted_values, starts, counts, 0.95),
+            "mean": mean,
+        }
+    )
+    return _blank(frame, frame["suppressed"].to_numpy(), keep=("group", "n", "suppressed"))
+
+
+# --------------------------------------------------------------------------------------------
+# 2. Same-day and 24-hour discharge
+# --------------------------------------------------------------------------------------------
+
+
+def discharge_shares(cases: pd.DataFrame, by: str = "approach", min_cell: int = DEFAULT_MIN_CELL) -> pd.DataFrame:
+    """Share of cases discharged the same day and within 24 hours, with Wilson 95% CIs, per group.
+
+    Read from length_of_stay_hours. ASSUMPTION: the schema has no discharge date, so same-day
+    discharge is a stay of at most SAME_DAY_MAX_HOURS = 12 hours; within 24 h is a stay of at most
+    24 hours. `n` counts cases with a recorded stay (the denominator). On suppressed groups the
+    counts are NaN as well as the shares.
+
+    Returns:
+        DataFrame[group, n, same_day_n, same_day_share, same_day_ci_low, same_day_ci_high,
+        within_24h_n, within_24h_share, within_24h_ci_low, within_24h_ci_high, suppressed]
+    """
+    _check_min_cell(min_cell)
+    _require(cases, [by, "length_of_stay_hours"], "Discharge timing")
+    codes, labels = _group_codes(cases, by)
+    n_groups = len(labels)
+    stay = _numbers(cases, "length_of_stay_hours")
+    keep = (codes >= 0) & ~np.isnan(stay)
+    c, v = codes[keep], stay[keep]
+    n = np.bincount(c, minlength=n_groups).astype(np.int64)
+    same = np.bincount(c, weights=v <= SAME_DAY_MAX_HOURS, minlength=n_groups)
+    within = np.bincount(c, weights=v <= WITHIN_24H_MAX_HOURS, minlength=n_groups)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        same_share = np.where(n > 0, same / n, np.nan)
+        within_share = np.where(n > 0, within / n, np.nan)
+    same_low, same_high = _wilson(same, n)
+    within_low, within_high = _wilson(within, n)
+    frame = pd.DataFrame(
+        {
+            "group": _labels_series(labels),
+            "n": n,
+            "same_day_n": same.astype(np.float64),
+            "same_day_share": same_share,
+            "same_day_ci_low": same_low,
+            "same_day_ci_high": same_high,
+            "within_24h_n": within.astype(np.float64),
+            "within_24h_share": within_share,
+            "within_24h_ci_low": within_low,
+            "within_24h_ci_high": within_high,
+            "suppressed": n < min_cell,
+        }
+    )
+    return _blank(frame, frame["suppressed"].to_numpy(), keep=("group", "n", "suppressed"))
+
+
+# --------------------------------------------------------------------------------------------
+# 3. Kaplan–Meier: return to work / activities
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class KMResult:
+    """Kaplan–Meier estimates of the share returned over time, per group.
+
+    curves: DataFrame[group, days, share_returned, ci_low, ci_high] — one row at day 0 plus one
+        per distinct event time (thinned to at most 500 rows per group), for a step-after line.
+        Suppressed groups have no curve rows (event times would reveal the cases).
+    medians: DataFrame[group, n, events, censored, median_days, median_ci_low, median_ci_high, suppressed]
+    at_risk: DataFrame[group, days, at_risk] — cases still under observation and not yet returned.
+    dropped: rows left out because neither a return time nor a last follow-up was recorded.
+    """
+
+    curves: pd.DataFrame
+    medians: pd.DataFrame
+    at_risk: pd.DataFrame
+    dropped: int
+    time_col: str
+    employed_only: bool
+
+
+def _survival_ci(surv: np.ndarray, se: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pointwise 95% CI for S(t) on the complementary log-log scale (R survfit's "log-log").
+
+    The same g(x) = log(−log x) transform that SurvfuncRight.quantile_ci uses by default, so the
+    curve's band and the median's CI agree. Delta method: se_g = se / |S·log S|; the band is
+    S^exp(±z·se_g). NaN where S is 0 or 1 (no variance on that scale).
+    """
+    with np.errstate(invalid="ignore", divide="ignore"):
+        log_s = np.log(surv)
+        se_g = se / np.abs(surv * log_s)
+        low = surv ** np.exp(-_Z95 * se_g)  # exp(−exp(g + z·se_g)) = S^exp(z·se_g) is the lower limit
+        high = surv ** np.exp(_Z95 * se_g)
+    lower = np.minimum(low, high)
+    upper = np.maximum(low, high)
+    bad = ~((surv > 0) & (surv < 1) & np.isfinite(se_g))
+    lower[bad] = np.nan
+    upper[bad] = np.nan
+    return lower, upper
+
+
+def _thin(n_points: int, max_points: int) -> np.ndarray:
+    if n_points <= max_points:
+        return np.arange(n_points)
+    return np.unique(np.linspace(0, n_points - 1, max_points).round().astype(np.int64))
+
+
+def _km_times(cases: pd.DataFrame, time_col: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(time, event, usable): the return time where recorded (event), else last follow-up (censored)."""
+    returned = _numbers(cases, time_col)
+    followup = _numbers(cases, "last_followup_days")
+    event = ~np.isnan(returned)
+    time = np.where(event, returned, followup)
+    return time, event, ~np.isnan(time)
+
+
+def kaplan_meier(
+    cases: pd.DataFrame,
+    time_col: str,
+    by: str = "approach",
+    min_cell: int = DEFAULT_MIN_CELL,
+    employed_only: bool = False,
+    at_risk_days: Sequence[int] = (0, 7, 14, 28, 42, 56, 90, 180, 365),
+) -> KMResult:
+    """Kaplan–Meier share returned (to work or activities) over days since surgery, per group.
+
+    time = `time_col` where recorded (the event), else last_followup_days (censored: not yet back
+    at the last contact). Rows missing both are dropped and counted in `.dropped`.
+    `employed_only=True` keeps cases with employed_before_surgery == True (use it for return to
+    work). share_returned = 1 − S(t) from statsmodels SurvfuncRight with Greenwood standard
+    errors; the pointwise band is built on the log(−log) scale (see `_survival_ci`). Median and its
+    CI are SurvfuncRight.quantile(0.5) and quantile_ci(0.5) (the CI inverts log(−log) z-tests);
+    a median "not reached" (fewer than half returned) is NaN, and so is an upper limit that is
+    not reached (statsmodels returns infinity there).
+    """
+    _check_min_cell(min_cell)
+    if time_col not in KM_TIME_COLUMNS:
+        raise ValueError(f"time_col must be one of {', '.join(KM_TIME_COLUMNS)}, got {time_col!r}")
+    what = "Return to work" if time_col == "return_to_work_days" else "Return to activities"
+    needed = [by, time_col, "last_followup_days"] + (["employed_before_surgery"] if employed_only else [])
+    _require(cases, needed, what)
+    if employed_only:
+        employed, _ = _flags(cases, "employed_before_surgery")
+        cases = cases.loc[employed, list(dict.fromkeys(needed))]
+    codes, labels = _group_codes(cases, by)
+    time, event, usable = _km_times(cases, time_col)
+    in_group = codes >= 0
+    dropped = int((in_group & ~usable).sum())
+    keep = in_group & usable
+    codes, time, event = codes[keep], time[keep], event[keep]
+    days = np.asarray(at_risk_days, dtype=np.float64)
+
+    curve_parts, median_rows, risk_parts = [], [], []
+    for g, label in enumerate(labels):
+        t, e = time[codes == g], event[codes == g]
+        n, events = len(t), int(e.sum())
+        suppressed = n < min_cell
+        row = {"group": label, "n": n, "events": events, "censored": n - events,
+               "median_days": np.nan, "median_ci_low": np.nan, "median_ci_high": np.nan, "suppressed": suppressed}  # fmt: skip
+        if suppressed:
+            median_rows.append(row | {"events": np.nan, "censored": np.nan})
+            risk_parts.append(pd.DataFrame({"group": label, "days": days, "at_risk": np.nan}))
+            continue
+        sorted_t = np.sort(t)
+        risk_parts.append(
+            pd.DataFrame({"group": label, "days": days, "at_risk": (n - np.searchsorted(sorted_t, days, side="left")).astype(np.float64)})
+        )
+        curve = {"days": [0.0], "share_returned": [0.0], "ci_low": [0.0], "ci_high": [0.0]}
+        if events:
+            sf = SurvfuncRight(t, e.astype(np.float64))
+            surv, se = np.asarray(sf.surv_prob), np.asarray(sf.surv_prob_se)
+            s_low, s_high = _survival_ci(surv, se)
+            idx = _thin(len(surv), KM_MAX_POINTS - 1)
+            curve = {
+                "days": np.concatenate([[0.0], np.asarray(sf.surv_times, dtype=np.float64)[idx]]),
+                "share_returned": np.concatenate([[0.0], 1 - surv[idx]]),
+                "ci_low": np.concatenate([[0.0], 1 - s_high[idx]]),
+                "ci_high": np.concatenate([[0.0], 1 - s_low[idx]]),
+            }
+            with np.errstate(invalid="ignore", divide="ignore"):
+                low, high = sf.quantile_ci(0.5)
+            row["median_days"] = float(sf.quantile(0.5))
+            row["median_ci_low"] = float(low) if np.isfinite(low) else np.nan
+            row["median_ci_high"] = float(high) if np.isfinite(high) else np.nan
+        curve_parts.append(pd.DataFrame({"group": label, **curve}))
+        median_rows.append(row)
+
+    curves = pd.concat(curve_parts, ignore_index=True) if curve_parts else pd.DataFrame({c: [] for c in KM_CURVE_COLUMNS})
+    at_risk = pd.concat(risk_parts, ignore_index=True) if risk_parts else pd.DataFrame({c: [] for c in KM_AT_RISK_COLUMNS})
+    medians = pd.DataFrame(median_rows, columns=list(KM_MEDIAN_COLUMNS))
+    curves = curves.astype({"group": "str", "days": "float64", "share_returned": "float64", "ci_low": "float64", "ci_high": "float64"})
+    at_risk = at_risk.astype({"group": "str", "days": "float64", "at_risk": "float64"})
+    medians = medians.astype(
+        {"group": "str", "n": "int64", "events": "float64", "censored": "float64", "median_days": "float64",
+         "median_ci_low": "float64", "median_ci_high": "float64", "suppressed": "bool"}  # fmt: skip
+    )
+    return KMResult(
+        curves=curves.loc[:, list(KM_CURVE_COLUMNS)],
+        medians=medians,
+        at_risk=at_risk.loc[:, list(KM_AT_RISK_COLUMNS)],
+        dropped=dropped,
+        time_col=time_col,
+        employed_only=employed_only,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# 4–6. Pain and function over time
+# --------------------------------------------------------------------------------------------
+
+
+def pain_trajectory(
+    cases: pd.DataFrame, measure: str, by: str = "approach", min_cell: int = DEFAULT_MIN_CELL
+) -> pd.DataFrame:
+    """Mean score with a t-based 95% CI at each recorded time point, per group.
+
+    `measure` is "vas_leg", "vas_back" or "odi" (schema.PAIN_MEASURES). Time points whose column
+    is absent from the data are left out; MissingColumnError only if none is present. Each
+    group × time point uses every case with that score (not only complete cases), so `n` varies
+    with follow-up. Only "pre" (before surgery) is the baseline.
+
+    Returns:
+        DataFrame[group, timepoint, timepoint_label, day, n, mean, ci_low, ci_high, sd, suppressed, is_baseline]
+    """
+    _check_min_cell(min_cell)
+    timepoints = _pain_timepoints(cases, measure, f"The {measure} trajectory", need_pre=False)
+    _require(cases, [by], f"The {measure} trajectory")
+    codes, labels = _group_codes(cases, by)
+    n_groups = len(labels)
+    blocks = []
+    for tp in timepoints:
+        n, mean, sd = _mean_sd(codes, _numbers(cases, pain_column(measure, tp)), n_groups)
+        low, high = _t_interval(mean, sd, n)
+        suppressed = n < min_cell
+        block = pd.DataFrame(
+            _timepoint_block(labels, tp)
+            | {"n": n, "mean": mean, "ci_low": low, "ci_high": high, "sd": sd, "suppressed": suppressed,
+               "is_baseline": np.full(n_groups, tp == "pre")}  # fmt: skip
+        )
+        blocks.append(_blank(block, suppressed, keep=("group", "timepoint", "timepoint_label", "day", "n", "suppressed", "is_baseline")))
+    return _stack(blocks, TRAJECTORY_COLUMNS, n_groups)
+
+
+def _paired(cases: pd.DataFrame, measure: str, tp: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(pre, value at tp, both recorded)."""
+    pre = _numbers(cases, pain_column(measure, "pre"))
+    value = _numbers(cases, pain_column(measure, tp))
+    return pre, value, ~np.isnan(pre) & ~np.isnan(value)
+
+
+def pain_change(cases: pd.DataFrame, measure: str, by: str = "approach", min_cell: int = DEFAULT_MIN_CELL) -> pd.DataFrame:
+    """Mean paired change from before surgery at each follow-up time point, with t-based 95% CI.
+
+    change = score at the time point − score before surgery, among cases with both recorded;
+    a NEGATIVE change is an IMPROVEMENT (less pain, less disability). "pre" itself is excluded.
+
+    Returns:
+        DataFrame[group, timepoint, timepoint_label, day, n, mean_change, ci_low, ci_high, suppressed]
+    """
+    _check_min_cell(min_cell)
+    timepoints = _pain_timepoints(cases, measure, f"The {measure} change from before surgery", need_pre=True)
+    _require(cases, [by], f"The {measure} change from before surgery")
+    codes, labels = _group_codes(cases, by)
+    n_groups = len(labels)
+    blocks = []
+    for tp in timepoints:
+        pre, value, both = _paired(cases, measure, tp)
+        change = np.where(both, value - pre, np.nan)
+        n, mean, sd = _mean_sd(codes, change, n_groups)
+        low, high = _t_interval(mean, sd, n)
+        suppressed = n < min_cell
+        block = pd.DataFrame(
+            _timepoint_block(labels, tp) | {"n": n, "mean_change": mean, "ci_low": low, "ci_high": high, "suppressed": suppressed}
+        )
+        blocks.append(_blank(block, suppressed, keep=("group", "timepoint", "timepoint_label", "day", "n", "suppressed")))
+    return _stack(blocks, CHANGE_COLUMNS, n_groups)
+
+
+def _responders(pre: np.ndarray, value: np.ndarray, both: np.ndarray, threshold: float, relative: bool) -> tuple[np.ndarray, np.ndarray]:
+    """(counted in the denominator, responder) per case."""
+    improvement = pre - value
+    if relative:
+        counted = both & (pre > 0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            responder = counted & (100.0 * improvement / pre >= threshold - _EPS)
+    else:
+        counted = both
+        responder = counted & (improvement >= threshold - _EPS)
+    return counted, responder
+
+
+def mcid_rates(
+    cases: pd.DataFrame,
+    measure: str,
+    threshold: float,
+    by: str = "approach",
+    min_cell: int = DEFAULT_MIN_CELL,
+    relative: bool = False,
+) -> pd.DataFrame:
+    """Share of responders (improved by at least `threshold`) at each follow-up time point, Wilson CIs.
+
+    Responder: score before surgery − score at the time point ≥ threshold points, or with
+    relative=True ≥ threshold percent of the score before surgery (cases with 0 before surgery
+    are then not counted). Denominator `n`: cases with both scores. See MCID_DEFINITION.
+
+    Returns:
+        DataFrame[group, timepoint, timepoint_label, day, n, responders, share, ci_low, ci_high, suppressed]
+    """
+    _check_min_cell(min_cell)
+    timepoints = _pain_timepoints(cases, measure, f"The {measure} responder rate", need_pre=True)
+    _require(cases, [by], f"The {measure} responder rate")
+    codes, labels = _group_codes(cases, by)
+    n_groups = len(labels)
+    in_group = codes >= 0
+    blocks = []
+    for tp in timepoints:
+        counted, responder = _responders(*_paired(cases, measure, tp), threshold, relative)
+        n = np.bincount(codes[in_group & counted], minlength=n_groups).astype(np.int64)
+        hits = np.bincount(codes[in_group & responder], minlength=n_groups).astype(np.float64)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            share = np.where(n > 0, hits / n, np.nan)
+        low, high = _wilson(hits, n)
+        suppressed = n < min_cell
+        block = pd.DataFrame(
+            _timepoint_block(labels, tp)
+            | {"n": n, "responders": hits, "share": share, "ci_low": low, "ci_high": high, "suppressed": suppressed}
+        )
+        blocks.append(_blank(block, suppressed, keep=("group", "timepoint", "timepoint_label", "day", "n", "suppressed")))
+    return _stack(blocks, MCID_COLUMNS, n_groups)
+
+
+# --------------------------------------------------------------------------------------------
+# 7. Two groups side by side (approach vs approach, surgeon X vs the rest)
+# --------------------------------------------------------------------------------------------
+
+
+def _as_mask(mask: object, n_rows: int, name: str) -> np.ndarray:
+    if isinstance(mask, pd.Series):
+        values = mask.astype("boolean").fillna(False).to_numpy(dtype=bool)
+    else:
+        values = np.asarray(mask)
+        if values.dtype != bool:
+            values = pd.array(values, dtype="boolean").fillna(False).to_numpy(dtype=bool)
+    if values.shape != (n_rows,):
+        raise ValueError(f"{name} must be one true/false value per case ({n_rows}), got shape {values.shape}")
+    return values
+
+
+def _fmt(x: float, decimals: int = 1, strip: bool = True) -> str:
+    """1.0 -> "1", 2.35 -> "2.4", 20 -> "20" (strip=False keeps "1.0", for scores)."""
+    text = f"{x:,.{decimals}f}"
+    return text.rstrip("0").rstrip(".") if strip and "." in text else text
+
+
+def _fmt_p(p: float) -> str:
+    if not np.isfinite(p):
+        return "no test was possible"
+    if p < 0.001:
+        return "p < 0.001"
+    return f"p = {p:.3f}" if p < 0.01 else f"p = {p:.2f}"
+
+
+def _chance(p: float) -> str:
+    if not np.isfinite(p):
+        return "no test was possible"
+    verdict = "is unlikely to be chance" if p < 0.05 else "could well be chance"
+    return f"a difference this large {verdict} ({_fmt_p(p)})"
+
+
+def _more_less(diff: float, small: str, big: str) -> str:
+    return small if diff < 0 else big
+
+
+def _bootstrap_medians(sorted_x: np.ndarray, rng: np.random.Generator, resamples: int) -> np.ndarray:
+    """Medians of `resamples` ordinary bootstrap resamples of sorted_x, drawn exactly in O(resamples).
+
+    A resample is n independent uniform picks among the n sorted values; pick = ceil(n·U) with
+    U ~ Uniform(0, 1) keeps the order, so the resample's k-th smallest value is
+    sorted_x[ceil(n·U_(k)) − 1] where U_(k) is the k-th order statistic of n uniforms:
+    U_(m) ~ Beta(m, n − m + 1), and given U_(m) = u, U_(m+1) = u + (1 − u)·Beta(1, n − m)
+    (the least of the n − m uniforms above u). So the bootstrap median (the middle value, or the
+    mean of the two middle values for even n) is drawn without materialising any resample —
+    identical in distribution to np.median(rng.choice(x, n)) and fast at a million cases.
+    """
+    n = len(sorted_x)
+    m = (n + 1) // 2
+    u_m = rng.beta(m, n - m + 1, size=resamples)
+    k_m = np.clip(np.ceil(n * u_m).astype(np.int64), 1, n)
+    if n % 2:
+        return sorted_x[k_m - 1]
+    u_next = u_m + (1 - u_m) * rng.beta(1, n - m, size=resamples)
+    k_next = np.clip(np.ceil(n * u_next).astype(np.int64), 1, n)
+    return (sorted_x[k_m - 1] + sorted_x[k_next - 1]) / 2
+
+
+def _row(outcome: str, unit: str, n_a: int, n_b: int, test: str, **values: object) -> dict[str, object]:
+    row: dict[str, object] = {c: np.nan for c in COMPARE_COLUMNS}
+    row.update(outcome=outcome, unit=unit, n_a=n_a, n_b=n_b, test=test, sentence="", suppressed=False)
+    row.update(values)
+    return row
+
+
+def _stay_row(stay: np.ndarray, a: np.ndarray, b: np.ndarray, label_a: str, label_b: str) -> dict[str, object]:
+    x_a, x_b = np.sort(stay[a & ~np.isnan(stay)]), np.sort(stay[b & ~np.isnan(stay)])
+    test = f"medians; bootstrap percentile 95% CI ({BOOTSTRAP_RESAMPLES:,} resamples); Mann–Whitney U"
+    row = _row("Length of stay", "hours", len(x_a), len(x_b), test)
+    if len(x_a) == 0 or len(x_b) == 0:
+        return row
+    med_a, med_b = float(np.median(x_a)), float(np.median(x_b))
+    rng = np.random.default_rng(BOOTSTRAP_SEED)
+    boot = _bootstrap_medians(x_b, rng, BOOTSTRAP_RESAMPLES) - _bootstrap_medians(x_a, rng, BOOTSTRAP_RESAMPLES)
+    low, high = np.percentile(boot, [2.5, 97.5])
+    p = float(stats.mannwhitneyu(x_b, x_a, alternative="two-sided").pvalue)
+    diff = med_b - med_a
+    if diff == 0:
+        sentence = f"Median stay was the same with {label_b} and {label_a} ({_fmt(med_a)} h); {_chance(p)}."
+    else:
+        sentence = (
+            f"Median stay was {_fmt(abs(diff))} hours {_more_less(diff, 'shorter', 'longer')} with {label_b} "
+            f"({_fmt(med_b)} h) than with {label_a} ({_fmt(med_a)} h); {_chance(p)}."
+        )
+    return row | {"value_a": med_a, "value_b": med_b, "difference": diff, "diff_ci_low": low, "diff_ci_high": high,
+                  "p_value": p, "sentence": sentence}  # fmt: skip
+
+
+def _return_to_work_row(cases: pd.DataFrame, a: np.ndarray, b: np.ndarray, label_a: str, label_b: str) -> dict[str, object]:
+    employed, _ = _flags(cases, "employed_before_surgery")
+    time, event, usable = _km_times(cases, "return_to_work_days")
+    in_a, in_b = a & employed & usable, b & employed & usable
+    test = "Kaplan–Meier medians (employed before surgery); log-rank"
+    row = _row("Return to work", "days", int(in_a.sum()), int(in_b.sum()), test)
+    if not in_a.any() or not in_b.any():
+        return row
+
+    def median(mask: np.ndarray) -> float:
+        if not event[mask].any():
+            return np.nan
+        return float(SurvfuncRight(time[mask], event[mask].astype(np.float64)).quantile(0.5))
+
+    med_a, med_b = median(in_a), median(in_b)
+    both = in_a | in_b
+    p = np.nan
+    if event[both].any():
+        _, p = survdiff(time[both], event[both].astype(np.float64), np.where(in_b[both], 1, 0))
+        p = float(p)
+    diff = med_b - med_a
+    if np.isnan(diff):
+
+        def reached(v: float) -> str:
+            return f"{_fmt(v)} days" if np.isfinite(v) else "not reached (fewer than half back at work)"
+
+        sentence = (
+            f"Median return to work was {reached(med_b)} with {label_b} and {reached(med_a)} with {label_a}; "
+            f"log-rank comparison of the whole curves: {_chance(p)}."
+        )
+    elif diff == 0:
+        sentence = f"Median return to work was {_fmt(med_a)} days with both {label_b} and {label_a}; {_chance(p)}."
+    else:
+        sentence = (
+            f"Median return to work was {_fmt(abs(diff))} days {_more_less(diff, 'sooner', 'later')} with {label_b} "
+            f"({_fmt(med_b)} days) than with {label_a} ({_fmt(med_a)} days); {_chance(p)}."
+        )
+    # No CI for a difference of two Kaplan–Meier medians: there is no simple, reliable closed form,
+    # so diff_ci_low/high stay NaN rather than show a number the method cannot back.
+    return row | {"value_a": med_a, "value_b": med_b, "difference": diff, "p_value": p, "sentence": sentence}
+
+
+def _ols_group_effect(covariates: list[np.ndarray], y: np.ndarray) -> tuple[float, float, float, float]:
+    """OLS of y on an intercept and `covariates`; the first covariate's coefficient, 95% CI and p.
+
+    Up to ANCOVA_STATSMODELS_MAX_ROWS rows this is statsmodels OLS on the design matrix
+    [1, covariates…]. Beyond that statsmodels takes ~0.7 s per fit on a million rows (pinv of the
+    whole design matrix), so the same estimator is computed from the small cross-product matrix
+    of the centred covariates C: β = C⁻¹X_c'y, σ² = RSS/(n − k), se = √(σ²·[C⁻¹]₀₀), with a t-based
+    CI and p on n − k degrees of freedom (centring leaves slopes and their errors unchanged).
+    A test checks both paths agree with statsmodels' formula interface.
+    """
+    n, k = len(y), len(covariates) + 1
+    if n <= ANCOVA_STATSMODELS_MAX_ROWS:
+        fit = sm.OLS(y, np.column_stack([np.ones(n), *covariates])).fit()
+        low, high = fit.conf_int(0.05)[1]
+        return float(fit.params[1]), float(low), float(high), float(fit.pvalues[1])
+    centred = [x - x.mean() for x in covariates]
+    y_c = y - y.mean()
+    cross = np.array([[xi @ xj for xj in centred] for xi in centred])
+    beta = np.linalg.solve(cross, np.array([xi @ y_c for xi in centred]))
+    resid = y_c - sum(b * x for b, x in zip(beta, centred, strict=True))
+    dof = n - k
+    se = float(np.sqrt(float(resid @ resid) / dof * np.linalg.inv(cross)[0, 0]))
+    coef = float(beta[0])
+    t_crit = float(stats.t.ppf(0.975, dof))
+    p = float(2 * stats.t.sf(abs(coef / se), dof)) if se > 0 else np.nan
+    return coef, coef - t_crit * se, coef + t_crit * se, p
+
+
+def _ancova(y: np.ndarray, group_b: np.ndarray, baseline: np.ndarray, age: np.ndarray | None) -> tuple[float, float, float, float, int, int]:
+    """ANCOVA `value_12m ~ group + baseline + age` (age optional): B-vs-A coefficient, CI, p, n per group.
+
+    Fitted on the design matrix [1, group, baseline(, age)] — the model statsmodels' formula
+    interface builds (a test checks they agree) without the formula-parsing cost at 1M rows.
+    """
+    ok = ~np.isnan(y) & ~np.isnan(baseline)
+    if age is not None:
+        ok &= ~np.isnan(age)
+    g = group_b[ok].astype(np.float64)
+    n_b = int(g.sum())
+    n_a = len(g) - n_b
+    covariates = [g, baseline[ok]] + ([age[ok]] if age is not None else [])
+    if n_a == 0 or n_b == 0 or len(g) <= len(covariates) + 1:
+        return np.nan, np.nan, np.nan, np.nan, n_a, n_b
+    coef, low, high, p = _ols_group_effect(covariates, y[ok])
+    return coef, low, high, p, n_a, n_b
+
+
+def _score_row(
+    cases: pd.DataFrame, measure: str, a: np.ndarray, b: np.ndarray, label_a: str, label_b: str, min_cell: int
+) -> dict[str, object]:
+    names = {"vas_leg": "VAS leg pain", "vas_back": "VAS back pain", "odi": "ODI"}
+    word = names[measure]
+    unit = "points (0–10)" if measure != "odi" else "points (0–100)"
+    keep = a | b
+    y = _numbers(cases, pain_column(measure, "12m"))[keep]
+    in_b = b[keep]
+    rec = ~np.isnan(y)
+    x_a, x_b = y[~in_b & rec], y[in_b & rec]
+    row = _row(f"{word} at 12 months", unit, len(x_a), len(x_b), "means; Welch t; ANCOVA (OLS) for the adjusted difference")
+    if len(x_a) == 0 or len(x_b) == 0:
+        return row
+    mean_a, mean_b = float(x_a.mean()), float(x_b.mean())
+    diff = mean_b - mean_a
+    low = high = p = np.nan
+    if len(x_a) > 1 and len(x_b) > 1:
+        res = stats.ttest_ind(x_b, x_a, equal_var=False)
+        p = float(res.pvalue)
+        ci = res.confidence_interval(0.95)
+        low, high = float(ci.low), float(ci.high)
+
+    pre_col = pain_column(measure, "pre")
+    adjusted = {"adjusted_difference": np.nan, "adjusted_ci_low": np.nan, "adjusted_ci_high": np.nan, "adjusted_p_value": np.nan}
+    if pre_col not in cases.columns:
+        adjusted_text = "not adjusted: no score before surgery recorded"
+    else:
+        age = _numbers(cases, "age")[keep] if "age" in cases.columns else None
+        if age is not None and np.isnan(age).all():
+            age = None
+        coef, c_low, c_high, c_p, n_adj_a, n_adj_b = _ancova(y, in_b, _numbers(cases, pre_col)[keep], age)
+        covariates = "score before surgery and age" if age is not None else "score before surgery only (age not recorded)"
+        if min(n_adj_a, n_adj_b) < min_cell or not np.isfinite(coef):
+            needed = "score before surgery and age" if age is not None else "score before surgery"
+            adjusted_text = f"not adjusted: too few cases in a group with the {needed} recorded"
+        else:
+            adjusted.update(adjusted_difference=coef, adjusted_ci_low=c_low, adjusted_ci_high=c_high, adjusted_p_value=c_p)
+            direction = "the same" if coef == 0 else f"{_fmt(abs(coef))} points {_more_less(coef, 'lower', 'higher')}"
+            adjusted_text = f"adjusted for {covariates}, {label_b} was {direction} ({_fmt_p(c_p)})"
+    head = (
+        f"Mean {word} at 12 months was the same with {label_b} and {label_a} ({_fmt(mean_a, strip=False)})"
+        if diff == 0
+        else f"Mean {word} at 12 months was {_fmt(abs(diff))} points {_more_less(diff, 'lower', 'higher')} with {label_b} "
+        f"({_fmt(mean_b, strip=False)}) than with {label_a} ({_fmt(mean_a, strip=False)})"
+    )
+    sentence = f"{head}; {_chance(p)}; {adjusted_text}."
+    return row | {"value_a": mean_a, "value_b": mean_b, "difference": diff, "diff_ci_low": low, "diff_ci_high": high,
+                  "p_value": p, "sentence": sentence} | adjusted  # fmt: skip
+
+
+def _proportion_row(
+    outcome: str, hit: np.ndarray, counted: np.ndarray, a: np.ndarray, b: np.ndarray, phrase: str, label_a: str, label_b: str
+) -> dict[str, object]:
+    """Difference of two proportions (B − A): Newcombe hybrid-score CI, Miettinen–Nurminen score test."""
+    n_a, n_b = int((a & counted).sum()), int((b & counted).sum())
+    k_a, k_b = int((a & counted & hit).sum()), int((b & counted & hit).sum())
+    row = _row(outcome, "share of patients", n_a, n_b, "proportions; Newcombe CI; score test")
+    if n_a == 0 or n_b == 0:
+        return row
+    p_a, p_b = k_a / n_a, k_b / n_b
+    low, high = confint_proportions_2indep(k_b, n_b, k_a, n_a, method="newcomb", compare="diff")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = float(test_proportions_2indep(k_b, n_b, k_a, n_a, method="score", compare="diff").pvalue)
+    diff = p_b - p_a
+    points = _fmt(abs(diff) * 100)
+    gap = "no difference" if diff == 0 else f"{points} percentage points {_more_less(diff, 'fewer', 'more')} with {label_b}"
+    sentence = (
+        f"{phrase} {_fmt(p_b * 100)}% with {label_b} ({k_b} of {n_b}) and {_fmt(p_a * 100)}% with {label_a} "
+        f"({k_a} of {n_a}), {gap}; {_chance(p)}."
+    )
+    return row | {"value_a": p_a, "value_b": p_b, "difference": diff, "diff_ci_low": float(low), "diff_ci_high": float(high),
+                  "p_value": p, "sentence": sentence}  # fmt: skip
+
+
+def compare_groups(
+    cases: pd.DataFrame,
+    in_a: object,
+    in_b: object,
+    label_a: str,
+    label_b: str,
+    thresholds: Mapping[str, float] = MCID_DEFAULTS,
+    min_cell: int = DEFAULT_MIN_CELL,
+) -> pd.DataFrame:
+    """Key outcomes of group B against group A, one row each, with a plain sentence per row.
+
+    `in_a` / `in_b` are boolean masks over the cases (Series or array, one value per row; missing
+    counts as False) and must not overlap — e.g. surgeon X vs the rest. Every difference is
+    B − A (value_b − value_a), in the row's unit.
+
+    Rows (omitted when the data lack them; see CAUSAL_CAUTION before reading any of them):
+    - Length of stay (hours): medians; difference of medians with a bootstrap percentile 95% CI
+      (BOOTSTRAP_RESAMPLES resamples, fixed seed, each group resampled separately — Hodges–Lehmann
+      was not used because it estimates a shift, not the difference of medians shown); p from the
+      two-sided Mann–Whitney U test (scipy).
+    - Return to work (days): employed before surgery only; Kaplan–Meier medians; p from the
+      log-rank test (statsmodels survdiff). The CI of the difference of medians is always NaN:
+      no simple reliable method exists for two Kaplan–Meier medians.
+    - VAS leg / VAS back / ODI at 12 months (points): means, Welch t 95% CI and p; adjusted
+      difference from ANCOVA `value_12m ~ group + baseline + age` (OLS; group = 1 for B), i.e.
+      the B-vs-A coefficient with its CI and p. Without an age column (or no ages recorded) the
+      model adjusts for the score before surgery only and the sentence says so.
+    - VAS leg pain: reached MCID at 12 months (improvement ≥ thresholds["vas_leg"] points),
+      complications (complication other than "none"), reoperation within 12 months: shares
+      (0–1), difference with Newcombe's hybrid score CI (statsmodels confint_proportions_2indep,
+      method "newcomb") and the score test (test_proportions_2indep, method "score").
+
+    A row where either group has fewer than `min_cell` cases with the outcome recorded is
+    suppressed: every value NaN, n_a/n_b kept, sentence "Suppressed: fewer than 5 cases in a group".
+
+    Returns:
+        DataFrame[outcome, unit, n_a, value_a, n_b, value_b, difference, diff_ci_low, diff_ci_high,
+        p_value, test, adjusted_difference, adjusted_ci_low, adjusted_ci_high, adjusted_p_value,
+        sentence, suppressed]
+    """
+    _check_min_cell(min_cell)
+    a = _as_mask(in_a, len(cases), "in_a")
+    b = _as_mask(in_b, len(cases), "in_b")
+    if (a & b).any():
+        raise ValueError(f"{int((a & b).sum())} cases are in both groups; the two groups must not overlap.")
+    columns = set(cases.columns)
+    rows: list[dict[str, object]] = []
+    if "length_of_stay_hours" in columns:
+        rows.append(_stay_row(_numbers(cases, "length_of_stay_hours"), a, b, label_a, label_b))
+    if {"return_to_work_days", "last_followup_days", "employed_before_surgery"} <= columns:
+        rows.append(_return_to_work_row(cases, a, b, label_a, label_b))
+    for measure in ("vas_leg", "vas_back", "odi"):
+        if pain_column(measure, "12m") in columns:
+            rows.append(_score_row(cases, measure, a, b, label_a, label_b, min_cell))
+    if {"vas_leg_pre", "vas_leg_12m"} <= columns and "vas_leg" in thresholds:
+        threshold = float(thresholds["vas_leg"])
+        counted, responder = _responders(*_paired(cases, "vas_leg", "12m"), threshold, relative=False)
+        rows.append(
+            _proportion_row(
+                "VAS leg pain: reached MCID at 12 months", responder, counted, a, b,
+                f"Leg pain improved by at least {_fmt(threshold)} points in", label_a, label_b,
+            )  # fmt: skip
+        )
+    if "complication" in columns:
+        recorded = cases["complication"].notna().to_numpy(dtype=bool)
+        hit = recorded & ~_equals(cases["complication"], "none")
+        rows.append(_proportion_row("Complication", hit, recorded, a, b, "A complication was recorded in", label_a, label_b))
+    if "reoperation_12m" in columns:
+        hit, recorded = _flags(cases, "reoperation_12m")
+        rows.append(
+            _proportion_row("Reoperation within 12 months", hit, recorded, a, b, "Reoperation within 12 months was needed in", label_a, label_b)
+        )
+
+    rows = [r for r in rows if r["n_a"] + r["n_b"] > 0]
+    for r in rows:
+        if min(r["n_a"], r["n_b"]) < min_cell:
+            for col in COMPARE_COLUMNS:
+                if col not in ("outcome", "unit", "n_a", "n_b", "test", "sentence", "suppressed"):
+                    r[col] = np.nan
+            r["sentence"] = f"Suppressed: fewer than {min_cell} cases in a group"
+            r["suppressed"] = True
+    frame = pd.DataFrame(rows, columns=list(COMPARE_COLUMNS))
+    text = ("outcome", "unit", "test", "sentence")
+    return frame.astype(
+        {c: ("str" if c in text else "int64" if c in ("n_a", "n_b") else "bool" if c == "suppressed" else "float64") for c in COMPARE_COLUMNS}
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# 8. One condition's outcomes by approach (the Procedures page's join)
+# --------------------------------------------------------------------------------------------
+
+
+def summarise_for_condition(cases: pd.DataFrame, condition: str, min_cell: int = DEFAULT_MIN_CELL) -> pd.DataFrame:
+    """Per approach, for one condition: cases, median stay, median return to work, VAS leg change at 12 months.
+
+    median_return_to_work_days: Kaplan–Meier median among the employed before surgery (NaN if not
+    reached). vas_leg_change_12m: mean paired change pre → 12 months (negative = improvement).
+    A whole approach with n < min_cell is suppressed; each estimate is also NaN when its own
+    recorded cases are fewer than min_cell. Needs condition and approach; an outcome column the
+    data lack gives a NaN column rather than an error (the page still shows the others).
+
+    Returns:
+        DataFrame[approach, n, median_stay_hours, median_return_to_work_days, vas_leg_change_12m, suppressed]
+    """
+    _check_min_cell(min_cell)
+    _require(cases, ["condition", "approach"], "The outcome summary for a condition")
+    wanted = ["approach", "length_of_stay_hours", "return_to_work_days", "last_followup_days", "employed_before_surgery"]
+    wanted += [pain_column("vas_leg", tp) for tp in PAIN_MEASURES["vas_leg"]["timepoints"]]
+    subset = cases.loc[_equals(cases["condition"], condition), [c for c in wanted if c in cases.columns]]
+    codes, labels = _group_codes(subset, "approach")
+    n = np.bincount(codes[codes >= 0], minlength=len(labels)).astype(np.int64)
+    frame = pd.DataFrame({"approach": _labels_series(labels), "n": n})
+
+    def lookup(result: pd.DataFrame, value: str) -> np.ndarray:
+        return frame["approach"].map(dict(zip(result["group"], result[value], strict=True))).to_numpy(dtype=np.float64, na_value=np.nan)
+
+    stay = rtw = change = np.full(len(labels), np.nan)
+    if "length_of_stay_hours" in subset.columns:
+        stay = lookup(summarise_distribution(subset, "length_of_stay_hours", "approach", min_cell), "median")
+    try:
+        rtw = lookup(kaplan_meier(subset, "return_to_work_days", "approach", min_cell, employed_only=True).medians, "median_days")
+    except MissingColumnError:
+        pass
+    try:
+        change_frame = pain_change(subset, "vas_leg", "approach", min_cell)
+        change = lookup(change_frame.loc[change_frame["timepoint"] == "12m"], "mean_change")
+    except MissingColumnError:
+        pass
+    suppressed = n < min_cell
+    frame["median_stay_hours"] = np.where(suppressed, np.nan, stay)
+    frame["median_return_to_work_days"] = np.where(suppressed, np.nan, rtw)
+    frame["vas_leg_change_12m"] = np.where(suppressed, np.nan, change)
+    frame["suppressed"] = suppressed
+    return frame.loc[:, list(CONDITION_COLUMNS)]
