@@ -1,0 +1,409 @@
+"""spinedash.charts through `chart.to_dict()`: marks, encodings, colours, embedded rows, suppression."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import vl_convert as vlc
+
+from spinedash import charts
+from spinedash.benchmarks import benchmarks_for
+from spinedash.vocabulary import APPROACH_COLOURS, APPROACHES, OTHER_COLOUR
+
+NAN = np.nan
+FOUR = list(APPROACHES)
+
+
+# ---------------------------------------------------------------- frames shaped like analysis output
+
+
+def summary() -> pd.DataFrame:
+    # summarise_distribution: a suppressed group keeps n, every estimate NaN. Deliberately out of order.
+    return pd.DataFrame(
+        {
+            "group": ["Microscopic", "Full-endoscopic", "Open", "Tubular MIS"],
+            "n": [120, 90, 3, 40],
+            "suppressed": [False, False, True, False],
+            "median": [48.0, 5.0, NAN, 30.0],
+            "median_ci_low": [44.0, 4.0, NAN, 24.0],
+            "median_ci_high": [52.0, 6.5, NAN, 36.0],
+            "q1": [30.0, 3.0, NAN, 20.0],
+            "q3": [70.0, 20.0, NAN, 48.0],
+            "p5": [20.0, 2.0, NAN, 8.0],
+            "p95": [140.0, 40.0, NAN, 100.0],
+            "mean": [55.0, 12.0, NAN, 35.0],
+        }
+    )
+
+
+def shares() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "group": ["Full-endoscopic", "Microscopic", "Open"],
+            "n": [90, 120, 2],
+            "same_day_n": [54.0, 0.0, NAN],
+            "same_day_share": [0.6, 0.0, NAN],
+            "same_day_ci_low": [0.5, 0.0, NAN],
+            "same_day_ci_high": [0.69, 0.03, NAN],
+            "within_24h_n": [72.0, 6.0, NAN],
+            "within_24h_share": [0.8, 0.05, NAN],
+            "within_24h_ci_low": [0.71, 0.02, NAN],
+            "within_24h_ci_high": [0.87, 0.1, NAN],
+            "suppressed": [False, False, True],
+        }
+    )
+
+
+def km_frames(points: int = 50) -> tuple[pd.DataFrame, pd.DataFrame]:
+    days = np.linspace(0, 365, points)
+    share = 1 - np.exp(-days / 40)
+    curves = pd.concat(
+        [
+            pd.DataFrame({"group": g, "days": days, "share_returned": share * f, "ci_low": share * f * 0.9, "ci_high": np.minimum(share * f * 1.1, 1)})
+            for g, f in (("Full-endoscopic", 0.95), ("Microscopic", 0.85))
+        ],
+        ignore_index=True,
+    )
+    medians = pd.DataFrame(
+        {
+            "group": ["Full-endoscopic", "Microscopic", "Open"],
+            "n": [200, 180, 4],
+            "events": [190.0, 150.0, NAN],
+            "censored": [10.0, 30.0, NAN],
+            "median_days": [29.0, 38.0, NAN],
+            "median_ci_low": [25.0, 33.0, NAN],
+            "median_ci_high": [33.0, 44.0, NAN],
+            "suppressed": [False, False, True],
+        }
+    )
+    return curves, medians
+
+
+TPS = [("pre", "Before surgery", 0), ("6w", "6 weeks", 42), ("12m", "12 months", 365)]
+
+
+def trajectory() -> pd.DataFrame:
+    rows = []
+    for group, start in (("Microscopic", 7.0), ("Full-endoscopic", 6.8)):
+        for i, (tp, label, day) in enumerate(TPS):
+            mean = start / (1 + 2 * i)
+            hidden = group == "Microscopic" and tp == "12m"
+            rows.append(
+                {"group": group, "timepoint": tp, "timepoint_label": label, "day": day, "n": 3 if hidden else 80,
+                 "mean": NAN if hidden else mean, "ci_low": NAN if hidden else mean - 0.3, "ci_high": NAN if hidden else mean + 0.3,
+                 "sd": NAN if hidden else 1.5, "suppressed": hidden, "is_baseline": tp == "pre"}  # fmt: skip
+            )
+    return pd.DataFrame(rows)
+
+
+def change() -> pd.DataFrame:
+    rows = []
+    for group in ("Full-endoscopic", "Open"):
+        for tp, label, day in TPS[1:]:
+            hidden = group == "Open"
+            rows.append(
+                {"group": group, "timepoint": tp, "timepoint_label": label, "day": day, "n": 0 if (hidden and tp == "12m") else (2 if hidden else 60),
+                 "mean_change": NAN if hidden else -4.0, "ci_low": NAN if hidden else -4.5, "ci_high": NAN if hidden else -3.5, "suppressed": hidden}  # fmt: skip
+            )
+    return pd.DataFrame(rows)
+
+
+def rates() -> pd.DataFrame:
+    rows = []
+    for group in ("Tubular MIS", "Full-endoscopic"):
+        for tp, label, day in TPS[1:]:
+            rows.append(
+                {"group": group, "timepoint": tp, "timepoint_label": label, "day": day, "n": 50, "responders": 35.0,
+                 "share": 0.7, "ci_low": 0.56, "ci_high": 0.81, "suppressed": False}  # fmt: skip
+            )
+    return pd.DataFrame(rows)
+
+
+# ---------------------------------------------------------------- spec helpers
+
+
+def spec(chart) -> dict:
+    return chart.to_dict()
+
+
+def layers(s: dict) -> list[dict]:
+    return s.get("layer", [s])
+
+
+def mark(layer: dict) -> str:
+    m = layer["mark"]
+    return m if isinstance(m, str) else m["type"]
+
+
+def rows(s: dict, layer: dict) -> list[dict]:
+    data = layer.get("data", s.get("data"))
+    if "values" in data:
+        return data["values"]
+    return s["datasets"][data["name"]]
+
+
+def total_rows(s: dict) -> int:
+    return sum(len(v) for v in s.get("datasets", {}).values())
+
+
+def layers_with(s: dict, kind: str) -> list[dict]:
+    return [lay for lay in layers(s) if mark(lay) == kind]
+
+
+def subtitle(s: dict) -> str:
+    return "\n".join(s["title"]["subtitle"])
+
+
+def colour_scales(s: dict) -> list[dict]:
+    return [lay["encoding"]["color"]["scale"] for lay in layers(s) if "scale" in lay.get("encoding", {}).get("color", {})]
+
+
+def common_checks(s: dict, title: str) -> None:
+    assert s["width"] == "container"
+    # st.altair_chart would otherwise apply autosize "fit" and squeeze legends into the plot height.
+    assert s["autosize"] == {"type": "fit-x", "contains": "padding"}
+    assert s["title"]["text"] == title
+    assert total_rows(s) <= 3000
+
+
+# ---------------------------------------------------------------- colours
+
+
+def test_approach_colour_scale_orders_domain_and_uses_vocabulary_colours():
+    scale = charts.approach_colour_scale(["Open", "Robotic", "Full-endoscopic", "Microscopic"]).to_dict()
+    assert scale["domain"] == ["Full-endoscopic", "Microscopic", "Open", "Robotic"]
+    assert scale["range"] == [APPROACH_COLOURS["Full-endoscopic"], APPROACH_COLOURS["Microscopic"], APPROACH_COLOURS["Open"], OTHER_COLOUR]
+
+
+def test_surgeons_get_the_neutral_palette_not_approach_colours():
+    scale = charts.colour_scale(["Surgeon B", "Surgeon A"]).to_dict()
+    assert scale["domain"] == ["Surgeon B", "Surgeon A"]  # analysis's order is kept
+    assert not set(scale["range"]) & set(APPROACH_COLOURS.values())
+    assert scale["range"] == list(charts.NEUTRAL_PALETTE[:2])
+
+
+# ---------------------------------------------------------------- distribution and bars
+
+
+def test_distribution_chart_draws_a_box_per_group_and_text_for_suppressed():
+    s = spec(charts.distribution_chart(summary(), "Hospital stay", "hours", subtitle="Condition: Herniated disc"))
+    common_checks(s, "Hospital stay")
+    kinds = [mark(lay) for lay in layers(s)]
+    assert kinds[:4] == ["rule", "bar", "bar", "tick"]
+    whisker, box, ci, tick = layers(s)[:4]
+    assert (whisker["encoding"]["x"]["field"], whisker["encoding"]["x2"]["field"]) == ("p5", "p95")
+    assert whisker["encoding"]["x"]["title"] == "Hospital stay (hours)"
+    assert (box["encoding"]["x"]["field"], box["encoding"]["x2"]["field"]) == ("q1", "q3")
+    assert (ci["encoding"]["x"]["field"], ci["encoding"]["x2"]["field"]) == ("median_ci_low", "median_ci_high")
+    assert tick["encoding"]["x"]["field"] == "median"
+    assert whisker["encoding"]["y"]["scale"]["domain"] == ["Full-endoscopic", "Tubular MIS", "Microscopic", "Open"]
+    tooltip_fields = {t["field"] for t in whisker["encoding"]["tooltip"]}
+    assert {"n", "median", "median_ci"} <= tooltip_fields
+    # The suppressed group is in no bar's data, only in a text mark.
+    for lay in layers(s)[:4]:
+        assert "Open" not in {r["group"] for r in rows(s, lay)}
+    (text,) = layers_with(s, "text")
+    assert rows(s, text) == [{"group": "Open", "text": "suppressed (n < 5)"}]
+    assert "Condition: Herniated disc" in subtitle(s)
+    assert "Open" in subtitle(s).splitlines()[-1]
+    for scale in colour_scales(s):
+        assert scale["range"] == [APPROACH_COLOURS[a] for a in scale["domain"]]
+
+
+def test_distribution_chart_places_published_figures_on_their_approach_row():
+    b = benchmarks_for("length_of_stay_hours", condition="Herniated disc")
+    s = spec(charts.distribution_chart(summary(), "Hospital stay", "hours", benchmarks=b))
+    points = [lay for lay in layers_with(s, "point") if lay["encoding"].get("shape")]
+    assert points, "published figures are drawn"
+    shape = points[0]["encoding"]["shape"]
+    assert shape["title"] == charts.BENCHMARK_LEGEND
+    assert all(r["legend"].startswith("Literature: ") for r in rows(s, points[0]))
+    assert points[0]["mark"]["filled"] is False and points[0]["mark"]["color"] == charts.BENCHMARK_COLOUR
+    assert charts.BENCHMARK_COLOUR not in APPROACH_COLOURS.values()
+    # Published stays are means, the chart shows medians: the legend says so.
+    assert any("(mean)" in r["legend"] for r in rows(s, points[0]))
+
+
+def test_bar_by_group_chart_for_surgeons():
+    df = summary().assign(group=["Surgeon C", "Surgeon A", "Surgeon D", "Surgeon B"])
+    s = spec(charts.bar_by_group_chart(df, "median", "Operation time", "minutes", group_title="Surgeon"))
+    common_checks(s, "Median operation time")
+    bar = layers_with(s, "bar")[0]
+    assert bar["encoding"]["x"]["field"] == "median"
+    assert bar["encoding"]["x"]["title"] == "Median operation time (minutes)"
+    assert not set(bar["encoding"]["color"]["scale"]["range"]) & set(APPROACH_COLOURS.values())
+    assert "Surgeon D" not in {r["group"] for r in rows(s, bar)}
+    assert [r["text"] for r in rows(s, layers_with(s, "text")[-1])] == ["suppressed (n < 5)"]
+    rule = layers_with(s, "rule")[0]
+    assert (rule["encoding"]["x"]["field"], rule["encoding"]["x2"]["field"]) == ("median_ci_low", "median_ci_high")
+
+
+def test_bar_by_group_chart_rejects_other_columns():
+    with pytest.raises(ValueError, match="median"):
+        charts.bar_by_group_chart(summary(), "q3")
+
+
+def test_share_chart_bars_with_wilson_error_bars():
+    s = spec(charts.share_chart(shares(), min_cell=10, subtitle=["Herniated disc", "Synthetic sample"]))
+    common_checks(s, "Discharged home")
+    bar = layers_with(s, "bar")[0]
+    assert bar["encoding"]["x"]["field"] == "share"
+    assert bar["encoding"]["x"]["axis"]["format"] == "%"
+    assert bar["encoding"]["x"]["scale"]["domain"] == [0, 1]
+    assert bar["encoding"]["yOffset"]["field"] == "when"
+    data = rows(s, bar)
+    assert len(data) == 4  # 2 shown groups × (same day, within 24 h); the suppressed group has no bar
+    assert {r["when"] for r in data} == {"Same day", "Within 24 hours"}
+    zero = [r for r in data if r["group"] == "Microscopic" and r["when"] == "Same day"][0]
+    assert zero["share"] == 0.0  # a true zero stays a zero bar, labelled 0%
+    assert zero["label"] == "0%"
+    rule = layers_with(s, "rule")[0]
+    assert (rule["encoding"]["x"]["field"], rule["encoding"]["x2"]["field"]) == ("ci_low", "ci_high")
+    assert rows(s, layers_with(s, "text")[-1]) == [{"group": "Open", "text": "suppressed (n < 10)"}]
+
+
+def test_share_chart_one_measure():
+    s = spec(charts.share_chart(shares(), which=("within_24h",)))
+    assert {r["when"] for r in rows(s, layers_with(s, "bar")[0])} == {"Within 24 hours"}
+    with pytest.raises(ValueError):
+        charts.share_chart(shares(), which=("overnight",))
+
+
+# ---------------------------------------------------------------- Kaplan–Meier
+
+
+def test_km_chart_step_lines_bands_and_medians():
+    curves, medians = km_frames()
+    s = spec(charts.km_chart(curves, medians, "Return to work", subtitle="Employed before surgery"))
+    common_checks(s, "Return to work")
+    (line,) = layers_with(s, "line")
+    assert line["mark"]["interpolate"] == "step-after"
+    assert line["encoding"]["x"]["title"] == "Days since surgery"
+    assert line["encoding"]["y"]["title"] == "Share returned to work (%)"
+    (band,) = layers_with(s, "area")
+    assert band["mark"]["interpolate"] == "step-after"
+    assert (band["encoding"]["y"]["field"], band["encoding"]["y2"]["field"]) == ("ci_low", "ci_high")
+    median_layer = [lay for lay in layers_with(s, "point") if lay["encoding"]["x"]["field"] == "median_days"][0]
+    assert [r["median_days"] for r in rows(s, median_layer)] == [29.0, 38.0]
+    text = layers_with(s, "text")[0]
+    assert [r["text"] for r in rows(s, text)] == ["Open: suppressed (n < 5)"]
+    assert "Open" not in {r["group"] for r in rows(s, line)}
+    assert line["encoding"]["color"]["scale"]["domain"] == ["Full-endoscopic", "Microscopic", "Open"]
+
+
+def test_km_chart_thins_a_10k_point_curve():
+    curves, medians = km_frames(points=10_000)  # 20,000 rows in
+    s = spec(charts.km_chart(curves, medians, "Return to work"))
+    line = layers_with(s, "line")[0]
+    data = rows(s, line)
+    assert len(data) <= charts.KM_POINT_BUDGET
+    assert total_rows(s) <= charts.KM_POINT_BUDGET + 10
+    for group in ("Full-endoscopic", "Microscopic"):
+        days = [r["days"] for r in data if r["group"] == group]
+        assert days[0] == 0 and days[-1] == 365  # first and last points survive thinning
+        assert days == sorted(days)
+
+
+def test_thin_curves_leaves_small_frames_alone():
+    curves, _ = km_frames(points=30)
+    pd.testing.assert_frame_equal(charts.thin_curves(curves), curves)
+
+
+# ---------------------------------------------------------------- time points
+
+
+def test_trajectory_chart_clinical_order_ci_and_literature_legend():
+    b = benchmarks_for("vas_leg", condition="Herniated disc", approach="Full-endoscopic")
+    s = spec(charts.trajectory_chart(trajectory(), "VAS leg pain (0–10)", benchmarks=b, subtitle="Herniated disc"))
+    common_checks(s, "VAS leg pain (0–10)")
+    line = [lay for lay in layers_with(s, "line") if "color" in lay["encoding"]][0]
+    x = line["encoding"]["x"]
+    assert x["field"] == "timepoint_label"
+    assert x["scale"]["domain"] == ["Before surgery", "6 weeks", "12 months"]
+    assert line["encoding"]["y"]["title"] == "VAS leg pain (0–10)"
+    assert line["encoding"]["y"]["scale"]["domain"] == [0, 10.0]
+    rule = [lay for lay in layers_with(s, "rule")][0]
+    assert (rule["encoding"]["y"]["field"], rule["encoding"]["y2"]["field"]) == ("ci_low", "ci_high")
+    point = [lay for lay in layers_with(s, "point") if "tooltip" in lay["encoding"] and "color" in lay["encoding"]][0]
+    assert "n" in {t["field"] for t in point["encoding"]["tooltip"]}
+    assert line["encoding"]["color"]["scale"]["range"] == [APPROACH_COLOURS["Full-endoscopic"], APPROACH_COLOURS["Microscopic"]]
+    # Published figures: own legend, hollow, dark grey, dashed — never an approach colour.
+    lit_points = [lay for lay in layers_with(s, "point") if "shape" in lay["encoding"]]
+    assert len(lit_points) == 1
+    lit = lit_points[0]
+    assert lit["encoding"]["shape"]["title"] == charts.BENCHMARK_LEGEND
+    assert lit["mark"]["filled"] is False and lit["mark"]["color"] == charts.BENCHMARK_COLOUR
+    assert "color" not in lit["encoding"]
+    legends = {r["legend"] for r in rows(s, lit)}
+    assert "Literature: TELD cohort, full-endoscopic" in legends
+    assert all(label.startswith("Literature: ") for label in legends)
+    dashed = [lay for lay in layers_with(s, "line") if "strokeDash" in lay["mark"]]
+    assert dashed and dashed[0]["mark"]["color"] == charts.BENCHMARK_COLOUR
+    # Only benchmarks with a time point are placed; TELD's 7.64 before surgery is among them.
+    assert 7.64 in {r["value"] for r in rows(s, lit)}
+    # The suppressed cell: text at its position, named in the subtitle, absent from the line data.
+    text = layers_with(s, "text")[0]
+    assert rows(s, text)[0]["group"] == "Microscopic" and rows(s, text)[0]["timepoint_label"] == "12 months"
+    assert text["encoding"]["xOffset"]["field"] == "group"
+    assert "Microscopic at 12 months" in subtitle(s)
+    assert not [r for r in rows(s, line) if r["group"] == "Microscopic" and r["timepoint_label"] == "12 months"]
+
+
+def test_trajectory_chart_odi_scale_and_no_benchmarks():
+    traj = trajectory().assign(mean=lambda d: d["mean"] * 8, ci_low=lambda d: d["ci_low"] * 8, ci_high=lambda d: d["ci_high"] * 8)
+    s = spec(charts.trajectory_chart(traj, "ODI disability (0–100)"))
+    line = layers_with(s, "line")[0]
+    assert line["encoding"]["y"]["scale"]["domain"] == [0, 100.0]
+    assert not [lay for lay in layers_with(s, "point") if "shape" in lay["encoding"]]
+
+
+def test_change_chart_zero_line_and_suppressed_cells():
+    b = benchmarks_for("vas_leg", condition="Herniated disc", kind="change")
+    s = spec(charts.change_chart(change(), "VAS leg pain (0–10)", benchmarks=b))
+    common_checks(s, "Change in VAS leg pain since surgery")
+    line = [lay for lay in layers_with(s, "line") if "color" in lay["encoding"]][0]
+    assert line["encoding"]["y"]["field"] == "mean_change"
+    assert line["encoding"]["y"]["title"] == "Change in VAS leg pain (points; below 0 = better)"
+    zero = layers(s)[0]
+    assert mark(zero) == "rule" and rows(s, zero) == [{"zero": 0.0}]
+    texts = [r["text"] for r in rows(s, layers_with(s, "text")[0])]
+    assert texts == ["suppressed (n < 5)", "no data"]  # n = 2 at 6 weeks; nothing at all at 12 months
+    assert "Open (all time points)" in subtitle(s)
+    lit = [lay for lay in layers_with(s, "point") if "shape" in lay["encoding"]][0]
+    assert {r["value"] for r in rows(s, lit)} == {-4.5, -4.4}  # Swespine, Werner 2017
+
+
+def test_mcid_chart_bars_wilson_and_threshold_in_subtitle():
+    text = "Improvement of at least 3.2 points in VAS leg pain (Parai 2020, Swespine)"
+    s = spec(charts.mcid_chart(rates(), text, benchmarks=benchmarks_for("mcid_vas_leg"), subtitle="Herniated disc"))
+    common_checks(s, "Patients reaching a clinically important improvement")
+    bar = layers_with(s, "bar")[0]
+    assert bar["encoding"]["y"]["field"] == "share" and bar["encoding"]["y"]["axis"]["format"] == "%"
+    assert bar["encoding"]["xOffset"]["field"] == "group"
+    assert bar["encoding"]["color"]["scale"]["domain"] == ["Full-endoscopic", "Tubular MIS"]
+    rule = layers_with(s, "rule")[0]
+    assert (rule["encoding"]["y"]["field"], rule["encoding"]["y2"]["field"]) == ("ci_low", "ci_high")
+    assert subtitle(s).splitlines()[:2] == ["Herniated disc", text]
+    lit = [lay for lay in layers_with(s, "point") if "shape" in lay["encoding"]][0]
+    assert [r["share"] for r in rows(s, lit)] == [0.79]
+
+
+# ---------------------------------------------------------------- drawn for real
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda: charts.distribution_chart(summary(), "Hospital stay", "hours", benchmarks=benchmarks_for("length_of_stay_hours")),
+        lambda: charts.km_chart(*km_frames(), "Return to work"),
+        lambda: charts.trajectory_chart(trajectory(), "VAS leg pain (0–10)", benchmarks=benchmarks_for("vas_leg")),
+        lambda: charts.mcid_chart(rates(), "MCID"),
+        lambda: charts.share_chart(shares()),
+        lambda: charts.change_chart(change(), "ODI disability (0–100)"),
+    ],
+    ids=["distribution", "km", "trajectory", "mcid", "share", "change"],
+)
+def test_charts_render_to_png(build):
+    png = vlc.vegalite_to_png(build().to_json(), scale=1)
+    assert png[:4] == b"\x89PNG" and len(png) > 5000
