@@ -20,7 +20,8 @@ from spinedash.benchmarks import (
     validate_mcid_thresholds,
 )
 
-EVIDENCE = Path("/work/shared/evidence.md")
+# CI clones the repo with shared/ beside it; a lone clone skips this one check.
+EVIDENCE = Path(__file__).resolve().parents[2] / "shared" / "evidence.md"
 
 
 def raw(path: Path, columns) -> pd.DataFrame:
