@@ -4,6 +4,7 @@ import streamlit as st
 
 from spinedash import ui
 
+ui.ensure_app_router()
 st.title("SpineDash")
 st.markdown(
     "SpineDash puts what is known about each spine operation — full-endoscopic discectomy, "

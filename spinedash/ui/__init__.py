@@ -3,6 +3,6 @@
 Nothing else under spinedash/ imports streamlit; pages call these helpers and the pure core.
 """
 
-from spinedash.ui.common import DISCLAIMER, disclaimer, synthetic_notice
+from spinedash.ui.common import DISCLAIMER, disclaimer, ensure_app_router, synthetic_notice
 
-__all__ = ["DISCLAIMER", "disclaimer", "synthetic_notice"]
+__all__ = ["DISCLAIMER", "disclaimer", "ensure_app_router", "synthetic_notice"]

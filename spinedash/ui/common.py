@@ -22,3 +22,20 @@ def synthetic_notice() -> None:
         "generated to resemble published figures. It describes no real patient.",
         icon=":material/science:",
     )
+
+
+def ensure_app_router() -> None:
+    """Make sure this run went through app.py's st.navigation, not Streamlit's legacy pages/ mode.
+
+    Streamlit starts a fresh server in its old "pages/ directory" mode because this repo has a
+    pages/ folder, and only leaves it once app.py has called st.navigation. So the very first
+    visit after a restart straight to a deep link (a bookmarked /recovery?filter_…) would run the
+    page script alone: no shared sidebar, no data source, wrong layout. Every page calls this
+    first; on that one run it switches the legacy mode off and reruns through app.py, keeping the
+    URL and its filters. (streamlit/runtime/scriptrunner/script_runner.py, `_mpa_v1`.)
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()

@@ -1,0 +1,376 @@
+"""The procedure knowledge base: what the five source documents say about each approach and condition.
+
+The catalogue lives in data/ as plain CSV files, read by one function, `load_knowledge`:
+
+- data/sources.csv — the documents (source_id is the file stem; users only ever see the title).
+- data/knowledge/approaches.csv — one row per approach: full name, family, minimally invasive.
+- data/knowledge/facts.csv — long table (approach, attribute, value, source_id); an attribute can
+  have several facts from several documents, and is exactly "Not stated in sources" where the
+  documents say nothing.
+- data/knowledge/conditions.csv — a plain-language description of each condition and its sources.
+- data/knowledge/indications.csv — the condition × approach matrix ("treats" or "not stated in
+  sources", a short why, the source).
+- data/knowledge/aliases.csv — names registries and clinics use (PTED, LDH…) → canonical names.
+
+Everything is paraphrased from the documents; nothing here is medical advice. No streamlit import.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+
+NOT_STATED = "Not stated in sources"
+STATUS_TREATS = "treats"
+STATUS_NOT_STATED = "not stated in sources"
+STATUSES = (STATUS_TREATS, STATUS_NOT_STATED)
+KINDS = ("approach", "condition")
+
+# Attribute key (as stored in facts.csv) → the label an administrator reads, in display order.
+ATTRIBUTES: dict[str, str] = {
+    "visualisation": "How the surgeon sees the anatomy",
+    "anesthesia": "Anaesthesia",
+    "incision": "Incision",
+    "duration": "Typical duration",
+    "hospital_stay": "Hospital stay",
+    "recovery": "Recovery",
+    "tissue": "Muscle and tissue",
+    "benefits": "Benefits",
+    "risks": "Risks",
+    "patient_selection": "Patient selection",
+    "techniques": "Techniques",
+    "conditions_treated": "Conditions treated",
+}
+# The rows of the side-by-side comparison: what an administrator weighs first.
+COMPARE_ATTRIBUTES: tuple[str, ...] = (
+    "visualisation", "anesthesia", "incision", "duration", "hospital_stay", "recovery", "tissue", "benefits", "risks",
+)
+
+# File name (relative to the data directory) → the columns it must have.
+FILES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "sources": ("sources.csv", ("source_id", "title", "title_assigned", "file_name")),
+    "approaches": ("knowledge/approaches.csv", ("approach", "full_name", "family", "minimally_invasive", "source_ids")),
+    "facts": ("knowledge/facts.csv", ("approach", "attribute", "value", "source_id")),
+    "conditions": ("knowledge/conditions.csv", ("condition", "description", "source_ids")),
+    "indications": ("knowledge/indications.csv", ("condition", "approach", "status", "why", "source_id")),
+    "aliases": ("knowledge/aliases.csv", ("kind", "alias", "canonical")),
+}
+
+_NON_ALNUM = re.compile(r"[\W_]+")
+_NUMBER_UNIT = re.compile(r"(?<=\d) (?=[a-z])")
+_BOOLS = {"true": True, "false": False}
+
+
+class KnowledgeError(ValueError):
+    """The knowledge catalogue is missing a file or contradicts itself; the message names the file."""
+
+
+def normalise_label(text: str) -> str:
+    """Casefold, strip and collapse each run of non-alphanumerics to one space ("FULL_ENDOSCOPIC" → "full endoscopic")."""
+    return _NON_ALNUM.sub(" ", str(text).casefold()).strip()
+
+
+def _search_tokens(text: str) -> tuple[list[str], set[str]]:
+    """(query words, token set) for search: a number glued to its unit too, so "4 mm" and "4mm" agree."""
+    plain = normalise_label(text)
+    glued = _NUMBER_UNIT.sub("", plain)
+    return glued.split(), set(plain.split()) | set(glued.split())
+
+
+def _split_ids(cell: str) -> list[str]:
+    return [part.strip() for part in str(cell).split(";") if part.strip()]
+
+
+@dataclass(frozen=True, eq=False)
+class Knowledge:
+    """The loaded catalogue. Shared between sessions by the cache: treat the frames as read-only."""
+
+    sources: pd.DataFrame
+    approaches: pd.DataFrame
+    facts: pd.DataFrame
+    conditions: pd.DataFrame
+    indications: pd.DataFrame
+    aliases: pd.DataFrame
+
+    # --- names -------------------------------------------------------------------------------
+
+    @property
+    def approach_names(self) -> list[str]:
+        return self.approaches["approach"].tolist()
+
+    @property
+    def condition_names(self) -> list[str]:
+        return self.conditions["condition"].tolist()
+
+    def alias_lookup(self, kind: str) -> dict[str, str]:
+        """Normalised alias → canonical name for `kind` ("approach" or "condition"), canonical names included."""
+        if kind not in KINDS:
+            raise KnowledgeError(f"alias kind must be one of {KINDS}, got {kind!r}")
+        names = self.approach_names if kind == "approach" else self.condition_names
+        lookup = {normalise_label(name): name for name in names}
+        rows = self.aliases[self.aliases["kind"] == kind]
+        lookup.update(zip(rows["alias"].map(normalise_label), rows["canonical"], strict=True))
+        return lookup
+
+    def resolve(self, kind: str, text: str) -> str | None:
+        """The canonical name `text` stands for (any spelling or alias), or None if it is unknown."""
+        return self.alias_lookup(kind).get(normalise_label(text))
+
+    def _require(self, kind: str, text: str) -> str:
+        name = self.resolve(kind, text)
+        if name is None:
+            raise KnowledgeError(f"unknown {kind} {text!r}")
+        return name
+
+    # --- sources -----------------------------------------------------------------------------
+
+    def source_title(self, source_id: str) -> str:
+        """The document's title (what users see) for a source_id."""
+        match = self.sources.loc[self.sources["source_id"] == source_id, "title"]
+        if match.empty:
+            raise KnowledgeError(f"unknown source_id {source_id!r}")
+        return str(match.iloc[0])
+
+    def _titles(self, source_ids: Iterable[str]) -> str:
+        ids = list(dict.fromkeys(i for cell in source_ids for i in _split_ids(cell)))
+        return "; ".join(self.source_title(i) for i in ids)
+
+    # --- views for the Procedures page ---------------------------------------------------------
+
+    def approaches_for(self, condition: str) -> pd.DataFrame:
+        """Each approach for `condition`: status, why (sentences joined), source titles; "treats" first.
+
+        Returns columns approach, status, why, source_title, in vocabulary order within each status.
+        """
+        name = self._require("condition", condition)
+        cells = self.indications[self.indications["condition"] == name]
+        rows = []
+        for approach in self.approach_names:
+            cell = cells[cells["approach"] == approach]
+            rows.append({
+                "approach": approach,
+                "status": cell["status"].iloc[0],
+                "why": " ".join(dict.fromkeys(cell["why"])),
+                "source_title": self._titles(cell["source_id"]),
+            })
+        out = pd.DataFrame(rows, columns=["approach", "status", "why", "source_title"])
+        order = out["status"].map({STATUS_TREATS: 0, STATUS_NOT_STATED: 1})
+        return out.iloc[order.argsort(kind="stable")].reset_index(drop=True)
+
+    def describe_condition(self, condition: str) -> tuple[str, str]:
+        """(plain-language description, source titles) for a condition or any of its aliases."""
+        name = self._require("condition", condition)
+        row = self.conditions[self.conditions["condition"] == name].iloc[0]
+        return str(row["description"]), self._titles([row["source_ids"]])
+
+    def approach_info(self, approach: str) -> pd.Series:
+        """The approaches.csv row (full name, family, minimally invasive, summary) for an approach or alias."""
+        name = self._require("approach", approach)
+        return self.approaches[self.approaches["approach"] == name].iloc[0]
+
+    def facts_for(self, approach: str) -> pd.DataFrame:
+        """Every fact about one approach, attributes in display order: attribute, label, value, source_title."""
+        name = self._require("approach", approach)
+        facts = self.facts[self.facts["approach"] == name].copy()
+        facts["order"] = facts["attribute"].map(list(ATTRIBUTES).index)
+        facts = facts.sort_values("order", kind="stable")
+        facts["label"] = facts["attribute"].map(ATTRIBUTES)
+        facts["source_title"] = [self._titles([s]) for s in facts["source_id"]]
+        return facts[["attribute", "label", "value", "source_title"]].reset_index(drop=True)
+
+    def compare(self, approaches: list[str], attributes: Iterable[str] = COMPARE_ATTRIBUTES) -> pd.DataFrame:
+        """Side-by-side table: one row per attribute (readable label), one column per approach.
+
+        A cell joins that approach's facts for the attribute, or reads "Not stated in sources".
+        """
+        names = [self._require("approach", a) for a in approaches]
+        attributes = list(attributes)
+        unknown = [a for a in attributes if a not in ATTRIBUTES]
+        if unknown:
+            raise KnowledgeError(f"unknown attribute(s) {unknown}; known: {list(ATTRIBUTES)}")
+        table = {}
+        for name in names:
+            facts = self.facts[self.facts["approach"] == name]
+            table[name] = [" ".join(dict.fromkeys(facts.loc[facts["attribute"] == attr, "value"])) for attr in attributes]
+        out = pd.DataFrame(table, index=pd.Index([ATTRIBUTES[a] for a in attributes], name="attribute"), columns=names)
+        return out
+
+    def source_titles_for(self, approaches: list[str], attributes: Iterable[str] = COMPARE_ATTRIBUTES) -> list[str]:
+        """Titles of the documents behind these approaches' facts on `attributes`, in source order."""
+        names = {self._require("approach", a) for a in approaches}
+        rows = self.facts["approach"].isin(names) & self.facts["attribute"].isin(list(attributes))
+        ids = set(self.facts.loc[rows, "source_id"])
+        return [t for sid, t in zip(self.sources["source_id"], self.sources["title"], strict=True) if sid in ids]
+
+    def search(self, text: str) -> pd.DataFrame:
+        """Facts, condition descriptions and indication reasons containing every word of `text`.
+
+        A query word matches the start of a word in the text ("endosc" finds "endoscope"), ignoring
+        case and punctuation; "4mm" and "4 mm" find each other. Returns columns
+        kind, subject, topic, text, source_title (empty frame for an empty query).
+        """
+        columns = ["kind", "subject", "topic", "text", "source_title"]
+        words = _search_tokens(text)[0]
+        if not words:
+            return pd.DataFrame(columns=columns)
+        facts = self.facts[self.facts["value"] != NOT_STATED]
+        candidates = pd.concat([
+            pd.DataFrame({
+                "kind": "Procedure fact",
+                "subject": facts["approach"],
+                "topic": facts["attribute"].map(ATTRIBUTES),
+                "text": facts["value"],
+                "source_ids": facts["source_id"],
+            }),
+            pd.DataFrame({
+                "kind": "Condition",
+                "subject": self.conditions["condition"],
+                "topic": "What it is",
+                "text": self.conditions["description"],
+                "source_ids": self.conditions["source_ids"],
+            }),
+            pd.DataFrame({
+                "kind": "Which approach treats it",
+                "subject": self.indications["condition"] + " · " + self.indications["approach"],
+                "topic": self.indications["status"],
+                "text": self.indications["why"],
+                "source_ids": self.indications["source_id"],
+            }),
+        ], ignore_index=True)
+        haystacks = (candidates["subject"] + " " + candidates["topic"] + " " + candidates["text"]).map(_search_tokens)
+        hit = haystacks.map(lambda h: all(any(token.startswith(w) for token in h[1]) for w in words))
+        found = candidates[hit].copy()
+        found["source_title"] = [self._titles([s]) for s in found["source_ids"]]
+        return found[columns].reset_index(drop=True)
+
+
+# --- loading ---------------------------------------------------------------------------------
+
+
+def _read(data_dir: Path, name: str) -> pd.DataFrame:
+    rel, required = FILES[name]
+    path = data_dir / rel
+    if not path.is_file():
+        raise KnowledgeError(f"{rel}: file not found in {data_dir}")
+    try:
+        # Everything as text, and "" stays "" (a blank source_id is meaningful: nothing to cite).
+        df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise KnowledgeError(f"{rel}: cannot be read as CSV ({exc})") from exc
+    missing = [c for c in required if c not in df.columns]
+    if missing:
+        raise KnowledgeError(f"{rel}: missing required column(s) {missing}; found {list(df.columns)}")
+    df = df.apply(lambda col: col.str.strip())
+    # Every required column except source ids must be filled in on every row.
+    for col in required:
+        if col.startswith("source_id"):
+            continue
+        blank = df.index[df[col] == ""].tolist()
+        if blank:
+            raise KnowledgeError(f"{rel}: column {col!r} is empty on data row(s) {[i + 1 for i in blank]}")
+    return df
+
+
+def _check_bool(df: pd.DataFrame, col: str, rel: str) -> pd.Series:
+    bad = sorted(set(df.loc[~df[col].str.casefold().isin(_BOOLS), col]))
+    if bad:
+        raise KnowledgeError(f"{rel}: column {col!r} must be True or False, found {bad}")
+    return df[col].str.casefold().map(_BOOLS).astype(bool)
+
+
+def _check_known(values: pd.Series, known: Iterable[str], what: str, rel: str) -> None:
+    unknown = sorted(set(values) - set(known))
+    if unknown:
+        raise KnowledgeError(f"{rel}: unknown {what} {unknown}; known: {sorted(set(known))}")
+
+
+def _check_source_ids(df: pd.DataFrame, col: str, known: set[str], rel: str, required: pd.Series | None = None) -> None:
+    """Every id in `col` (";"-separated) exists; rows where `required` is True must cite at least one."""
+    ids = {i for cell in df[col] for i in _split_ids(cell)}
+    _check_known(pd.Series(sorted(ids), dtype=str), known, "source_id(s)", rel)
+    needs = required if required is not None else pd.Series(True, index=df.index)
+    uncited = df.index[needs & (df[col].map(_split_ids).map(len) == 0)].tolist()
+    if uncited:
+        raise KnowledgeError(f"{rel}: rows {[i + 1 for i in uncited]} state something but cite no source_id")
+
+
+def _validate(k: dict[str, pd.DataFrame]) -> None:
+    rel = {name: FILES[name][0] for name in FILES}
+    sources, approaches, facts = k["sources"], k["approaches"], k["facts"]
+    conditions, indications, aliases = k["conditions"], k["indications"], k["aliases"]
+
+    for name, key in (("sources", "source_id"), ("approaches", "approach"), ("conditions", "condition")):
+        dup = sorted(set(k[name].loc[k[name][key].duplicated(), key]))
+        if dup:
+            raise KnowledgeError(f"{rel[name]}: duplicated {key} {dup}")
+    known_sources = set(sources["source_id"])
+    approach_names, condition_names = list(approaches["approach"]), list(conditions["condition"])
+
+    _check_source_ids(approaches, "source_ids", known_sources, rel["approaches"])
+    _check_source_ids(conditions, "source_ids", known_sources, rel["conditions"])
+
+    # Facts: known approach and attribute; a cited source unless the value says nothing is stated.
+    _check_known(facts["approach"], approach_names, "approach(es)", rel["facts"])
+    _check_known(facts["attribute"], ATTRIBUTES, "attribute(s)", rel["facts"])
+    _check_source_ids(facts, "source_id", known_sources, rel["facts"], required=facts["value"] != NOT_STATED)
+    present = set(zip(facts["approach"], facts["attribute"], strict=True))
+    gaps = [f"{a}/{attr}" for a in approach_names for attr in ATTRIBUTES if (a, attr) not in present]
+    if gaps:
+        raise KnowledgeError(f"{rel['facts']}: no fact (nor {NOT_STATED!r}) for {gaps}")
+    mixed = facts.groupby(["approach", "attribute"])["value"].agg(lambda v: (v == NOT_STATED).any() and len(v) > 1)
+    if mixed.any():
+        raise KnowledgeError(f"{rel['facts']}: {NOT_STATED!r} alongside other facts for {list(mixed[mixed].index)}")
+
+    # Indications: a full matrix over known names, one status per cell, "treats" always cited.
+    _check_known(indications["condition"], condition_names, "condition(s)", rel["indications"])
+    _check_known(indications["approach"], approach_names, "approach(es)", rel["indications"])
+    _check_known(indications["status"], STATUSES, "status(es)", rel["indications"])
+    _check_source_ids(indications, "source_id", known_sources, rel["indications"],
+                      required=indications["status"] == STATUS_TREATS)
+    cells = set(zip(indications["condition"], indications["approach"], strict=True))
+    gaps = [f"{c} × {a}" for c in condition_names for a in approach_names if (c, a) not in cells]
+    if gaps:
+        raise KnowledgeError(f"{rel['indications']}: missing cells {gaps}")
+    statuses = indications.groupby(["condition", "approach"])["status"].nunique()
+    if (statuses > 1).any():
+        raise KnowledgeError(f"{rel['indications']}: conflicting statuses for {list(statuses[statuses > 1].index)}")
+
+    # Aliases: known kind and canonical name; unique after normalisation, canonical names included.
+    _check_known(aliases["kind"], KINDS, "kind(s)", rel["aliases"])
+    for kind, names in (("approach", approach_names), ("condition", condition_names)):
+        rows = aliases[aliases["kind"] == kind]
+        _check_known(rows["canonical"], names, f"canonical {kind} name(s)", rel["aliases"])
+        keys = pd.concat([pd.Series(names).map(normalise_label), rows["alias"].map(normalise_label)], ignore_index=True)
+        if (keys == "").any():
+            raise KnowledgeError(f"{rel['aliases']}: a {kind} alias has no letters or digits")
+        dup = sorted(set(keys[keys.duplicated()]))
+        if dup:
+            raise KnowledgeError(f"{rel['aliases']}: {kind} alias(es) duplicated after normalisation: {dup}")
+
+
+@functools.lru_cache(maxsize=8)
+def _load(data_dir: Path) -> Knowledge:
+    frames = {name: _read(data_dir, name) for name in FILES}
+    _validate(frames)
+    frames["sources"]["title_assigned"] = _check_bool(frames["sources"], "title_assigned", FILES["sources"][0])
+    frames["approaches"]["minimally_invasive"] = _check_bool(
+        frames["approaches"], "minimally_invasive", FILES["approaches"][0]
+    )
+    return Knowledge(**frames)
+
+
+def load_knowledge(data_dir: str | Path | None = None) -> Knowledge:
+    """Read and check the whole knowledge catalogue (cached per resolved directory; pure data).
+
+    Raises:
+        KnowledgeError: a file is missing or unreadable, a required column is absent, or the
+            files disagree (unknown source_id, approach, condition or attribute; duplicated alias…).
+    """
+    return _load(Path(data_dir or DEFAULT_DATA_DIR).resolve())

@@ -1,0 +1,95 @@
+"""Streamlit pieces of the Procedures page: each draws one view of the knowledge base.
+
+The knowledge itself comes from `spinedash.knowledge` (pure, cached with lru_cache: it is the same
+public catalogue for every session and holds no patient data).
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from spinedash.knowledge import NOT_STATED, STATUS_TREATS, Knowledge, normalise_label
+from spinedash.vocabulary import APPROACH_COLOURS, OTHER_COLOUR
+
+# Enough to read on one screen; a broader query should be narrowed rather than scrolled.
+MAX_SEARCH_RESULTS = 25
+
+
+def _escape(text: str) -> str:
+    """Keep document text literal in st.markdown (no accidental emphasis, LaTeX or colour tags)."""
+    for char in "\\*_$[]`":
+        text = text.replace(char, "\\" + char)
+    return text
+
+
+def _approach_badge(approach: str) -> str:
+    colour = APPROACH_COLOURS.get(approach, OTHER_COLOUR)
+    return f"<span style='color:{colour}'>&#9632;</span> **{_escape(approach)}**"
+
+
+def show_condition(k: Knowledge, condition: str) -> None:
+    """What the condition is, which approaches the documents say treat it and why, with sources."""
+    description, titles = k.describe_condition(condition)
+    st.markdown(_escape(description))
+    st.caption(f"Sources: {titles}")
+    rows = k.approaches_for(condition)
+    treats = rows[rows["status"] == STATUS_TREATS]
+    if treats.empty:
+        st.warning(f"None of the source documents says which approach treats {condition.lower()}.")
+    else:
+        st.markdown(f"**Approaches the source documents describe for {_escape(condition.lower())}**")
+    for row in treats.itertuples():
+        # A stable key gives the card a CSS class (st-key-…) that browser tests can find.
+        with st.container(border=True, key=f"procedures_treats_{normalise_label(row.approach).replace(' ', '_')}"):
+            st.markdown(f"{_approach_badge(row.approach)} — {_escape(row.why)}", unsafe_allow_html=True)
+            st.caption(f"Source: {row.source_title}")
+    others = rows[rows["status"] != STATUS_TREATS]
+    if not others.empty:
+        with st.expander(f"Not stated in sources: {', '.join(others['approach'])}"):
+            for row in others.itertuples():
+                st.markdown(f"**{_escape(row.approach)}** — {_escape(row.why)}")
+
+
+def show_approach(k: Knowledge, approach: str) -> None:
+    """Every attribute of one approach as readable text, each fact followed by its document's title."""
+    info = k.approach_info(approach)
+    invasive = "minimally invasive" if info["minimally_invasive"] else "not minimally invasive"
+    st.markdown(f"{_approach_badge(info['approach'])} · {_escape(info['full_name'])} · {invasive}",
+                unsafe_allow_html=True)
+    st.markdown(_escape(info["summary"]))
+    facts = k.facts_for(approach)
+    left, right = st.columns(2, gap="large")
+    labels = list(dict.fromkeys(facts["label"]))
+    half = (len(labels) + 1) // 2
+    for i, label in enumerate(labels):
+        with left if i < half else right:
+            lines = []
+            for fact in facts[facts["label"] == label].itertuples():
+                if fact.value == NOT_STATED:
+                    lines.append(f"- *{NOT_STATED}*")
+                else:
+                    lines.append(f"- {_escape(fact.value)} :gray[— {_escape(fact.source_title)}]")
+            st.markdown(f"**{label}**\n\n" + "\n".join(lines))
+
+
+def show_comparison(k: Knowledge, approaches: list[str]) -> None:
+    """The side-by-side table for two or more approaches, and the documents behind it."""
+    if len(approaches) < 2:
+        st.info("Choose at least two approaches to compare them side by side.")
+        return
+    st.table(k.compare(approaches).rename_axis(None))
+    st.caption("Sources: " + "; ".join(k.source_titles_for(approaches)) + ". Each statement's own source is "
+               "shown under *One approach in detail*.")
+
+
+def show_search(k: Knowledge, query: str) -> None:
+    """Passages of the knowledge base matching `query`, each with its source document."""
+    if not query.strip():
+        return
+    found = k.search(query)
+    count = len(found)
+    st.caption(f"{count} matching passage{'s' if count != 1 else ''} for “{query.strip()}”"
+               + (f"; showing the first {MAX_SEARCH_RESULTS}" if count > MAX_SEARCH_RESULTS else ""))
+    for row in found.head(MAX_SEARCH_RESULTS).itertuples():
+        st.markdown(f"**{_escape(row.subject)}** · {_escape(row.topic)} — {_escape(row.text)} "
+                    f":gray[— {_escape(row.source_title) or 'no source: not stated in sources'}]")

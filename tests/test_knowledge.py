@@ -1,0 +1,364 @@
+"""The knowledge catalogue: loader checks, the whole catalogue walked, and the views the page uses."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from spinedash import vocabulary
+from spinedash.knowledge import (
+    ATTRIBUTES,
+    DEFAULT_DATA_DIR,
+    NOT_STATED,
+    STATUS_NOT_STATED,
+    STATUS_TREATS,
+    KnowledgeError,
+    load_knowledge,
+    normalise_label,
+)
+
+SEEDS = Path("/work/shared/seeds")
+K = load_knowledge()
+
+
+@pytest.fixture()
+def data_copy(tmp_path: Path) -> Path:
+    """A private copy of data/ (knowledge files only) to break on purpose."""
+    dest = tmp_path / "data"
+    (dest / "knowledge").mkdir(parents=True)
+    shutil.copy(DEFAULT_DATA_DIR / "sources.csv", dest / "sources.csv")
+    for f in (DEFAULT_DATA_DIR / "knowledge").glob("*.csv"):
+        shutil.copy(f, dest / "knowledge" / f.name)
+    return dest
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text, f"{old!r} not in {path.name}"
+    path.write_text(text.replace(old, new, 1))
+
+
+# --- agreement with the shared vocabulary ------------------------------------------------------
+
+
+def test_names_agree_with_vocabulary():
+    assert tuple(K.approach_names) == vocabulary.APPROACHES
+    assert tuple(K.condition_names) == vocabulary.CONDITIONS
+    invasive = set(K.approaches.loc[K.approaches["minimally_invasive"], "approach"])
+    assert invasive == vocabulary.MINIMALLY_INVASIVE
+    assert set(vocabulary.APPROACH_COLOURS) == set(K.approach_names)
+
+
+# --- sources ---------------------------------------------------------------------------------
+
+
+def test_sources_are_the_five_seed_documents_with_titles_not_hashes():
+    assert sorted(K.sources["file_name"]) == sorted(p.name for p in SEEDS.glob("*.txt"))
+    assert (K.sources["source_id"] + ".txt").tolist() == K.sources["file_name"].tolist()
+    for row in K.sources.itertuples():
+        assert row.source_id not in row.title
+        first_line = (SEEDS / row.file_name).read_text().splitlines()[0].strip()
+        # A title is the document's own first line unless the column says SpineDash assigned it.
+        assert (first_line == row.title) != row.title_assigned
+    assert K.sources.loc[K.sources["title_assigned"], "source_id"].tolist() == ["001_2b5505d830d1bacf"]
+
+
+def test_every_cited_source_exists():
+    known = set(K.sources["source_id"])
+    cited = set(K.facts["source_id"]) | set(K.indications["source_id"])
+    for cell in pd.concat([K.conditions["source_ids"], K.approaches["source_ids"]]):
+        cited |= set(cell.split(";"))
+    cited.discard("")
+    assert cited <= known
+    assert cited == known, "every seed document should be cited somewhere"
+
+
+def test_facts_are_paraphrased_not_copied():
+    """No fact, description or reason repeats seven consecutive words of a seed document."""
+    seed_words = " ".join(normalise_label(p.read_text()) for p in SEEDS.glob("*.txt")).split()
+    shingles = {" ".join(seed_words[i:i + 7]) for i in range(len(seed_words) - 6)}
+    texts = pd.concat([K.facts["value"], K.conditions["description"], K.indications["why"], K.approaches["summary"]])
+    for text in texts:
+        words = normalise_label(text).split()
+        copied = [" ".join(words[i:i + 7]) for i in range(len(words) - 6) if " ".join(words[i:i + 7]) in shingles]
+        assert not copied, f"copied from a seed: {copied[0]!r}"
+
+
+# --- the whole catalogue, walked ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("approach", vocabulary.APPROACHES)
+@pytest.mark.parametrize("attribute", list(ATTRIBUTES))
+def test_every_approach_has_every_attribute_with_a_source(approach, attribute):
+    facts = K.facts[(K.facts["approach"] == approach) & (K.facts["attribute"] == attribute)]
+    assert len(facts) >= 1
+    for fact in facts.itertuples():
+        if fact.value == NOT_STATED:
+            assert len(facts) == 1 and fact.source_id == ""
+        else:
+            assert fact.value.strip() and fact.source_id in set(K.sources["source_id"])
+            assert K.source_title(fact.source_id)
+
+
+@pytest.mark.parametrize("condition", vocabulary.CONDITIONS)
+def test_every_condition_is_described_and_has_a_full_matrix_row(condition):
+    description, titles = K.describe_condition(condition)
+    assert len(description) > 40 and titles
+    rows = K.approaches_for(condition)
+    assert sorted(rows["approach"]) == sorted(vocabulary.APPROACHES)
+    assert set(rows["status"]) <= {STATUS_TREATS, STATUS_NOT_STATED}
+    assert rows["why"].str.len().gt(20).all()
+    treats = rows[rows["status"] == STATUS_TREATS]
+    assert (treats["source_title"] != "").all()
+    assert set(treats["source_title"].str.split("; ").explode()) <= set(K.sources["title"])
+
+
+def test_matrix_refers_only_to_known_names_and_cites_every_treats():
+    assert set(K.indications["approach"]) == set(vocabulary.APPROACHES)
+    assert set(K.indications["condition"]) == set(vocabulary.CONDITIONS)
+    treats = K.indications[K.indications["status"] == STATUS_TREATS]
+    assert (treats["source_id"] != "").all()
+
+
+def test_matrix_asserts_what_the_seeds_say():
+    def status(condition, approach):
+        return K.indications.loc[
+            (K.indications["condition"] == condition) & (K.indications["approach"] == approach), "status"
+        ].iloc[0]
+
+    # Microscopic Spine Surgery lists herniated discs, stenosis, DDD, tumours and deformities.
+    for condition in ("Herniated disc", "Spinal stenosis", "Degenerative disc disease", "Spinal tumour",
+                      "Scoliosis / deformity"):
+        assert status(condition, "Microscopic") == STATUS_TREATS
+    # Spinal Endoscopy alone describes diagnostic use and infection.
+    assert status("Back pain of unclear cause", "Full-endoscopic") == STATUS_TREATS
+    assert status("Spinal infection", "Full-endoscopic") == STATUS_TREATS
+    for approach in ("Tubular MIS", "Microscopic", "Open"):
+        assert status("Spinal infection", approach) == STATUS_NOT_STATED
+    # Open surgery is only a contrast: the seeds tie it to disc herniation and nothing else.
+    open_treats = K.indications[(K.indications["approach"] == "Open") & (K.indications["status"] == STATUS_TREATS)]
+    assert open_treats["condition"].unique().tolist() == ["Herniated disc"]
+
+
+# --- aliases ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["Full endoscopic", "full-endoscopic", "FULL_ENDOSCOPIC", "  full--endoscopic  "])
+def test_normalise_label_ignores_case_and_punctuation(text):
+    assert normalise_label(text) == "full endoscopic"
+
+
+@pytest.mark.parametrize(("kind", "alias", "canonical"), [
+    ("approach", "PTED", "Full-endoscopic"),
+    ("approach", "peld", "Full-endoscopic"),
+    ("approach", "Spinal endoscopy", "Full-endoscopic"),
+    ("approach", "MED", "Tubular MIS"),
+    ("approach", "MISS", "Tubular MIS"),
+    ("approach", "micro-discectomy", "Microscopic"),
+    ("approach", "open discectomy", "Open"),
+    ("approach", "Tubular MIS", "Tubular MIS"),
+    ("condition", "Lumbar disc herniation", "Herniated disc"),
+    ("condition", "annular tear", "Herniated disc"),
+    ("condition", "LSS", "Spinal stenosis"),
+    ("condition", "pinched nerve", "Nerve root compression"),
+    ("condition", "Scoliosis/deformity", "Scoliosis / deformity"),
+    ("condition", "spondylolisthesis", "Instability / spondylolisthesis"),
+])
+def test_alias_lookup_resolves(kind, alias, canonical):
+    assert K.alias_lookup(kind)[normalise_label(alias)] == canonical
+    assert K.resolve(kind, alias) == canonical
+
+
+def test_alias_lookup_contains_every_canonical_name_and_only_canonical_targets():
+    for kind, names in (("approach", vocabulary.APPROACHES), ("condition", vocabulary.CONDITIONS)):
+        lookup = K.alias_lookup(kind)
+        assert all(lookup[normalise_label(n)] == n for n in names)
+        assert set(lookup.values()) == set(names)
+    assert K.resolve("approach", "acupuncture") is None
+
+
+def test_aliases_are_unique_after_normalisation():
+    for kind in ("approach", "condition"):
+        rows = K.aliases[K.aliases["kind"] == kind]
+        keys = rows["alias"].map(normalise_label)
+        assert not keys.duplicated().any()
+
+
+# --- views -----------------------------------------------------------------------------------
+
+
+def test_approaches_for_stenosis():
+    rows = K.approaches_for("lumbar spinal stenosis")
+    treats = rows.loc[rows["status"] == STATUS_TREATS, "approach"].tolist()
+    assert treats == ["Full-endoscopic", "Tubular MIS", "Microscopic"]
+    assert rows["approach"].tolist()[-1] == "Open"
+    assert rows.loc[0, "source_title"] == "Spinal Endoscopy: A Minimally Invasive Approach to Spinal Care"
+
+
+def test_approaches_for_herniated_disc_joins_both_endoscopy_documents():
+    row = K.approaches_for("Herniated disc").set_index("approach").loc["Full-endoscopic"]
+    assert row["source_title"] == (
+        "Spinal Endoscopy: A Minimally Invasive Approach to Spinal Care; "
+        "Percutaneous and Endoscopic Spine Procedures (Endoscopic Discectomy)"
+    )
+
+
+def test_compare_is_attributes_by_approaches():
+    table = K.compare(["PTED", "Open"])
+    assert table.columns.tolist() == ["Full-endoscopic", "Open"]
+    assert table.index[0] == "How the surgeon sees the anatomy"
+    assert "4 mm" in table.loc["How the surgeon sees the anatomy", "Full-endoscopic"]
+    assert table.loc["Anaesthesia", "Open"] == NOT_STATED
+    assert table.loc["Typical duration", "Full-endoscopic"] == "About one hour on average."
+    with pytest.raises(KnowledgeError, match="unknown approach"):
+        K.compare(["Full-endoscopic", "Laser"])
+
+
+def test_source_titles_for_covers_only_the_compared_attributes():
+    assert K.source_titles_for(["Microscopic"]) == ["Microscopic Spine Surgery"]
+    # Open's only fact from the endoscopic-discectomy document is about tissue, which is compared…
+    assert "Percutaneous and Endoscopic Spine Procedures (Endoscopic Discectomy)" in K.source_titles_for(["Open"])
+    # …but its patient-selection fact is not, unless asked for.
+    assert K.source_titles_for(["Open"], ["patient_selection"]) == [
+        "Percutaneous and Endoscopic Spine Procedures (Endoscopic Discectomy)"
+    ]
+
+
+def test_facts_for_keeps_display_order_and_titles():
+    facts = K.facts_for("Microscopic")
+    assert list(dict.fromkeys(facts["attribute"])) == list(ATTRIBUTES)
+    techniques = facts.loc[facts["attribute"] == "techniques", "value"].iloc[0]
+    for word in ("Microdiscectomy", "laminectomy", "fusion", "decompression"):
+        assert word in techniques
+    assert set(facts.loc[facts["value"] != NOT_STATED, "source_title"]) == {"Microscopic Spine Surgery"}
+
+
+@pytest.mark.parametrize("query", ["4 mm", "4mm", "4 MM"])
+def test_search_finds_the_working_channel(query):
+    found = K.search(query)
+    assert len(found) == 1
+    assert found.loc[0, "subject"] == "Full-endoscopic"
+    assert found.loc[0, "source_title"] == "Percutaneous and Endoscopic Spine Procedures (Endoscopic Discectomy)"
+
+
+def test_search_needs_every_word_and_matches_word_starts():
+    assert set(K.search("hospital stay")["subject"]) == {"Full-endoscopic", "Tubular MIS", "Open"}
+    assert K.search("sedat")["text"].str.contains("sedation").all()
+    assert K.search("sedation laminectomy").empty
+    assert K.search("   ").empty
+    assert list(K.search("").columns) == ["kind", "subject", "topic", "text", "source_title"]
+
+
+def test_source_title_rejects_unknown_ids():
+    assert K.source_title("002_493ca593e6267fb3") == "Microscopic Spine Surgery"
+    with pytest.raises(KnowledgeError, match="unknown source_id"):
+        K.source_title("999_nope")
+
+
+def test_load_is_cached_per_directory():
+    assert load_knowledge() is load_knowledge(DEFAULT_DATA_DIR)
+
+
+# --- broken catalogues -------------------------------------------------------------------------
+
+
+def test_copy_of_the_catalogue_loads(data_copy):
+    k = load_knowledge(data_copy)
+    assert k is not K
+    pd.testing.assert_frame_equal(k.facts, K.facts)
+
+
+@pytest.mark.parametrize("rel", ["sources.csv", "knowledge/facts.csv", "knowledge/aliases.csv"])
+def test_missing_file_is_named(data_copy, rel):
+    (data_copy / rel).unlink()
+    with pytest.raises(KnowledgeError, match=f"{rel}: file not found"):
+        load_knowledge(data_copy)
+
+
+def test_missing_column_is_named(data_copy):
+    _edit(data_copy / "knowledge/indications.csv", "condition,approach,status,why,source_id",
+          "condition,approach,status,reason,source_id")
+    with pytest.raises(KnowledgeError, match=r"knowledge/indications\.csv: missing required column\(s\) \['why'\]"):
+        load_knowledge(data_copy)
+
+
+def test_unknown_source_id_is_named(data_copy):
+    _edit(data_copy / "knowledge/facts.csv", "About one hour on average.\",001_2b5505d830d1bacf",
+          "About one hour on average.\",001_deadbeef")
+    with pytest.raises(KnowledgeError, match=r"knowledge/facts\.csv: unknown source_id\(s\) \['001_deadbeef'\]"):
+        load_knowledge(data_copy)
+
+
+def test_uncited_fact_is_rejected(data_copy):
+    _edit(data_copy / "knowledge/facts.csv", "About one hour on average.\",001_2b5505d830d1bacf",
+          "About one hour on average.\",")
+    with pytest.raises(KnowledgeError, match=r"knowledge/facts\.csv: rows .* cite no source_id"):
+        load_knowledge(data_copy)
+
+
+def test_matrix_with_unknown_approach_is_named(data_copy):
+    _edit(data_copy / "knowledge/indications.csv", "Spinal infection,Open,", "Spinal infection,Laser,")
+    with pytest.raises(KnowledgeError, match=r"knowledge/indications\.csv: unknown approach\(es\) \['Laser'\]"):
+        load_knowledge(data_copy)
+
+
+def test_matrix_with_unknown_condition_is_named(data_copy):
+    _edit(data_copy / "knowledge/indications.csv", "Spinal infection,Open,", "Gout,Open,")
+    with pytest.raises(KnowledgeError, match=r"knowledge/indications\.csv: unknown condition\(s\) \['Gout'\]"):
+        load_knowledge(data_copy)
+
+
+def test_matrix_with_a_missing_cell_is_rejected(data_copy):
+    path = data_copy / "knowledge/indications.csv"
+    lines = [ln for ln in path.read_text().splitlines() if not ln.startswith("Spinal infection,Open,")]
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(KnowledgeError, match=r"indications\.csv: missing cells \['Spinal infection × Open'\]"):
+        load_knowledge(data_copy)
+
+
+def test_missing_attribute_is_rejected(data_copy):
+    _edit(data_copy / "knowledge/facts.csv", "Open,techniques,Not stated in sources,\n", "")
+    with pytest.raises(KnowledgeError, match=r"facts\.csv: no fact .* \['Open/techniques'\]"):
+        load_knowledge(data_copy)
+
+
+@pytest.mark.parametrize(("line", "duplicate"), [
+    ("approach,PELD,Tubular MIS,\n", "peld"),  # the same alias pointing elsewhere
+    ("approach,P.T.E.D,Full-endoscopic,\n", "p t e d"),  # harmless punctuation must not hide a clash…
+    ("condition,Slipped-Disc,Spinal stenosis,\n", "slipped disc"),
+    ("approach,full endoscopic,Open,\n", "full endoscopic"),  # an alias that is another canonical name
+])
+def test_duplicated_alias_is_rejected(data_copy, line, duplicate):
+    path = data_copy / "knowledge/aliases.csv"
+    if duplicate == "p t e d":
+        path.write_text(path.read_text() + line + "approach,p-t-e-d,Full-endoscopic,\n")
+    else:
+        path.write_text(path.read_text() + line)
+    with pytest.raises(KnowledgeError, match=rf"aliases\.csv: .*duplicated after normalisation: \['{duplicate}'\]"):
+        load_knowledge(data_copy)
+
+
+def test_alias_to_unknown_canonical_is_rejected(data_copy):
+    path = data_copy / "knowledge/aliases.csv"
+    path.write_text(path.read_text() + "approach,laser discectomy,Laser,\n")
+    with pytest.raises(KnowledgeError, match=r"aliases\.csv: unknown canonical approach name\(s\) \['Laser'\]"):
+        load_knowledge(data_copy)
+
+
+def test_malformed_csv_is_named(data_copy):
+    (data_copy / "knowledge/conditions.csv").write_text('condition,description,source_ids\n"unterminated,x,y\n')
+    with pytest.raises(KnowledgeError, match=r"knowledge/conditions\.csv"):
+        load_knowledge(data_copy)
+
+
+def test_bad_boolean_is_named(data_copy):
+    _edit(data_copy / "knowledge/approaches.csv", ",Open,False,", ",Open,maybe,")
+    with pytest.raises(KnowledgeError, match=r"approaches\.csv: column 'minimally_invasive' must be True or False"):
+        load_knowledge(data_copy)
+
+
+def test_knowledge_error_is_a_value_error():
+    assert issubclass(KnowledgeError, ValueError)
