@@ -1,0 +1,50 @@
+"""Data: upload the clinic's outcome export, see what was read, and choose the data every page shows."""
+
+import streamlit as st
+
+from spinedash import ui
+from spinedash.ingest import MAX_UPLOAD_MB, data_dictionary_csv, data_dictionary_table, template_csv
+from spinedash.quality import completeness_text
+from spinedash.ui import data_source
+
+st.title("Data")
+st.markdown(
+    "Upload your service's outcome export — one row per operated case — as CSV, Excel (.xlsx) or "
+    "Parquet. Column names may be your registry's own (\"Patient ID\", \"LOS (days)\", \"VAS leg "
+    "pre-op\"); the template and the data dictionary below show what SpineDash reads. The file stays "
+    "in this browser session's memory: it is not saved and is gone when you close the tab."
+)
+st.file_uploader(
+    "Outcome export",
+    type=["csv", "tsv", "txt", "xlsx", "xls", "parquet"],
+    key=data_source.UPLOAD_KEY,
+    on_change=data_source.on_upload_change,
+    help=f"CSV (comma, semicolon or tab), XLSX or Parquet, up to {MAX_UPLOAD_MB} MB.",
+)
+left, right = st.columns(2)
+left.download_button("Download the template (CSV)", template_csv(), "spinedash_template.csv", "text/csv",
+                     key="download_template", icon=":material/download:")
+right.download_button("Download the data dictionary (CSV)", data_dictionary_csv(), "spinedash_data_dictionary.csv",
+                      "text/csv", key="download_dictionary", icon=":material/download:")
+
+report = data_source.last_report()
+if report is not None:
+    data_source.show_report(report)
+
+dataset = data_source.current_dataset()
+st.header("Data in use")
+st.markdown(dataset.describe())
+if dataset.is_synthetic:
+    ui.synthetic_notice()
+st.button("Use the sample cohort", key="use_sample", on_click=data_source.use_sample, disabled=dataset.is_synthetic)
+
+st.subheader("Follow-up completeness")
+st.caption("Share of cases with a recorded score at each time point; — where the measure is not asked then.")
+st.table(completeness_text(dataset.cases))
+st.subheader("Preview")
+st.caption("The first 50 rows as SpineDash read them: VAS 0–10, stay in hours, dates as dates.")
+st.dataframe(dataset.cases.head(50), hide_index=True, width="stretch",
+             column_config={"surgery_date": st.column_config.DateColumn(format="YYYY-MM-DD")})
+st.subheader("Data dictionary")
+st.dataframe(data_dictionary_table(), hide_index=True, width="stretch")
+ui.disclaimer()

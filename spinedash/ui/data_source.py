@@ -1,0 +1,159 @@
+"""Which outcome data this session is looking at: the user's upload, or the bundled sample cohort.
+
+Uploaded patient data lives only in this session's `st.session_state`: never in st.cache_data or
+st.cache_resource (shared by every session of the server), never written to disk by SpineDash,
+never logged. Each file is parsed once per content (sha256 of its bytes).
+
+Where the uploaded bytes sit before SpineDash sees them (read in streamlit 1.67's source):
+`st.file_uploader` stores each file as an `UploadedFileRec(file_id, name, type, data: bytes)` in
+`MemoryUploadedFileManager.file_storage`, a per-session dict in memory
+(streamlit/runtime/memory_uploaded_file_manager.py; the server creates it in
+streamlit/web/server/starlette/starlette_app.py). The widget hands the page an `UploadedFile`, an
+`io.BytesIO` over those bytes (streamlit/runtime/uploaded_file_manager.py). One caveat, from
+streamlit/web/server/starlette/starlette_routes.py (`_upload_put`) and starlette/formparsers.py:
+while the HTTP upload is being parsed, Starlette's multipart parser spools a file part larger than
+1 MB (`spool_max_size`) into a `tempfile.SpooledTemporaryFile`; Streamlit then reads it into memory
+and closes it. On Linux that rollover file is an anonymous, already-unlinked temporary file, so
+nothing is left on disk, but the bytes do pass through $TMPDIR during the upload.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import pandas as pd
+import streamlit as st
+
+from spinedash.dataset import Dataset
+from spinedash.ingest import IngestResult, OutcomeDataError, load_outcomes
+from spinedash.sample import load_sample
+from spinedash.validation import problems_frame
+
+SAMPLE_LABEL = "Sample cohort"
+UPLOAD_KEY = "data_upload"  # the st.file_uploader on the Data page
+_DATASET_KEY = "data_source_dataset"  # the uploaded Dataset in use; absent = the sample
+_REPORTS_KEY = "data_source_reports"  # content key -> UploadReport, the last few files read
+_LAST_KEY = "data_source_last"  # content key of the last file read
+_REPORTS_KEPT = 2  # a re-upload of the file before last is not parsed again; memory stays bounded
+
+
+@dataclass(frozen=True)
+class UploadReport:
+    """What reading one uploaded file gave: the result, or the error listing its problems."""
+
+    filename: str
+    content_key: str
+    result: IngestResult | None = None
+    error: OutcomeDataError | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.result is not None
+
+
+@st.cache_data(show_spinner="Loading the sample cohort…")
+def _sample_cases() -> pd.DataFrame:
+    # Public synthetic data: safe to share between sessions, unlike uploads.
+    return load_sample()
+
+
+def sample_dataset() -> Dataset:
+    """The bundled synthetic sample cohort as a Dataset."""
+    return Dataset(_sample_cases(), SAMPLE_LABEL, is_synthetic=True, content_key="sample")
+
+
+def current_dataset() -> Dataset:
+    """The data every page shows: this session's upload if it has one, else the sample cohort."""
+    dataset = st.session_state.get(_DATASET_KEY)
+    return dataset if isinstance(dataset, Dataset) else sample_dataset()
+
+
+def use_upload(result: IngestResult, filename: str, content_key: str) -> None:
+    """Put a successfully read upload in use for this session."""
+    st.session_state[_DATASET_KEY] = Dataset(
+        cases=result.cases,
+        source_label=filename,
+        is_synthetic=False,
+        filename=filename,
+        content_key=content_key,
+        warnings=result.warnings,
+    )
+
+
+def use_sample() -> None:
+    """Go back to the sample cohort (the upload is dropped from this session)."""
+    st.session_state.pop(_DATASET_KEY, None)
+
+
+def read_upload(data: bytes, filename: str) -> UploadReport:
+    """Read uploaded bytes once per content; on success put them in use. Never raises OutcomeDataError."""
+    content_key = hashlib.sha256(data).hexdigest()
+    reports: dict[str, UploadReport] = st.session_state.setdefault(_REPORTS_KEY, {})
+    report = reports.get(content_key)
+    if report is None:
+        try:
+            report = UploadReport(filename, content_key, result=load_outcomes(data, filename))
+        except OutcomeDataError as err:
+            report = UploadReport(filename, content_key, error=err)
+        reports[content_key] = report
+        while len(reports) > _REPORTS_KEPT:
+            reports.pop(next(iter(reports)))
+    elif report.filename != filename:
+        report = UploadReport(filename, content_key, report.result, report.error)
+        reports[content_key] = report
+    st.session_state[_LAST_KEY] = content_key
+    if report.result is not None:
+        use_upload(report.result, filename, content_key)
+    return report
+
+
+def on_upload_change() -> None:
+    """The Data page uploader's callback: runs before the script, so the sidebar is already right."""
+    uploaded = st.session_state.get(UPLOAD_KEY)
+    if uploaded is None:  # the user removed the file from the uploader
+        st.session_state.pop(_LAST_KEY, None)
+        use_sample()
+        return
+    read_upload(uploaded.getvalue(), uploaded.name)
+
+
+def last_report() -> UploadReport | None:
+    """The report of the last file read in this session, if any."""
+    key = st.session_state.get(_LAST_KEY)
+    return st.session_state.get(_REPORTS_KEY, {}).get(key) if key else None
+
+
+def show_report(report: UploadReport) -> None:
+    """The validation report: problems as a table with an error summary, or rows accepted and warnings."""
+    if report.error is not None:
+        n = len(report.error.problems)
+        st.error(
+            f"**{report.filename}** cannot be used: {n} problem{'s' if n != 1 else ''} found. "
+            "Correct them in the file and upload it again; the data in use has not changed.",
+            icon=":material/error:",
+        )
+        # st.table, not st.dataframe: every message is read in full, wrapped, and the text is in the page.
+        st.table(problems_frame(report.error.problems), hide_index=True)
+        return
+    result = report.result
+    skipped = result.rows_read - result.rows_accepted
+    st.success(
+        f"**{report.filename}**: {result.rows_accepted:,} cases accepted and now in use"
+        + (f" ({result.rows_read:,} rows read, {skipped:,} blank)." if skipped else "."),
+        icon=":material/check_circle:",
+    )
+    if result.warnings:
+        st.warning("\n".join(f"- {w}" for w in result.warnings), icon=":material/info:")
+    with st.expander("How the columns were read"):
+        mapping = pd.DataFrame({"column in your file": list(result.column_mapping), "read as": list(result.column_mapping.values())})
+        st.dataframe(mapping, hide_index=True, width="stretch")
+
+
+def show_data_source_in_sidebar() -> None:
+    """The data in use, in the sidebar of every page, with a way back to the sample."""
+    dataset = current_dataset()
+    st.markdown("**Data in use**")
+    st.caption(dataset.describe())
+    if not dataset.is_synthetic:
+        st.button("Back to the sample cohort", key="sidebar_use_sample", on_click=use_sample, icon=":material/undo:")

@@ -1,0 +1,205 @@
+"""Validation of a mapped case table against the data dictionary, with problems a user can act on.
+
+The pandera schema is built from `spinedash.schema.COLUMNS` (ranges, fixed vocabularies, unique
+case ids, required columns), so the data dictionary stays the one place those rules live. Failures
+come back as `Problem`s numbered the way a spreadsheet user sees rows: header row = 1.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera.errors import SchemaErrors
+
+from spinedash import schema
+
+# How many row numbers a problem keeps; the total is kept in `n_rows` (a file of a million bad rows
+# should not make a million-item problem).
+MAX_ROWS_KEPT = 200
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an uploaded file: which column, which spreadsheet rows, what was expected."""
+
+    column: str
+    rows: tuple[int, ...]
+    message: str
+    n_rows: int | None = None  # rows affected in all, when `rows` was cut to MAX_ROWS_KEPT
+
+    @property
+    def rows_text(self) -> str:
+        """Rows as a person reads them: "2–4, 9, 12 … (31 rows)"; "—" for whole-file problems."""
+        return format_rows(self.rows, self.n_rows)
+
+
+def make_problem(column: str, rows: Iterable[int], message: str) -> Problem:
+    """A Problem whose row list is sorted, de-duplicated and cut to MAX_ROWS_KEPT."""
+    unique = sorted({int(r) for r in rows})
+    return Problem(column, tuple(unique[:MAX_ROWS_KEPT]), message, len(unique))
+
+
+def format_rows(rows: tuple[int, ...], n_rows: int | None = None, max_items: int = 8) -> str:
+    """Compress row numbers into ranges: (2, 3, 4, 9) -> "2–4, 9"."""
+    if not rows:
+        return "—"
+    spans: list[tuple[int, int]] = []
+    for r in rows:
+        if spans and r == spans[-1][1] + 1:
+            spans[-1] = (spans[-1][0], r)
+        else:
+            spans.append((r, r))
+    parts = [f"{a}" if a == b else (f"{a}, {b}" if b == a + 1 else f"{a}–{b}") for a, b in spans[:max_items]]
+    text = ", ".join(parts)
+    total = n_rows if n_rows is not None else len(rows)
+    if len(spans) > max_items or total > len(rows):
+        text += f" … ({total:,} rows)"
+    return text
+
+
+class OutcomeDataError(ValueError):
+    """The file cannot be used as outcome data; `.problems` lists every problem found."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = list(problems)
+        super().__init__(self.summary())
+
+    def summary(self, max_items: int = 10) -> str:
+        n = len(self.problems)
+        head = f"The file cannot be used: {n} problem{'s' if n != 1 else ''} found."
+        lines = [head]
+        for p in self.problems[:max_items]:
+            where = f"{p.column}, rows {p.rows_text}" if p.rows else p.column
+            lines.append(f"- {where}: {p.message}")
+        if n > max_items:
+            lines.append(f"- … and {n - max_items} more.")
+        return "\n".join(lines)
+
+
+def _has_outcome(df: pd.DataFrame) -> bool:
+    return any(c in df.columns for c in schema.OUTCOME_COLUMNS)
+
+
+def build_schema(approaches: Iterable[str], conditions: Iterable[str]) -> pa.DataFrameSchema:
+    """The pandera schema of a canonical case table.
+
+    Args:
+        approaches, conditions: the knowledge base's canonical names, the only values allowed.
+    """
+    known = {"approach": tuple(approaches), "condition": tuple(conditions)}
+    columns = {}
+    for spec in schema.COLUMNS:
+        checks = []
+        if spec.min is not None and spec.max is not None:
+            checks.append(pa.Check.in_range(spec.min, spec.max))
+        allowed = spec.allowed or known.get(spec.name)
+        if allowed:
+            checks.append(pa.Check.isin(list(allowed)))
+        # dtype=None: to_canonical_dtypes has already cast; the schema checks values, not dtypes.
+        columns[spec.name] = pa.Column(
+            None,
+            checks=checks,
+            nullable=spec.name != "case_id",
+            unique=spec.name == "case_id",
+            required=spec.name in schema.REQUIRED_COLUMNS,
+        )
+    return pa.DataFrameSchema(
+        columns,
+        checks=[pa.Check(_has_outcome, name="has_outcome_column")],
+        strict=False,
+    )
+
+
+def _examples(values: pd.Series, k: int = 3) -> str:
+    uniq = list(dict.fromkeys(_show(v) for v in values.dropna().tolist()))
+    return ", ".join(uniq[:k]) + (" …" if len(uniq) > k else "")
+
+
+def _show(value: object) -> str:
+    """A failing value as the user typed it: 250 not 250.0, text in quotes."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, int | float):
+        return f"{value:g}"
+    return repr(str(value))
+
+
+def _expected(spec: schema.ColumnSpec, check: str, allowed: tuple[str, ...]) -> str:
+    if check.startswith("in_range"):
+        unit = f" {spec.unit}" if spec.unit and not spec.unit[0].isdigit() else ""
+        return f"must be between {spec.min:g} and {spec.max:g}{unit}"
+    if check.startswith("isin"):
+        return "must be one of: " + ", ".join(allowed)
+    if check == "field_uniqueness":
+        return "must be unique: each case appears once"
+    if check == "not_nullable":
+        return "must not be empty"
+    return f"failed check {check}"
+
+
+def validate_cases(
+    cases: pd.DataFrame,
+    approaches: Iterable[str],
+    conditions: Iterable[str],
+    header_for: Mapping[str, str] | None = None,
+    header_row: int = 1,
+) -> list[Problem]:
+    """Every rule of the data dictionary that `cases` breaks, as Problems.
+
+    Args:
+        cases: canonical columns and dtypes, indexed by spreadsheet row number.
+        header_for: canonical column -> the header the user's file used (for readable messages).
+        header_row: spreadsheet row of the header, named in missing-column problems.
+    """
+    approaches, conditions = tuple(approaches), tuple(conditions)
+    header_for = dict(header_for or {})
+    try:
+        build_schema(approaches, conditions).validate(cases, lazy=True)
+    except SchemaErrors as err:
+        fc = err.failure_cases
+    else:
+        return []
+    known = {"approach": approaches, "condition": conditions}
+    problems: list[Problem] = []
+    for (column, check), group in fc.groupby(["column", "check"], sort=False, dropna=False):
+        if check == "column_in_dataframe":
+            for name in dict.fromkeys(group["failure_case"].astype(str)):
+                problems.append(
+                    make_problem(
+                        name,
+                        [header_row],
+                        f"Required column {name} is missing. Add a column with this header "
+                        f"(the template and data dictionary list accepted spellings).",
+                    )
+                )
+            continue
+        if check == "has_outcome_column" or column not in schema.COLUMN_BY_NAME:
+            problems.append(
+                make_problem(
+                    "(whole file)",
+                    [],
+                    "No outcome columns found: the file needs at least one of length of stay, return to "
+                    "daily activities or work, or a VAS leg / VAS back / ODI score at some time point.",
+                )
+            )
+            continue
+        spec = schema.COLUMN_BY_NAME[column]
+        rows = pd.to_numeric(group["index"], errors="coerce").dropna().astype(int).tolist()
+        label = header_for.get(column, column)
+        shown = label if label == column else f"{label} ({column})"
+        found = "" if check == "not_nullable" else f"; found {_examples(group['failure_case'])}"
+        allowed = spec.allowed or known.get(column, ())
+        what = "Case id" if column == "case_id" else spec.description.split(";")[0].rstrip(".")
+        problems.append(make_problem(shown, rows, f"{what} {_expected(spec, check, allowed)}{found}."))
+    return problems
+
+
+def problems_frame(problems: Iterable[Problem]) -> pd.DataFrame:
+    """Problems as the table the Data page shows: column | rows | what was expected."""
+    return pd.DataFrame(
+        [{"column": p.column, "rows": p.rows_text, "what was expected": p.message} for p in problems],
+        columns=["column", "rows", "what was expected"],
+    )

@@ -1,0 +1,131 @@
+"""AppTest for the Data page and the data source every page uses.
+
+Uploads go through the real `st.file_uploader` (AppTest 1.67 supports `set_value` on it, and the
+widget's on_change callback runs as in the browser). One AppTest limitation: after `switch_page`,
+AppTest's tree holds no sidebar elements for any page, so the sidebar is checked on a first run of
+the home page with the session seeded (AppTest also drops app.py's sidebar on reruns of the real app).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from spinedash.dataset import Dataset
+from spinedash.ingest import load_outcomes
+from spinedash.ui import data_source
+from tests.data.make_fixtures import BROKEN_CSV, MESSY_CSV, MESSY_ROWS
+from tests.pages.apptest import APP, TIMEOUT_S, all_text, run_page
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+DATASET_KEY = "data_source_dataset"
+
+
+def upload(at, name: str, data: bytes):
+    at.file_uploader(key="data_upload").set_value((name, data, "text/csv"))
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def in_use(at) -> Dataset | None:
+    return at.session_state[DATASET_KEY] if DATASET_KEY in at.session_state else None
+
+
+def test_data_page_runs_on_the_sample():
+    at = run_page("pages/data.py")
+    assert not at.exception
+    text = all_text(at)
+    assert at.title[0].value == "Data"
+    assert "Sample cohort — synthetic demonstration data" in text
+    assert any("synthetic demonstration data" in i.value for i in at.info)  # ui.synthetic_notice()
+    assert "not medical advice" in text.lower()
+    assert at.file_uploader(key="data_upload").allowed_type  # the uploader is there
+    assert at.button(key="use_sample").disabled  # already on the sample
+    assert [s.value for s in at.subheader] == ["Follow-up completeness", "Preview", "Data dictionary"]
+
+
+def test_uploading_a_messy_export_puts_it_in_use():
+    at = upload(run_page("pages/data.py"), "clinic.csv", MESSY_CSV.encode("cp1252"))
+    dataset = in_use(at)
+    assert dataset is not None and not dataset.is_synthetic
+    assert dataset.n_cases == MESSY_ROWS
+    assert dataset.filename == "clinic.csv"
+    assert len(dataset.content_key) == 64  # sha256 of the bytes
+    text = all_text(at)
+    assert f"clinic.csv — {MESSY_ROWS} cases" in text
+    assert f"{MESSY_ROWS} cases accepted and now in use ({MESSY_ROWS + 1} rows read, 1 blank)" in at.success[0].value
+    assert "converted to hours" in at.warning[0].value
+    assert not any("synthetic demonstration data" in i.value for i in at.info)
+    assert not at.button(key="use_sample").disabled
+    preview = next(d.value for d in at.dataframe if "vas_leg_pre" in d.value.columns)
+    assert preview["case_id"].tolist() == ["N-001", "N-002", "N-003", "N-004", "N-005"]
+    completeness = next(t.value for t in at.table if "Before surgery" in t.value.columns)
+    assert completeness.loc["VAS leg", "Before surgery"] == "100%"
+    assert completeness.loc["VAS leg", "12 months"] == "80%"  # 4 of 5 recorded
+    assert completeness.loc["ODI", "2 weeks"] == "—"
+
+
+def test_broken_upload_shows_the_problem_table_and_keeps_the_data_in_use():
+    at = upload(run_page("pages/data.py"), "clinic.csv", MESSY_CSV.encode("cp1252"))
+    at = upload(at, "broken.csv", BROKEN_CSV.encode())
+    assert "broken.csv" in at.error[0].value and "5 problems" in at.error[0].value
+    table = next(t.value for t in at.table if "what was expected" in t.value.columns)
+    assert table.columns.tolist() == ["column", "rows", "what was expected"]
+    rows = dict(zip(table["column"], table["rows"], strict=True))
+    assert rows["approach"] == "3" and rows["case_id"] == "2, 7" and rows["vas_leg_pre"] == "6"
+    assert in_use(at).filename == "clinic.csv"  # the earlier good upload is still in use
+
+
+def test_use_sample_button_and_clearing_the_uploader_go_back_to_the_sample():
+    at = upload(run_page("pages/data.py"), "clinic.csv", MESSY_CSV.encode("cp1252"))
+    at.button(key="use_sample").click().run()
+    assert in_use(at) is None
+    assert "Sample cohort — synthetic demonstration data" in all_text(at)
+
+    at = upload(at, "again.csv", MESSY_CSV.replace("N-001", "N-101").encode("cp1252"))
+    assert in_use(at).filename == "again.csv"
+    at.file_uploader(key="data_upload").set_value(None)
+    at.run()
+    assert in_use(at) is None
+
+
+def test_same_content_is_parsed_once(monkeypatch):
+    calls = []
+
+    def counting(data, filename=None):
+        calls.append(filename)
+        return load_outcomes(data, filename)
+
+    monkeypatch.setattr(data_source, "load_outcomes", counting)
+    data = MESSY_CSV.encode("cp1252")
+    at = upload(run_page("pages/data.py"), "a.csv", data)
+    at = upload(at, "renamed.csv", data)  # same bytes under another name
+    at.run()  # plain reruns never parse
+    assert calls == ["a.csv"]
+    assert in_use(at).filename == "renamed.csv"
+
+
+def first_run_with(session: dict):
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT_S)
+    for key, value in session.items():
+        at.session_state[key] = value
+    return at.run()
+
+
+def test_sidebar_shows_the_upload_and_goes_back_to_the_sample():
+    result = load_outcomes(DATA / "messy_export.csv")
+    at = first_run_with({DATASET_KEY: Dataset(result.cases, "clinic.csv", False, "clinic.csv", "k")})
+    assert not at.exception
+    assert f"clinic.csv — {MESSY_ROWS} cases" in [c.value for c in at.sidebar.caption]
+    at.sidebar.button(key="sidebar_use_sample").click().run()
+    assert in_use(at) is None  # the button's callback dropped the upload
+
+
+def test_sidebar_on_the_sample():
+    at = first_run_with({})
+    assert not at.exception
+    captions = [c.value for c in at.sidebar.caption]
+    assert any(c.startswith("Sample cohort — synthetic demonstration data,") for c in captions)
+    assert not at.sidebar.button  # no way "back" when already on the sample

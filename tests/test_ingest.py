@@ -1,0 +1,601 @@
+"""Reading real-world outcome exports: formats, header spellings, units, and every kind of problem."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from spinedash import ingest, schema
+from spinedash.ingest import IngestResult, OutcomeDataError, load_outcomes, match_header
+from tests.data import make_fixtures
+
+DATA = Path(__file__).resolve().parent / "data"
+
+GOOD_ROWS = (
+    "C1,Herniated disc,Full-endoscopic,7,2\n"
+    "C2,Spinal stenosis,Open,6,3\n"
+    "C3,Herniated disc,Microscopic,8,1\n"
+)
+GOOD_CSV = "case_id,condition,approach,vas_leg_pre,vas_leg_12m\n" + GOOD_ROWS
+
+
+def problems_of(data, filename=None) -> list:
+    with pytest.raises(OutcomeDataError) as info:
+        load_outcomes(data, filename)
+    return info.value.problems
+
+
+def only_problem(data) -> ingest.Problem:
+    problems = problems_of(data)
+    assert len(problems) == 1, problems
+    return problems[0]
+
+
+# --- formats ----------------------------------------------------------------------------------
+
+
+def test_plain_csv_gives_canonical_frame():
+    result = load_outcomes(GOOD_CSV.encode())
+    assert isinstance(result, IngestResult)
+    assert (result.rows_read, result.rows_accepted) == (3, 3)
+    cases = result.cases
+    assert list(cases.columns) == list(schema.CANONICAL_COLUMNS)  # every column, dictionary order
+    assert cases["case_id"].tolist() == ["C1", "C2", "C3"]
+    assert cases["vas_leg_pre"].tolist() == [7.0, 6.0, 8.0]
+    assert cases["approach"].dtype == "category"
+    assert cases["vas_leg_pre"].dtype == "float64"
+    assert cases["surgery_date"].dtype == "datetime64[ns]"
+    assert cases["satisfied_12m"].dtype == "boolean"
+    assert cases["odi_12m"].isna().all()
+    assert result.column_mapping == {c: c for c in ["case_id", "condition", "approach", "vas_leg_pre", "vas_leg_12m"]}
+
+
+def test_dtypes_match_to_canonical_dtypes():
+    cases = load_outcomes(GOOD_CSV.encode()).cases
+    pd.testing.assert_frame_equal(cases, schema.to_canonical_dtypes(cases))
+
+
+@pytest.mark.parametrize("delimiter", [",", ";", "\t"])
+def test_delimiters_are_sniffed(delimiter):
+    text = GOOD_CSV.replace(",", delimiter)
+    result = load_outcomes(text.encode())
+    assert result.cases["vas_leg_pre"].tolist() == [7.0, 6.0, 8.0]
+    assert result.cases["condition"].tolist() == ["Herniated disc", "Spinal stenosis", "Herniated disc"]
+
+
+def test_semicolon_file_with_decimal_commas():
+    text = "case_id;condition;approach;vas_leg_pre;length_of_stay_hours\nC1;Herniated disc;Open;3,5;1.234,5\nC2;Herniated disc;Open;7;6,25\n"
+    result = load_outcomes(text.encode())
+    assert result.cases["vas_leg_pre"].tolist() == [3.5, 7.0]
+    assert result.cases["length_of_stay_hours"].tolist() == [1234.5, 6.25]
+    assert any("decimal comma" in w for w in result.warnings)
+
+
+def test_comma_file_with_quoted_decimal_and_thousands():
+    text = 'case_id,condition,approach,vas_leg_pre,blood_loss_ml\nC1,Herniated disc,Open,"3,5","1,200"\n'
+    cases = load_outcomes(text.encode()).cases
+    assert cases["vas_leg_pre"].iloc[0] == 3.5
+    assert cases["blood_loss_ml"].iloc[0] == 1200.0
+
+
+def test_utf8_bom_is_not_part_of_the_first_header():
+    result = load_outcomes(GOOD_CSV.encode("utf-8-sig"))
+    assert "case_id" in result.column_mapping
+    assert result.cases["case_id"].tolist() == ["C1", "C2", "C3"]
+
+
+def test_latin1_names_survive():
+    text = "case_id,condition,approach,vas_leg_pre,surgeon,site\nC1,Herniated disc,Open,7,Søren,Zürich\n"
+    result = load_outcomes(text.encode("cp1252"))
+    assert result.cases["surgeon"].iloc[0] == "Søren"
+    assert result.cases["site"].iloc[0] == "Zürich"
+    assert any("Windows-1252" in w for w in result.warnings)
+
+
+def test_utf16_text_export():
+    result = load_outcomes(GOOD_CSV.replace(",", "\t").encode("utf-16"))
+    assert result.rows_accepted == 3
+
+
+def test_quoted_fields_with_delimiters_quotes_and_newlines():
+    text = (
+        'case_id,condition,approach,vas_leg_pre,site,Notes\n'
+        'C1,Herniated disc,Open,7,"North, ward 3","said ""fine""\nat 6 weeks"\n'
+        'C2,"Spinal stenosis",Open,6,South,\n'
+    )
+    result = load_outcomes(text.encode())
+    assert result.cases["site"].tolist() == ["North, ward 3", "South"]
+    assert result.rows_accepted == 2
+
+
+def test_trailing_empty_rows_and_columns():
+    text = "case_id,condition,approach,vas_leg_pre,,\nC1,Herniated disc,Open,7,,\nC2,Herniated disc,Open,6,,\n,,,,,\n,,,,,\n\n"
+    result = load_outcomes(text.encode())
+    assert result.rows_read == 2
+    assert result.rows_accepted == 2
+    assert not any("blank row" in w for w in result.warnings)  # trailing blanks are the spreadsheet's
+    assert not any("ignored" in w for w in result.warnings)
+
+
+def test_blank_row_inside_table_is_skipped_and_rows_keep_their_numbers():
+    text = "case_id,condition,approach,vas_leg_pre\nC1,Herniated disc,Open,7\n,,,\nC2,Herniated disc,Open,12\n"
+    problem = only_problem(text.encode())
+    assert problem.rows == (4,)  # header 1, C1 2, blank 3, C2 4
+
+
+def test_xlsx_with_title_rows_on_second_sheet():
+    result = load_outcomes(DATA / "titled_export.xlsx")
+    assert result.file_format == "xlsx"
+    assert result.cases["case_id"].tolist() == ["X1", "X2", "3"]  # an Excel number id keeps its digits
+    assert result.cases["surgery_date"].tolist() == list(pd.to_datetime(["2024-03-18", "2024-04-02", "2024-05-21"]))
+    assert result.cases["length_of_stay_hours"].tolist() == [6.5, 26.0, 96.0]
+    assert result.cases["satisfied_12m"].tolist()[:2] == [True, False]
+    assert any("'Outcomes'" in w and "Read me" in w for w in result.warnings)
+
+
+def test_xlsx_row_numbers_count_the_title_rows():
+    problem = only_problem(make_fixtures.titled_workbook(third_vas_leg=11))
+    assert problem.rows == (7,)  # title 1–2, blank 3, header 4, cases 5–7
+    assert "VAS leg preop" in problem.column
+
+
+def test_parquet_native_types():
+    result = load_outcomes(DATA / "cohort.parquet")
+    assert result.file_format == "parquet"
+    assert result.cases["approach"].tolist() == ["Full-endoscopic", "Microscopic", "Open"]  # PELD is an alias
+    assert result.cases["vas_leg_12m"].isna().tolist() == [False, True, False]
+    assert result.cases["employed_before_surgery"].tolist()[:2] == [True, False]
+
+
+def test_format_is_judged_by_content_not_name():
+    xlsx = (DATA / "titled_export.xlsx").read_bytes()
+    assert load_outcomes(xlsx, filename="export.csv").file_format == "xlsx"
+    assert load_outcomes(GOOD_CSV.encode(), filename="export.xlsx").file_format == "text"
+
+
+def test_file_like_and_path_sources(tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_bytes(GOOD_CSV.encode())
+    assert load_outcomes(path).rows_accepted == 3
+    assert load_outcomes(str(path)).rows_accepted == 3
+    with open(path, "rb") as fh:
+        assert load_outcomes(fh).rows_accepted == 3
+    assert load_outcomes(io.BytesIO(GOOD_CSV.encode())).rows_accepted == 3
+
+
+def test_csv_with_title_rows_above_the_header():
+    text = "Spine registry export\nPrinted 2025-01-31\n\n" + GOOD_CSV
+    problem = only_problem(text.replace("C2,Spinal stenosis,Open,6", "C2,Spinal stenosis,Open,66").encode())
+    assert problem.rows == (6,)  # 3 lines above the header (row 4): C1 row 5, C2 row 6
+
+
+# --- headers ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("header", "column", "unit"),
+    [
+        ("Patient ID", "case_id", None),
+        ("Case ID", "case_id", None),
+        ("LOS (days)", "length_of_stay_hours", "days"),
+        ("LOS (hours)", "length_of_stay_hours", "hours"),
+        ("Length of stay", "length_of_stay_hours", None),
+        ("length_of_stay_hours", "length_of_stay_hours", "hours"),
+        ("VAS leg pre-op", "vas_leg_pre", None),
+        ("VAS leg preop", "vas_leg_pre", None),
+        ("Leg pain baseline", "vas_leg_pre", None),
+        ("ODI 12 months", "odi_12m", None),
+        ("ODI 1 year", "odi_12m", None),
+        ("ODI 12m", "odi_12m", None),
+        ("odi_12m", "odi_12m", None),
+        ("VAS back 6 weeks", "vas_back_6w", None),
+        ("vas-back 6w", "vas_back_6w", None),
+        ("Op time (min)", "operation_minutes", "minutes"),
+        ("Operation time (hours)", "operation_minutes", "hours"),
+        ("EBL", "blood_loss_ml", None),
+        ("Blood loss (ml)", "blood_loss_ml", "mL"),
+        ("Date of surgery", "surgery_date", None),
+        ("Gender", "sex", None),
+        ("Level", "spinal_level", None),
+        ("Diagnosis", "condition", None),
+        ("Technique", "approach", None),
+        ("Surgical approach", "approach", None),
+        ("RTW days", "return_to_work_days", "days"),
+        ("Return to work (weeks)", "return_to_work_days", "weeks"),
+        ("Reoperation within 12 months", "reoperation_12m", None),
+        ("  CASE_ID  ", "case_id", None),
+    ],
+)
+def test_header_aliases(header, column, unit):
+    assert match_header(header) == (column, unit)
+
+
+@pytest.mark.parametrize("header", ["Comment", "VAS", "Weight (kg)", "", "Age (days)"])
+def test_headers_that_match_nothing(header):
+    assert match_header(header) is None
+
+
+def test_every_canonical_column_maps_to_itself():
+    for name in schema.CANONICAL_COLUMNS:
+        assert match_header(name)[0] == name
+
+
+def test_every_measure_and_time_point_has_word_forms():
+    # Generated from the schema: each pain column is reachable as "<measure words> <time point words>".
+    for measure, info in schema.PAIN_MEASURES.items():
+        for tp in info["timepoints"]:
+            label = {"vas_leg": "VAS leg", "vas_back": "VAS back", "odi": "ODI"}[measure]
+            when = schema.TIMEPOINT_LABELS[tp] if tp != "pre" else "pre-op"
+            assert match_header(f"{label} {when}") == (f"{measure}_{tp}", None)
+
+
+def test_unknown_columns_are_ignored_with_a_warning():
+    text = "case_id,condition,approach,vas_leg_pre,BMI,Smoker\nC1,Herniated disc,Open,7,27,no\n"
+    result = load_outcomes(text.encode())
+    assert any("BMI" in w and "Smoker" in w and "ignored" in w for w in result.warnings)
+
+
+def test_duplicate_headers_for_one_column_are_a_problem():
+    text = "Case ID,condition,approach,VAS leg pre-op,Leg pain baseline\nC1,Herniated disc,Open,7,7\n"
+    problem = only_problem(text.encode())
+    assert "VAS leg pre-op" in problem.column and "Leg pain baseline" in problem.column
+    assert problem.rows == (1,)
+    assert "vas_leg_pre" in problem.message
+
+
+# --- values -----------------------------------------------------------------------------------
+
+
+def test_vas_on_0_100_is_divided_by_10_per_measure():
+    text = "case_id,condition,approach,vas_leg_pre,vas_leg_12m,vas_back_pre\nC1,Herniated disc,Open,70,5,4\nC2,Herniated disc,Open,85,9,6\n"
+    result = load_outcomes(text.encode())
+    # VAS leg: 70 and 85 of 4 values above 10 -> 0–100, including the 12-month column wholly under 10.
+    assert result.cases["vas_leg_pre"].tolist() == [7.0, 8.5]
+    assert result.cases["vas_leg_12m"].tolist() == [0.5, 0.9]
+    # VAS back stays 0–10.
+    assert result.cases["vas_back_pre"].tolist() == [4.0, 6.0]
+    warning = next(w for w in result.warnings if "0–100" in w)
+    assert "vas_leg_pre" in warning and "vas_leg_12m" in warning and "vas_back_pre" not in warning
+
+
+def test_stay_in_days_by_header():
+    text = "case_id,condition,approach,LOS (days)\nC1,Herniated disc,Open,2\nC2,Herniated disc,Open,0.5\n"
+    result = load_outcomes(text.encode())
+    assert result.cases["length_of_stay_hours"].tolist() == [48.0, 12.0]
+    assert any("converted to hours" in w for w in result.warnings)
+
+
+def test_stay_in_days_by_unit_in_the_cells():
+    text = "case_id,condition,approach,Length of stay\nC1,Herniated disc,Open,2 days\nC2,Herniated disc,Open,6 h\nC3,Herniated disc,Open,3d\n"
+    assert load_outcomes(text.encode()).cases["length_of_stay_hours"].tolist() == [48.0, 6.0, 72.0]
+
+
+def test_stay_without_a_unit_is_read_as_hours_and_says_so():
+    text = "case_id,condition,approach,LOS\nC1,Herniated disc,Open,3.2\n"
+    result = load_outcomes(text.encode())
+    assert result.cases["length_of_stay_hours"].tolist() == [3.2]
+    assert any("names no unit" in w for w in result.warnings)
+
+
+def test_operation_time_in_hours_is_converted_to_minutes():
+    text = "case_id,condition,approach,vas_leg_pre,Op time (h)\nC1,Herniated disc,Open,7,1.5\n"
+    assert load_outcomes(text.encode()).cases["operation_minutes"].tolist() == [90.0]
+
+
+def test_dates_iso_and_day_first():
+    text = (
+        "case_id,condition,approach,vas_leg_pre,surgery_date\n"
+        "C1,Herniated disc,Open,7,2024-03-18\nC2,Herniated disc,Open,7,03/04/2024\n"
+        "C3,Herniated disc,Open,7,25.12.2023\nC4,Herniated disc,Open,7,\n"
+    )
+    result = load_outcomes(text.encode())
+    assert result.cases["surgery_date"].tolist()[:3] == list(pd.to_datetime(["2024-03-18", "2024-04-03", "2023-12-25"]))
+    assert pd.isna(result.cases["surgery_date"].iloc[3])
+    assert any("day first" in w for w in result.warnings)
+
+
+def test_month_first_dates_are_recognised_when_the_file_shows_it():
+    text = "case_id,condition,approach,vas_leg_pre,surgery_date\nC1,Herniated disc,Open,7,03/25/2024\nC2,Herniated disc,Open,7,04/01/2024\n"
+    result = load_outcomes(text.encode())
+    assert result.cases["surgery_date"].tolist() == list(pd.to_datetime(["2024-03-25", "2024-04-01"]))
+    assert any("month first" in w for w in result.warnings)
+
+
+def test_mixed_date_orders_are_a_problem():
+    text = "case_id,condition,approach,vas_leg_pre,surgery_date\nC1,Herniated disc,Open,7,25/03/2024\nC2,Herniated disc,Open,7,03/25/2024\n"
+    problem = only_problem(text.encode())
+    assert problem.rows == (2, 3)
+    assert "day-first" in problem.message
+
+
+@pytest.mark.parametrize(
+    ("cell", "value"),
+    [("yes", True), ("Y", True), ("1", True), ("TRUE", True), ("ja", True), ("Ja", True),
+     ("no", False), ("n", False), ("0", False), ("False", False), ("nei", False), ("NEI", False)],
+)
+def test_booleans(cell, value):
+    text = f"case_id,condition,approach,vas_leg_pre,satisfied_12m\nC1,Herniated disc,Open,7,{cell}\n"
+    cell_value = load_outcomes(text.encode()).cases["satisfied_12m"].iloc[0]
+    assert cell_value is not pd.NA and bool(cell_value) is value
+
+
+@pytest.mark.parametrize("cell", ["n/a", "NA", "-", "", ".", "N/A", " "])
+def test_missing_value_spellings(cell):
+    text = f"case_id,condition,approach,vas_leg_pre,satisfied_12m,surgery_date,sex\nC1,Herniated disc,Open,{cell},{cell},{cell},{cell}\n"
+    cases = load_outcomes(text.encode()).cases
+    assert cases[["vas_leg_pre", "satisfied_12m", "surgery_date", "sex"]].isna().all(axis=None)
+
+
+@pytest.mark.parametrize(("cell", "sex"), [("m", "male"), ("F", "female"), ("Male", "male"), ("woman", "female"), ("man", "male"), ("other", "other")])
+def test_sex_values(cell, sex):
+    text = f"case_id,condition,approach,vas_leg_pre,Gender\nC1,Herniated disc,Open,7,{cell}\n"
+    assert load_outcomes(text.encode()).cases["sex"].iloc[0] == sex
+
+
+def test_approach_and_condition_aliases_from_the_knowledge_base():
+    text = (
+        "case_id,Diagnosis,Technique,vas_leg_pre\n"
+        "C1,HNP,PTED,7\nC2,lumbar spinal stenosis,microdecompression,6\nC3,  herniated DISC ,full endoscopic,8\nC4,spondylolisthesis,open fusion,5\n"
+    )
+    cases = load_outcomes(text.encode()).cases
+    assert cases["condition"].tolist() == ["Herniated disc", "Spinal stenosis", "Herniated disc", "Instability / spondylolisthesis"]
+    assert cases["approach"].tolist() == ["Full-endoscopic", "Microscopic", "Full-endoscopic", "Open"]
+
+
+def test_spinal_levels_in_one_spelling():
+    text = "case_id,condition,approach,vas_leg_pre,Level\nC1,Herniated disc,Open,7,L4/5\nC2,Herniated disc,Open,7,l5-s1\nC3,Herniated disc,Open,7,L3–L4\nC4,Herniated disc,Open,7,multilevel\n"
+    assert load_outcomes(text.encode()).cases["spinal_level"].tolist() == ["L4-L5", "L5-S1", "L3-L4", "multilevel"]
+
+
+def test_free_text_complications_count_as_other():
+    text = "case_id,condition,approach,vas_leg_pre,complication\nC1,Herniated disc,Open,7,durotomy\nC2,Herniated disc,Open,7,urinary retention\nC3,Herniated disc,Open,7,none\n"
+    result = load_outcomes(text.encode())
+    assert result.cases["complication"].tolist() == ["dural tear", "other", "none"]
+    assert any("urinary retention" in w for w in result.warnings)
+
+
+def test_rows_without_outcomes_are_a_warning():
+    text = "case_id,condition,approach,vas_leg_pre,vas_leg_12m\nC1,Herniated disc,Open,7,2\nC2,Herniated disc,Open,,\n"
+    result = load_outcomes(text.encode())
+    assert result.rows_accepted == 2
+    assert any("no outcome values" in w and "row 3" in w for w in result.warnings)
+
+
+def test_messy_export_fixture():
+    result = load_outcomes(DATA / "messy_export.csv")
+    cases = result.cases
+    assert result.rows_accepted == make_fixtures.MESSY_ROWS
+    assert cases["case_id"].tolist() == ["N-001", "N-002", "N-003", "N-004", "N-005"]
+    assert cases["approach"].tolist() == ["Full-endoscopic", "Open", "Microscopic", "Full-endoscopic", "Tubular MIS"]
+    assert cases["length_of_stay_hours"].tolist() == [12.0, 72.0, 24.0, 6.0, 36.0]  # 0,5 days = 12 h
+    assert cases["vas_leg_pre"].tolist() == [7.2, 8.0, 6.5, 9.0, 7.0]
+    assert cases["surgeon"].tolist()[:3] == ["Søren", "Søren", "Åse"]
+    assert cases["return_to_work_days"].isna().tolist() == [False, True, False, False, True]
+    assert cases["satisfied_12m"].tolist()[:2] == [True, True] and pd.isna(cases["satisfied_12m"].iloc[2])
+    assert cases["spinal_level"].tolist() == ["L5-S1", "L4-L5", "L4-L5", "L5-S1", "L3-L4"]
+
+
+# --- problems ---------------------------------------------------------------------------------
+
+
+def test_broken_export_reports_every_problem_with_rows():
+    problems = problems_of(DATA / "broken_export.csv")
+    by_column = {p.column: p for p in problems}
+    assert set(by_column) == {"approach", "case_id", "age", "length_of_stay_hours", "vas_leg_pre"}
+    assert by_column["approach"].rows == (3,) and "'Laser'" in by_column["approach"].message
+    assert "Full-endoscopic" in by_column["approach"].message  # lists the known values
+    assert by_column["case_id"].rows == (2, 7)
+    assert by_column["age"].rows == (4,) and "250" in by_column["age"].message
+    assert by_column["length_of_stay_hours"].rows == (5,)
+    assert by_column["vas_leg_pre"].rows == (6,) and "0 and 10" in by_column["vas_leg_pre"].message
+
+
+def test_error_message_is_a_readable_summary():
+    with pytest.raises(OutcomeDataError) as info:
+        load_outcomes(DATA / "broken_export.csv")
+    text = str(info.value)
+    assert text.startswith("The file cannot be used: 5 problems found.")
+    assert "approach, rows 3: Unknown approach 'Laser'" in text
+    assert isinstance(info.value, ValueError)
+
+
+def test_problem_column_names_the_users_header():
+    text = "Patient ID,Diagnosis,Technique,VAS leg pre-op\nC1,Herniated disc,Open,14\nC2,Herniated disc,Open,7\n"
+    problem = only_problem(text.encode())
+    assert problem.column == "VAS leg pre-op (vas_leg_pre)"
+
+
+def test_unknown_value_problems_one_per_value():
+    text = "case_id,condition,approach,vas_leg_pre\nC1,Herniated disc,Laser,7\nC2,Back ache,Laser,7\nC3,Herniated disc,Robot,7\n"
+    problems = problems_of(text.encode())
+    messages = {(p.column, p.rows): p.message for p in problems}
+    assert ("approach", (2, 3)) in messages and "'Laser'" in messages[("approach", (2, 3))]
+    assert ("approach", (4,)) in messages and "'Robot'" in messages[("approach", (4,))]
+    assert ("condition", (3,)) in messages and "Herniated disc" in messages[("condition", (3,))]
+
+
+def test_text_in_a_number_column():
+    text = "case_id,condition,approach,vas_leg_pre,age\nC1,Herniated disc,Open,seven,46\nC2,Herniated disc,Open,7,forty\n"
+    problems = problems_of(text.encode())
+    assert {(p.column, p.rows) for p in problems} == {("vas_leg_pre", (2,)), ("age", (3,))}
+    assert any("'seven'" in p.message for p in problems)
+
+
+def test_unreadable_boolean_and_date_and_sex():
+    text = "case_id,condition,approach,vas_leg_pre,satisfied_12m,surgery_date,sex\nC1,Herniated disc,Open,7,maybe,yesterday,unknown\n"
+    problems = problems_of(text.encode())
+    assert {p.column for p in problems} == {"satisfied_12m", "surgery_date", "sex"}
+    assert all(p.rows == (2,) for p in problems)
+
+
+def test_missing_required_columns_and_no_outcomes():
+    text = "Patient ID,age\nC1,46\n"
+    problems = problems_of(text.encode())
+    columns = {p.column for p in problems}
+    assert {"condition", "approach", "(whole file)"} <= columns
+    missing = next(p for p in problems if p.column == "approach")
+    assert missing.rows == (1,) and "missing" in missing.message
+
+
+def test_empty_case_id_is_a_problem():
+    text = "case_id,condition,approach,vas_leg_pre\nC1,Herniated disc,Open,7\n,Herniated disc,Open,6\n"
+    problem = only_problem(text.encode())
+    assert problem.rows == (3,) and "empty" in problem.message
+
+
+@pytest.mark.parametrize("data", [b"", b"   \n\n", b"\xef\xbb\xbf", b"\n,,,\n"])
+def test_empty_files(data):
+    problem = only_problem(data)
+    assert "empty" in problem.message.lower() or "missing" in problem.message.lower() or problem.column == "(whole file)"
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [("report.pdf", "PDF"), ("random.bin", "binary"), ("archive.zip", "zip archive")],
+)
+def test_files_that_are_not_tables(name, expected):
+    problem = only_problem(DATA / name)
+    assert expected in problem.message
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (b"\x89PNG\r\n\x1a\n" + bytes(100), "PNG image"),
+        (b"\xff\xd8\xff\xe0" + bytes(100), "JPEG image"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(100), ".xls"),
+        (b"PK\x03\x04garbage", "damaged"),
+        (b"PAR1garbage", "Parquet"),
+    ],
+)
+def test_more_non_tables(data, expected):
+    assert expected in only_problem(data).message
+
+
+def test_limits(monkeypatch):
+    monkeypatch.setattr(ingest, "MAX_ROWS", 2)
+    assert "at most 2" in only_problem(GOOD_CSV.encode()).message
+    monkeypatch.setattr(ingest, "MAX_ROWS", 2_000_000)
+    monkeypatch.setattr(ingest, "MAX_COLUMNS", 4)
+    assert "columns" in only_problem(GOOD_CSV.encode()).message
+    monkeypatch.setattr(ingest, "MAX_COLUMNS", 500)
+    monkeypatch.setattr(ingest, "MAX_UPLOAD_MB", 0.0001)  # about 100 bytes
+    assert "larger than" in only_problem(GOOD_CSV.encode()).message
+
+
+def test_too_many_columns_real_size():
+    header = ",".join(["case_id", "condition", "approach", "vas_leg_pre"] + [f"x{i}" for i in range(600)])
+    assert "at most 500" in only_problem((header + "\n").encode()).message
+
+
+def test_many_bad_rows_make_one_bounded_problem():
+    rows = "".join(f"C{i},Herniated disc,Open,7,{150 + i % 3}\n" for i in range(1000))
+    problem = only_problem(("case_id,condition,approach,vas_leg_pre,age\n" + rows).encode())
+    assert problem.n_rows == 1000
+    assert len(problem.rows) == 200
+    assert problem.rows_text.endswith("(1,000 rows)")
+
+
+# --- template and dictionary ------------------------------------------------------------------
+
+
+def test_template_round_trips_through_the_reader():
+    template = ingest.template_csv()
+    header = template.decode("utf-8-sig").splitlines()[0].split(",")
+    assert header == list(schema.CANONICAL_COLUMNS)
+    result = load_outcomes(template)
+    assert result.rows_accepted == 3
+    assert not any("ignored" in w or "0–100" in w for w in result.warnings)
+
+
+def test_data_dictionary_csv_lists_every_column_with_aliases():
+    table = pd.read_csv(io.BytesIO(ingest.data_dictionary_csv()), encoding="utf-8-sig", keep_default_na=False)
+    assert table["column"].tolist() == list(schema.CANONICAL_COLUMNS)
+    aliases = dict(zip(table["column"], table["also accepted as"], strict=True))
+    assert "LOS (days)" in aliases["length_of_stay_hours"]
+    assert "Patient ID" in aliases["case_id"] or "patient id" in aliases["case_id"]
+    # every alias offered really maps back to its column
+    for column, text in aliases.items():
+        for alias in filter(None, text.split(", ")):
+            assert match_header(alias)[0] == column, (alias, column)
+
+
+# --- generated data and round trip ------------------------------------------------------------
+
+
+def test_generated_cohort_round_trips_through_csv(tmp_path):
+    from spinedash.sample import generate_cohort, write_cohort_csv
+
+    cohort = generate_cohort(300, seed=3)
+    path = tmp_path / "cohort.csv"
+    write_cohort_csv(cohort, path)
+    cases = load_outcomes(path).cases
+    pd.testing.assert_frame_equal(cases, cohort, check_categorical=False, rtol=1e-3)
+
+
+def test_generated_cohort_round_trips_through_parquet():
+    from spinedash.sample import generate_cohort
+
+    cohort = generate_cohort(200, seed=4)
+    buf = io.BytesIO()
+    cohort.to_parquet(buf, index=False)
+    pd.testing.assert_frame_equal(load_outcomes(buf.getvalue()).cases, cohort, check_categorical=False)
+
+
+# --- robustness -------------------------------------------------------------------------------
+
+_SLOW = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def _only_outcome_errors(data: bytes) -> None:
+    try:
+        result = load_outcomes(data)
+    except OutcomeDataError as err:
+        assert err.problems and str(err)
+    else:
+        assert isinstance(result.cases, pd.DataFrame)
+
+
+@_SLOW
+@given(st.binary(max_size=2048))
+def test_arbitrary_bytes_raise_only_outcome_data_error(data):
+    _only_outcome_errors(data)
+
+
+@_SLOW
+@given(st.sampled_from([b"PK\x03\x04", b"PAR1", b"%PDF-", b"\xef\xbb\xbf", b"\xff\xfe", b""]), st.binary(max_size=512))
+def test_bytes_behind_magic_numbers(prefix, data):
+    _only_outcome_errors(prefix + data)
+
+
+_CELLS = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=12)
+
+
+@_SLOW
+@given(st.text(max_size=600))
+def test_arbitrary_text_as_csv(text):
+    _only_outcome_errors(text.encode("utf-8", "replace"))
+
+
+@_SLOW
+@given(
+    st.lists(st.sampled_from(list(schema.CANONICAL_COLUMNS) + ["Patient ID", "LOS (days)", "VAS leg pre-op", "x"]), min_size=1, max_size=8),
+    st.lists(st.lists(_CELLS, min_size=0, max_size=9), max_size=6),
+    st.sampled_from([",", ";", "\t"]),
+)
+def test_arbitrary_cells_under_known_headers(header, rows, delimiter):
+    text = delimiter.join(header) + "\n" + "\n".join(delimiter.join(r) for r in rows)
+    _only_outcome_errors(text.encode("utf-8", "replace"))
+
+
+def test_zip_with_workbook_name_but_broken_content():
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("xl/workbook.xml", "<not really/>")
+    assert "could not be read" in only_problem(buf.getvalue()).message
