@@ -1,0 +1,565 @@
+"""The administrator's overview: headline figures, volume and trends by quarter, a guided demo.
+
+Every function takes the filtered cases and returns a small aggregated frame; the charts take
+those frames. Figures whose columns are absent (or blank for every case) are left out, never shown
+as zero, and any group with fewer than `min_cell` cases is suppressed, together with whatever would
+let it be worked out by subtraction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+from spinedash.analysis import SAME_DAY_MAX_HOURS, kaplan_meier, mcid_rates, suppression_label
+from spinedash.charts import NEUTRAL_PALETTE, approach_colour_scale
+from spinedash.vocabulary import APPROACHES, MINIMALLY_INVASIVE, OPEN_APPROACH
+
+MI_GROUP = "Minimally invasive"
+OPEN_GROUP = "Open"
+ALL_GROUP = "All"
+
+HEADLINE_COLUMNS = [
+    "figure",
+    "value",
+    "unit",
+    "n",
+    "display",
+    "open_value",
+    "open_display",
+    "comparison_sentence",
+    "suppressed",
+    # Beyond the page's needs but useful to it: a stable key and the minimally invasive side.
+    "key",
+    "mi_value",
+    "mi_display",
+    "mi_n",
+    "open_n",
+]
+
+
+def _num(v: float) -> str:
+    """One decimal below 10 (a trailing .0 dropped), whole numbers with thousands separators above."""
+    if abs(v) < 10:
+        text = f"{v:.1f}"
+        return text[:-2] if text.endswith(".0") else text
+    return f"{v:,.0f}"
+
+
+def _pct(v: float) -> str:
+    return f"{_num(v)}%"
+
+
+def _hours(v: float) -> str:
+    return f"{_num(v)} h"
+
+
+def _days(v: float) -> str:
+    return f"{v:,.0f} days"
+
+
+def _bed_days(v: float) -> str:
+    return f"{v:,.0f} bed-days"
+
+
+def _per_100(v: float) -> str:
+    return f"{v:,.0f} bed-days per 100 cases"
+
+
+def _count(v: float) -> str:
+    return f"{v:,.0f}"
+
+
+@dataclass(frozen=True)
+class _Figure:
+    key: str
+    figure: str
+    unit: str
+    columns: tuple[str, ...]
+    # frame -> (value, n): value is NaN where it cannot be computed (e.g. a median not reached).
+    stat: Callable[[pd.DataFrame], tuple[float, int]]
+    fmt: Callable[[float], str]
+    phrase: str | None = None  # start of the comparison sentence; None = no MI vs open comparison
+    not_reached: str = "not available"
+    compare_fmt: Callable[[float], str] | None = None  # for the sentence, where `fmt` would repeat the phrase
+
+
+def _share(flags: pd.Series) -> tuple[float, int]:
+    n = int(flags.notna().sum())
+    return (float(flags.dropna().astype(bool).mean() * 100) if n else float("nan"), n)
+
+
+def _stays(frame: pd.DataFrame) -> pd.Series:
+    return frame["length_of_stay_hours"].dropna()
+
+
+def _same_day(frame: pd.DataFrame) -> tuple[float, int]:
+    s = _stays(frame)
+    return _share(s <= SAME_DAY_MAX_HOURS)
+
+
+def _median_stay(frame: pd.DataFrame) -> tuple[float, int]:
+    s = _stays(frame)
+    return (float(s.median()) if len(s) else float("nan"), len(s))
+
+
+def _bed_days_used(frame: pd.DataFrame) -> tuple[float, int]:
+    s = _stays(frame)
+    return (float(s.sum() / 24), len(s))
+
+
+def _bed_days_per_100(frame: pd.DataFrame) -> tuple[float, int]:
+    s = _stays(frame)
+    return (float(s.sum() / 24 / len(s) * 100) if len(s) else float("nan"), len(s))
+
+
+def _mi_share(frame: pd.DataFrame) -> tuple[float, int]:
+    a = frame["approach"].dropna().astype(str)
+    return _share(a.isin(MINIMALLY_INVASIVE))
+
+
+def _one_group(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame with a constant grouping column, for analysis functions that always group."""
+    return frame.assign(_overview_group="all")
+
+
+def _mcid_12m(frame: pd.DataFrame, threshold: float) -> tuple[float, int]:
+    """Share (%) reaching the VAS leg MCID at 12 months, by the analysis module's definition."""
+    if frame.empty:
+        return float("nan"), 0
+    rates = mcid_rates(_one_group(frame), "vas_leg", threshold, by="_overview_group", min_cell=1)
+    row = rates[rates["timepoint"] == "12m"]
+    n = int(row["n"].sum())
+    return (float(row["share"].iloc[0] * 100) if n else float("nan")), n
+
+
+def _complication(frame: pd.DataFrame) -> tuple[float, int]:
+    c = frame["complication"].dropna().astype(str)
+    return _share(c != "none")
+
+
+def _reoperation(frame: pd.DataFrame) -> tuple[float, int]:
+    return _share(frame["reoperation_12m"].astype("boolean"))
+
+
+def _return_to_work(frame: pd.DataFrame) -> tuple[float, int]:
+    """Kaplan–Meier median days to work among those employed before surgery (censoring respected).
+
+    n is the employed cases with a return date or a last follow-up (the KM denominator). NaN when
+    fewer than half have returned: the median is not reached.
+    """
+    if frame.empty:
+        return float("nan"), 0
+    km = kaplan_meier(_one_group(frame), "return_to_work_days", by="_overview_group", min_cell=1, employed_only=True)
+    if km.medians.empty:
+        return float("nan"), 0
+    row = km.medians.iloc[0]
+    return float(row["median_days"]), int(row["n"])
+
+
+def _figures(mcid_threshold: float) -> list[_Figure]:
+    return [
+        _Figure("cases", "Cases", "cases", (), lambda f: (float(len(f)), len(f)), _count),
+        _Figure("mi_share", "Minimally invasive share", "%", ("approach",), _mi_share, _pct),
+        _Figure("same_day", f"Same-day discharge (stay ≤ {SAME_DAY_MAX_HOURS} h)", "%", ("length_of_stay_hours",), _same_day, _pct, "Same-day discharge"),
+        _Figure("median_stay", "Median hospital stay", "hours", ("length_of_stay_hours",), _median_stay, _hours, "Median stay"),
+        _Figure("bed_days", "Bed-days used", "bed-days", ("length_of_stay_hours",), _bed_days_used, _bed_days),
+        _Figure(
+            "bed_days_per_100",
+            "Bed-days per 100 cases",
+            "bed-days per 100 cases",
+            ("length_of_stay_hours",),
+            _bed_days_per_100,
+            _per_100,
+            "Bed-days per 100 cases:",
+            compare_fmt=_count,
+        ),
+        _Figure(
+            "return_to_work",
+            "Median return to work (employed before surgery)",
+            "days",
+            ("return_to_work_days", "employed_before_surgery", "last_followup_days"),
+            _return_to_work,
+            _days,
+            "Median return to work",
+            not_reached="not reached",
+        ),
+        _Figure(
+            "mcid_vas_leg_12m",
+            f"VAS leg MCID reached at 12 months (≥ {mcid_threshold:g} points better)",
+            "%",
+            ("vas_leg_pre", "vas_leg_12m"),
+            lambda f: _mcid_12m(f, mcid_threshold),
+            _pct,
+            "VAS leg MCID reached at 12 months",
+        ),
+        _Figure("complication", "Complication rate", "%", ("complication",), _complication, _pct, "Complications"),
+        _Figure("reoperation_12m", "Reoperation within 12 months", "%", ("reoperation_12m",), _reoperation, _pct, "Reoperation within 12 months"),
+    ]
+
+
+def approach_group(cases: pd.DataFrame) -> pd.Series:
+    """"Minimally invasive" / "Open" per case (NaN where the approach is missing or unknown)."""
+    a = cases["approach"].astype("object")
+    out = pd.Series(np.where(a.isin(MINIMALLY_INVASIVE), MI_GROUP, np.where(a == OPEN_APPROACH, OPEN_GROUP, None)), index=cases.index)
+    return out.where(out.notna(), np.nan)
+
+
+def headline_figures(cases: pd.DataFrame, min_cell: int = 5, mcid_threshold: float = 3.2) -> pd.DataFrame:
+    """The Overview's headline figures for these (filtered) cases, each with its denominator.
+
+    One row per figure whose columns are present and not blank throughout: cases; minimally invasive share; same-day
+    discharge (stay ≤ SAME_DAY_MAX_HOURS); median stay; bed-days used and per 100 cases; median
+    return to work (Kaplan–Meier among those employed before surgery, blank return dates censored
+    at last follow-up); share reaching the VAS leg MCID at 12 months (pre − 12 m ≥ threshold, among
+    cases with both; 3.2 is Parai 2020's NRS leg MCID); complication rate (anything but "none",
+    among recorded); reoperation within 12 months (among recorded). Percentages are 0–100.
+
+    Where a figure compares minimally invasive approaches with open surgery and both groups have
+    cases, `open_value`/`mi_value` and a plain `comparison_sentence` are filled. A figure or group
+    with n < `min_cell` is suppressed (value NaN, display "suppressed (n < k)"); if one side of the
+    comparison is suppressed, so is the other, since the overall figure minus one side would give
+    the hidden one away. There is deliberately no "bed-days saved" figure: what open cases would
+    have needed with a minimally invasive approach is a causal question these data cannot answer.
+    """
+    min_cell = max(int(min_cell), 1)
+    hidden = suppression_label(min_cell)
+    groups = approach_group(cases) if "approach" in cases.columns else None
+    rows = []
+    for fig in _figures(mcid_threshold):
+        # Ingest adds every canonical column, blank where the file had none: blank is absent too.
+        if any(c not in cases.columns or cases[c].isna().all() for c in fig.columns):
+            continue
+        value, n = fig.stat(cases)
+        if n == 0 and fig.columns:
+            continue  # e.g. VAS before and at 12 months both recorded, but never for the same case
+        suppressed = 0 < n < min_cell
+        row = {
+            "figure": fig.figure,
+            "value": float("nan") if suppressed else value,
+            "unit": fig.unit,
+            "n": n,
+            "display": hidden if suppressed else (fig.fmt(value) if pd.notna(value) else fig.not_reached),
+            "open_value": float("nan"),
+            "open_display": None,
+            "comparison_sentence": None,
+            "suppressed": suppressed,
+            "key": fig.key,
+            "mi_value": float("nan"),
+            "mi_display": None,
+            "mi_n": 0,
+            "open_n": 0,
+        }
+        if fig.phrase is not None and groups is not None:
+            mi_value, mi_n = fig.stat(cases[groups == MI_GROUP])
+            open_value, open_n = fig.stat(cases[groups == OPEN_GROUP])
+            row["mi_n"], row["open_n"] = mi_n, open_n
+            if mi_n > 0 and open_n > 0:
+                if mi_n < min_cell or open_n < min_cell:
+                    row["mi_display"] = row["open_display"] = hidden
+                    row["comparison_sentence"] = (
+                        f"{fig.phrase.rstrip(':')}: the comparison of minimally invasive with open surgery is "
+                        f"suppressed (fewer than {min_cell} cases on one side)."
+                    )
+                else:
+                    mi_text = fig.fmt(mi_value) if pd.notna(mi_value) else fig.not_reached
+                    open_text = fig.fmt(open_value) if pd.notna(open_value) else fig.not_reached
+                    row.update(mi_value=mi_value, open_value=open_value, mi_display=mi_text, open_display=open_text)
+                    say = fig.compare_fmt or fig.fmt
+                    mi_said = say(mi_value) if pd.notna(mi_value) else fig.not_reached
+                    open_said = say(open_value) if pd.notna(open_value) else fig.not_reached
+                    row["comparison_sentence"] = (
+                        f"{fig.phrase} {mi_said} with minimally invasive approaches vs {open_said} with open surgery"
+                    )
+        rows.append(row)
+    out = pd.DataFrame(rows, columns=HEADLINE_COLUMNS)
+    return out.astype({"value": "float64", "open_value": "float64", "mi_value": "float64", "n": "int64", "mi_n": "int64", "open_n": "int64", "suppressed": "bool"})
+
+
+def _quarters(dates: pd.Series) -> tuple[pd.Series, pd.Series]:
+    period = dates.dt.to_period("Q")
+    label = period.astype(str).str.replace(r"^(\d{4})Q(\d)$", r"\1-Q\2", regex=True)
+    start = period.dt.start_time.dt.normalize().astype("datetime64[ns]")
+    return label, start
+
+
+def _approach_order(values) -> list[str]:
+    present = {str(v) for v in values if pd.notna(v)}
+    return [a for a in APPROACHES if a in present] + sorted(present - set(APPROACHES))
+
+
+def volume_by_quarter(cases: pd.DataFrame) -> pd.DataFrame:
+    """Cases per calendar quarter and approach, and each approach's share of that quarter (0–1).
+
+    Every approach seen in the cases gets a row in every quarter (zero where it had none), so the
+    shares of a quarter add up to 1. Cases without a surgery date or approach are left out. Returns
+    an empty frame with the same columns when there is no surgery_date or approach column.
+    """
+    columns = ["quarter", "quarter_start", "approach", "cases", "share"]
+    if "surgery_date" not in cases.columns or "approach" not in cases.columns:
+        return _empty(columns)
+    frame = cases[["surgery_date", "approach"]].dropna()
+    if frame.empty:
+        return _empty(columns)
+    quarter, start = _quarters(pd.to_datetime(frame["surgery_date"]))
+    frame = pd.DataFrame({"quarter": quarter, "quarter_start": start, "approach": frame["approach"].astype(str)})
+    approaches = _approach_order(frame["approach"])
+    quarters = frame[["quarter", "quarter_start"]].drop_duplicates().sort_values("quarter_start")
+    grid = quarters.merge(pd.DataFrame({"approach": approaches}), how="cross")
+    counts = frame.groupby(["quarter", "approach"]).size().rename("cases").reset_index()
+    out = grid.merge(counts, on=["quarter", "approach"], how="left")
+    out["cases"] = out["cases"].fillna(0).astype("int64")
+    out["share"] = out["cases"] / out.groupby("quarter")["cases"].transform("sum")
+    out["approach"] = pd.Categorical(out["approach"], categories=approaches)
+    out = out.sort_values(["quarter_start", "approach"]).reset_index(drop=True)
+    out["approach"] = out["approach"].astype(str)
+    return out[columns]
+
+
+def _empty(columns: list[str]) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype="datetime64[ns]" if c == "quarter_start" else "object") for c in columns})
+
+
+TREND_COLUMNS = [
+    "quarter",
+    "quarter_start",
+    "approach",
+    "n",
+    "median_stay_hours",
+    "mcid_rate",
+    "mcid_n",
+    "suppressed",
+    "stay_n",
+    "mcid_suppressed",
+]
+
+
+def trend_by_quarter(cases: pd.DataFrame, min_cell: int = 5, mcid_threshold: float = 3.2) -> pd.DataFrame:
+    """Median stay (hours) and VAS leg MCID rate at 12 months (0–1) per quarter, by approach and "All".
+
+    `n` is the quarter's cases; `stay_n` and `mcid_n` the denominators of the two figures. A row with
+    n < min_cell is `suppressed` (both figures blank); a figure whose own denominator is below
+    min_cell is blank too. The MCID rate is also blanked (`mcid_suppressed`) for the smallest other
+    approach of a quarter where exactly one approach was hidden, so "All" minus the shown approaches
+    cannot reveal it. Medians cannot be subtracted, so median stay needs no such step. Recent
+    quarters have few 12-month scores yet; their MCID rates are blank until enough arrive.
+    Returns an empty frame (same columns) when there is no surgery_date or approach column.
+    """
+    if "surgery_date" not in cases.columns or "approach" not in cases.columns:
+        return _empty(TREND_COLUMNS)
+    min_cell = max(int(min_cell), 1)
+    frame = cases[cases["surgery_date"].notna() & cases["approach"].notna()]
+    if frame.empty:
+        return _empty(TREND_COLUMNS)
+    quarter, start = _quarters(pd.to_datetime(frame["surgery_date"]))
+    stay = frame["length_of_stay_hours"] if "length_of_stay_hours" in frame.columns else pd.Series(np.nan, index=frame.index)
+    data = pd.DataFrame({"quarter": quarter, "quarter_start": start, "approach": frame["approach"].astype(str), "stay": stay})
+    data = pd.concat([data, data.assign(approach=ALL_GROUP)], ignore_index=True)
+    out = (
+        data.groupby(["quarter", "quarter_start", "approach"], sort=False)
+        .agg(n=("stay", "size"), median_stay_hours=("stay", "median"), stay_n=("stay", "count"))
+        .reset_index()
+    )
+    mcid = _mcid_by_cell(frame, quarter, mcid_threshold)
+    out = out.merge(mcid, on=["quarter", "approach"], how="left")
+    out["mcid_n"] = out["mcid_n"].fillna(0).astype("int64")
+    out["suppressed"] = out["n"] < min_cell
+    out.loc[out["suppressed"] | (out["stay_n"] < min_cell), "median_stay_hours"] = np.nan
+    hidden = out["suppressed"] | (out["mcid_n"] < min_cell)
+    out["mcid_suppressed"] = hidden & (out["mcid_n"] > 0)
+    # Complementary suppression: a single hidden approach in a quarter would be All − the others.
+    for _, q in out[out["approach"] != ALL_GROUP].groupby("quarter"):
+        measured = q[q["mcid_n"] > 0]
+        if int(out.loc[measured.index, "mcid_suppressed"].sum()) == 1:
+            shown = measured[~out.loc[measured.index, "mcid_suppressed"]]
+            if len(shown):
+                out.loc[shown["mcid_n"].idxmin(), "mcid_suppressed"] = True
+    out.loc[out["mcid_suppressed"] | (out["mcid_n"] == 0), "mcid_rate"] = np.nan
+    order = _approach_order(out.loc[out["approach"] != ALL_GROUP, "approach"]) + [ALL_GROUP]
+    out["approach"] = pd.Categorical(out["approach"], categories=order)
+    out = out.sort_values(["quarter_start", "approach"]).reset_index(drop=True)
+    out["approach"] = out["approach"].astype(str)
+    return out[TREND_COLUMNS].astype({"n": "int64", "stay_n": "int64", "mcid_n": "int64", "suppressed": "bool", "mcid_suppressed": "bool"})
+
+
+def _mcid_by_cell(frame: pd.DataFrame, quarter: pd.Series, threshold: float) -> pd.DataFrame:
+    """DataFrame[quarter, approach, mcid_rate, mcid_n] at 12 months, per approach and "All"."""
+    columns = ["quarter", "approach", "mcid_rate", "mcid_n"]
+    if not {"vas_leg_pre", "vas_leg_12m"} <= set(frame.columns):
+        return pd.DataFrame({c: pd.Series(dtype="float64" if c.startswith("mcid") else "object") for c in columns})
+    cells = frame.assign(_cell=quarter + "\x1f" + frame["approach"].astype(str), _quarter=quarter)
+    parts = []
+    for by in ("_cell", "_quarter"):
+        rates = mcid_rates(cells, "vas_leg", threshold, by=by, min_cell=1)
+        at_12m = rates[rates["timepoint"] == "12m"]
+        keys = at_12m["group"].astype(str)
+        parts.append(
+            pd.DataFrame(
+                {
+                    "quarter": keys.str.split("\x1f").str[0],
+                    "approach": keys.str.split("\x1f").str[1] if by == "_cell" else ALL_GROUP,
+                    "mcid_rate": at_12m["share"].to_numpy(),
+                    "mcid_n": at_12m["n"].to_numpy(),
+                }
+            )
+        )
+    return pd.concat(parts, ignore_index=True)[columns]
+
+
+def _quarter_sort(frame: pd.DataFrame) -> list[str]:
+    return frame.drop_duplicates("quarter").sort_values("quarter_start")["quarter"].tolist()
+
+
+def volume_chart(volume: pd.DataFrame) -> alt.Chart:
+    """Stacked bars: cases per quarter, coloured by approach."""
+    approaches = _approach_order(volume["approach"])
+    return (
+        alt.Chart(volume)
+        .mark_bar()
+        .encode(
+            x=alt.X("quarter:O", title="Quarter of surgery", sort=_quarter_sort(volume), axis=alt.Axis(labelAngle=-45)),
+            y=alt.Y("cases:Q", title="Cases (number of operations)", stack="zero"),
+            color=alt.Color("approach:N", title="Approach", scale=approach_colour_scale(approaches), sort=approaches),
+            order=alt.Order("approach_rank:Q"),
+            tooltip=[
+                alt.Tooltip("quarter:N", title="Quarter"),
+                alt.Tooltip("approach:N", title="Approach"),
+                alt.Tooltip("cases:Q", title="Cases"),
+                alt.Tooltip("share:Q", title="Share of the quarter", format=".0%"),
+            ],
+        )
+        .transform_calculate(approach_rank=_rank_expression(approaches))
+        .properties(title="Operations per quarter by approach", width="container", height=300)
+    )
+
+
+def _rank_expression(approaches: list[str]) -> str:
+    """Vega expression giving each approach its position, so the stack order is the legend order."""
+    return "indexof(" + repr(list(approaches)).replace("'", '"') + ", datum.approach)"
+
+
+def trend_chart(trend: pd.DataFrame, value_col: str, title: str, axis_title: str) -> alt.Chart:
+    """Lines per approach (and "All", black) over quarters for one column of `trend_by_quarter`.
+
+    Suppressed quarters are simply absent from the line. Rates (mcid_rate, 0–1) are shown in %.
+    """
+    data = trend[trend[value_col].notna()][["quarter", "quarter_start", "approach", "n", value_col]].copy()
+    is_rate = value_col.endswith("_rate")
+    if is_rate:
+        data[value_col] = data[value_col] * 100
+    groups = _approach_order(data.loc[data["approach"] != ALL_GROUP, "approach"])
+    scale = approach_colour_scale(groups)
+    domain = [*groups, ALL_GROUP] if (data["approach"] == ALL_GROUP).any() else groups
+    colour = alt.Scale(domain=domain, range=[*_scale_range(scale, groups), "#000000"][: len(domain)])
+    return (
+        alt.Chart(data)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("quarter:O", title="Quarter of surgery", sort=_quarter_sort(trend), axis=alt.Axis(labelAngle=-45)),
+            y=alt.Y(f"{value_col}:Q", title=axis_title),
+            color=alt.Color("approach:N", title="Approach", scale=colour, sort=domain),
+            strokeDash=alt.condition(alt.datum.approach == ALL_GROUP, alt.value([5, 3]), alt.value([1, 0])),
+            tooltip=[
+                alt.Tooltip("quarter:N", title="Quarter"),
+                alt.Tooltip("approach:N", title="Approach"),
+                alt.Tooltip(f"{value_col}:Q", title=axis_title, format=".1f"),
+                alt.Tooltip("n:Q", title="Cases in the quarter"),
+            ],
+        )
+        .properties(title=title, width="container", height=300)
+    )
+
+
+def _scale_range(scale: alt.Scale, groups: list[str]) -> list[str]:
+    """The colours an approach scale gives `groups`, in order."""
+    spec = scale.to_dict()
+    mapping = dict(zip(spec.get("domain", []), spec.get("range", []), strict=False))
+    return [mapping[g] for g in groups]
+
+
+def completeness_chart(completeness: pd.DataFrame) -> alt.Chart:
+    """Grouped bars: % of cases with a score recorded at each time point, one bar per measure.
+
+    Takes `spinedash.quality.followup_completeness(cases)` (measure, time point, days after
+    surgery, cases with a value, cases, share 0–1).
+    """
+    data = completeness.copy()
+    data["percent"] = data["share"] * 100
+    order = data.sort_values("days after surgery")["time point"].drop_duplicates().tolist()
+    measures = data["measure"].drop_duplicates().tolist()
+    colours = alt.Scale(domain=measures, range=[NEUTRAL_PALETTE[i % len(NEUTRAL_PALETTE)] for i in range(len(measures))])
+    return (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            x=alt.X("time point:N", title="Time point after surgery", sort=order, axis=alt.Axis(labelAngle=0)),
+            xOffset=alt.XOffset("measure:N", sort=measures),
+            y=alt.Y("percent:Q", title="Cases with a value recorded (%)", scale=alt.Scale(domain=[0, 100])),
+            color=alt.Color("measure:N", title="Score", scale=colours, sort=measures),
+            tooltip=[
+                alt.Tooltip("measure:N", title="Score"),
+                alt.Tooltip("time point:N", title="Time point"),
+                alt.Tooltip("cases with a value:Q", title="Cases with a value"),
+                alt.Tooltip("cases:Q", title="Cases"),
+                alt.Tooltip("percent:Q", title="Recorded (%)", format=".0f"),
+            ],
+        )
+        .properties(title="Follow-up completeness", width="container", height=260)
+    )
+
+
+@dataclass(frozen=True)
+class DemoStep:
+    """One stop of the guided demo: where to go, with which filters, and what to look at."""
+
+    title: str
+    sentence: str
+    page: str
+    query: dict[str, list[str]] = field(default_factory=dict)
+
+
+def demo_steps() -> list[DemoStep]:
+    """A two-minute guided tour of the synthetic sample for an administrator.
+
+    The sentences name no numbers: the pages compute them live, and the cohort is synthetic.
+    """
+    return [
+        DemoStep(
+            "The overview",
+            "Start here: the headline figures for all synthetic sample cases, each with how many cases it rests on.",
+            "pages/overview.py",
+        ),
+        DemoStep(
+            "Hospital stay by approach",
+            "Hospital stay by approach: the endoscopic bar sits far left — most of these synthetic patients went home the same day.",
+            "pages/recovery.py",
+            {"filter_condition": ["Herniated disc"]},
+        ),
+        DemoStep(
+            "Leg pain over the first year",
+            "VAS leg pain for herniated disc: watch how quickly each approach's line falls after surgery, then how the lines come together by twelve months in this synthetic sample.",
+            "pages/pain.py",
+            {"filter_condition": ["Herniated disc"]},
+        ),
+        DemoStep(
+            "Endoscopic against open",
+            "Full-endoscopic against open discectomy side by side: read the intervals, not just the midpoints — where they overlap the synthetic sample cannot tell the two apart.",
+            "pages/compare.py",
+            {"filter_condition": ["Herniated disc"], "filter_approach": ["Full-endoscopic", "Open"]},
+        ),
+        DemoStep(
+            "Surgeons on a funnel",
+            "Each synthetic surgeon is a dot against funnel-shaped limits: only dots beyond the dotted lines are worth a closer look, and small teams are hidden.",
+            "pages/benchmarking.py",
+        ),
+        DemoStep(
+            "What the procedure is",
+            "Behind every number is a procedure: open the endoscopic discectomy entry to see what is done, for whom, and what the published studies found.",
+            "pages/procedures.py",
+            {"filter_approach": ["Full-endoscopic"]},
+        ),
+    ]

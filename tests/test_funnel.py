@@ -1,0 +1,170 @@
+"""Funnel plots: exact binomial limits, unit rates, suppression and the chart spec."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.stats import binom
+
+from spinedash import funnel
+from spinedash.funnel import FunnelError, binomial_limits, funnel_chart, funnel_data
+
+
+def test_limits_approach_the_normal_approximation_for_large_n():
+    # p0 = 0.8, n = 400: sd = sqrt(0.8 * 0.2 / 400) = 0.02, so 0.8 ± 1.96 * 0.02 = 0.7608 / 0.8392
+    # and 0.8 ± 3.09 * 0.02 = 0.7382 / 0.8618.
+    lo95, hi95 = binomial_limits(400, 0.8, funnel.TAIL_95)
+    assert lo95 == pytest.approx(0.7608, abs=0.005)
+    assert hi95 == pytest.approx(0.8392, abs=0.005)
+    lo998, hi998 = binomial_limits(400, 0.8, funnel.TAIL_998)
+    assert lo998 == pytest.approx(0.7382, abs=0.006)
+    assert hi998 == pytest.approx(0.8618, abs=0.006)
+
+
+def test_limits_worked_by_hand_for_ten_cases_at_one_half():
+    # Binomial(10, 0.5): P(R<=1) = 11/1024, P(R<=2) = 56/1024, P(R=2) = 45/1024.
+    # Lower 95%: r = 2, alpha = (56/1024 - 0.025) / (45/1024) = 0.675556, limit (2 - alpha)/10.
+    # Upper by symmetry: P(R<=8) = 1013/1024, P(R=8) = 45/1024, r = 8,
+    # alpha = (1013/1024 - 0.975) / (45/1024) = 0.324444, limit (8 + 1 - alpha)/10.
+    lo, hi = binomial_limits(10, 0.5, 0.025)
+    alpha_lo = (56 / 1024 - 0.025) / (45 / 1024)
+    alpha_hi = (1013 / 1024 - 0.975) / (45 / 1024)
+    assert lo == pytest.approx((2 - alpha_lo) / 10, abs=1e-9)
+    assert hi == pytest.approx((9 - alpha_hi) / 10, abs=1e-9)
+    assert lo == pytest.approx(0.132444, abs=1e-6)
+    assert hi == pytest.approx(0.867556, abs=1e-6)
+
+
+@pytest.mark.parametrize("n", [7, 23, 60, 151])
+@pytest.mark.parametrize("p0", [0.12, 0.45, 0.83])
+def test_limits_sit_within_one_case_of_the_binomial_quantiles(n, p0):
+    for tail in (funnel.TAIL_95, funnel.TAIL_998):
+        lo, hi = binomial_limits(n, p0, tail)
+        r_lo = binom.ppf(tail, n, p0)
+        r_hi = binom.ppf(1 - tail, n, p0)
+        # Interpolation moves the lower limit at most one case below its quantile, the upper at most
+        # one case above.
+        assert max(r_lo - 1, 0) / n - 1e-12 <= lo <= r_lo / n + 1e-12
+        assert r_hi / n - 1e-12 <= hi <= min(r_hi + 1, n) / n + 1e-12
+
+
+def test_limits_mirror_for_complementary_rates():
+    n = np.array([5, 17, 88, 300])
+    lo, hi = binomial_limits(n, 0.3, funnel.TAIL_95)
+    lo_c, hi_c = binomial_limits(n, 0.7, funnel.TAIL_95)
+    np.testing.assert_allclose(lo, 1 - hi_c, atol=1e-9)
+    np.testing.assert_allclose(hi, 1 - lo_c, atol=1e-9)
+
+
+def test_limits_widen_as_volume_falls():
+    n = np.arange(10, 400, 7)
+    lo, hi = binomial_limits(n, 0.7, funnel.TAIL_998)
+    width = hi - lo
+    assert np.all(np.diff(width) < 0.02)  # allow the small ripple left by discreteness
+    assert width[0] > 2 * width[-1]
+    assert np.all(lo <= 0.7) and np.all(hi >= 0.7)
+
+
+def _cases(spec: dict[str, tuple[int, int]]) -> pd.DataFrame:
+    """Cases per surgeon: {surgeon: (n, responders)}; responders improve VAS leg by 5, others by 1."""
+    rows = []
+    for surgeon, (n, events) in spec.items():
+        for i in range(n):
+            rows.append({"surgeon": surgeon, "site": "North", "vas_leg_pre": 7.0, "vas_leg_12m": 2.0 if i < events else 6.0})
+    return pd.DataFrame(rows)
+
+
+def test_funnel_rates_overall_and_suppression():
+    cases = _cases({"A": (40, 32), "B": (40, 20), "C": (20, 16), "D": (3, 3)})
+    result = funnel_data(cases, by="surgeon", measure="mcid_vas_leg_12m", threshold=3.2, min_cell=5)
+    units = result.units.set_index("unit")
+    assert list(result.units["unit"]) == ["A", "B", "C", "D"]  # name order, never ranked
+    assert units.loc["A", "rate"] == pytest.approx(0.8)
+    assert units.loc["B", "events"] == 20
+    # D has 3 cases: suppressed, and its counts are not recoverable from the frame.
+    assert bool(units.loc["D", "suppressed"])
+    assert pd.isna(units.loc["D", "n"]) and pd.isna(units.loc["D", "rate"]) and pd.isna(units.loc["D", "events"])
+    # Overall over the plotted units only: (32 + 20 + 16) / 100.
+    assert result.overall_rate == pytest.approx(0.68)
+    # B: 50% of 40 against 68%: sd = sqrt(.68 * .32 / 40) = 0.0738, z = -2.44 -> outside 95%, inside 99.8%.
+    assert bool(units.loc["B", "outside_95"]) and not bool(units.loc["B", "outside_998"])
+    assert not bool(units.loc["A", "outside_95"])
+    assert result.limits["n"].min() == 5 and result.limits["n"].max() == 40
+    assert len(result.limits) <= 200
+
+
+def test_grid_never_exceeds_two_hundred_points():
+    cases = _cases({"A": (900, 700), "B": (12, 10)})
+    result = funnel_data(cases, min_cell=5)
+    assert len(result.limits) <= 200
+    assert result.limits["n"].is_monotonic_increasing
+
+
+def test_flags_agree_with_limits_at_the_unit_volume():
+    cases = _cases({"A": (60, 30), "B": (60, 55), "C": (60, 45), "E": (10, 2)})
+    result = funnel_data(cases, min_cell=5)
+    p0 = result.overall_rate
+    for row in result.units.itertuples():
+        lo, hi = binomial_limits(row.n, p0, funnel.TAIL_998)
+        assert bool(row.outside_998) == (row.rate < lo or row.rate > hi)
+
+
+def test_stay_measures_and_complications():
+    cases = pd.DataFrame(
+        {
+            "site": ["N"] * 6 + ["S"] * 6,
+            "length_of_stay_hours": [4, 8, 11, 20, 30, 70, 6, 26, 50, 72, 80, np.nan],
+            "complication": ["none", "none", "dural tear", "none", "none", "none", "infection", "none", None, "none", "none", "none"],
+        }
+    )
+    same_day = funnel_data(cases, by="site", measure="same_day_discharge", min_cell=5).units.set_index("unit")
+    assert same_day.loc["N", "events"] == 3 and same_day.loc["N", "n"] == 6  # 4, 8, 11 h
+    assert same_day.loc["S", "events"] == 1 and same_day.loc["S", "n"] == 5  # blank stay not counted
+    within_day = funnel_data(cases, by="site", measure="median_stay", min_cell=5)
+    assert within_day.units.set_index("unit").loc["N", "events"] == 4  # ≤ 24 h
+    assert "24 h" in within_day.measure_label
+    comp = funnel_data(cases, by="site", measure="complication", min_cell=5).units.set_index("unit")
+    assert comp.loc["N", "events"] == 1 and comp.loc["S", "n"] == 5
+
+
+def test_missing_column_and_unknown_measure_raise():
+    with pytest.raises(FunnelError, match="vas_leg_12m"):
+        funnel_data(pd.DataFrame({"surgeon": ["A"], "vas_leg_pre": [5.0]}))
+    with pytest.raises(FunnelError, match="measure"):
+        funnel_data(_cases({"A": (5, 2)}), measure="mortality")
+    with pytest.raises(FunnelError, match="surgeons or sites"):
+        funnel_data(_cases({"A": (5, 2)}), by="approach")
+
+
+def test_all_units_suppressed_gives_no_limits():
+    result = funnel_data(_cases({"A": (3, 2), "B": (4, 1)}), min_cell=5)
+    assert result.overall_rate is None
+    assert result.limits.empty
+    assert result.units["suppressed"].all()
+    spec = funnel_chart(result, "Nothing to show").to_dict()
+    assert len(spec["layer"]) == 1
+
+
+def test_chart_spec():
+    cases = _cases({"A": (40, 32), "B": (40, 12), "C": (20, 16), "D": (3, 3)})
+    result = funnel_data(cases, min_cell=5)
+    spec = funnel_chart(result, "VAS leg MCID at 12 months by surgeon").to_dict()
+    marks = [layer["mark"]["type"] for layer in spec["layer"]]
+    assert marks == ["line", "rule", "circle"]
+    lines, rule, dots = spec["layer"]
+    assert lines["encoding"]["strokeDash"]["scale"]["domain"] == ["95% limits", "99.8% limits"]
+    assert dots["encoding"]["x"]["title"].startswith("Number of cases")
+    assert "(%)" in dots["encoding"]["y"]["title"]
+    assert {t["field"] for t in dots["encoding"]["tooltip"]} == {"unit", "n", "rate_pct", "flag"}
+    assert "fewer than 5 cases are not shown" in spec["title"]["subtitle"][0]
+    assert spec["width"] == "container"
+    datasets = spec["datasets"]
+    point_rows = next(rows for rows in datasets.values() if rows and "unit" in rows[0])
+    assert sorted(r["unit"] for r in point_rows) == ["A", "B", "C"]  # suppressed D not sent
+    b = next(r for r in point_rows if r["unit"] == "B")
+    assert b["flag"] == funnel.FLAG_998  # 30% of 40 against (32+12+16)/100 = 60%: sd 0.0775, z ≈ -3.9
+    assert math.isclose(b["rate_pct"], 30.0)
+    assert all(len(rows) <= 4 * 200 for rows in datasets.values())

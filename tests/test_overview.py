@@ -1,0 +1,276 @@
+"""Overview: headline figures worked by hand, quarters, suppression, charts and the guided demo."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from spinedash import overview, schema
+from spinedash.overview import demo_steps, headline_figures, trend_by_quarter, volume_by_quarter
+from spinedash.quality import followup_completeness
+from spinedash.sample import generate_cohort
+from spinedash.vocabulary import APPROACH_COLOURS, APPROACHES, CONDITIONS
+
+NAN = np.nan
+
+
+def ten_cases() -> pd.DataFrame:
+    """6 full-endoscopic and 4 open cases with every headline column, in canonical dtypes."""
+    return schema.to_canonical_dtypes(
+        pd.DataFrame(
+            {
+                "case_id": [f"C{i}" for i in range(10)],
+                "approach": ["Full-endoscopic"] * 6 + ["Open"] * 4,
+                "condition": ["Herniated disc"] * 10,
+                "length_of_stay_hours": [3, 4, 6, 8, 10, 30, 48, 72, 76, 100],
+                "employed_before_surgery": [True, True, True, True, True, False, True, True, True, False],
+                "return_to_work_days": [10, NAN, 14, 20, 25, 5, 45, 60, NAN, NAN],
+                "last_followup_days": [365, 12, 365, 365, 365, 365, 365, 365, 90, 365],
+                "vas_leg_pre": [8, 7, 6, 7, 6.2, 7, 8, 7, 6, 5],
+                "vas_leg_12m": [2, 4, 3, 6, 3.0, NAN, 1, 5, 6, 1],
+                "complication": ["none"] * 5 + ["dural tear"] + ["none"] * 3 + ["infection"],
+                "reoperation_12m": [False] * 5 + [None] + [True, False, False, False],
+            }
+        )
+    )
+
+
+def by_key(figures: pd.DataFrame) -> pd.DataFrame:
+    return figures.set_index("key")
+
+
+def test_headline_figures_worked_by_hand():
+    f = by_key(headline_figures(ten_cases(), min_cell=3))
+    assert list(f.index) == [
+        "cases", "mi_share", "same_day", "median_stay", "bed_days", "bed_days_per_100",
+        "return_to_work", "mcid_vas_leg_12m", "complication", "reoperation_12m",
+    ]  # fmt: skip
+    assert f.loc["cases", "value"] == 10 and f.loc["cases", "display"] == "10"
+    # 6 of 10 minimally invasive.
+    assert f.loc["mi_share", "value"] == pytest.approx(60.0)
+    assert f.loc["mi_share", "display"] == "60%"
+    # Stay ≤ 12 h: 3, 4, 6, 8, 10 -> 5 of 10; endoscopic 5 of 6; open 0 of 4.
+    assert f.loc["same_day", "value"] == pytest.approx(50.0)
+    assert f.loc["same_day", "mi_value"] == pytest.approx(500 / 6)
+    assert f.loc["same_day", "open_value"] == 0
+    assert f.loc["same_day", "comparison_sentence"] == (
+        "Same-day discharge 83% with minimally invasive approaches vs 0% with open surgery"
+    )
+    # Median of 3,4,6,8,10 | 30,48,72,76,100 = (10 + 30) / 2 = 20 h; endoscopic (6 + 8) / 2 = 7 h;
+    # open (72 + 76) / 2 = 74 h.
+    assert f.loc["median_stay", "value"] == 20 and f.loc["median_stay", "display"] == "20 h"
+    assert f.loc["median_stay", "comparison_sentence"] == (
+        "Median stay 7 h with minimally invasive approaches vs 74 h with open surgery"
+    )
+    assert f.loc["median_stay", "mi_n"] == 6 and f.loc["median_stay", "open_n"] == 4
+    # Bed-days: (3+4+6+8+10+30 + 48+72+76+100) / 24 = 357 / 24 = 14.875; per 100 cases 148.75.
+    assert f.loc["bed_days", "value"] == pytest.approx(14.875)
+    assert f.loc["bed_days", "display"] == "15 bed-days"
+    assert pd.isna(f.loc["bed_days", "comparison_sentence"])  # totals depend on volume: no comparison
+    assert f.loc["bed_days_per_100", "value"] == pytest.approx(148.75)
+    # Endoscopic 61 / 24 / 6 * 100 = 42.4; open 296 / 24 / 4 * 100 = 308.3.
+    assert f.loc["bed_days_per_100", "mi_value"] == pytest.approx(61 / 24 / 6 * 100)
+    assert f.loc["bed_days_per_100", "open_display"] == "308 bed-days per 100 cases"
+    assert f.loc["bed_days_per_100", "comparison_sentence"] == (
+        "Bed-days per 100 cases: 42 with minimally invasive approaches vs 308 with open surgery"
+    )
+    # Return to work, Kaplan–Meier among the 8 employed (the unemployed endoscopic case's 5 days is
+    # ignored). Times 10, 12+, 14, 20, 25, 45, 60, 90+ (+ = censored at last follow-up):
+    # S = 7/8 = .875, ×5/6 = .729, ×4/5 = .583, ×3/4 = .4375 at 25 days -> median 25.
+    # Endoscopic 10, 12+, 14, 20, 25: .8, ×2/3 = .533, ×1/2 = .267 at 20 -> 20. Open 45, 60, 90+ -> 60.
+    assert f.loc["return_to_work", "n"] == 8
+    assert f.loc["return_to_work", "value"] == 25
+    assert f.loc["return_to_work", "comparison_sentence"] == (
+        "Median return to work 20 days with minimally invasive approaches vs 60 days with open surgery"
+    )
+    # VAS leg improvement ≥ 3.2 among 9 with both: endoscopic 6, 3, 3, 1, 3.2 (6.2 − 3.0 counts:
+    # 3.2 points as recorded) -> 2 of 5; open 7, 2, 0, 4 -> 2 of 4; together 4 of 9 = 44.4%.
+    assert f.loc["mcid_vas_leg_12m", "n"] == 9
+    assert f.loc["mcid_vas_leg_12m", "value"] == pytest.approx(400 / 9)
+    assert f.loc["mcid_vas_leg_12m", "display"] == "44%"
+    assert f.loc["mcid_vas_leg_12m", "mi_value"] == pytest.approx(40.0)
+    assert f.loc["mcid_vas_leg_12m", "open_value"] == pytest.approx(50.0)
+    # Complications 2 of 10; reoperation 1 of 9 recorded (one blank).
+    assert f.loc["complication", "value"] == pytest.approx(20.0)
+    assert f.loc["reoperation_12m", "n"] == 9
+    assert f.loc["reoperation_12m", "value"] == pytest.approx(100 / 9)
+    assert f.loc["reoperation_12m", "display"] == "11%"
+    assert not f["suppressed"].any()
+    assert list(headline_figures(ten_cases()).columns[:9]) == [
+        "figure", "value", "unit", "n", "display", "open_value", "open_display", "comparison_sentence", "suppressed",
+    ]  # fmt: skip
+
+
+def test_no_causal_bed_days_saved_figure():
+    figures = headline_figures(ten_cases(), min_cell=3)
+    text = " ".join(figures["figure"].tolist() + figures["comparison_sentence"].dropna().tolist()).lower()
+    assert "saved" not in text and "would" not in text
+
+
+def test_absent_or_blank_columns_omit_figures():
+    cases = ten_cases()[["case_id", "approach", "length_of_stay_hours"]].copy()
+    cases["complication"] = pd.Series([None] * 10, dtype="category")  # ingest adds absent columns blank
+    figures = headline_figures(cases, min_cell=3)
+    assert list(figures["key"]) == ["cases", "mi_share", "same_day", "median_stay", "bed_days", "bed_days_per_100"]
+    # Scores before and at 12 months exist, but never for the same case: no MCID figure, not "0%".
+    unpaired = cases.assign(vas_leg_pre=[7.0] * 5 + [NAN] * 5, vas_leg_12m=[NAN] * 5 + [2.0] * 5)
+    assert "mcid_vas_leg_12m" not in set(headline_figures(unpaired, min_cell=3)["key"])
+    no_approach = headline_figures(cases.drop(columns="approach"), min_cell=3).set_index("key")
+    assert "mi_share" not in no_approach.index
+    assert no_approach["comparison_sentence"].isna().all()
+
+
+def test_small_groups_are_suppressed_with_their_complement():
+    f = by_key(headline_figures(ten_cases(), min_cell=5))
+    # 10 cases overall are shown; the 4 open cases are below 5, so the comparison goes, and the
+    # minimally invasive side with it (overall − minimally invasive would give open away).
+    assert f.loc["median_stay", "display"] == "20 h"
+    assert f.loc["median_stay", "open_display"] == "suppressed (n < 5)"
+    assert f.loc["median_stay", "mi_display"] == "suppressed (n < 5)"
+    assert np.isnan(f.loc["median_stay", "open_value"]) and np.isnan(f.loc["median_stay", "mi_value"])
+    assert "suppressed" in f.loc["median_stay", "comparison_sentence"]
+    assert "74" not in f.loc["median_stay", "comparison_sentence"]
+
+    tiny = by_key(headline_figures(ten_cases().iloc[:4], min_cell=5))
+    assert tiny["suppressed"].all()
+    assert (tiny["display"] == "suppressed (n < 5)").all()
+    assert tiny["value"].isna().all()
+
+
+def test_comparison_only_when_both_groups_exist():
+    endoscopic_only = ten_cases().iloc[:6]
+    f = by_key(headline_figures(endoscopic_only, min_cell=3))
+    assert f["comparison_sentence"].isna().all()
+    assert f["open_value"].isna().all()
+    assert f.loc["median_stay", "value"] == 7
+
+
+def test_volume_by_quarter_counts_labels_and_shares():
+    cases = pd.DataFrame(
+        {
+            "surgery_date": pd.to_datetime(["2023-01-15", "2023-03-31", "2023-04-01", "2023-12-31", None, "2023-02-01"]),
+            "approach": pd.Categorical(["Open", "Full-endoscopic", "Full-endoscopic", "Open", "Open", "Full-endoscopic"]),
+        }
+    )
+    expected = pd.DataFrame(
+        {
+            "quarter": ["2023-Q1", "2023-Q1", "2023-Q2", "2023-Q2", "2023-Q4", "2023-Q4"],
+            "quarter_start": pd.to_datetime(["2023-01-01", "2023-01-01", "2023-04-01", "2023-04-01", "2023-10-01", "2023-10-01"]).astype("datetime64[ns]"),
+            "approach": ["Full-endoscopic", "Open"] * 3,
+            "cases": [2, 1, 1, 0, 0, 1],
+            "share": [2 / 3, 1 / 3, 1.0, 0.0, 0.0, 1.0],
+        }
+    )
+    pd.testing.assert_frame_equal(volume_by_quarter(cases), expected, check_dtype=False)
+    assert volume_by_quarter(cases.drop(columns="surgery_date")).empty
+
+
+def test_trend_by_quarter_medians_rates_and_suppression():
+    rows = []
+    # 2024-Q1: 6 endoscopic (stays 2..7 h, all responders), 6 open (stays 50..100, 3 of 6 responders).
+    for i in range(6):
+        rows.append(("2024-02-01", "Full-endoscopic", 2.0 + i, 7.0, 2.0))
+        rows.append(("2024-02-01", "Open", 50.0 + 10 * i, 7.0, 2.0 if i < 3 else 6.0))
+    # 2024-Q2: 6 endoscopic with 12-month scores, 3 tubular (below 5), 5 open (scores for 5).
+    rows += [("2024-05-01", "Full-endoscopic", 4.0, 7.0, 2.0)] * 6
+    rows += [("2024-05-01", "Tubular MIS", 20.0, 7.0, 6.0)] * 3
+    for i in range(5):
+        rows.append(("2024-05-01", "Open", 80.0, 7.0, 2.0 if i < 4 else 6.0))
+    cases = pd.DataFrame(rows, columns=["surgery_date", "approach", "length_of_stay_hours", "vas_leg_pre", "vas_leg_12m"])
+    cases["surgery_date"] = pd.to_datetime(cases["surgery_date"])
+    trend = trend_by_quarter(cases, min_cell=5).set_index(["quarter", "approach"])
+    assert trend.loc[("2024-Q1", "Full-endoscopic"), "median_stay_hours"] == 4.5  # (4 + 5) / 2
+    assert trend.loc[("2024-Q1", "Open"), "median_stay_hours"] == 75  # (70 + 80) / 2
+    assert trend.loc[("2024-Q1", "Open"), "mcid_rate"] == 0.5
+    assert trend.loc[("2024-Q1", "All"), "n"] == 12
+    assert trend.loc[("2024-Q1", "All"), "mcid_rate"] == 0.75
+    # Tubular (3 cases) is suppressed; All (14 cases, 10 responders) is shown, so the smallest
+    # other approach with scores (open, 5) loses its MCID rate too — else 10 − 6 − 4 = 0 of 3.
+    tub = trend.loc[("2024-Q2", "Tubular MIS")]
+    assert bool(tub["suppressed"]) and np.isnan(tub["median_stay_hours"]) and np.isnan(tub["mcid_rate"])
+    assert bool(trend.loc[("2024-Q2", "Open"), "mcid_suppressed"])
+    assert np.isnan(trend.loc[("2024-Q2", "Open"), "mcid_rate"])
+    assert trend.loc[("2024-Q2", "Open"), "median_stay_hours"] == 80  # medians cannot be subtracted
+    assert trend.loc[("2024-Q2", "Full-endoscopic"), "mcid_rate"] == 1.0
+    assert trend.loc[("2024-Q2", "All"), "mcid_rate"] == pytest.approx(10 / 14)
+    assert list(trend_by_quarter(cases).columns[:8]) == [
+        "quarter", "quarter_start", "approach", "n", "median_stay_hours", "mcid_rate", "mcid_n", "suppressed",
+    ]  # fmt: skip
+
+
+def test_volume_chart_spec():
+    cases = generate_cohort(400, seed=3)
+    volume = volume_by_quarter(cases)
+    spec = overview.volume_chart(volume).to_dict()
+    assert spec["mark"]["type"] == "bar"
+    enc = spec["encoding"]
+    assert enc["x"]["field"] == "quarter" and enc["y"]["field"] == "cases"
+    assert "Cases" in enc["y"]["title"]
+    assert enc["color"]["scale"]["range"] == [APPROACH_COLOURS[a] for a in enc["color"]["scale"]["domain"]]
+    assert enc["x"]["sort"] == sorted(volume["quarter"].unique())
+    rows = next(iter(spec["datasets"].values()))
+    assert len(rows) == len(volume) <= 4 * 24  # aggregated: one row per quarter and approach
+    assert spec["width"] == "container"
+
+
+def test_trend_chart_spec_drops_suppressed_points_and_uses_percent():
+    cases = generate_cohort(600, seed=4)
+    trend = trend_by_quarter(cases, min_cell=5)
+    chart = overview.trend_chart(trend, "mcid_rate", "VAS leg MCID at 12 months", "Reached the MCID (%)")
+    spec = chart.to_dict()
+    assert spec["mark"]["type"] == "line"
+    assert spec["encoding"]["y"]["title"] == "Reached the MCID (%)"
+    rows = next(iter(spec["datasets"].values()))
+    assert len(rows) == trend["mcid_rate"].notna().sum()
+    assert all(0 <= r["mcid_rate"] <= 100 for r in rows)
+    assert max(r["mcid_rate"] for r in rows) > 1  # shown in %, not as a fraction
+    assert "All" in spec["encoding"]["color"]["scale"]["domain"]
+
+
+def test_completeness_chart_spec():
+    cases = generate_cohort(300, seed=5)
+    completeness = followup_completeness(cases)
+    spec = overview.completeness_chart(completeness).to_dict()
+    assert spec["mark"]["type"] == "bar"
+    assert spec["encoding"]["y"]["title"] == "Cases with a value recorded (%)"
+    assert spec["encoding"]["x"]["sort"] == ["Before surgery", "2 weeks", "6 weeks", "3 months", "6 months", "12 months"]
+    assert spec["encoding"]["xOffset"]["field"] == "measure"
+    rows = next(iter(spec["datasets"].values()))
+    assert len(rows) == len(completeness) == 16  # VAS leg and back at 6 time points, ODI at 4
+    assert all(0 <= r["percent"] <= 100 for r in rows)
+
+
+def test_sample_cohort_headlines_are_all_present_and_plausible():
+    figures = by_key(headline_figures(generate_cohort(2500, seed=11)))
+    assert len(figures) == 10
+    assert not figures["suppressed"].any()
+    assert figures.loc["median_stay", "mi_value"] < figures.loc["median_stay", "open_value"]
+    assert 0 < figures.loc["mcid_vas_leg_12m", "value"] < 100
+    assert figures["comparison_sentence"].notna().sum() == 7
+
+
+FILTER_KEYS = {
+    "filter_condition", "filter_approach", "filter_procedure", "filter_level", "filter_sex",
+    "filter_surgeon", "filter_site", "filter_age", "filter_dates", "min_cell",
+}  # fmt: skip
+
+
+def test_demo_steps_name_no_numbers_and_use_real_filters():
+    steps = demo_steps()
+    assert 5 <= len(steps) <= 6
+    for step in steps:
+        assert not re.search(r"\d", step.sentence), step.sentence  # numbers are computed live
+        assert step.page.startswith("pages/") and step.page.endswith(".py")
+        assert set(step.query) <= FILTER_KEYS
+        for value in step.query.get("filter_condition", []):
+            assert value in CONDITIONS
+        for value in step.query.get("filter_approach", []):
+            assert value in APPROACHES
+        if step.page != "pages/procedures.py":
+            assert "synthetic" in step.sentence
+    assert steps[0].page == "pages/overview.py"
+    with pytest.raises(AttributeError):
+        steps[0].title = "changed"  # frozen
