@@ -2,6 +2,8 @@
 
 import streamlit as st
 
+from spinedash.ui.data_source import show_data_source_in_sidebar
+
 st.set_page_config(page_title="SpineDash", page_icon=":material/monitor_heart:", layout="wide")
 
 pages = {
@@ -9,9 +11,18 @@ pages = {
         st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
         st.Page("pages/procedures.py", title="Procedures", icon=":material/menu_book:"),
     ],
+    "Outcomes": [
+        st.Page("pages/recovery.py", title="Recovery", icon=":material/directions_walk:"),
+        st.Page("pages/pain.py", title="Pain and function", icon=":material/healing:"),
+        st.Page("pages/compare.py", title="Compare", icon=":material/compare_arrows:"),
+    ],
+    "Your data": [
+        st.Page("pages/data.py", title="Data", icon=":material/upload_file:"),
+    ],
 }
 
 navigation = st.navigation(pages)
 with st.sidebar:
     st.caption("SpineDash · outcomes review for spine surgery")
+    show_data_source_in_sidebar()
 navigation.run()

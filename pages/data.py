@@ -7,6 +7,7 @@ from spinedash.ingest import MAX_UPLOAD_MB, data_dictionary_csv, data_dictionary
 from spinedash.quality import completeness_text
 from spinedash.ui import data_source
 
+ui.ensure_app_router()
 st.title("Data")
 st.markdown(
     "Upload your service's outcome export — one row per operated case — as CSV, Excel (.xlsx) or "

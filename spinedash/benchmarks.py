@@ -151,3 +151,23 @@ def _mcid_thresholds() -> pd.DataFrame:
 def load_mcid_thresholds() -> pd.DataFrame:
     """MCID, success, failure and state thresholds with their sources (a fresh copy each call)."""
     return _mcid_thresholds().copy()
+
+
+def benchmarks_for_view(measure: str, cases: pd.DataFrame, kind: str | None = None) -> pd.DataFrame:
+    """Published figures that fit the cases on screen: only when they are all one condition.
+
+    A stenosis figure drawn over a mixed herniated-disc and stenosis view would mislead, so a view
+    with several conditions (or none recorded) gets no reference marks. Figures are kept only for
+    approaches present in the view.
+    """
+    empty = _benchmarks().iloc[0:0]
+    if "condition" not in cases.columns:
+        return empty
+    conditions = cases["condition"].dropna().unique()
+    if len(conditions) != 1:
+        return empty
+    found = benchmarks_for(measure, condition=str(conditions[0]), kind=kind)
+    if "approach" in cases.columns:
+        present = {str(a) for a in cases["approach"].dropna().unique()}
+        found = found[found["approach"].isna() | found["approach"].isin(present)]
+    return found.reset_index(drop=True)

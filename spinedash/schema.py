@@ -161,3 +161,18 @@ def data_dictionary() -> pd.DataFrame:
             for c in COLUMNS
         ]
     )
+
+
+def data_dictionary_markdown() -> str:
+    """The data dictionary as a Markdown table (the README embeds this; a test keeps them in sync)."""
+    table = data_dictionary()
+    cols = ["column", "type", "unit", "allowed range or values", "required", "description"]
+    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    for row in table[cols].itertuples(index=False):
+        cells = [f"`{row[0]}`", *(str(v).replace("|", "/") for v in row[1:])]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(data_dictionary_markdown())

@@ -167,3 +167,16 @@ def test_each_chart_label_names_one_source():
     # Charts put labels in a legend; one label shared by two sources would merge them there.
     sources_per_label = BENCHMARKS.groupby("label")["source"].nunique()
     assert (sources_per_label == 1).all(), sources_per_label[sources_per_label > 1]
+
+
+def test_benchmarks_for_view_only_for_a_single_condition():
+    from spinedash.benchmarks import benchmarks_for_view
+
+    one = pd.DataFrame({"condition": ["Herniated disc"] * 2, "approach": ["Full-endoscopic", "Full-endoscopic"]})
+    mixed = pd.DataFrame({"condition": ["Herniated disc", "Spinal stenosis"], "approach": ["Open", "Open"]})
+    stays = benchmarks_for_view("length_of_stay_hours", one)
+    assert len(stays) > 0
+    assert set(stays["approach"].dropna()) == {"Full-endoscopic"}, "only approaches on screen"
+    assert set(stays["condition"].dropna()) <= {"Herniated disc"}
+    assert benchmarks_for_view("length_of_stay_hours", mixed).empty
+    assert benchmarks_for_view("length_of_stay_hours", one.drop(columns="condition")).empty

@@ -35,3 +35,10 @@ def all_text(at: AppTest) -> str:
     for kind in ("title", "header", "subheader", "markdown", "caption", "info", "warning", "error", "success"):
         parts.extend(str(el.value) for el in getattr(at, kind))
     return "\n".join(parts)
+
+
+def chart_specs(at: AppTest) -> list[dict]:
+    """The Vega-Lite specs of every chart the run drew (what the browser would receive)."""
+    import json
+
+    return [json.loads(el.proto.spec) for el in at.get("vega_lite_chart")]

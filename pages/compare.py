@@ -1,0 +1,66 @@
+"""Compare: two groups of cases side by side, with the right test for each outcome."""
+
+import streamlit as st
+
+from spinedash import analysis, comparison
+from spinedash.export import export_filename, to_csv_bytes
+from spinedash.tables import comparison_display
+from spinedash.ui import disclaimer
+from spinedash.ui.page import analytics_page
+
+ctx = analytics_page(
+    "Compare",
+    "Two groups of the filtered cases side by side: approach against approach, one surgeon against the rest, "
+    "or site against site.",
+)
+
+modes = comparison.available_modes(ctx.cases)
+if not modes:
+    st.info("The filtered cases hold only one approach, surgeon and site: there is nothing to compare.")
+    disclaimer()
+    st.stop()
+mode = st.radio("Compare", modes, horizontal=True, key="compare_mode", bind="query-params")
+choices = comparison.group_choices(ctx.cases, mode)
+left, right = st.columns(2)
+a = left.selectbox("Group A", choices, key="compare_a", bind="query-params")
+if mode == "Surgeon vs the rest":
+    b = None
+    right.text_input("Group B", comparison.REST, disabled=True)
+else:
+    b = right.selectbox("Group B", [c for c in choices if c != a], key="compare_b", bind="query-params")
+
+try:
+    pair = comparison.group_pair(ctx.cases, mode, a, b)
+except ValueError as error:
+    st.warning(str(error))
+    disclaimer()
+    st.stop()
+
+table = analysis.compare_groups(
+    ctx.cases, pair.in_a, pair.in_b, pair.label_a, pair.label_b, min_cell=ctx.min_cell
+)
+st.session_state["compare_result"] = (pair.label_a, pair.label_b, table)  # for the PDF report
+if table.empty:
+    st.info("The data hold none of the outcomes this table compares (stay, return to work, 12-month scores, safety).")
+else:
+    st.warning(analysis.CAUSAL_CAUTION, icon=":material/warning:")
+    st.subheader(f"{pair.label_a} (A) and {pair.label_b} (B)")
+    display = comparison_display(table, pair.label_a, pair.label_b)
+    st.table(display.set_index("Outcome"))
+    st.caption(
+        "Differences are B − A. Stay: medians, bootstrap 95% CI, Mann–Whitney test. Return to work: Kaplan–Meier "
+        "medians among patients employed before surgery, log-rank test. Scores at 12 months: means, Welch t-test, "
+        "and an ANCOVA (statsmodels OLS) adjusted for the score before surgery and age. Shares: Newcombe CI and "
+        f"score test. MCID threshold: {analysis.MCID_CITATIONS['vas_leg']}. Eight outcomes are tested at once, "
+        "so about one in twelve 'unlikely to be chance' findings is expected by chance alone."
+    )
+    st.download_button(
+        "Download this comparison (CSV)",
+        data=lambda: to_csv_bytes(display),
+        file_name=export_filename("comparison", "csv", ctx.dataset.source_label),
+        mime="text/csv",
+        icon=":material/download:",
+        on_click="ignore",
+        key="compare_download",
+    )
+disclaimer()

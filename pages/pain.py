@@ -1,0 +1,83 @@
+"""Pain and function: VAS leg, VAS back and ODI over follow-up, change from baseline, MCID rates."""
+
+import streamlit as st
+
+from spinedash import analysis, charts
+from spinedash.benchmarks import benchmarks_for_view
+from spinedash.schema import PAIN_MEASURES
+from spinedash.tables import mcid_display, trajectory_display
+from spinedash.ui import disclaimer
+from spinedash.ui.page import analytics_page, show_chart
+
+ctx = analytics_page(
+    "Pain and function",
+    "Leg pain, back pain (VAS 0–10) and disability (ODI 0–100) before surgery and over the first year, by approach.",
+)
+k = ctx.min_cell
+
+with st.expander("How a patient counts as reaching the MCID", icon=":material/info:"):
+    st.markdown(analysis.MCID_DEFINITION)
+    st.caption(f"Defaults: {analysis.MCID_DEFAULTS_SOURCE}. Change them per measure below.")
+
+measure = st.segmented_control(
+    "Measure", list(PAIN_MEASURES), default="vas_leg", key="pain_measure", bind="query-params",
+    format_func=lambda m: PAIN_MEASURES[m]["label"], required=True,
+)
+label = PAIN_MEASURES[measure]["label"]
+threshold = st.number_input(
+    f"MCID threshold for {label} (points of improvement)",
+    min_value=0.1, max_value=float(PAIN_MEASURES[measure]["max"]), step=0.1,
+    value=float(analysis.MCID_DEFAULTS[measure]), key=f"mcid_{measure}", bind="query-params",
+    help=f"Default {analysis.MCID_CITATIONS[measure]}. NORspine's stricter success definition "
+    f"uses {analysis.MCID_ALTERNATIVES['NORspine success'][measure]:g} points (PMC10851101).",
+)
+
+st.header(f"{label} over follow-up")
+show_chart(
+    ctx,
+    lambda: charts.trajectory_chart(
+        ctx.memo(analysis.pain_trajectory, measure, min_cell=k), label,
+        benchmarks=benchmarks_for_view(measure, ctx.cases), title=f"{label}: mean with 95% CI",
+        subtitle=ctx.subtitle, min_cell=k, y_max=PAIN_MEASURES[measure]["max"],
+    ),
+    f"{measure}_trajectory", f"{label}: mean with 95% CI",
+)
+st.caption("“Before surgery” is the true pre-operative score; hover a point for the number of patients behind it.")
+try:
+    st.table(trajectory_display(ctx.memo(analysis.pain_trajectory, measure, min_cell=k), k).set_index("Approach"))
+except analysis.MissingColumnError:
+    pass
+
+left, right = st.columns(2)
+with left:
+    show_chart(
+        ctx,
+        lambda: charts.change_chart(
+            ctx.memo(analysis.pain_change, measure, min_cell=k), label,
+            benchmarks=benchmarks_for_view(measure, ctx.cases, kind="change"),
+            title="Change from before surgery", subtitle=ctx.subtitle, min_cell=k,
+        ),
+        f"{measure}_change", f"{label}: change from before surgery",
+    )
+    st.caption("Mean paired change among patients with both scores; below zero = better.")
+with right:
+    show_chart(
+        ctx,
+        lambda: charts.mcid_chart(
+            ctx.memo(analysis.mcid_rates, measure, threshold, min_cell=k), f"improved by ≥ {threshold:g} points",
+            benchmarks=benchmarks_for_view(f"mcid_{measure}", ctx.cases), subtitle=ctx.subtitle, min_cell=k,
+        ),
+        f"{measure}_mcid", f"{label}: patients reaching the MCID",
+    )
+    st.caption("Share improved by at least the threshold, with Wilson 95% confidence intervals.")
+try:
+    rates = ctx.memo(analysis.mcid_rates, measure, threshold, min_cell=k)
+    st.table(mcid_display(rates, k).set_index("Approach"))
+except analysis.MissingColumnError:
+    pass
+
+st.caption(
+    "Hollow grey marks are published figures from other cohorts (shown when one condition is selected), "
+    "for orientation only: they are not your data."
+)
+disclaimer()

@@ -1,0 +1,88 @@
+"""Recovery: hospital stay, return to daily activities and to work, operation time and blood loss."""
+
+import streamlit as st
+
+from spinedash import analysis, charts
+from spinedash.benchmarks import benchmarks_for_view
+from spinedash.ui import disclaimer
+from spinedash.ui.page import analytics_page, show_chart
+from spinedash.ui.tables import km_tables, summary_table
+
+ctx = analytics_page(
+    "Recovery",
+    "How long patients stayed in hospital and how soon they were back to daily activities and work, by approach.",
+)
+k = ctx.min_cell
+
+st.header("Hospital stay")
+stay = None
+if "length_of_stay_hours" in ctx.cases.columns:
+    stay = ctx.memo(analysis.summarise_distribution, "length_of_stay_hours", min_cell=k)
+left, right = st.columns([3, 2])
+with left:
+    show_chart(
+        ctx,
+        lambda: charts.distribution_chart(
+            ctx.memo(analysis.summarise_distribution, "length_of_stay_hours", min_cell=k),
+            "Hospital stay", "hours", title="Hospital stay by approach", subtitle=ctx.subtitle, min_cell=k,
+            benchmarks=benchmarks_for_view("length_of_stay_hours", ctx.cases),
+        ),
+        "hospital_stay", "Hospital stay by approach",
+    )
+with right:
+    show_chart(
+        ctx,
+        lambda: charts.share_chart(ctx.memo(analysis.discharge_shares, min_cell=k), subtitle=ctx.subtitle, min_cell=k),
+        "discharge_shares", "Discharged home the same day and within 24 hours",
+    )
+if stay is not None:
+    summary_table(stay, "Median stay (hours)", k)
+st.caption(
+    f"Box: middle half of stays (quartiles); line: 5th–95th percentile; tick: median with its 95% CI. "
+    f"Same day = stay of {analysis.SAME_DAY_MAX_HOURS:g} hours or less (the data have no discharge date)."
+)
+
+st.header("Return to daily activities and to work")
+st.caption(
+    "Kaplan–Meier curves: patients not yet back at their last follow-up count until then (censored), "
+    "not as failures. Return to work only among patients employed before surgery."
+)
+for column, title, name, employed_only, y_title in (
+    ("return_to_activities_days", "Return to daily activities", "return_to_activities", False,
+     "Share back to daily activities (%)"),
+    ("return_to_work_days", "Return to work (employed before surgery)", "return_to_work", True,
+     "Share returned to work (%)"),
+):
+    st.subheader(title)
+    try:
+        km = ctx.memo(analysis.kaplan_meier, column, min_cell=k, employed_only=employed_only)
+    except analysis.MissingColumnError as error:
+        st.info(f"Not shown: your data has no {error.args[0]}.")
+        continue
+    show_chart(
+        ctx,
+        lambda km=km, title=title, y_title=y_title: charts.km_chart(
+            km.curves, km.medians, title, subtitle=ctx.subtitle, y_title=y_title, min_cell=k, max_days=365
+        ),
+        name, title,
+    )
+    km_tables(km, k)
+
+st.header("Operation")
+left, right = st.columns(2)
+for column, label, unit, name, holder in (
+    ("operation_minutes", "Operation time", "minutes", "operation_time", left),
+    ("blood_loss_ml", "Blood loss", "mL", "blood_loss", right),
+):
+    with holder:
+        show_chart(
+            ctx,
+            lambda column=column, label=label, unit=unit: charts.distribution_chart(
+                ctx.memo(analysis.summarise_distribution, column, min_cell=k),
+                label, unit, title=f"{label} by approach", subtitle=ctx.subtitle, min_cell=k,
+                benchmarks=benchmarks_for_view(column, ctx.cases),
+            ),
+            name, f"{label} by approach",
+        )
+
+disclaimer()

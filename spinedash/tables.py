@@ -1,0 +1,154 @@
+"""Readable tables from the analysis frames: estimates with their CI and n, suppression spelled out.
+
+Pages show these with st.dataframe; the PDF report prints them. Every function returns strings
+ready to show, so "suppressed (n < 5)" and "not reached" never turn into 0 or a blank.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from spinedash.analysis import suppression_label
+
+
+def _missing(value) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA
+
+
+def format_estimate(value, low=None, high=None, digits: int = 1, unit: str = "") -> str:
+    """'15.1 h (95% CI 11.4–17.0)'; '—' when the value is missing; the CI only when both ends exist."""
+    if _missing(value):
+        return "—"
+    unit_part = f" {unit}" if unit else ""
+    text = f"{value:,.{digits}f}{unit_part}"
+    if not _missing(low) and not _missing(high):
+        text += f" (95% CI {low:,.{digits}f}–{high:,.{digits}f})"
+    return text
+
+
+def format_share(share, low=None, high=None) -> str:
+    """'61.8% (95% CI 58.4–65.1%)' from fractions."""
+    if _missing(share):
+        return "—"
+    text = f"{100 * share:.1f}%"
+    if not _missing(low) and not _missing(high):
+        text += f" (95% CI {100 * low:.1f}–{100 * high:.1f}%)"
+    return text
+
+
+def summary_display(summary: pd.DataFrame, value_label: str, min_cell: int, group_title: str = "Approach",
+                    digits: int = 1) -> pd.DataFrame:
+    """One row per group: cases, median with 95% CI, quartiles — or the suppression label."""
+    rows = []
+    for r in summary.itertuples(index=False):
+        if r.suppressed:
+            median = quartiles = suppression_label(min_cell) if r.n else "no data"
+        else:
+            median = format_estimate(r.median, r.median_ci_low, r.median_ci_high, digits)
+            quartiles = f"{r.q1:,.{digits}f}–{r.q3:,.{digits}f}"
+        rows.append({group_title: r.group, "Cases": int(r.n), value_label: median, "Middle half (quartiles)": quartiles})
+    return pd.DataFrame(rows, columns=[group_title, "Cases", value_label, "Middle half (quartiles)"])
+
+
+def km_median_display(medians: pd.DataFrame, min_cell: int, group_title: str = "Approach") -> pd.DataFrame:
+    """Kaplan–Meier medians: patients, returned, not yet returned, median days with 95% CI."""
+    rows = []
+    for r in medians.itertuples(index=False):
+        if r.suppressed:
+            label = suppression_label(min_cell) if r.n else "no data"
+            rows.append({group_title: r.group, "Patients": int(r.n), "Returned": label,
+                         "Not yet returned (censored)": label, "Median days (95% CI)": label})
+            continue
+        if _missing(r.median_days):
+            median = "not reached (fewer than half returned)"
+        else:
+            high = "not reached" if _missing(r.median_ci_high) else f"{r.median_ci_high:.0f}"
+            low = "—" if _missing(r.median_ci_low) else f"{r.median_ci_low:.0f}"
+            median = f"{r.median_days:.0f} (95% CI {low}–{high})"
+        rows.append({group_title: r.group, "Patients": int(r.n), "Returned": int(r.events),
+                     "Not yet returned (censored)": int(r.censored), "Median days (95% CI)": median})
+    return pd.DataFrame(rows, columns=[group_title, "Patients", "Returned", "Not yet returned (censored)",
+                                       "Median days (95% CI)"])
+
+
+def at_risk_display(at_risk: pd.DataFrame, min_cell: int, group_title: str = "Approach") -> pd.DataFrame:
+    """Number still not returned (at risk) per group at each day: groups as rows, 'Day N' columns."""
+    if at_risk.empty:
+        return pd.DataFrame(columns=[group_title])
+    days = sorted(at_risk["days"].unique())
+    rows = []
+    for group, part in at_risk.groupby("group", sort=False):
+        by_day = dict(zip(part["days"], part["at_risk"], strict=True))
+        row = {group_title: group}
+        for d in days:
+            v = by_day.get(d)
+            row[f"Day {d:g}"] = suppression_label(min_cell) if _missing(v) else f"{int(v):,}"
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def trajectory_display(traj: pd.DataFrame, min_cell: int, group_title: str = "Approach") -> pd.DataFrame:
+    """Mean (95% CI) and n at each time point: groups as rows, time points as columns."""
+    rows: dict[str, dict] = {}
+    order = list(dict.fromkeys(traj["timepoint_label"]))
+    for r in traj.itertuples(index=False):
+        row = rows.setdefault(r.group, {group_title: r.group})
+        if r.suppressed:
+            cell = suppression_label(min_cell) if r.n else "no data"
+        else:
+            cell = f"{format_estimate(r.mean, r.ci_low, r.ci_high)}, n={int(r.n):,}"
+        row[r.timepoint_label] = cell
+    return pd.DataFrame(list(rows.values()), columns=[group_title, *order])
+
+
+def mcid_display(rates: pd.DataFrame, min_cell: int, group_title: str = "Approach") -> pd.DataFrame:
+    """Share reaching the threshold (95% Wilson CI) with responders/n, per group and time point."""
+    rows: dict[str, dict] = {}
+    order = list(dict.fromkeys(rates["timepoint_label"]))
+    for r in rates.itertuples(index=False):
+        row = rows.setdefault(r.group, {group_title: r.group})
+        if r.suppressed:
+            cell = suppression_label(min_cell) if r.n else "no data"
+        else:
+            cell = f"{format_share(r.share, r.ci_low, r.ci_high)}, {int(r.responders):,}/{int(r.n):,}"
+        row[r.timepoint_label] = cell
+    return pd.DataFrame(list(rows.values()), columns=[group_title, *order])
+
+
+def _p(p) -> str:
+    if _missing(p):
+        return "—"
+    return "< 0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def comparison_display(table: pd.DataFrame, label_a: str, label_b: str) -> pd.DataFrame:
+    """The two-group comparison as a table a committee can read (B − A differences)."""
+    rows = []
+    for r in table.itertuples(index=False):
+        digits = 0 if r.unit in ("hours", "days") else 1
+        if r.unit == "%" or str(r.unit).startswith("share"):
+            fmt_value = (lambda v: "—" if _missing(v) else f"{100 * v:.1f}%")  # noqa: E731
+            diff = "—" if _missing(r.difference) else f"{100 * r.difference:+.1f} points"
+            ci = "" if _missing(r.diff_ci_low) else f" ({100 * r.diff_ci_low:+.1f} to {100 * r.diff_ci_high:+.1f})"
+        else:
+            fmt_value = (lambda v, d=digits: "—" if _missing(v) else f"{v:,.{d}f}")  # noqa: E731
+            diff = "—" if _missing(r.difference) else f"{r.difference:+,.{digits}f}"
+            ci = "" if _missing(r.diff_ci_low) else f" ({r.diff_ci_low:+,.{digits}f} to {r.diff_ci_high:+,.{digits}f})"
+        adjusted = "—"
+        if not _missing(r.adjusted_difference):
+            adjusted = f"{r.adjusted_difference:+.1f} ({r.adjusted_ci_low:+.1f} to {r.adjusted_ci_high:+.1f}), p {_p(r.adjusted_p_value)}"
+        rows.append(
+            {
+                "Outcome": r.outcome if str(r.unit).startswith("share") else f"{r.outcome}, {r.unit}",
+                f"{label_a}": "suppressed" if r.suppressed else f"{fmt_value(r.value_a)} (n={int(r.n_a):,})",
+                f"{label_b}": "suppressed" if r.suppressed else f"{fmt_value(r.value_b)} (n={int(r.n_b):,})",
+                "Difference B − A (95% CI)": "—" if r.suppressed else diff + ci,
+                "p": "—" if r.suppressed else _p(r.p_value),
+                "Test": r.test,
+                "Adjusted for baseline and age": adjusted,
+                "What it means": r.sentence,
+            }
+        )
+    return pd.DataFrame(rows)

@@ -1,0 +1,148 @@
+"""What every analytics page shares: the data in use, the sidebar filters, one filtered frame, and
+chart furniture (download buttons, the 'this chart needs column X' message).
+
+A page calls `analytics_page(...)` once and gets a `PageContext`; every chart on the page is built
+from `ctx.cases`, the one filtered frame.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from typing import Any
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from spinedash.analysis import MissingColumnError
+from spinedash.dataset import Dataset
+from spinedash.export import chart_image, export_filename
+from spinedash.filters import Filters, apply_filters, describe_filters, no_match_message
+from spinedash.ui.common import disclaimer, ensure_app_router, synthetic_notice
+from spinedash.ui.data_source import current_dataset
+from spinedash.ui.filters import min_cell_setting, sidebar_filters
+
+_MEMO_KEY = "page_memo"
+_MEMO_SIZE = 64  # aggregates kept per session: enough for flicking between pages and filter sets
+
+
+@dataclass(frozen=True)
+class PageContext:
+    """The one filtered frame of a page plus what its charts say about themselves."""
+
+    dataset: Dataset
+    cases: pd.DataFrame
+    filters: Filters
+    min_cell: int
+
+    @property
+    def subtitle(self) -> list[str]:
+        """Filters and data source: the context line every chart and export carries."""
+        filters = describe_filters(self.filters) or "No filters (all cases)"
+        return [filters, self.dataset.describe()]
+
+    def memo(self, fn: Callable[..., Any], *args: Hashable, **kwargs: Hashable) -> Any:
+        """`fn(self.cases, *args, **kwargs)`, remembered for this session's data and filters.
+
+        Kept in st.session_state, never st.cache_data: the cases may be an uploaded file, which no
+        other session may see. Keyed on the data's content key and the frozen Filters value, so a
+        rerun that did not change the filters recomputes nothing.
+        """
+        key = (
+            f"{fn.__module__}.{fn.__qualname__}",
+            self.dataset.content_key,
+            self.filters,
+            args,
+            tuple(sorted(kwargs.items())),
+        )
+        store: OrderedDict = st.session_state.setdefault(_MEMO_KEY, OrderedDict())
+        if key in store:
+            store.move_to_end(key)
+            return store[key]
+        value = fn(self.cases, *args, **kwargs)
+        store[key] = value
+        while len(store) > _MEMO_SIZE:
+            store.popitem(last=False)
+        return value
+
+
+def analytics_page(title: str, intro: str) -> PageContext:
+    """Title, synthetic label, sidebar filters and the one filtered frame for an analytics page.
+
+    Stops the page with a friendly message naming the filter that emptied it when no case matches.
+    """
+    ensure_app_router()
+    st.title(title)
+    st.caption(intro)
+    dataset = current_dataset()
+    filters = sidebar_filters(dataset.cases)
+    min_cell = min_cell_setting()
+    if dataset.is_synthetic:
+        synthetic_notice()
+    cases = apply_filters(dataset.cases, filters)
+    if cases.empty:
+        st.warning(no_match_message(dataset.cases, filters), icon=":material/filter_alt_off:")
+        disclaimer()
+        st.stop()
+    return PageContext(dataset=dataset, cases=cases, filters=filters, min_cell=min_cell)
+
+
+def needs_columns_message(error: MissingColumnError) -> str:
+    """'This chart needs column(s) …' for data that lacks them."""
+    missing = error.args[0] if error.args else str(error)
+    return f"Not shown: your data has no {missing}. Add it to the upload to see this chart."
+
+
+def show_chart(ctx: PageContext, make: Callable[[], alt.TopLevelMixin], name: str, title: str) -> bool:
+    """Draw the chart `make()` builds, with PNG/SVG download buttons; or say which column it needs.
+
+    The images are built only when a download button is clicked (a callable `data`), and carry the
+    title, the filters and the data source.
+    """
+    try:
+        chart = make()
+    except MissingColumnError as error:
+        st.info(needs_columns_message(error), icon=":material/info:")
+        return False
+    st.altair_chart(chart, width="stretch")
+    chart_downloads(ctx, chart, name, title)
+    return True
+
+
+def chart_downloads(ctx: PageContext, chart: alt.TopLevelMixin, name: str, title: str) -> None:
+    """PNG and SVG download buttons for one chart, built on click."""
+    bare = _without_title(chart)
+    with st.popover("Download chart", icon=":material/download:"):
+        for fmt, mime in (("png", "image/png"), ("svg", "image/svg+xml")):
+            st.download_button(
+                f"{fmt.upper()} image",
+                data=lambda fmt=fmt: chart_image(bare, fmt, title, ctx.subtitle),
+                file_name=export_filename(name, fmt, ctx.dataset.source_label),
+                mime=mime,
+                key=f"download_{name}_{fmt}",
+                on_click="ignore",
+                help=f"{title}, with the filters and data source in the image.",
+            )
+
+
+def _without_title(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
+    # The image export writes its own title block (title, filters, source); drop the on-screen one
+    # so the image does not say it twice.
+    copy = chart.copy(deep=True)
+    with_title = getattr(copy, "title", alt.Undefined)
+    if with_title is not alt.Undefined:
+        copy.title = alt.Undefined
+    return copy
+
+
+def group_column_label(by: str) -> str:
+    """Legend/axis title for a grouping column."""
+    return {"approach": "Approach", "surgeon": "Surgeon", "site": "Site"}.get(by, by.replace("_", " ").capitalize())
+
+
+def replace_filters(ctx: PageContext, **changes: Any) -> Filters:
+    """A copy of the page's filters with some fields changed (for links to a narrower view)."""
+    return dataclasses.replace(ctx.filters, **changes)

@@ -1,0 +1,87 @@
+"""AppTest for the analytics pages: they run, honour filters set by key and by URL, and stay honest."""
+
+import pytest
+
+from tests.pages.apptest import all_text, run_page
+
+ANALYTICS_PAGES = ["pages/recovery.py", "pages/pain.py", "pages/compare.py"]
+
+
+@pytest.mark.parametrize("page", ANALYTICS_PAGES)
+def test_page_runs_on_the_sample_and_says_it_is_synthetic(page):
+    at = run_page(page)
+    assert not at.exception, at.exception
+    text = all_text(at)
+    assert "synthetic demonstration data" in text
+    assert "not medical advice" in text.lower()
+    assert len(at.get("vega_lite_chart")) > 0 or page == "pages/compare.py"
+
+
+def test_recovery_filters_from_the_url_narrow_every_chart():
+    at = run_page("pages/recovery.py", query_params={"filter_approach": ["Open", "Microscopic"]})
+    assert not at.exception
+    assert at.multiselect(key="filter_approach").value == ["Open", "Microscopic"]
+    tables = [t.value for t in at.table]
+    stay_table = tables[0]
+    assert list(stay_table.index) == ["Microscopic", "Open"], "only the filtered approaches appear"
+
+
+def test_recovery_filter_set_by_key_changes_the_case_count():
+    at = run_page("pages/recovery.py")
+    before = all_text(at)
+    at.multiselect(key="filter_approach").set_value(["Full-endoscopic"]).run()
+    assert not at.exception
+    after = all_text(at)
+    assert "2,500 of 2,500 cases" in before
+    assert "of 2,500 cases" in after and "2,500 of 2,500 cases" not in after
+    assert list(at.table[0].value.index) == ["Full-endoscopic"]
+
+
+def test_recovery_kaplan_meier_tables_show_median_days_and_number_at_risk():
+    at = run_page("pages/recovery.py")
+    headers = [list(t.value.columns) for t in at.table]
+    assert any("Median days (95% CI)" in h for h in headers)
+    assert any("Day 0" in h and "Day 365" in h for h in headers)
+
+
+def test_small_cells_are_suppressed_not_zero():
+    at = run_page("pages/recovery.py", query_params={"min_cell": "1000"})
+    assert not at.exception
+    stay = at.table[0].value
+    assert stay["Median stay (hours)"].str.contains("suppressed").all()
+
+
+def test_filter_that_empties_the_view_is_named():
+    at = run_page(
+        "pages/pain.py", query_params={"filter_surgeon": ["Surgeon A"], "filter_site": ["South"]}
+    )
+    assert not at.exception
+    warnings = " ".join(w.value for w in at.warning)
+    assert "No cases match" in warnings
+    assert "Site" in warnings, "names the filter that left nothing (Surgeon A operates only at North)"
+    assert not at.get("vega_lite_chart")
+
+
+def test_pain_mcid_threshold_is_adjustable_and_cited():
+    at = run_page("pages/pain.py")
+    assert at.number_input(key="mcid_vas_leg").value == pytest.approx(3.2)
+    assert "Parai" in all_text(at)
+    at.number_input(key="mcid_vas_leg").set_value(4.0).run()
+    assert not at.exception
+    mcid_table = at.table[-1].value
+    assert mcid_table.shape[0] == 4
+
+
+def test_compare_approaches_gives_a_sentence_per_outcome_and_causal_caution():
+    at = run_page("pages/compare.py", query_params={"compare_a": "Microscopic", "compare_b": "Full-endoscopic"})
+    assert not at.exception
+    table = at.table[0].value
+    assert "Length of stay, hours" in table.index
+    assert table["What it means"].str.len().min() > 20
+    assert "not proof" in " ".join(w.value for w in at.warning)
+
+
+def test_compare_surgeon_against_the_rest():
+    at = run_page("pages/compare.py", query_params={"compare_mode": "Surgeon vs the rest"})
+    assert not at.exception
+    assert "All other surgeons" in at.table[0].value.columns

@@ -1,0 +1,52 @@
+"""The data dictionary: names, kinds, dtypes, and the README copy kept in sync."""
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from spinedash import schema
+
+
+def test_canonical_columns_are_the_issue_list():
+    names = set(schema.CANONICAL_COLUMNS)
+    for measure in ("vas_leg", "vas_back"):
+        for tp in ("pre", "2w", "6w", "3m", "6m", "12m"):
+            assert f"{measure}_{tp}" in names
+    for tp in ("pre", "6w", "3m", "12m"):
+        assert f"odi_{tp}" in names
+    assert "odi_2w" not in names
+    assert len(names) == len(schema.CANONICAL_COLUMNS), "column names must be unique"
+    assert set(schema.REQUIRED_COLUMNS) == {"case_id", "condition", "approach"}
+
+
+def test_pain_column_names_and_unknown_timepoint():
+    assert schema.pain_column("vas_leg", "12m") == "vas_leg_12m"
+    with pytest.raises(KeyError):
+        schema.pain_column("odi", "2w")
+
+
+def test_to_canonical_dtypes_casts_and_orders():
+    raw = pd.DataFrame(
+        {
+            "vas_leg_pre": [7, 5],
+            "case_id": [1, 2],
+            "approach": ["Open", "Microscopic"],
+            "surgery_date": ["2024-01-02", "2024-02-03"],
+            "reoperation_12m": [True, None],
+            "not_canonical": ["x", "y"],
+        }
+    )
+    out = schema.to_canonical_dtypes(raw)
+    assert list(out.columns) == ["case_id", "surgery_date", "approach", "vas_leg_pre", "reoperation_12m"]
+    assert out["case_id"].tolist() == ["1", "2"]
+    assert isinstance(out["approach"].dtype, pd.CategoricalDtype)
+    assert out["surgery_date"].dtype == "datetime64[ns]"
+    assert out["vas_leg_pre"].dtype == "float64"
+    assert str(out["reoperation_12m"].dtype) == "boolean"
+    assert out["reoperation_12m"].isna().tolist() == [False, True]
+
+
+def test_readme_carries_the_current_data_dictionary():
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    assert schema.data_dictionary_markdown() in readme, "regenerate with: python -m spinedash.schema"
