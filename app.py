@@ -3,18 +3,20 @@
 import streamlit as st
 
 from spinedash.ui.data_source import show_data_source_in_sidebar
+from spinedash.ui.demo import demo_banner
 
 st.set_page_config(page_title="SpineDash", page_icon=":material/monitor_heart:", layout="wide")
 
 pages = {
     "SpineDash": [
-        st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
+        st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True),
         st.Page("pages/procedures.py", title="Procedures", icon=":material/menu_book:"),
     ],
     "Outcomes": [
         st.Page("pages/recovery.py", title="Recovery", icon=":material/directions_walk:"),
         st.Page("pages/pain.py", title="Pain and function", icon=":material/healing:"),
         st.Page("pages/compare.py", title="Compare", icon=":material/compare_arrows:"),
+        st.Page("pages/benchmarking.py", title="Benchmarking", icon=":material/scatter_plot:"),
     ],
     "Your data": [
         st.Page("pages/data.py", title="Data", icon=":material/upload_file:"),
@@ -25,4 +27,5 @@ navigation = st.navigation(pages)
 with st.sidebar:
     st.caption("SpineDash · outcomes review for spine surgery")
     show_data_source_in_sidebar()
+demo_banner()
 navigation.run()

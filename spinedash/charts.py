@@ -140,14 +140,17 @@ def _benchmark_shape_scale(legends: Sequence[str]) -> alt.Scale:
     return alt.Scale(domain=legends, range=[BENCHMARK_SHAPES[i % len(BENCHMARK_SHAPES)] for i in range(len(legends))])
 
 
+# autosize fit-x: fill the container's width but keep the plot's own height. Without it
+# st.altair_chart applies "fit", which squeezes titles and legends into the height and can
+# flatten the plot to nothing when the legend of published figures is long.
+FIT_WIDTH = alt.AutoSizeParams(type="fit-x", contains="padding")
+
+
 def _finish(chart: alt.LayerChart | alt.Chart, title: str, subtitle: Subtitle, extra: Sequence[str] = ()) -> alt.LayerChart:
-    # autosize fit-x: fill the container's width but keep the plot's own height. Without it
-    # st.altair_chart applies "fit", which squeezes titles and legends into the height and can
-    # flatten the plot to nothing when the legend of published figures is long.
     return chart.properties(
         width="container",
         title=_title(title, subtitle, extra),
-        autosize=alt.AutoSizeParams(type="fit-x", contains="padding"),
+        autosize=FIT_WIDTH,
     ).resolve_scale(color="shared", shape="independent")
 
 

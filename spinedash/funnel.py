@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 from scipy.stats import binom
 
-from spinedash.analysis import SAME_DAY_MAX_HOURS, WITHIN_24H_MAX_HOURS, mcid_rates
+from spinedash.analysis import SAME_DAY_MAX_HOURS, WITHIN_24H_MAX_HOURS, mcid_rates, suppression_label
+from spinedash.charts import FIT_WIDTH
 
 # Tail probabilities of the two limit pairs: 95% (2.5% each side) and 99.8% (0.1% each side),
 # the pair Spiegelhalter 2005 recommends ("about 2 and 3 standard deviations").
@@ -299,5 +300,30 @@ def funnel_chart(result: FunnelResult, title: str) -> alt.LayerChart:
     layers = [lines, overall, dots] if result.overall_rate is not None else [dots]
     return (
         alt.layer(*layers)
-        .properties(title=alt.TitleParams(title, subtitle=subtitle, anchor="start"), width="container", height=380)
+        .properties(title=alt.TitleParams(title, subtitle=subtitle, anchor="start"), width="container", autosize=FIT_WIDTH, height=380)
     )
+
+
+def units_display(result: FunnelResult, min_cell: int) -> pd.DataFrame:
+    """The funnel's units as a table, in name order (never ranked): cases, rate and where it falls.
+
+    'Where it falls' says above or below which control limit, without calling it better or worse:
+    the rates are not adjusted for case mix.
+    """
+    title = result.by.capitalize()
+    rows = []
+    for r in result.units.sort_values("unit").itertuples(index=False):
+        if r.suppressed:
+            label = suppression_label(min_cell)
+            rows.append({title: r.unit, "Cases": label, "Rate": label, "Where it falls": label})
+            continue
+        side = "above" if result.overall_rate is not None and r.rate > result.overall_rate else "below"
+        if r.outside_998:
+            where = f"{side} the 99.8% limit — worth a closer look"
+        elif r.outside_95:
+            where = f"{side} the 95% limit (expected for about 1 unit in 20 by chance)"
+        else:
+            where = "within the limits"
+        rows.append({title: r.unit, "Cases": f"{int(r.n):,}", "Rate": f"{100 * r.rate:.1f}% ({int(r.events):,} of {int(r.n):,})",
+                     "Where it falls": where})
+    return pd.DataFrame(rows, columns=[title, "Cases", "Rate", "Where it falls"])

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from spinedash.analysis import SAME_DAY_MAX_HOURS, kaplan_meier, mcid_rates, suppression_label
-from spinedash.charts import NEUTRAL_PALETTE, approach_colour_scale
+from spinedash.charts import FIT_WIDTH, NEUTRAL_PALETTE, approach_colour_scale
 from spinedash.vocabulary import APPROACHES, MINIMALLY_INVASIVE, OPEN_APPROACH
 
 MI_GROUP = "Minimally invasive"
@@ -67,7 +67,7 @@ def _bed_days(v: float) -> str:
 
 
 def _per_100(v: float) -> str:
-    return f"{v:,.0f} bed-days per 100 cases"
+    return f"{v:,.0f}"  # the figure name already says "bed-days per 100 cases"
 
 
 def _count(v: float) -> str:
@@ -433,7 +433,7 @@ def volume_chart(volume: pd.DataFrame) -> alt.Chart:
             ],
         )
         .transform_calculate(approach_rank=_rank_expression(approaches))
-        .properties(title="Operations per quarter by approach", width="container", height=300)
+        .properties(title="Operations per quarter by approach", width="container", autosize=FIT_WIDTH, height=300)
     )
 
 
@@ -470,7 +470,7 @@ def trend_chart(trend: pd.DataFrame, value_col: str, title: str, axis_title: str
                 alt.Tooltip("n:Q", title="Cases in the quarter"),
             ],
         )
-        .properties(title=title, width="container", height=300)
+        .properties(title=title, width="container", autosize=FIT_WIDTH, height=300)
     )
 
 
@@ -508,7 +508,7 @@ def completeness_chart(completeness: pd.DataFrame) -> alt.Chart:
                 alt.Tooltip("percent:Q", title="Recorded (%)", format=".0f"),
             ],
         )
-        .properties(title="Follow-up completeness", width="container", height=260)
+        .properties(title="Follow-up completeness", width="container", autosize=FIT_WIDTH, height=260)
     )
 
 
@@ -519,7 +519,7 @@ class DemoStep:
     title: str
     sentence: str
     page: str
-    query: dict[str, list[str]] = field(default_factory=dict)
+    query: dict[str, list[str] | str] = field(default_factory=dict)
 
 
 def demo_steps() -> list[DemoStep]:
@@ -535,7 +535,7 @@ def demo_steps() -> list[DemoStep]:
         ),
         DemoStep(
             "Hospital stay by approach",
-            "Hospital stay by approach: the endoscopic bar sits far left — most of these synthetic patients went home the same day.",
+            "Hospital stay by approach for herniated disc: the full-endoscopic box sits far to the left of open surgery — in this synthetic sample most endoscopic patients went home the same day.",
             "pages/recovery.py",
             {"filter_condition": ["Herniated disc"]},
         ),
@@ -558,8 +558,8 @@ def demo_steps() -> list[DemoStep]:
         ),
         DemoStep(
             "What the procedure is",
-            "Behind every number is a procedure: open the endoscopic discectomy entry to see what is done, for whom, and what the published studies found.",
+            "Behind every number is a procedure: the full-endoscopic entry says how it is done, for whom, and what the source documents list as its benefits and risks.",
             "pages/procedures.py",
-            {"filter_approach": ["Full-endoscopic"]},
+            {"procedures_approach": "Full-endoscopic"},
         ),
     ]

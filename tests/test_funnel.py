@@ -168,3 +168,30 @@ def test_chart_spec():
     assert b["flag"] == funnel.FLAG_998  # 30% of 40 against (32+12+16)/100 = 60%: sd 0.0775, z ≈ -3.9
     assert math.isclose(b["rate_pct"], 30.0)
     assert all(len(rows) <= 4 * 200 for rows in datasets.values())
+
+
+def test_units_display_names_the_limit_and_side_never_ranks():
+    import pandas as pd
+
+    from spinedash.funnel import FunnelResult, units_display
+
+    units = pd.DataFrame(
+        {
+            "unit": ["Surgeon B", "Surgeon A", "Surgeon C", "Surgeon D"],
+            "n": [100.0, 50.0, 80.0, float("nan")],
+            "events": [95.0, 20.0, 56.0, float("nan")],
+            "rate": [0.95, 0.40, 0.70, float("nan")],
+            "outside_95": [True, True, False, False],
+            "outside_998": [True, False, False, False],
+            "suppressed": [False, False, False, True],
+        }
+    )
+    result = FunnelResult(units, pd.DataFrame(), 0.7, "Rate", "mcid_vas_leg_12m", "surgeon", 5, True)
+    table = units_display(result, 5)
+    assert table["Surgeon"].tolist() == ["Surgeon A", "Surgeon B", "Surgeon C", "Surgeon D"]
+    where = dict(zip(table["Surgeon"], table["Where it falls"], strict=True))
+    assert where["Surgeon B"].startswith("above the 99.8% limit")
+    assert where["Surgeon A"].startswith("below the 95% limit")
+    assert where["Surgeon C"] == "within the limits"
+    assert where["Surgeon D"] == "suppressed (n < 5)"
+    assert table.loc[table["Surgeon"] == "Surgeon D", "Cases"].item() == "suppressed (n < 5)"

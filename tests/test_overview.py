@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -73,7 +74,7 @@ def test_headline_figures_worked_by_hand():
     assert f.loc["bed_days_per_100", "value"] == pytest.approx(148.75)
     # Endoscopic 61 / 24 / 6 * 100 = 42.4; open 296 / 24 / 4 * 100 = 308.3.
     assert f.loc["bed_days_per_100", "mi_value"] == pytest.approx(61 / 24 / 6 * 100)
-    assert f.loc["bed_days_per_100", "open_display"] == "308 bed-days per 100 cases"
+    assert f.loc["bed_days_per_100", "open_display"] == "308"
     assert f.loc["bed_days_per_100", "comparison_sentence"] == (
         "Bed-days per 100 cases: 42 with minimally invasive approaches vs 308 with open surgery"
     )
@@ -252,9 +253,11 @@ def test_sample_cohort_headlines_are_all_present_and_plausible():
     assert figures["comparison_sentence"].notna().sum() == 7
 
 
+ROOT = Path(__file__).resolve().parents[1]
+
 FILTER_KEYS = {
     "filter_condition", "filter_approach", "filter_procedure", "filter_level", "filter_sex",
-    "filter_surgeon", "filter_site", "filter_age", "filter_dates", "min_cell",
+    "filter_surgeon", "filter_site", "filter_age", "filter_dates", "min_cell", "procedures_approach",
 }  # fmt: skip
 
 
@@ -264,6 +267,8 @@ def test_demo_steps_name_no_numbers_and_use_real_filters():
     for step in steps:
         assert not re.search(r"\d", step.sentence), step.sentence  # numbers are computed live
         assert step.page.startswith("pages/") and step.page.endswith(".py")
+        assert (ROOT / step.page).is_file(), f"demo step goes to a page that does not exist: {step.page}"
+        assert step.page in (ROOT / "app.py").read_text(), f"{step.page} is not in app.py's navigation"
         assert set(step.query) <= FILTER_KEYS
         for value in step.query.get("filter_condition", []):
             assert value in CONDITIONS

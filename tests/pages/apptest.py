@@ -23,7 +23,7 @@ def run_page(page: str, query_params: dict | None = None, session: dict | None =
     for key, value in (session or {}).items():
         at.session_state[key] = value
     at.run()
-    if page != "pages/home.py":
+    if page != "pages/overview.py":
         at.switch_page(page)
         at.run()
     return at
