@@ -20,6 +20,7 @@ pages = {
     ],
     "Your data": [
         st.Page("pages/data.py", title="Data", icon=":material/upload_file:"),
+        st.Page("pages/export.py", title="Report and export", icon=":material/ios_share:"),
     ],
 }
 

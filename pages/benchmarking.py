@@ -12,15 +12,14 @@ ctx = analytics_page(
     "Each surgeon (or site) as a dot at its number of cases and its rate, against funnel-shaped control "
     "limits around the overall rate — not a league table ranked by noise.",
 )
-units = [u for u, mode in (("surgeon", "Surgeon vs the rest"), ("site", "Site vs site")) if mode in available_modes(ctx.cases)]
+units = [u for u, mode in (("Surgeon", "Surgeon vs the rest"), ("Site", "Site vs site")) if mode in available_modes(ctx.cases)]
 if not units:
     st.info("Benchmarking needs a surgeon or site column with at least two values in the filtered cases.")
     disclaimer()
     st.stop()
 left, right = st.columns(2)
-by = left.segmented_control(
-    "Compare", units, default=units[0], format_func=str.capitalize, key="funnel_by", bind="query-params", required=True
-)
+# Plain labels as options: a bound widget writes its label into the URL (?funnel_by=Site).
+by = left.segmented_control("Compare", units, default=units[0], key="funnel_by", bind="query-params", required=True).lower()
 measure = right.selectbox(
     "Measure", list(funnel.MEASURES), format_func=lambda m: funnel.MEASURES[m]["label"],
     key="funnel_measure", bind="query-params",

@@ -39,7 +39,8 @@ except ValueError as error:
 table = analysis.compare_groups(
     ctx.cases, pair.in_a, pair.in_b, pair.label_a, pair.label_b, min_cell=ctx.min_cell
 )
-st.session_state["compare_result"] = (pair.label_a, pair.label_b, table)  # for the PDF report
+# Kept for the PDF report, with what it was computed on, so a report never pairs it with other filters.
+st.session_state["compare_result"] = (ctx.dataset.content_key, ctx.filters, ctx.min_cell, pair.label_a, pair.label_b, table)
 if table.empty:
     st.info("The data hold none of the outcomes this table compares (stay, return to work, 12-month scores, safety).")
 else:

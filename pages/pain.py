@@ -19,10 +19,12 @@ with st.expander("How a patient counts as reaching the MCID", icon=":material/in
     st.markdown(analysis.MCID_DEFINITION)
     st.caption(f"Defaults: {analysis.MCID_DEFAULTS_SOURCE}. Change them per measure below.")
 
-measure = st.segmented_control(
-    "Measure", list(PAIN_MEASURES), default="vas_leg", key="pain_measure", bind="query-params",
-    format_func=lambda m: PAIN_MEASURES[m]["label"], required=True,
+# Plain labels as options: a bound widget writes its label into the URL (?pain_measure=ODI).
+MEASURE_CHOICES = {"VAS leg": "vas_leg", "VAS back": "vas_back", "ODI": "odi"}
+choice = st.segmented_control(
+    "Measure", list(MEASURE_CHOICES), default="VAS leg", key="pain_measure", bind="query-params", required=True
 )
+measure = MEASURE_CHOICES[choice]
 label = PAIN_MEASURES[measure]["label"]
 threshold = st.number_input(
     f"MCID threshold for {label} (points of improvement)",

@@ -146,6 +146,14 @@ def _benchmark_shape_scale(legends: Sequence[str]) -> alt.Scale:
 FIT_WIDTH = alt.AutoSizeParams(type="fit-x", contains="padding")
 
 
+def without_title(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
+    """A copy of the chart without its title block, for places that print their own (images, PDF)."""
+    copy = chart.copy(deep=True)
+    if getattr(copy, "title", alt.Undefined) is not alt.Undefined:
+        copy.title = alt.Undefined
+    return copy
+
+
 def _finish(chart: alt.LayerChart | alt.Chart, title: str, subtitle: Subtitle, extra: Sequence[str] = ()) -> alt.LayerChart:
     return chart.properties(
         width="container",

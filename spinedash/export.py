@@ -108,6 +108,9 @@ def _with_index_as_columns(df: pd.DataFrame) -> pd.DataFrame:
 
 # --------------------------------------------------------------------------------------------------
 # CSV and XLSX
+# Excel's sheet limit is 1,048,576 rows and openpyxl writes a few thousand rows a second; past this
+# many rows the page offers CSV only.
+XLSX_MAX_ROWS = 100_000
 # --------------------------------------------------------------------------------------------------
 
 
@@ -265,6 +268,9 @@ def register_fonts() -> None:
         vlc.register_font_directory(str(FONT_DIR))
 
 
+IMAGE_WIDTH = 640  # px of plot area in exported images of charts drawn "container"-wide on screen
+
+
 def _wrap_lines(lines: Sequence[str], width: int = 95) -> list[str]:
     wrapped: list[str] = []
     for line in lines:
@@ -283,6 +289,10 @@ def titled_chart(
         if value is not alt.Undefined:
             moved[key] = value
             setattr(inner, key, alt.Undefined)
+    if getattr(inner, "width", alt.Undefined) == "container":
+        # There is no container outside the browser: vl-convert would fall back to a narrow default
+        # and clip the subtitle lines. Slides and A4 pages both take this width well.
+        inner.width = IMAGE_WIDTH
     inner = inner.properties(
         title=alt.TitleParams(
             text=title,

@@ -10,3 +10,27 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 os.chdir(ROOT)
+
+
+def _route_apptest_through_app_py() -> None:
+    """Make AppTest behave like a running server after its first request.
+
+    A real server leaves Streamlit's legacy "pages/ directory" mode as soon as app.py has called
+    st.navigation once, and stays out of it. AppTest instead resets that flag before every run,
+    so each run after a page switch would start in legacy mode; the pages' ensure_app_router()
+    then reruns through app.py and the rerun swallows st.button clicks. Switching the flag off
+    after AppTest builds its PagesManager gives the steady-state behaviour; the cold-server path
+    is tested for real in tests/e2e/test_deep_link.py.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    original_init = PagesManager.__init__
+
+    def init(self, *args, **kwargs):
+        original_init(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    PagesManager.__init__ = init
+
+
+_route_apptest_through_app_py()

@@ -7,7 +7,6 @@ from `ctx.cases`, the one filtered frame.
 
 from __future__ import annotations
 
-import dataclasses
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ import pandas as pd
 import streamlit as st
 
 from spinedash.analysis import MissingColumnError
+from spinedash.charts import without_title
 from spinedash.dataset import Dataset
 from spinedash.export import chart_image, export_filename
 from spinedash.filters import Filters, apply_filters, describe_filters, no_match_message
@@ -114,7 +114,7 @@ def show_chart(ctx: PageContext, make: Callable[[], alt.TopLevelMixin], name: st
 
 def chart_downloads(ctx: PageContext, chart: alt.TopLevelMixin, name: str, title: str) -> None:
     """PNG and SVG download buttons for one chart, built on click."""
-    bare = _without_title(chart)
+    bare = without_title(chart)
     with st.popover("Download chart", icon=":material/download:"):
         for fmt, mime in (("png", "image/png"), ("svg", "image/svg+xml")):
             st.download_button(
@@ -126,23 +126,3 @@ def chart_downloads(ctx: PageContext, chart: alt.TopLevelMixin, name: str, title
                 on_click="ignore",
                 help=f"{title}, with the filters and data source in the image.",
             )
-
-
-def _without_title(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
-    # The image export writes its own title block (title, filters, source); drop the on-screen one
-    # so the image does not say it twice.
-    copy = chart.copy(deep=True)
-    with_title = getattr(copy, "title", alt.Undefined)
-    if with_title is not alt.Undefined:
-        copy.title = alt.Undefined
-    return copy
-
-
-def group_column_label(by: str) -> str:
-    """Legend/axis title for a grouping column."""
-    return {"approach": "Approach", "surgeon": "Surgeon", "site": "Site"}.get(by, by.replace("_", " ").capitalize())
-
-
-def replace_filters(ctx: PageContext, **changes: Any) -> Filters:
-    """A copy of the page's filters with some fields changed (for links to a narrower view)."""
-    return dataclasses.replace(ctx.filters, **changes)

@@ -18,14 +18,13 @@ def run_page(page: str, query_params: dict | None = None, session: dict | None =
     `query_params` are set as if they were in the URL; `session` seeds st.session_state.
     """
     at = AppTest.from_file(APP, default_timeout=TIMEOUT_S)
+    if page != "pages/overview.py":
+        at.switch_page(page)
     for key, value in (query_params or {}).items():
         at.query_params[key] = value
     for key, value in (session or {}).items():
         at.session_state[key] = value
     at.run()
-    if page != "pages/overview.py":
-        at.switch_page(page)
-        at.run()
     return at
 
 

@@ -1,0 +1,121 @@
+"""What goes into the PDF summary report: figures, charts, comparison, methods and sources.
+
+`summary_content(...)` turns the filtered cases into a `report.ReportContent`; `report.build_report`
+lays it out. Kept apart so the content can be tested without drawing a PDF.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import altair as alt
+import pandas as pd
+
+from spinedash import analysis, charts, overview
+from spinedash.dataset import Dataset
+from spinedash.filters import Filters, describe_filters
+from spinedash.knowledge import load_knowledge
+from spinedash.report import ReportContent
+from spinedash.tables import comparison_display
+
+REPORT_TITLE = "SpineDash outcomes summary"
+
+
+def headline_for_report(cases: pd.DataFrame, min_cell: int) -> pd.DataFrame:
+    """Headline figures as the report's table: figure, value, n, comparison with open surgery."""
+    figures = overview.headline_figures(cases, min_cell=min_cell)
+    comparison = figures["comparison_sentence"].where(figures["comparison_sentence"].notna(), "")
+    return pd.DataFrame(
+        {
+            "figure": figures["figure"],
+            "value": figures["display"],
+            "n": figures["n"].astype(int),
+            "comparison": comparison,
+        }
+    )
+
+
+def report_charts(cases: pd.DataFrame, min_cell: int, subtitle: list[str]) -> list[tuple[str, alt.TopLevelMixin]]:
+    """The key recovery and pain charts; a chart whose columns the data lack is left out."""
+    builders = [
+        ("Hospital stay by approach", lambda: charts.distribution_chart(
+            analysis.summarise_distribution(cases, "length_of_stay_hours", min_cell=min_cell),
+            "Hospital stay", "hours", title="Hospital stay by approach", subtitle=subtitle, min_cell=min_cell)),
+        ("Return to work (employed before surgery)", lambda: _km(cases, min_cell, subtitle)),
+        ("VAS leg pain over follow-up", lambda: charts.trajectory_chart(
+            analysis.pain_trajectory(cases, "vas_leg", min_cell=min_cell), "VAS leg pain (0–10)",
+            title="VAS leg pain: mean with 95% CI", subtitle=subtitle, min_cell=min_cell, y_max=10)),
+        ("Patients reaching the VAS leg MCID", lambda: charts.mcid_chart(
+            analysis.mcid_rates(cases, "vas_leg", analysis.MCID_DEFAULTS["vas_leg"], min_cell=min_cell),
+            f"improved by ≥ {analysis.MCID_DEFAULTS['vas_leg']:g} points", subtitle=subtitle, min_cell=min_cell)),
+    ]
+    out = []
+    for title, build in builders:
+        try:
+            # The report prints its own heading and the filters once at the top.
+            out.append((title, charts.without_title(build())))
+        except analysis.MissingColumnError:
+            continue
+    return out
+
+
+def _km(cases: pd.DataFrame, min_cell: int, subtitle: list[str]) -> alt.TopLevelMixin:
+    km = analysis.kaplan_meier(cases, "return_to_work_days", min_cell=min_cell, employed_only=True)
+    return charts.km_chart(km.curves, km.medians, "Return to work (employed before surgery)", subtitle=subtitle,
+                           min_cell=min_cell, max_days=365)
+
+
+def method_notes(min_cell: int) -> list[str]:
+    """How the figures were worked out, in plain words."""
+    return [
+        f"Groups with fewer than {min_cell} cases are suppressed (shown as 'suppressed'), never as zero.",
+        "Medians carry distribution-free 95% confidence intervals (order statistics); means carry t-based "
+        "95% intervals; shares carry Wilson 95% intervals.",
+        "Return to work and to daily activities are Kaplan–Meier estimates (statsmodels): patients not yet "
+        "back at their last follow-up count until then (censored). Return to work only among patients "
+        "employed before surgery.",
+        f"Same-day discharge is a stay of {analysis.SAME_DAY_MAX_HOURS:g} hours or less (assumption: the data "
+        "have no discharge date).",
+        analysis.MCID_DEFINITION,
+        analysis.CAUSAL_CAUTION,
+    ]
+
+
+def report_sources() -> list[str]:
+    """Thresholds and the knowledge-base documents the app stands on."""
+    out = [f"MCID thresholds: {c}" for c in analysis.MCID_CITATIONS.values()]
+    out += [f"Success definition: {s}" for s in analysis.MCID_ALTERNATIVE_SOURCES.values()]
+    out.append("Funnel-plot limits: Spiegelhalter DJ. Funnel plots for comparing institutional performance. "
+               "Stat Med 2005;24:1185–1202.")
+    out += [f"Procedure knowledge: {title}" for title in load_knowledge().sources["title"]]
+    return out
+
+
+def summary_content(
+    dataset: Dataset,
+    cases: pd.DataFrame,
+    filters: Filters,
+    min_cell: int,
+    comparison: tuple[str, str, pd.DataFrame] | None = None,
+    on: dt.date | None = None,
+) -> ReportContent:
+    """Everything the PDF summary shows, for the filtered `cases` of `dataset`."""
+    filters_text = describe_filters(filters) or "No filters (all cases)"
+    subtitle = [filters_text, dataset.describe()]
+    compared = None
+    if comparison is not None:
+        label_a, label_b, table = comparison
+        shown = comparison_display(table, label_a, label_b)
+        compared = shown[["Outcome", label_a, label_b, "Difference B − A (95% CI)", "p", "What it means"]]
+    return ReportContent(
+        title=REPORT_TITLE,
+        generated_on=on or dt.date.today(),
+        data_source=dataset.describe(),
+        is_synthetic=dataset.is_synthetic,
+        filters_text=filters_text,
+        headline=headline_for_report(cases, min_cell),
+        charts=report_charts(cases, min_cell, subtitle),
+        comparison=compared,
+        method_notes=method_notes(min_cell),
+        sources=report_sources(),
+    )

@@ -1,0 +1,68 @@
+"""The PDF summary's content, and the PDF it becomes (read back with pypdf)."""
+
+import io
+
+import numpy as np
+import pandas as pd
+import pytest
+from pypdf import PdfReader
+
+from spinedash import analysis
+from spinedash.dataset import Dataset
+from spinedash.filters import Filters, apply_filters
+from spinedash.report import build_report
+from spinedash.sample import load_sample
+from spinedash.summary import REPORT_TITLE, headline_for_report, report_charts, summary_content
+
+
+@pytest.fixture(scope="module")
+def sample() -> pd.DataFrame:
+    return load_sample()
+
+
+def test_headline_table_has_figure_value_n_comparison(sample):
+    table = headline_for_report(sample, min_cell=5)
+    assert list(table.columns) == ["figure", "value", "n", "comparison"]
+    cases = table.set_index("figure").loc["Cases"]
+    assert cases["value"] == "2,500" and cases["n"] == 2500
+    assert table["comparison"].str.contains("open surgery").any()
+
+
+def test_charts_left_out_when_their_columns_are_absent(sample):
+    no_work = sample.drop(columns=["return_to_work_days"])
+    titles = [t for t, _ in report_charts(no_work, 5, ["All cases"])]
+    assert "Return to work (employed before surgery)" not in titles
+    assert "Hospital stay by approach" in titles
+    for _, chart in report_charts(sample, 5, ["All cases"]):
+        assert "title" not in chart.to_dict(), "the report prints its own heading"
+
+
+def test_pdf_carries_synthetic_banner_filters_comparison_and_sources(sample):
+    filters = Filters(conditions=("Herniated disc",))
+    cases = apply_filters(sample, filters)
+    in_a = (cases["approach"] == "Open").to_numpy()
+    in_b = (cases["approach"] == "Full-endoscopic").to_numpy()
+    table = analysis.compare_groups(cases, in_a, in_b, "Open", "Full-endoscopic")
+    dataset = Dataset(sample, "Sample cohort", is_synthetic=True, content_key="sample")
+    content = summary_content(dataset, cases, filters, 5, ("Open", "Full-endoscopic", table))
+    assert content.comparison is not None and len(content.comparison) == len(table)
+    pdf = build_report(content)
+    reader = PdfReader(io.BytesIO(pdf))
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    assert len(reader.pages) >= 3
+    assert REPORT_TITLE in text
+    assert "SYNTHETIC DEMONSTRATION DATA" in text
+    assert "Condition: Herniated disc" in text
+    assert "Median stay was" in text, "the comparison's plain sentences are printed"
+    assert "Parai" in text and "Microscopic Spine Surgery" in text
+    assert "not medical advice" in text.lower()
+
+
+def test_uploaded_data_is_not_called_synthetic(sample):
+    rows = sample.head(200).copy()
+    rows["surgeon"] = np.where(np.arange(200) % 2, "Dr Søren", "Dr =cmd")
+    dataset = Dataset(rows, "clinic.csv", is_synthetic=False, filename="clinic.csv", content_key="x")
+    pdf = build_report(summary_content(dataset, rows, Filters(), 5))
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
+    assert "synthetic" not in text.lower()
+    assert "clinic.csv" in text
