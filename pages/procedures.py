@@ -22,13 +22,12 @@ except KnowledgeError as exc:
     st.stop()
 
 st.header("By condition")
-condition = st.selectbox("Condition", CONDITIONS, key="procedures_condition")
+condition = st.selectbox("Condition", CONDITIONS, key="procedures_condition", bind="query-params")
 view.show_condition(knowledge, condition)
-
-# Outcomes from the data in use for this condition go here (added by the lead, not this page's author).
+view.show_condition_outcomes(condition)
 
 st.header("One approach in detail")
-approach = st.selectbox("Approach", APPROACHES, key="procedures_approach")
+approach = st.selectbox("Approach", APPROACHES, key="procedures_approach", bind="query-params")
 view.show_approach(knowledge, approach)
 
 st.header("Compare approaches")

@@ -152,3 +152,22 @@ def comparison_display(table: pd.DataFrame, label_a: str, label_b: str) -> pd.Da
             }
         )
     return pd.DataFrame(rows)
+
+
+def condition_outcomes_display(summary: pd.DataFrame, min_cell: int) -> pd.DataFrame:
+    """Outcomes per approach for one condition (the Procedures page's join of knowledge and data)."""
+    rows = []
+    for r in summary.itertuples(index=False):
+        if r.suppressed:
+            label = suppression_label(min_cell) if r.n else "no data"
+            values = [label] * 3
+        else:
+            values = [
+                "—" if _missing(r.median_stay_hours) else f"{r.median_stay_hours:,.0f}",
+                "not reached" if _missing(r.median_return_to_work_days) else f"{r.median_return_to_work_days:,.0f}",
+                "—" if _missing(r.vas_leg_change_12m) else f"{r.vas_leg_change_12m:+.1f}",
+            ]
+        rows.append({"Approach": r.approach, "Cases": f"{int(r.n):,}", "Median stay (hours)": values[0],
+                     "Median return to work (days)": values[1], "VAS leg change at 12 months (points)": values[2]})
+    return pd.DataFrame(rows, columns=["Approach", "Cases", "Median stay (hours)", "Median return to work (days)",
+                                       "VAS leg change at 12 months (points)"])

@@ -93,3 +93,37 @@ def show_search(k: Knowledge, query: str) -> None:
     for row in found.head(MAX_SEARCH_RESULTS).itertuples():
         st.markdown(f"**{_escape(row.subject)}** · {_escape(row.topic)} — {_escape(row.text)} "
                     f":gray[— {_escape(row.source_title) or 'no source: not stated in sources'}]")
+
+
+def show_condition_outcomes(condition: str) -> None:
+    """What the data in use say for this condition, per approach, with links to the filtered views."""
+    from spinedash.analysis import DEFAULT_MIN_CELL, summarise_for_condition
+    from spinedash.tables import condition_outcomes_display
+    from spinedash.ui.common import synthetic_notice
+    from spinedash.ui.data_source import current_dataset
+
+    dataset = current_dataset()
+    min_cell = int(st.session_state.get("min_cell") or DEFAULT_MIN_CELL)
+    st.subheader(f"Outcomes for {condition.lower()} in the data in use")
+    summary = summarise_for_condition(dataset.cases, condition, min_cell=min_cell)
+    if summary.empty:
+        st.caption(f"{dataset.describe()}: no cases of {condition.lower()}.")
+        return
+    if dataset.is_synthetic:
+        synthetic_notice()
+    st.table(condition_outcomes_display(summary, min_cell).set_index("Approach"))
+    st.caption(
+        f"{dataset.describe()}. Return to work among patients employed before surgery (Kaplan–Meier median); "
+        "VAS leg change is the mean paired change from before surgery (negative = less pain)."
+    )
+    links = st.columns(2)
+    links[0].page_link("pages/recovery.py", label=f"Recovery for {condition.lower()}", icon=":material/directions_walk:",
+                       query_params={"filter_condition": condition})
+    links[1].page_link("pages/pain.py", label=f"Pain and function for {condition.lower()}", icon=":material/healing:",
+                       query_params={"filter_condition": condition})
+    for approach in summary.loc[~summary["suppressed"], "approach"]:
+        cols = st.columns(2)
+        cols[0].page_link("pages/recovery.py", label=f"{approach}: recovery", query_params={
+            "filter_condition": condition, "filter_approach": approach})
+        cols[1].page_link("pages/pain.py", label=f"{approach}: pain and function", query_params={
+            "filter_condition": condition, "filter_approach": approach})

@@ -38,7 +38,7 @@ def test_pick_a_condition_and_see_its_approaches(server, page, artifacts):
     # Streamlit scrolls inside its own container, so a full-page shot shows only the top: scroll instead.
     main.get_by_role("heading", name="One approach in detail").scroll_into_view_if_needed()
     page.screenshot(path=str(artifacts / "procedures_approach.png"))
-    table = main.locator('[data-testid="stTable"]')
+    table = main.locator('[data-testid="stTable"]').last  # the first is the outcome join
     table.scroll_into_view_if_needed()
     expect(table.get_by_text("How the surgeon sees the anatomy")).to_be_visible(timeout=WAIT_MS)
     expect(table.get_by_text("About one hour on average.")).to_be_visible(timeout=WAIT_MS)

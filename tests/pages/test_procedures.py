@@ -28,7 +28,7 @@ def test_procedures_runs_with_every_section_and_the_disclaimer():
     # Users see document titles, never the hashed file stems.
     assert "Spinal Endoscopy: A Minimally Invasive Approach to Spinal Care" in text
     assert "07378135274634d7" not in text
-    assert len(at.table) == 1
+    assert len(at.table) == 2  # outcomes from the data for the condition, and the side-by-side comparison
 
 
 def test_choosing_spinal_stenosis_shows_the_approaches_that_treat_it():
@@ -72,11 +72,11 @@ def test_comparison_table_and_fewer_than_two():
     at = run_page(PAGE)
     at.multiselect(key="procedures_compare").set_value(["Full-endoscopic", "Tubular MIS", "Open"]).run()
     assert not at.exception
-    table = at.table[0].value
+    table = at.table[-1].value  # the side-by-side comparison (the first table is the outcome join)
     assert list(table.columns) == ["Full-endoscopic", "Tubular MIS", "Open"]
     assert "Hospital stay" in table.index
     at.multiselect(key="procedures_compare").set_value(["Open"]).run()
-    assert len(at.table) == 0
+    assert len(at.table) == 1  # only the outcome join is left
     assert any("at least two" in i.value for i in at.info)
 
 
@@ -95,3 +95,19 @@ def test_search_with_no_match_says_so():
     at = run_page(PAGE)
     at.text_input(key="procedures_search").input("acupuncture").run()
     assert "0 matching passages for “acupuncture”" in [c.value for c in at.caption]
+
+
+def test_condition_shows_outcomes_from_the_data_in_use_with_links():
+    at = run_page("pages/procedures.py", query_params={"procedures_condition": "Spinal stenosis"})
+    assert not at.exception, at.exception
+    outcomes = next(t.value for t in at.table if "Median stay (hours)" in t.value.columns)
+    assert list(outcomes.index) == ["Full-endoscopic", "Tubular MIS", "Microscopic", "Open"]
+    assert outcomes.loc["Open", "Cases"] == "185"
+    links = [el for el in at.get("page_link")]
+    assert any("filter_condition=Spinal" in str(el.proto) or "Spinal stenosis" in str(el.proto) for el in links)
+
+
+def test_condition_absent_from_the_data_says_so():
+    at = run_page("pages/procedures.py", query_params={"procedures_condition": "Spinal tumour"})
+    assert not at.exception
+    assert "no cases of spinal tumour" in " ".join(c.value for c in at.caption)
