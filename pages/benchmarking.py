@@ -5,6 +5,7 @@ import streamlit as st
 from spinedash import funnel
 from spinedash.comparison import available_modes
 from spinedash.ui import disclaimer
+from spinedash.ui.common import show_table
 from spinedash.ui.page import analytics_page, show_chart
 
 ctx = analytics_page(
@@ -39,5 +40,5 @@ st.markdown(
     "about one unit in twenty falls between dashed and dotted lines by chance. Rates are not adjusted for case "
     "mix: filter to one condition and approach to compare like with like."
 )
-st.table(funnel.units_display(result, ctx.min_cell).set_index(by.capitalize()))
+show_table(funnel.units_display(result, ctx.min_cell).set_index(by.capitalize()))
 disclaimer()

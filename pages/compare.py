@@ -4,8 +4,9 @@ import streamlit as st
 
 from spinedash import analysis, comparison
 from spinedash.export import export_filename, to_csv_bytes
-from spinedash.tables import comparison_display
+from spinedash.tables import comparison_display, escape_markdown
 from spinedash.ui import disclaimer
+from spinedash.ui.common import show_table
 from spinedash.ui.page import analytics_page
 
 ctx = analytics_page(
@@ -45,9 +46,9 @@ if table.empty:
     st.info("The data hold none of the outcomes this table compares (stay, return to work, 12-month scores, safety).")
 else:
     st.warning(analysis.CAUSAL_CAUTION, icon=":material/warning:")
-    st.subheader(f"{pair.label_a} (A) and {pair.label_b} (B)")
+    st.subheader(f"{escape_markdown(pair.label_a)} (A) and {escape_markdown(pair.label_b)} (B)")
     display = comparison_display(table, pair.label_a, pair.label_b)
-    st.table(display.set_index("Outcome"))
+    show_table(display.set_index("Outcome"))
     st.caption(
         "Differences are B − A. Stay: medians, bootstrap 95% CI, Mann–Whitney test. Return to work: Kaplan–Meier "
         "medians among patients employed before surgery, log-rank test. Scores at 12 months: means, Welch t-test, "

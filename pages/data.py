@@ -5,7 +5,9 @@ import streamlit as st
 from spinedash import ui
 from spinedash.ingest import MAX_UPLOAD_MB, data_dictionary_csv, data_dictionary_table, template_csv
 from spinedash.quality import completeness_text
+from spinedash.tables import escape_markdown
 from spinedash.ui import data_source
+from spinedash.ui.common import show_table
 
 ui.ensure_app_router()
 st.title("Data")
@@ -34,14 +36,14 @@ if report is not None:
 
 dataset = data_source.current_dataset()
 st.header("Data in use")
-st.markdown(dataset.describe())
+st.markdown(escape_markdown(dataset.describe()))
 if dataset.is_synthetic:
     ui.synthetic_notice()
 st.button("Use the sample cohort", key="use_sample", on_click=data_source.use_sample, disabled=dataset.is_synthetic)
 
 st.subheader("Follow-up completeness")
 st.caption("Share of cases with a recorded score at each time point; — where the measure is not asked then.")
-st.table(completeness_text(dataset.cases))
+show_table(completeness_text(dataset.cases))
 st.subheader("Preview")
 st.caption("The first 50 rows as SpineDash read them: VAS 0–10, stay in hours, dates as dates.")
 st.dataframe(dataset.cases.head(50), hide_index=True, width="stretch",

@@ -7,6 +7,7 @@ import streamlit as st
 from spinedash.export import XLSX_MAX_ROWS, export_filename, to_csv_bytes, to_xlsx_bytes
 from spinedash.report import build_report
 from spinedash.summary import summary_content
+from spinedash.tables import escape_markdown
 from spinedash.ui import disclaimer
 from spinedash.ui.page import analytics_page
 
@@ -40,7 +41,7 @@ st.write("Title, date, data source, active filters, the headline figures, the ke
          "comparison from the Compare page if it was set with these same filters, method notes and sources.")
 compared = st.session_state.get("compare_result")
 same_view = compared is not None and compared[:3] == (ctx.dataset.content_key, ctx.filters, ctx.min_cell)
-st.caption(f"Comparison included: {compared[3]} vs {compared[4]}." if same_view
+st.caption(f"Comparison included: {escape_markdown(compared[3])} vs {escape_markdown(compared[4])}." if same_view
            else "No comparison included: set one on the Compare page with these filters to add it.")
 report_key = (ctx.dataset.content_key, ctx.filters, ctx.min_cell, compared[3:5] if same_view else None)
 if st.button("Prepare the PDF report", icon=":material/picture_as_pdf:", key="report_prepare"):

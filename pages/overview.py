@@ -3,6 +3,7 @@
 import streamlit as st
 
 from spinedash import overview, quality
+from spinedash.tables import escape_markdown
 from spinedash.ui import demo, disclaimer
 from spinedash.ui.page import analytics_page, show_chart
 
@@ -18,7 +19,7 @@ st.markdown(
 )
 st.markdown(
     f"It is built for **spine surgeons** reviewing their results and for **hospital administrators** who "
-    f"want to see what minimally invasive approaches change. It is showing **{ctx.dataset.describe()}**; "
+    f"want to see what minimally invasive approaches change. It is showing **{escape_markdown(ctx.dataset.describe())}**; "
     "load your own export on the Data page. The procedure facts come from five source documents, each "
     "named beside the fact. SpineDash supports review of outcomes and is **not medical advice**."
 )

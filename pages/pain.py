@@ -7,6 +7,7 @@ from spinedash.benchmarks import benchmarks_for_view
 from spinedash.schema import PAIN_MEASURES
 from spinedash.tables import mcid_display, trajectory_display
 from spinedash.ui import disclaimer
+from spinedash.ui.common import show_table
 from spinedash.ui.page import analytics_page, show_chart
 
 ctx = analytics_page(
@@ -46,7 +47,7 @@ show_chart(
 )
 st.caption("“Before surgery” is the true pre-operative score; hover a point for the number of patients behind it.")
 try:
-    st.table(trajectory_display(ctx.memo(analysis.pain_trajectory, measure, min_cell=k), k).set_index("Approach"))
+    show_table(trajectory_display(ctx.memo(analysis.pain_trajectory, measure, min_cell=k), k).set_index("Approach"))
 except analysis.MissingColumnError:
     pass
 
@@ -74,7 +75,7 @@ with right:
     st.caption("Share improved by at least the threshold, with Wilson 95% confidence intervals.")
 try:
     rates = ctx.memo(analysis.mcid_rates, measure, threshold, min_cell=k)
-    st.table(mcid_display(rates, k).set_index("Approach"))
+    show_table(mcid_display(rates, k).set_index("Approach"))
 except analysis.MissingColumnError:
     pass
 

@@ -171,3 +171,27 @@ def condition_outcomes_display(summary: pd.DataFrame, min_cell: int) -> pd.DataF
                      "Median return to work (days)": values[1], "VAS leg change at 12 months (points)": values[2]})
     return pd.DataFrame(rows, columns=["Approach", "Cases", "Median stay (hours)", "Median return to work (days)",
                                        "VAS leg change at 12 months (points)"])
+
+
+# Characters that start Markdown (and Streamlit's own :color[...] / :material/...: directives) in the
+# places Streamlit renders text as Markdown: st.markdown, st.caption, alerts, headers and st.table's
+# cells. Uploaded names pass through here so "[Click](https://…)" stays text, never a link.
+_MARKDOWN_SPECIALS = set("\\`*_[]<>#~$|:!")
+
+
+def escape_markdown(text: object) -> str:
+    """`text` as a Markdown literal: every character that could start Markdown is backslash-escaped."""
+    return "".join("\\" + c if c in _MARKDOWN_SPECIALS else c for c in str(text))
+
+
+def markdown_literal(table: pd.DataFrame) -> pd.DataFrame:
+    """A copy of a display table whose text cells, index and headers render literally in st.table."""
+    out = table.copy()
+    for column in out.columns:
+        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
+            out[column] = out[column].map(lambda v: v if pd.isna(v) else escape_markdown(v))
+    out.columns = [escape_markdown(c) for c in out.columns]
+    out.index = out.index.map(escape_markdown) if out.index.dtype == object or pd.api.types.is_string_dtype(out.index) else out.index
+    if out.index.name is not None:
+        out.index.name = escape_markdown(out.index.name)
+    return out

@@ -39,3 +39,10 @@ def ensure_app_router() -> None:
     if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
         st.rerun()
+
+
+def show_table(table, **kwargs) -> None:
+    """st.table with every text cell shown literally (st.table renders cells as Markdown)."""
+    from spinedash.tables import markdown_literal
+
+    st.table(markdown_literal(table), **kwargs)

@@ -28,6 +28,8 @@ import streamlit as st
 from spinedash.dataset import Dataset
 from spinedash.ingest import IngestResult, OutcomeDataError, load_outcomes
 from spinedash.sample import load_sample
+from spinedash.tables import escape_markdown
+from spinedash.ui.common import show_table
 from spinedash.validation import problems_frame
 
 SAMPLE_LABEL = "Sample cohort"
@@ -129,22 +131,22 @@ def show_report(report: UploadReport) -> None:
     if report.error is not None:
         n = len(report.error.problems)
         st.error(
-            f"**{report.filename}** cannot be used: {n} problem{'s' if n != 1 else ''} found. "
+            f"**{escape_markdown(report.filename)}** cannot be used: {n} problem{'s' if n != 1 else ''} found. "
             "Correct them in the file and upload it again; the data in use has not changed.",
             icon=":material/error:",
         )
         # st.table, not st.dataframe: every message is read in full, wrapped, and the text is in the page.
-        st.table(problems_frame(report.error.problems), hide_index=True)
+        show_table(problems_frame(report.error.problems), hide_index=True)
         return
     result = report.result
     skipped = result.rows_read - result.rows_accepted
     st.success(
-        f"**{report.filename}**: {result.rows_accepted:,} cases accepted and now in use"
+        f"**{escape_markdown(report.filename)}**: {result.rows_accepted:,} cases accepted and now in use"
         + (f" ({result.rows_read:,} rows read, {skipped:,} blank)." if skipped else "."),
         icon=":material/check_circle:",
     )
     if result.warnings:
-        st.warning("\n".join(f"- {w}" for w in result.warnings), icon=":material/info:")
+        st.warning("\n".join(f"- {escape_markdown(w)}" for w in result.warnings), icon=":material/info:")
     with st.expander("How the columns were read"):
         mapping = pd.DataFrame({"column in your file": list(result.column_mapping), "read as": list(result.column_mapping.values())})
         st.dataframe(mapping, hide_index=True, width="stretch")
@@ -154,6 +156,6 @@ def show_data_source_in_sidebar() -> None:
     """The data in use, in the sidebar of every page, with a way back to the sample."""
     dataset = current_dataset()
     st.markdown("**Data in use**")
-    st.caption(dataset.describe())
+    st.caption(escape_markdown(dataset.describe()))
     if not dataset.is_synthetic:
         st.button("Back to the sample cohort", key="sidebar_use_sample", on_click=use_sample, icon=":material/undo:")

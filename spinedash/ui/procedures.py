@@ -9,6 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from spinedash.knowledge import NOT_STATED, STATUS_TREATS, Knowledge, normalise_label
+from spinedash.ui.common import show_table
 from spinedash.vocabulary import APPROACH_COLOURS, OTHER_COLOUR
 
 # Enough to read on one screen; a broader query should be narrowed rather than scrolled.
@@ -77,7 +78,7 @@ def show_comparison(k: Knowledge, approaches: list[str]) -> None:
     if len(approaches) < 2:
         st.info("Choose at least two approaches to compare them side by side.")
         return
-    st.table(k.compare(approaches).rename_axis(None))
+    show_table(k.compare(approaches).rename_axis(None))
     st.caption("Sources: " + "; ".join(k.source_titles_for(approaches)) + ". Each statement's own source is "
                "shown under *One approach in detail*.")
 
@@ -98,7 +99,7 @@ def show_search(k: Knowledge, query: str) -> None:
 def show_condition_outcomes(condition: str) -> None:
     """What the data in use say for this condition, per approach, with links to the filtered views."""
     from spinedash.analysis import DEFAULT_MIN_CELL, summarise_for_condition
-    from spinedash.tables import condition_outcomes_display
+    from spinedash.tables import condition_outcomes_display, escape_markdown
     from spinedash.ui.common import synthetic_notice
     from spinedash.ui.data_source import current_dataset
 
@@ -107,13 +108,13 @@ def show_condition_outcomes(condition: str) -> None:
     st.subheader(f"Outcomes for {condition.lower()} in the data in use")
     summary = summarise_for_condition(dataset.cases, condition, min_cell=min_cell)
     if summary.empty:
-        st.caption(f"{dataset.describe()}: no cases of {condition.lower()}.")
+        st.caption(f"{escape_markdown(dataset.describe())}: no cases of {condition.lower()}.")
         return
     if dataset.is_synthetic:
         synthetic_notice()
-    st.table(condition_outcomes_display(summary, min_cell).set_index("Approach"))
+    show_table(condition_outcomes_display(summary, min_cell).set_index("Approach"))
     st.caption(
-        f"{dataset.describe()}. Return to work among patients employed before surgery (Kaplan–Meier median); "
+        f"{escape_markdown(dataset.describe())}. Return to work among patients employed before surgery (Kaplan–Meier median); "
         "VAS leg change is the mean paired change from before surgery (negative = less pain)."
     )
     links = st.columns(2)

@@ -7,17 +7,18 @@ import streamlit as st
 
 from spinedash.analysis import KMResult
 from spinedash.tables import at_risk_display, km_median_display, summary_display
+from spinedash.ui.common import show_table
 
 
 def summary_table(summary: pd.DataFrame, value_label: str, min_cell: int, group_title: str = "Approach") -> None:
     """Median with 95% CI and quartiles per group."""
-    st.table(summary_display(summary, value_label, min_cell, group_title).set_index(group_title))
+    show_table(summary_display(summary, value_label, min_cell, group_title).set_index(group_title))
 
 
 def km_tables(km: KMResult, min_cell: int, group_title: str = "Approach") -> None:
     """Median days with 95% CI per group, and the number-at-risk table under a Kaplan–Meier chart."""
-    st.table(km_median_display(km.medians, min_cell, group_title).set_index(group_title))
+    show_table(km_median_display(km.medians, min_cell, group_title).set_index(group_title))
     st.caption("Number still not returned (at risk) on each day after surgery:")
-    st.table(at_risk_display(km.at_risk, min_cell, group_title).set_index(group_title))
+    show_table(at_risk_display(km.at_risk, min_cell, group_title).set_index(group_title))
     if km.dropped:
         st.caption(f"{km.dropped:,} cases had neither a return date nor a last follow-up and are not counted.")

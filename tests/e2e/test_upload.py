@@ -43,7 +43,7 @@ def test_upload_messy_then_broken_export(server, page, artifacts):
     page.screenshot(path=str(artifacts / "data_uploaded.png"), full_page=True)
 
     # The upload follows the user to other pages.
-    page.get_by_test_id("stSidebarNav").get_by_text("Home", exact=True).click()
+    page.get_by_test_id("stSidebarNav").get_by_text("Overview", exact=True).click()
     page.get_by_role("heading", name="SpineDash").first.wait_for()
     wait_for_app(page)
     assert f"messy_export.csv — {MESSY_ROWS} cases" in sidebar(page).inner_text()

@@ -41,3 +41,10 @@ def chart_specs(at: AppTest) -> list[dict]:
     import json
 
     return [json.loads(el.proto.spec) for el in at.get("vega_lite_chart")]
+
+
+def rendered(text: str) -> str:
+    """What Markdown shows for `text`: backslash escapes removed (tables escape uploaded text)."""
+    import re
+
+    return re.sub(r"\\(.)", r"\1", str(text))

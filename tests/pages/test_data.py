@@ -14,7 +14,7 @@ from spinedash.dataset import Dataset
 from spinedash.ingest import load_outcomes
 from spinedash.ui import data_source
 from tests.data.make_fixtures import BROKEN_CSV, MESSY_CSV, MESSY_ROWS
-from tests.pages.apptest import APP, TIMEOUT_S, all_text, run_page
+from tests.pages.apptest import APP, TIMEOUT_S, all_text, rendered, run_page
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 DATASET_KEY = "data_source_dataset"
@@ -71,7 +71,7 @@ def test_broken_upload_shows_the_problem_table_and_keeps_the_data_in_use():
     assert "broken.csv" in at.error[0].value and "5 problems" in at.error[0].value
     table = next(t.value for t in at.table if "what was expected" in t.value.columns)
     assert table.columns.tolist() == ["column", "rows", "what was expected"]
-    rows = dict(zip(table["column"], table["rows"], strict=True))
+    rows = {rendered(c): rendered(r) for c, r in zip(table["column"], table["rows"], strict=True)}
     assert rows["approach"] == "3" and rows["case_id"] == "2, 7" and rows["vas_leg_pre"] == "6"
     assert in_use(at).filename == "clinic.csv"  # the earlier good upload is still in use
 

@@ -1,0 +1,56 @@
+"""Display tables: estimates spelled out, suppression never zero, uploaded text kept literal."""
+
+import math
+
+import pandas as pd
+
+from spinedash.tables import (
+    at_risk_display,
+    escape_markdown,
+    format_estimate,
+    format_share,
+    km_median_display,
+    markdown_literal,
+    summary_display,
+)
+
+
+def test_format_estimate_and_share():
+    assert format_estimate(15.06, 11.4, 17.0) == "15.1 (95% CI 11.4–17.0)"
+    assert format_estimate(float("nan")) == "—"
+    assert format_estimate(3.0, float("nan"), 4.0) == "3.0"
+    assert format_share(0.618, 0.584, 0.651) == "61.8% (95% CI 58.4–65.1%)"
+
+
+def test_summary_display_spells_out_suppression():
+    summary = pd.DataFrame(
+        {"group": ["Open", "Microscopic"], "n": [3, 40], "suppressed": [True, False],
+         "median": [math.nan, 74.2], "median_ci_low": [math.nan, 71.4], "median_ci_high": [math.nan, 76.5],
+         "q1": [math.nan, 54.4], "q3": [math.nan, 102.7]}
+    )
+    table = summary_display(summary, "Median stay (hours)", min_cell=5).set_index("Approach")
+    assert table.loc["Open", "Median stay (hours)"] == "suppressed (n < 5)"
+    assert table.loc["Open", "Cases"] == 3
+    assert table.loc["Microscopic", "Median stay (hours)"] == "74.2 (95% CI 71.4–76.5)"
+
+
+def test_km_median_not_reached_is_said_not_blank():
+    medians = pd.DataFrame(
+        {"group": ["Open"], "n": [20], "events": [6.0], "censored": [14.0], "median_days": [math.nan],
+         "median_ci_low": [30.0], "median_ci_high": [math.nan], "suppressed": [False]}
+    )
+    row = km_median_display(medians, 5).iloc[0]
+    assert row["Median days (95% CI)"].startswith("not reached")
+    at_risk = pd.DataFrame({"group": ["Open", "Open"], "days": [0.0, 7.0], "at_risk": [20.0, math.nan]})
+    table = at_risk_display(at_risk, 5)
+    assert table.loc[0, "Day 0"] == "20" and table.loc[0, "Day 7"] == "suppressed (n < 5)"
+
+
+def test_uploaded_text_cannot_become_a_link_or_emphasis():
+    hostile = "[Click me](https://example.org) **bold** <img src=x onerror=alert(1)> :red[x]"
+    escaped = escape_markdown(hostile)
+    assert "\\[Click me\\]" in escaped and "\\*\\*bold\\*\\*" in escaped and "\\<img" in escaped
+    assert "\\:red\\[x\\]" in escaped
+    table = markdown_literal(pd.DataFrame({"Surgeon": [hostile], "n": [3]}).set_index("Surgeon"))
+    assert table.index[0] == escaped
+    assert table["n"].tolist() == [3], "numbers are left alone"
