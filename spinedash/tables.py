@@ -89,32 +89,34 @@ def at_risk_display(at_risk: pd.DataFrame, min_cell: int, group_title: str = "Ap
     return pd.DataFrame(rows)
 
 
-def trajectory_display(traj: pd.DataFrame, min_cell: int, group_title: str = "Approach") -> pd.DataFrame:
-    """Mean (95% CI) and n at each time point: groups as rows, time points as columns."""
+def _by_timepoint(frame: pd.DataFrame, cell, min_cell: int, group_title: str) -> pd.DataFrame:
+    """Groups as rows, time points as columns, each cell `cell(row)` unless suppressed."""
     rows: dict[str, dict] = {}
-    order = list(dict.fromkeys(traj["timepoint_label"]))
-    for r in traj.itertuples(index=False):
+    order = list(dict.fromkeys(frame["timepoint_label"]))
+    for r in frame.itertuples(index=False):
         row = rows.setdefault(r.group, {group_title: r.group})
         if r.suppressed:
-            cell = suppression_label(min_cell) if r.n else "no data"
+            row[r.timepoint_label] = suppression_label(min_cell) if r.n else "no data"
         else:
-            cell = f"{format_estimate(r.mean, r.ci_low, r.ci_high)}, n={int(r.n):,}"
-        row[r.timepoint_label] = cell
+            row[r.timepoint_label] = cell(r)
     return pd.DataFrame(list(rows.values()), columns=[group_title, *order])
+
+
+def trajectory_display(traj: pd.DataFrame, min_cell: int, group_title: str = "Approach") -> pd.DataFrame:
+    """Mean (95% CI) and n at each time point: groups as rows, time points as columns."""
+    return _by_timepoint(
+        traj, lambda r: f"{format_estimate(r.mean, r.ci_low, r.ci_high)}, n={int(r.n):,}", min_cell, group_title
+    )
 
 
 def mcid_display(rates: pd.DataFrame, min_cell: int, group_title: str = "Approach") -> pd.DataFrame:
     """Share reaching the threshold (95% Wilson CI) with responders/n, per group and time point."""
-    rows: dict[str, dict] = {}
-    order = list(dict.fromkeys(rates["timepoint_label"]))
-    for r in rates.itertuples(index=False):
-        row = rows.setdefault(r.group, {group_title: r.group})
-        if r.suppressed:
-            cell = suppression_label(min_cell) if r.n else "no data"
-        else:
-            cell = f"{format_share(r.share, r.ci_low, r.ci_high)}, {int(r.responders):,}/{int(r.n):,}"
-        row[r.timepoint_label] = cell
-    return pd.DataFrame(list(rows.values()), columns=[group_title, *order])
+    return _by_timepoint(
+        rates,
+        lambda r: f"{format_share(r.share, r.ci_low, r.ci_high)}, {int(r.responders):,}/{int(r.n):,}",
+        min_cell,
+        group_title,
+    )
 
 
 def _p(p) -> str:

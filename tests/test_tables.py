@@ -54,3 +54,21 @@ def test_uploaded_text_cannot_become_a_link_or_emphasis():
     table = markdown_literal(pd.DataFrame({"Surgeon": [hostile], "n": [3]}).set_index("Surgeon"))
     assert table.index[0] == escaped
     assert table["n"].tolist() == [3], "numbers are left alone"
+
+
+def test_timepoint_tables_keep_clinical_order_and_suppress_cells():
+    from spinedash.tables import mcid_display, trajectory_display
+
+    traj = pd.DataFrame(
+        {"group": ["Open", "Open"], "timepoint_label": ["Before surgery", "12 months"], "n": [12, 3],
+         "mean": [7.0, math.nan], "ci_low": [6.0, math.nan], "ci_high": [8.0, math.nan], "suppressed": [False, True]}
+    )
+    table = trajectory_display(traj, 5)
+    assert list(table.columns) == ["Approach", "Before surgery", "12 months"]
+    assert table.loc[0, "Before surgery"] == "7.0 (95% CI 6.0–8.0), n=12"
+    assert table.loc[0, "12 months"] == "suppressed (n < 5)"
+    rates = pd.DataFrame(
+        {"group": ["Open"], "timepoint_label": ["12 months"], "n": [10], "responders": [8.0], "share": [0.8],
+         "ci_low": [0.490], "ci_high": [0.943], "suppressed": [False]}
+    )
+    assert mcid_display(rates, 5).loc[0, "12 months"] == "80.0% (95% CI 49.0–94.3%), 8/10"
