@@ -5,7 +5,7 @@ import streamlit as st
 from spinedash import analysis, charts
 from spinedash.benchmarks import benchmarks_for_view
 from spinedash.ui import disclaimer
-from spinedash.ui.page import analytics_page, show_chart
+from spinedash.ui.page import analytics_page, needs_columns_message, show_chart
 from spinedash.ui.tables import km_tables, summary_table
 
 ctx = analytics_page(
@@ -15,9 +15,6 @@ ctx = analytics_page(
 k = ctx.min_cell
 
 st.header("Hospital stay")
-stay = None
-if "length_of_stay_hours" in ctx.cases.columns:
-    stay = ctx.memo(analysis.summarise_distribution, "length_of_stay_hours", min_cell=k)
 left, right = st.columns([3, 2])
 with left:
     show_chart(
@@ -35,8 +32,8 @@ with right:
         lambda: charts.share_chart(ctx.memo(analysis.discharge_shares, min_cell=k), subtitle=ctx.subtitle, min_cell=k),
         "discharge_shares", "Discharged home the same day and within 24 hours",
     )
-if stay is not None:
-    summary_table(stay, "Median stay (hours)", k)
+if "length_of_stay_hours" in ctx.cases.columns:
+    summary_table(ctx.memo(analysis.summarise_distribution, "length_of_stay_hours", min_cell=k), "Median stay (hours)", k)
 st.caption(
     f"Box: middle half of stays (quartiles); line: 5th–95th percentile; tick: median with its 95% CI. "
     f"Same day = stay of {analysis.SAME_DAY_MAX_HOURS:g} hours or less (the data have no discharge date)."
@@ -57,7 +54,7 @@ for column, title, name, employed_only, y_title in (
     try:
         km = ctx.memo(analysis.kaplan_meier, column, min_cell=k, employed_only=employed_only)
     except analysis.MissingColumnError as error:
-        st.info(f"Not shown: your data has no {error.args[0]}.")
+        st.info(needs_columns_message(error), icon=":material/info:")
         continue
     show_chart(
         ctx,

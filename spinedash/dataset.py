@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from spinedash.schema import REQUIRED_COLUMNS
+
 
 @dataclass(frozen=True)
 class Dataset:
@@ -32,3 +34,14 @@ class Dataset:
         if self.is_synthetic:
             return f"{self.source_label} — synthetic demonstration data, {self.n_cases:,} cases"
         return f"{self.source_label} — {self.n_cases:,} cases"
+
+
+def without_blank_columns(cases: pd.DataFrame) -> pd.DataFrame:
+    """Drop optional columns that hold no value at all, so pages say "your data has no X".
+
+    The upload reader gives every canonical column, blank where the file had none; a chart over a
+    blank column would show a row of "no data" instead of saying which column it needs. Required
+    columns always stay.
+    """
+    blank = [c for c in cases.columns if c not in REQUIRED_COLUMNS and not cases[c].notna().any()]
+    return cases.drop(columns=blank) if blank else cases

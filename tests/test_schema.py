@@ -50,3 +50,14 @@ def test_to_canonical_dtypes_casts_and_orders():
 def test_readme_carries_the_current_data_dictionary():
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     assert schema.data_dictionary_markdown() in readme, "regenerate with: python -m spinedash.schema"
+
+
+def test_without_blank_columns_keeps_required_and_recorded_columns():
+    from spinedash.dataset import without_blank_columns
+
+    cases = pd.DataFrame(
+        {"case_id": ["1", "2"], "condition": [None, None], "approach": ["Open", "Open"],
+         "age": [float("nan")] * 2, "vas_leg_pre": [7.0, float("nan")]}
+    )
+    out = without_blank_columns(cases)
+    assert list(out.columns) == ["case_id", "condition", "approach", "vas_leg_pre"]

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from spinedash.dataset import Dataset
+from spinedash.dataset import Dataset, without_blank_columns
 from spinedash.ingest import IngestResult, OutcomeDataError, load_outcomes
 from spinedash.sample import load_sample
 from spinedash.tables import escape_markdown
@@ -74,7 +74,7 @@ def current_dataset() -> Dataset:
 def use_upload(result: IngestResult, filename: str, content_key: str) -> None:
     """Put a successfully read upload in use for this session."""
     st.session_state[_DATASET_KEY] = Dataset(
-        cases=result.cases,
+        cases=without_blank_columns(result.cases),
         source_label=filename,
         is_synthetic=False,
         filename=filename,

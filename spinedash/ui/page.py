@@ -91,9 +91,9 @@ def analytics_page(title: str, intro: str) -> PageContext:
 
 
 def needs_columns_message(error: MissingColumnError) -> str:
-    """'This chart needs column(s) …' for data that lacks them."""
-    missing = error.args[0] if error.args else str(error)
-    return f"Not shown: your data has no {missing}. Add it to the upload to see this chart."
+    """'Not shown: … needs column X, which the data do not have.' for data that lack it."""
+    reason = error.args[0] if error.args else str(error)
+    return f"Not shown: {reason} Add it to your upload to see this."
 
 
 def show_chart(ctx: PageContext, make: Callable[[], alt.TopLevelMixin], name: str, title: str) -> bool:

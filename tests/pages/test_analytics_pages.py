@@ -85,3 +85,24 @@ def test_compare_surgeon_against_the_rest():
     at = run_page("pages/compare.py", query_params={"compare_mode": "Surgeon vs the rest"})
     assert not at.exception
     assert "All other surgeons" in at.table[0].value.columns
+
+
+def test_upload_without_stay_says_which_column_each_chart_needs():
+    """An export with pain scores but no stay or return-to-work data: pages say so, nothing breaks."""
+    from spinedash.dataset import Dataset, without_blank_columns
+    from spinedash.sample import load_sample
+
+    cases = load_sample().head(300)
+    cases[["length_of_stay_hours", "return_to_work_days", "return_to_activities_days"]] = float("nan")
+    dataset = Dataset(without_blank_columns(cases), "pain_only.csv", is_synthetic=False, content_key="pain-only")
+    assert "length_of_stay_hours" not in dataset.cases.columns
+    assert "case_id" in dataset.cases.columns
+    for page in ANALYTICS_PAGES + ["pages/overview.py", "pages/export.py", "pages/benchmarking.py"]:
+        at = run_page(page, session={"data_source_dataset": dataset})
+        assert not at.exception, (page, at.exception)
+        assert "synthetic demonstration data" not in all_text(at)
+    at = run_page("pages/recovery.py", session={"data_source_dataset": dataset})
+    infos = " ".join(i.value for i in at.info)
+    assert 'needs column "length_of_stay_hours"' in infos
+    assert 'needs column "return_to_work_days"' in infos
+    assert len(at.get("vega_lite_chart")) == 2, "operation time and blood loss are still drawn"
