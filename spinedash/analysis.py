@@ -22,9 +22,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from scipy import stats
 from statsmodels.duration.survfunc import SurvfuncRight, survdiff
+from statsmodels.regression.linear_model import OLS  # not statsmodels.api: ~0.5 s less at app start
 from statsmodels.stats.proportion import (
     confint_proportions_2indep,
     proportion_confint,
@@ -191,7 +191,14 @@ def _group_codes(cases: pd.DataFrame, by: str) -> tuple[np.ndarray, list[str]]:
 
 
 def _numbers(cases: pd.DataFrame, column: str) -> np.ndarray:
-    return pd.to_numeric(cases[column]).to_numpy(dtype=np.float64, na_value=np.nan)
+    """A number column as float64 numpy (NaN = missing); the canonical float64 column without a copy.
+
+    The array may be a read-only view of the frame: callers never write into it.
+    """
+    s = cases[column]
+    if s.dtype == np.float64:
+        return s.to_numpy()
+    return pd.to_numeric(s).to_numpy(dtype=np.float64, na_value=np.nan)
 
 
 def _flags(cases: pd.DataFrame, column: str) -> tuple[np.ndarray, np.ndarray]:
@@ -880,7 +887,7 @@ def _ols_group_effect(covariates: list[np.ndarray], y: np.ndarray) -> tuple[floa
     """
     n, k = len(y), len(covariates) + 1
     if n <= ANCOVA_STATSMODELS_MAX_ROWS:
-        fit = sm.OLS(y, np.column_stack([np.ones(n), *covariates])).fit()
+        fit = OLS(y, np.column_stack([np.ones(n), *covariates])).fit()
         low, high = fit.conf_int(0.05)[1]
         return float(fit.params[1]), float(low), float(high), float(fit.pvalues[1])
     centred = [x - x.mean() for x in covariates]

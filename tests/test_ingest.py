@@ -599,3 +599,145 @@ def test_zip_with_workbook_name_but_broken_content():
     with zipfile.ZipFile(buf, "w") as zf:
         zf.writestr("xl/workbook.xml", "<not really/>")
     assert "could not be read" in only_problem(buf.getvalue()).message
+
+
+# --- the fast reader (issue 6): same result as the forgiving reader, or it steps aside ----------
+
+
+def _both_readers(data: bytes, monkeypatch) -> tuple[object, object, bool]:
+    """(outcome with the fast reader, outcome with it switched off, whether the fast reader read it)."""
+    used = []
+    fast_reader = ingest._read_csv_typed
+
+    def spy(raw):
+        out = fast_reader(raw)
+        used.append(out is not None)
+        return out
+
+    def outcome():
+        try:
+            r = load_outcomes(data)
+        except OutcomeDataError as err:
+            return ("error", [(p.column, p.rows, p.message, p.n_rows) for p in err.problems])
+        return ("ok", r.cases, r.warnings, r.column_mapping, r.rows_read, r.rows_accepted, r.file_format)
+
+    with monkeypatch.context() as m:
+        m.setattr(ingest, "_read_csv_typed", spy)
+        fast = outcome()
+    with monkeypatch.context() as m:
+        m.setattr(ingest, "_read_csv_typed", lambda raw: None)
+        slow = outcome()
+    return fast, slow, bool(used and used[-1])
+
+
+def _assert_same(fast, slow) -> None:
+    assert fast[0] == slow[0], (fast, slow)
+    if fast[0] == "ok":
+        pd.testing.assert_frame_equal(fast[1], slow[1])
+        assert fast[2:] == slow[2:]
+    else:
+        assert fast[1] == slow[1]
+
+
+def _messy_exports() -> dict[str, bytes]:
+    from spinedash import sample
+
+    base = sample.generate_cohort(400, 5).astype(object)
+    out = {}
+
+    def put(name, frame, **kw):
+        out[name] = frame.to_csv(index=False, **kw).encode()
+
+    put("clean", base)
+    m = base.copy()
+    m.loc[::7, "approach"] = " open "
+    m.loc[::11, "sex"] = "F"
+    m.loc[::13, "employed_before_surgery"] = "Ja"
+    m.loc[::17, "vas_leg_pre"] = "n/a"
+    m.loc[::19, "condition"] = "  "
+    m.loc[::23, "complication"] = "durotomy"
+    m.loc[::29, "spinal_level"] = "l4/5"
+    m.loc[::31, "surgery_date"] = "NA"
+    m.loc[::5, "odi_pre"] = " 44 "
+    m.loc[::3, "satisfied_12m"] = "1"
+    put("messy cells", m)
+    v = base.copy()
+    v["vas_leg_pre"] = (pd.to_numeric(v["vas_leg_pre"]) * 10).round()
+    put("VAS 0-100", v)
+    d = base.copy()
+    d["surgery_date"] = pd.to_datetime(d["surgery_date"]).dt.strftime("%d/%m/%Y")
+    put("day-first dates", d)
+    bad = base.copy()
+    bad.loc[5, "age"] = "forty"
+    bad.loc[3, "case_id"] = bad.loc[4, "case_id"]
+    bad.loc[9, "vas_back_pre"] = 11
+    bad.loc[7, "approach"] = "Laser"
+    put("problems", bad)
+    x = base.copy()
+    x["Extra notes"] = "free text"
+    x.insert(3, "", "")
+    x.loc[len(x)] = [""] * x.shape[1]
+    put("unknown and unnamed columns, trailing blank row", x)
+    b = base.copy()
+    b.loc[100, :] = ""
+    put("blank row inside", b)
+    s = base.copy()
+    s["length_of_stay_hours"] = s["length_of_stay_hours"].map(lambda h: f"{h}")
+    s.loc[2, "length_of_stay_hours"] = "3 d"
+    put("stay with a unit", s)
+    put("tab separated", base, sep="\t")
+    put("semicolons", base, sep=";")
+    h = base.rename(columns={"case_id": "Patient ID", "length_of_stay_hours": "LOS (days)", "vas_leg_pre": "VAS leg pre-op"})
+    put("registry headers", h)
+    out["title rows"] = b"SpineDash export\n\n" + out["clean"]
+    lines = out["clean"].split(b"\n")
+    out["empty line inside"] = b"\n".join(lines[:50] + [b""] + lines[50:])
+    out["BOM"] = b"\xef\xbb\xbf" + out["clean"]
+    out["Windows-1252"] = base.assign(surgeon="Kirurg Ø").to_csv(index=False).encode("cp1252")
+    return out
+
+
+_MESSY = _messy_exports()
+
+
+@pytest.mark.parametrize("name", list(_MESSY))
+def test_fast_reader_gives_what_the_forgiving_reader_gives(name, monkeypatch):
+    fast, slow, used = _both_readers(_MESSY[name], monkeypatch)
+    _assert_same(fast, slow)
+    if name in ("clean", "messy cells", "VAS 0-100", "day-first dates", "registry headers", "BOM", "tab separated",
+                "unknown and unnamed columns, trailing blank row", "blank row inside"):
+        assert used, f"{name}: the fast reader should read this file"
+    if name in ("semicolons", "title rows", "Windows-1252", "problems"):
+        assert not used, f"{name}: the forgiving reader should read this file"
+
+
+@_SLOW
+@given(
+    st.lists(st.sampled_from(list(schema.CANONICAL_COLUMNS) + ["Patient ID", "LOS (days)", "VAS leg pre-op", "x", ""]),
+             min_size=1, max_size=8),
+    st.lists(st.lists(st.one_of(_CELLS, st.sampled_from(["1", "2.5", " 3 ", "n/a", "NA", "-", "yes", "Open", "L4/5",
+                                                         "2024-03-18", "18/03/2024", "1e3", "inf", ""])),
+                      min_size=1, max_size=9), max_size=6),
+    st.sampled_from([",", "\t", "|"]),
+)
+def test_fast_reader_agrees_on_arbitrary_cells(header, rows, delimiter):
+    text = delimiter.join(header) + "\n" + "\n".join(delimiter.join(r) for r in rows)
+    with pytest.MonkeyPatch.context() as mp:
+        fast, slow, _ = _both_readers(text.encode("utf-8", "replace"), mp)
+    _assert_same(fast, slow)
+
+
+def test_canonical_frame_matches_schema_casts():
+    from spinedash import sample
+
+    cases = sample.generate_cohort(300, 2)
+    out = {c: cases[c] for c in reversed(cases.columns) if c != "odi_6w"}  # any order, one column absent
+    expected = schema.to_canonical_dtypes(pd.DataFrame(out, index=cases.index))
+    pd.testing.assert_frame_equal(ingest._canonical_frame(out, cases.index), expected)
+
+
+def test_valid_utf8_check():
+    assert ingest._valid_utf8("Kirurg Ø, 3–4 h".encode())
+    assert ingest._valid_utf8(b"plain ascii")
+    assert not ingest._valid_utf8("Kirurg Ø".encode("cp1252"))
+    assert not ingest._valid_utf8(b"ok\xc3")  # cut in the middle of a character

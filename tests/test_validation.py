@@ -116,3 +116,54 @@ def test_error_summary_and_table():
     table = problems_frame(err.problems)
     assert table.columns.tolist() == ["column", "rows", "what was expected"]
     assert table["rows"].tolist() == ["4", "—"]
+
+
+# --- the quick check in front of pandera (issue 6) ------------------------------------------------
+
+
+def _pandera_finds_nothing(cases: pd.DataFrame) -> bool:
+    from pandera.errors import SchemaErrors
+
+    try:
+        build_schema(vocabulary.APPROACHES, vocabulary.CONDITIONS).validate(cases, lazy=True)
+    except SchemaErrors:
+        return False
+    return True
+
+
+@pytest.mark.parametrize(
+    "columns",
+    [
+        {},
+        {"vas_leg_pre": [5.0, float("nan"), 10.0]},
+        {"vas_leg_pre": [5.0, 11.0, 2.0]},  # out of range
+        {"vas_leg_pre": [5.0, float("inf"), 2.0]},
+        {"age": [-1.0, 40.0, 50.0]},
+        {"approach": ["Open", "Laser", "Open"]},  # unknown approach
+        {"sex": ["female", "unknown", "male"]},
+        {"case_id": ["C1", "C1", "C2"]},  # repeated id
+        {"case_id": ["C1", None, "C2"]},
+    ],
+)
+def test_quick_check_never_passes_what_pandera_rejects(columns):
+    from spinedash.validation import passes_every_rule
+
+    n = 3
+    cases = frame(**{"vas_leg_pre": [5.0] * n, **columns})
+    quick = passes_every_rule(cases, vocabulary.APPROACHES, vocabulary.CONDITIONS)
+    assert quick == _pandera_finds_nothing(cases)  # it says yes exactly when pandera does, on these
+    if not quick:
+        assert validate_cases(cases, vocabulary.APPROACHES, vocabulary.CONDITIONS)  # and pandera words it
+
+
+def test_quick_check_declines_what_it_cannot_judge():
+    from spinedash.validation import passes_every_rule
+
+    no_outcome = frame(vas_leg_pre=[5.0, 6.0]).drop(columns=["vas_leg_pre"])
+    assert not passes_every_rule(no_outcome, vocabulary.APPROACHES, vocabulary.CONDITIONS)
+    no_required = frame(vas_leg_pre=[5.0, 6.0]).drop(columns=["approach"])
+    assert not passes_every_rule(no_required, vocabulary.APPROACHES, vocabulary.CONDITIONS)
+    as_text = frame(vas_leg_pre=[5.0, 6.0])
+    as_text["approach"] = as_text["approach"].astype("str")  # not categorical: left to pandera
+    assert not passes_every_rule(as_text, vocabulary.APPROACHES, vocabulary.CONDITIONS)
+    assert validate_cases(as_text, vocabulary.APPROACHES, vocabulary.CONDITIONS) == []
