@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from spinedash.ui.data_source import show_data_source_in_sidebar
+from spinedash.ui.data_source import read_pending_upload, show_data_source_in_sidebar
 from spinedash.ui.demo import demo_banner
 
 st.set_page_config(page_title="SpineDash", page_icon=":material/monitor_heart:", layout="wide")
@@ -25,6 +25,7 @@ pages = {
 }
 
 navigation = st.navigation(pages)
+read_pending_upload()  # before the sidebar, so it already names the new file
 with st.sidebar:
     st.caption("SpineDash · outcomes review for spine surgery")
     show_data_source_in_sidebar()

@@ -31,15 +31,12 @@ else:
     b = right.selectbox("Group B", [c for c in choices if c != a], key="compare_b", bind="query-params")
 
 try:
-    pair = comparison.group_pair(ctx.cases, mode, a, b)
+    pair, table = ctx.memo(comparison.comparison_table, mode, a, b, min_cell=ctx.min_cell)
 except ValueError as error:
     st.warning(str(error))
     disclaimer()
     st.stop()
 
-table = analysis.compare_groups(
-    ctx.cases, pair.in_a, pair.in_b, pair.label_a, pair.label_b, min_cell=ctx.min_cell
-)
 # Kept for the PDF report, with what it was computed on, so a report never pairs it with other filters.
 st.session_state["compare_result"] = (ctx.dataset.content_key, ctx.filters, ctx.min_cell, pair.label_a, pair.label_b, table)
 if table.empty:

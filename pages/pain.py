@@ -27,13 +27,6 @@ choice = st.segmented_control(
 )
 measure = MEASURE_CHOICES[choice]
 label = PAIN_MEASURES[measure]["label"]
-threshold = st.number_input(
-    f"MCID threshold for {label} (points of improvement)",
-    min_value=0.1, max_value=float(PAIN_MEASURES[measure]["max"]), step=0.1,
-    value=float(analysis.MCID_DEFAULTS[measure]), key=f"mcid_{measure}", bind="query-params",
-    help=f"Default {analysis.MCID_CITATIONS[measure]}. NORspine's stricter success definition "
-    f"uses {analysis.MCID_ALTERNATIVES['NORspine success'][measure]:g} points (PMC10851101).",
-)
 
 st.header(f"{label} over follow-up")
 show_chart(
@@ -51,19 +44,30 @@ try:
 except analysis.MissingColumnError:
     pass
 
-left, right = st.columns(2)
-with left:
-    show_chart(
-        ctx,
-        lambda: charts.change_chart(
-            ctx.memo(analysis.pain_change, measure, min_cell=k), label,
-            benchmarks=benchmarks_for_view(measure, ctx.cases, kind="change"),
-            title="Change from before surgery", subtitle=ctx.subtitle, min_cell=k,
-        ),
-        f"{measure}_change", f"{label}: change from before surgery",
+st.header("Change from before surgery")
+show_chart(
+    ctx,
+    lambda: charts.change_chart(
+        ctx.memo(analysis.pain_change, measure, min_cell=k), label,
+        benchmarks=benchmarks_for_view(measure, ctx.cases, kind="change"),
+        title="Change from before surgery", subtitle=ctx.subtitle, min_cell=k,
+    ),
+    f"{measure}_change", f"{label}: change from before surgery",
+)
+st.caption("Mean paired change among patients with both scores; below zero = better.")
+
+
+@st.fragment
+def mcid_section() -> None:
+    """Threshold, chart and table of MCID responders: a new threshold reruns only this section."""
+    st.header("Patients reaching the MCID")
+    threshold = st.number_input(
+        f"MCID threshold for {label} (points of improvement)",
+        min_value=0.1, max_value=float(PAIN_MEASURES[measure]["max"]), step=0.1,
+        value=float(analysis.MCID_DEFAULTS[measure]), key=f"mcid_{measure}", bind="query-params",
+        help=f"Default {analysis.MCID_CITATIONS[measure]}. NORspine's stricter success definition "
+        f"uses {analysis.MCID_ALTERNATIVES['NORspine success'][measure]:g} points (PMC10851101).",
     )
-    st.caption("Mean paired change among patients with both scores; below zero = better.")
-with right:
     show_chart(
         ctx,
         lambda: charts.mcid_chart(
@@ -73,12 +77,13 @@ with right:
         f"{measure}_mcid", f"{label}: patients reaching the MCID",
     )
     st.caption("Share improved by at least the threshold, with Wilson 95% confidence intervals.")
-try:
-    rates = ctx.memo(analysis.mcid_rates, measure, threshold, min_cell=k)
-    show_table(mcid_display(rates, k).set_index("Approach"))
-except analysis.MissingColumnError:
-    pass
+    try:
+        show_table(mcid_display(ctx.memo(analysis.mcid_rates, measure, threshold, min_cell=k), k).set_index("Approach"))
+    except analysis.MissingColumnError:
+        pass
 
+
+mcid_section()
 st.caption(
     "Hollow grey marks are published figures from other cohorts (shown when one condition is selected), "
     "for orientation only: they are not your data."

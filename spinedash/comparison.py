@@ -52,12 +52,33 @@ def group_pair(cases: pd.DataFrame, mode: str, a: str, b: str | None) -> GroupPa
     Raises ValueError when A and B are the same value: a group compared with itself says nothing.
     """
     column = COMPARE_MODES[mode][0]
-    values = cases[column].astype("string")
-    in_a = (values == a).fillna(False).to_numpy(dtype=bool)
-    if mode == "Surgeon vs the rest":
-        in_b = (values.notna() & (values != a)).fillna(False).to_numpy(dtype=bool)
-        return GroupPair(in_a, in_b, a, REST)
-    if b is None or a == b:
+    if mode != "Surgeon vs the rest" and (b is None or a == b):
         raise ValueError("Pick two different groups to compare.")
-    in_b = (values == b).fillna(False).to_numpy(dtype=bool)
-    return GroupPair(in_a, in_b, a, b)
+    is_value = _value_matcher(cases[column])
+    in_a = is_value(a)
+    if mode == "Surgeon vs the rest":
+        return GroupPair(in_a, cases[column].notna().to_numpy() & ~in_a, a, REST)
+    return GroupPair(in_a, is_value(b), a, b)
+
+
+def _value_matcher(values: pd.Series):
+    """value -> boolean mask of rows equal to it; on categoricals by code (no string copy of 1M rows)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        labels = values.cat.categories.astype(str)
+        codes = values.cat.codes.to_numpy()
+
+        def match(value: str) -> np.ndarray:
+            # code -1 (missing) indexes the appended False
+            return np.append(labels == value, False)[codes]
+
+        return match
+    as_text = values.astype("string")
+    return lambda value: (as_text == value).fillna(False).to_numpy(dtype=bool)
+
+
+def comparison_table(cases: pd.DataFrame, mode: str, a: str, b: str | None, min_cell: int) -> tuple[GroupPair, pd.DataFrame]:
+    """The groups and their outcome comparison (one call, so a page can remember both together)."""
+    from spinedash.analysis import compare_groups
+
+    pair = group_pair(cases, mode, a, b)
+    return pair, compare_groups(cases, pair.in_a, pair.in_b, pair.label_a, pair.label_b, min_cell=min_cell)

@@ -37,6 +37,7 @@ UPLOAD_KEY = "data_upload"  # the st.file_uploader on the Data page
 _DATASET_KEY = "data_source_dataset"  # the uploaded Dataset in use; absent = the sample
 _REPORTS_KEY = "data_source_reports"  # content key -> UploadReport, the last few files read
 _LAST_KEY = "data_source_last"  # content key of the last file read
+_PENDING_KEY = "data_source_pending"  # a new upload waits to be read in the script run
 _REPORTS_KEPT = 2  # a re-upload of the file before last is not parsed again; memory stays bounded
 
 
@@ -111,13 +112,29 @@ def read_upload(data: bytes, filename: str) -> UploadReport:
 
 
 def on_upload_change() -> None:
-    """The Data page uploader's callback: runs before the script, so the sidebar is already right."""
+    """The Data page uploader's callback: marks a new file to be read in the script run.
+
+    A callback cannot show a spinner, and a 1M-row export takes seconds to read and check, so the
+    reading happens in `read_pending_upload`, which app.py calls before drawing the sidebar.
+    """
     uploaded = st.session_state.get(UPLOAD_KEY)
     if uploaded is None:  # the user removed the file from the uploader
         st.session_state.pop(_LAST_KEY, None)
+        st.session_state.pop(_PENDING_KEY, None)
         use_sample()
         return
-    read_upload(uploaded.getvalue(), uploaded.name)
+    st.session_state[_PENDING_KEY] = True
+
+
+def read_pending_upload() -> None:
+    """Read a newly uploaded file with a visible progress spinner (called by app.py on every run)."""
+    if not st.session_state.pop(_PENDING_KEY, False):
+        return
+    uploaded = st.session_state.get(UPLOAD_KEY)
+    if uploaded is None:
+        return
+    with st.spinner(f"Reading and checking {uploaded.name} ({uploaded.size / 1e6:,.1f} MB)…", show_time=True):
+        read_upload(uploaded.getvalue(), uploaded.name)
 
 
 def last_report() -> UploadReport | None:
