@@ -50,6 +50,16 @@ def start_streamlit(port: int, log_path: Path, extra_env: dict | None = None) ->
     return subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env)
 
 
+def stop_streamlit(proc: subprocess.Popen) -> None:
+    """Stop a server started by start_streamlit: politely, then firmly."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=15)
+
+
 def wait_healthy(port: int, proc: subprocess.Popen, timeout_s: float = 90) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
@@ -80,11 +90,7 @@ def server(artifacts: Path) -> Iterator[dict]:
         wait_healthy(port, proc)
         yield {"url": f"http://127.0.0.1:{port}", "log": log_path, "proc": proc}
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_streamlit(proc)
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,6 @@
 
 import io
 import re
-import subprocess
 
 import openpyxl
 import pandas as pd
@@ -10,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
-from tests.e2e.conftest import free_port, start_streamlit, wait_for_app, wait_healthy
+from tests.e2e.conftest import free_port, start_streamlit, stop_streamlit, wait_for_app, wait_healthy
 
 pytestmark = pytest.mark.e2e
 WAIT_MS = 60_000
@@ -48,11 +47,7 @@ def test_deep_link_on_a_freshly_started_server_goes_through_the_router(artifacts
             page.screenshot(path=str(artifacts / "deep_link_cold.png"))
             browser.close()
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_streamlit(proc)
 
 
 def test_filter_click_redraws_every_chart_and_lands_in_the_url(server, page, artifacts):
