@@ -1,11 +1,15 @@
 """SpineDash router: the pages, the shared sidebar, nothing else."""
 
+from pathlib import Path
+
 import streamlit as st
 
 from spinedash.ui.data_source import read_pending_upload, show_data_source_in_sidebar
 from spinedash.ui.demo import demo_banner
 
-st.set_page_config(page_title="SpineDash", page_icon=":material/monitor_heart:", layout="wide")
+# A bundled icon: a Material icon as page_icon makes every browser fetch it from Google's font
+# servers, and SpineDash must work offline without calling out.
+st.set_page_config(page_title="SpineDash", page_icon=str(Path(__file__).parent / "data" / "icon.png"), layout="wide")
 
 pages = {
     "SpineDash": [

@@ -15,7 +15,7 @@ st.markdown(
     "Upload your service's outcome export — one row per operated case — as CSV, Excel (.xlsx) or "
     "Parquet. Column names may be your registry's own (\"Patient ID\", \"LOS (days)\", \"VAS leg "
     "pre-op\"); the template and the data dictionary below show what SpineDash reads. The file stays "
-    "in this browser session's memory: it is not saved and is gone when you close the tab."
+    "in this browser session's memory: it is not saved, and is freed when you go back to the sample or shortly after you close the tab."
 )
 st.file_uploader(
     "Outcome export",

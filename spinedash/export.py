@@ -117,7 +117,10 @@ XLSX_MAX_ROWS = 100_000
 def to_csv_bytes(df: pd.DataFrame) -> bytes:
     """CSV as UTF-8 with a byte-order mark (so Excel reads accents right), formulas neutralised."""
     safe = neutralise_formulas(_with_index_as_columns(df))
-    text = safe.to_csv(index=False, date_format="%Y-%m-%d")
+    # "\r\n" as the row end makes the csv writer quote any cell holding \r or \n; with "\n" a bare
+    # carriage return inside a cell was written unquoted and started a new row in Excel, where a
+    # following "=..." would run as a formula.
+    text = safe.to_csv(index=False, date_format="%Y-%m-%d", lineterminator="\r\n")
     return codecs.BOM_UTF8 + text.encode("utf-8")
 
 

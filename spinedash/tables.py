@@ -7,6 +7,7 @@ ready to show, so "suppressed (n < 5)" and "not reached" never turn into 0 or a 
 from __future__ import annotations
 
 import math
+import re
 
 import pandas as pd
 
@@ -181,9 +182,16 @@ def condition_outcomes_display(summary: pd.DataFrame, min_cell: int) -> pd.DataF
 _MARKDOWN_SPECIALS = set("\\`*_[]<>#~$|:!")
 
 
+_WORD_JOINER = "\u2060"  # invisible; breaks the patterns GitHub-flavoured Markdown auto-links
+_AUTOLINK = re.compile(r"(?i)(https?|ftp|www)(?=[:.])|(?=@)")
+
+
 def escape_markdown(text: object) -> str:
-    """`text` as a Markdown literal: every character that could start Markdown is backslash-escaped."""
-    return "".join("\\" + c if c in _MARKDOWN_SPECIALS else c for c in str(text))
+    """`text` as a Markdown literal: every character that could start Markdown is backslash-escaped,
+    and bare URLs, www. names and e-mail addresses are kept from being auto-linked (an invisible word
+    joiner after the scheme or before '@'), so an uploaded name never becomes a link."""
+    unlinked = _AUTOLINK.sub(lambda m: (m.group(1) or "") + _WORD_JOINER, str(text))
+    return "".join("\\" + c if c in _MARKDOWN_SPECIALS else c for c in unlinked)
 
 
 def markdown_literal(table: pd.DataFrame) -> pd.DataFrame:

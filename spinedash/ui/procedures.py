@@ -6,9 +6,12 @@ public catalogue for every session and holds no patient data).
 
 from __future__ import annotations
 
+import html
+
 import streamlit as st
 
 from spinedash.knowledge import NOT_STATED, STATUS_TREATS, Knowledge, normalise_label
+from spinedash.tables import escape_markdown
 from spinedash.ui.common import show_table
 from spinedash.vocabulary import APPROACH_COLOURS, OTHER_COLOUR
 
@@ -25,7 +28,7 @@ def _escape(text: str) -> str:
 
 def _approach_badge(approach: str) -> str:
     colour = APPROACH_COLOURS.get(approach, OTHER_COLOUR)
-    return f"<span style='color:{colour}'>&#9632;</span> **{_escape(approach)}**"
+    return f"<span style='color:{colour}'>&#9632;</span> **{_escape(html.escape(approach))}**"
 
 
 def show_condition(k: Knowledge, condition: str) -> None:
@@ -42,7 +45,7 @@ def show_condition(k: Knowledge, condition: str) -> None:
     for row in treats.itertuples():
         # A stable key gives the card a CSS class (st-key-…) that browser tests can find.
         with st.container(border=True, key=f"procedures_treats_{normalise_label(row.approach).replace(' ', '_')}"):
-            st.markdown(f"{_approach_badge(row.approach)} — {_escape(row.why)}", unsafe_allow_html=True)
+            st.markdown(f"{_approach_badge(row.approach)} — {_escape(html.escape(row.why))}", unsafe_allow_html=True)
             st.caption(f"Source: {row.source_title}")
     others = rows[rows["status"] != STATUS_TREATS]
     if not others.empty:
@@ -55,7 +58,7 @@ def show_approach(k: Knowledge, approach: str) -> None:
     """Every attribute of one approach as readable text, each fact followed by its document's title."""
     info = k.approach_info(approach)
     invasive = "minimally invasive" if info["minimally_invasive"] else "not minimally invasive"
-    st.markdown(f"{_approach_badge(info['approach'])} · {_escape(info['full_name'])} · {invasive}",
+    st.markdown(f"{_approach_badge(info['approach'])} · {_escape(html.escape(info['full_name']))} · {invasive}",
                 unsafe_allow_html=True)
     st.markdown(_escape(info["summary"]))
     facts = k.facts_for(approach)
@@ -89,7 +92,7 @@ def show_search(k: Knowledge, query: str) -> None:
         return
     found = k.search(query)
     count = len(found)
-    st.caption(f"{count} matching passage{'s' if count != 1 else ''} for “{query.strip()}”"
+    st.caption(f"{count} matching passage{'s' if count != 1 else ''} for “{escape_markdown(query.strip())}”"
                + (f"; showing the first {MAX_SEARCH_RESULTS}" if count > MAX_SEARCH_RESULTS else ""))
     for row in found.head(MAX_SEARCH_RESULTS).itertuples():
         st.markdown(f"**{_escape(row.subject)}** · {_escape(row.topic)} — {_escape(row.text)} "

@@ -47,4 +47,4 @@ def rendered(text: str) -> str:
     """What Markdown shows for `text`: backslash escapes removed (tables escape uploaded text)."""
     import re
 
-    return re.sub(r"\\(.)", r"\1", str(text))
+    return re.sub(r"\\(.)", r"\1", str(text)).replace("\u2060", "")
