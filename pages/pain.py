@@ -74,7 +74,7 @@ def mcid_section() -> None:
             ctx.memo(analysis.mcid_rates, measure, threshold, min_cell=k), f"improved by ≥ {threshold:g} points",
             benchmarks=benchmarks_for_view(f"mcid_{measure}", ctx.cases), subtitle=ctx.subtitle, min_cell=k,
         ),
-        f"{measure}_mcid", f"{label}: patients reaching the MCID",
+        f"{measure}_mcid", f"{label}: patients reaching the MCID", key=threshold,
     )
     st.caption("Share improved by at least the threshold, with Wilson 95% confidence intervals.")
     try:

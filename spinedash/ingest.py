@@ -300,7 +300,7 @@ def _detect_format(data: bytes) -> str:
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as zf:
                 names = set(zf.namelist())
-        except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        except (zipfile.BadZipFile, NotImplementedError, ValueError, OSError) as exc:
             raise _fail("The file is a damaged or incomplete zip archive, not a table.") from exc
         if "xl/workbook.xml" in names:
             return "xlsx"
@@ -525,7 +525,7 @@ def _check_unpacked_size(data: bytes) -> None:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             parts = zf.infolist()
-    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+    except (zipfile.BadZipFile, NotImplementedError, ValueError, OSError) as exc:
         raise _fail("The file is a damaged or incomplete zip archive, not a table.") from exc
     total = sum(p.file_size for p in parts)
     if total > MAX_XLSX_UNPACKED_MB * 1024 * 1024:
@@ -555,8 +555,9 @@ def _read_xlsx(data: bytes) -> tuple[pd.DataFrame, list[str]]:
     # A damaged workbook fails lazily, while its rows are read: corrupt deflate data (zlib.error),
     # broken XML (ParseError, a SyntaxError), impossible cell references or values (ValueError),
     # shared-string indexes out of range (IndexError); defusedxml's refusals are ValueErrors too.
+    # NotImplementedError: zipfile's answer to an unsupported zip version or compression method.
     unreadable = (InvalidFileException, zipfile.BadZipFile, zlib.error, EOFError, SyntaxError, KeyError, IndexError,
-                  ValueError, TypeError, OSError)
+                  ValueError, TypeError, OSError, NotImplementedError)
     try:
         wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except unreadable as exc:

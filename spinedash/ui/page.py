@@ -97,20 +97,38 @@ def needs_columns_message(error: MissingColumnError) -> str:
     return f"Not shown: {reason} Add it to your upload to see this."
 
 
-def show_chart(ctx: PageContext, make: Callable[[], alt.TopLevelMixin], name: str, title: str) -> bool:
+def show_chart(
+    ctx: PageContext, make: Callable[[], alt.TopLevelMixin], name: str, title: str, key: Hashable = None
+) -> bool:
     """Draw the chart `make()` builds, with PNG/SVG download buttons; or say which column it needs.
 
-    The images are built only when a download button is clicked (a callable `data`), and carry the
-    title, the filters and the data source.
+    `key` names anything besides the page's data, filters and minimum cell that the chart depends
+    on (e.g. an MCID threshold). The images are built only when a download button is clicked (a
+    callable `data`), and carry the title, the filters and the data source.
     """
     try:
-        chart = make()
+        if ctx.dataset.is_synthetic:
+            chart = _shared_sample_chart((name, title, repr(ctx.filters), ctx.min_cell, key), make)
+        else:
+            chart = _validated_once(make())
     except MissingColumnError as error:
         st.info(needs_columns_message(error), icon=":material/info:")
         return False
-    st.altair_chart(_validated_once(chart), width="stretch")
+    st.altair_chart(chart, width="stretch")
     chart_downloads(ctx, chart, name, title)
     return True
+
+
+@st.cache_resource(max_entries=512, show_spinner=False)
+def _shared_sample_chart(key: tuple, _make: Callable[[], alt.TopLevelMixin]) -> alt.TopLevelMixin:
+    """A chart of the bundled synthetic sample, built once per view and shared by every session.
+
+    The sample is public, identical for everyone, and most demo visitors look at the same few
+    views, so a shared chart saves each of them the Altair work (most of a rerun). Uploaded data
+    never comes here: its charts are built per session (show_chart checks is_synthetic). The
+    chart is only read afterwards (drawn, or deep-copied for an image download).
+    """
+    return _validated_once(_make())
 
 
 def _validated_once(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:

@@ -11,6 +11,7 @@ Each generator is deterministic (fixed seeds) so a failure names a file that can
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import random
 import sys
@@ -44,9 +45,22 @@ def good_xlsx(n: int = 5) -> bytes:
     ws.append(list(frame.columns))
     for row in frame.itertuples(index=False):
         ws.append(list(row))
+    # Same bytes every run: openpyxl stamps the save time into docProps and into each zip entry, so
+    # the corpus's fixed bit-flip positions would otherwise hit different fields from run to run.
+    wb.properties.created = wb.properties.modified = dt.datetime(2024, 1, 1)
     buf = io.BytesIO()
     wb.save(buf)
-    return buf.getvalue()
+    return _with_fixed_zip_times(buf.getvalue())
+
+
+def _with_fixed_zip_times(data: bytes) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            fixed = zipfile.ZipInfo(info.filename, date_time=(2024, 1, 1, 0, 0, 0))
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            dst.writestr(fixed, src.read(info.filename))
+    return out.getvalue()
 
 
 def good_parquet(n: int = 5) -> bytes:

@@ -106,3 +106,20 @@ def test_upload_without_stay_says_which_column_each_chart_needs():
     assert 'needs column "length_of_stay_hours"' in infos
     assert 'needs column "return_to_work_days"' in infos
     assert len(at.get("vega_lite_chart")) == 2, "operation time and blood loss are still drawn"
+
+
+def test_uploaded_data_never_reaches_the_shared_sample_chart_cache(monkeypatch):
+    """Only the public synthetic sample shares charts across sessions; an upload's stay per session."""
+    import spinedash.ui.page as page_module
+    from spinedash.dataset import Dataset
+    from spinedash.sample import load_sample
+
+    calls = []
+    monkeypatch.setattr(page_module, "_shared_sample_chart", lambda key, make: calls.append(key) or make())
+    upload = Dataset(load_sample().head(400), "clinic.csv", is_synthetic=False, content_key="clinic")
+    at = run_page("pages/recovery.py", session={"data_source_dataset": upload})
+    assert not at.exception, at.exception
+    assert len(at.get("vega_lite_chart")) == 6
+    assert calls == []
+    run_page("pages/recovery.py")
+    assert len(calls) == 6, "the sample's charts go through the shared cache"
