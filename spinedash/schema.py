@@ -116,28 +116,38 @@ def pain_column(measure: str, timepoint: str) -> str:
 
 
 def to_canonical_dtypes(df: pd.DataFrame) -> pd.DataFrame:
-    """Return a copy with every canonical column present in `df` cast to its canonical dtype.
+    """Return a frame with every canonical column present in `df` cast to its canonical dtype.
 
     ids -> str, categories -> category, dates -> datetime64, numbers -> float64 (NaN = missing),
     booleans -> pandas nullable "boolean". Columns are ordered as in the data dictionary; non-canonical
     columns are dropped. Values must already be clean (this casts, it does not parse free text).
     """
-    out = {}
+    return cast_columns({c: df[c] for c in df.columns if c in COLUMN_BY_NAME}, df.index)
+
+
+def cast_columns(columns: dict[str, pd.Series], index: pd.Index) -> pd.DataFrame:
+    """The canonical columns among `columns`, cast and in dictionary order, as one frame.
+
+    Column by column, and a column already in its dtype is not copied: at a million rows, building an
+    intermediate DataFrame and casting it consolidates every number column twice (~1 s, ~400 MB).
+    Safe to share memory with the input because pandas copies on write.
+    """
+    cast: dict[str, pd.Series] = {}
     for spec in COLUMNS:
-        if spec.name not in df.columns:
+        if spec.name not in columns:
             continue
-        s = df[spec.name]
+        s = columns[spec.name]
         if spec.kind == "id":
-            out[spec.name] = s.astype("str")
+            cast[spec.name] = s.astype("str")
         elif spec.kind == "category":
-            out[spec.name] = s.astype("category")
+            cast[spec.name] = s.astype("category")
         elif spec.kind == "date":
-            out[spec.name] = pd.to_datetime(s).astype("datetime64[ns]")
+            cast[spec.name] = pd.to_datetime(s).astype("datetime64[ns]")
         elif spec.kind == "number":
-            out[spec.name] = pd.to_numeric(s).astype("float64")
+            cast[spec.name] = s if s.dtype == "float64" else pd.to_numeric(s).astype("float64")
         elif spec.kind == "boolean":
-            out[spec.name] = s.astype("boolean")
-    return pd.DataFrame(out, index=df.index)
+            cast[spec.name] = s.astype("boolean")
+    return pd.DataFrame(cast, index=index, copy=False)
 
 
 def data_dictionary() -> pd.DataFrame:
