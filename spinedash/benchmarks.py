@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from spinedash.filters import present_values
 from spinedash.schema import TIMEPOINT_DAYS
 from spinedash.vocabulary import APPROACHES, CONDITIONS
 
@@ -163,11 +164,11 @@ def benchmarks_for_view(measure: str, cases: pd.DataFrame, kind: str | None = No
     empty = _benchmarks().iloc[0:0]
     if "condition" not in cases.columns:
         return empty
-    conditions = cases["condition"].dropna().unique()
+    conditions = present_values(cases["condition"])
     if len(conditions) != 1:
         return empty
-    found = benchmarks_for(measure, condition=str(conditions[0]), kind=kind)
+    found = benchmarks_for(measure, condition=conditions[0], kind=kind)
     if "approach" in cases.columns:
-        present = {str(a) for a in cases["approach"].dropna().unique()}
+        present = set(present_values(cases["approach"]))
         found = found[found["approach"].isna() | found["approach"].isin(present)]
     return found.reset_index(drop=True)
