@@ -1,4 +1,5 @@
-"""Altair charts for SpineDash. Every chart takes an aggregated frame from spinedash.analysis.
+"""SpineDash's charts, as Vega-Lite specs (plain dicts). Every chart takes an aggregated frame from
+spinedash.analysis.
 
 Rules every chart keeps:
 - Colours: one colour per approach everywhere (vocabulary.APPROACH_COLOURS); surgeons or sites get
@@ -10,21 +11,32 @@ Rules every chart keeps:
 - Axis titles are clinical words with units; width is "container"; a title and a subtitle slot
   (filters, data source) on every chart.
 - Only aggregated rows are embedded; Kaplan–Meier curves are thinned to a fixed budget.
-- Encodings are channel objects (alt.X("q1:Q"), alt.XValue(6)), never bare strings or alt.value
-  dicts: Altair turns each of those into a channel through from_dict, which rebuilds a lookup of
-  its whole schema every call — about a third of the time to build a chart, on every page rerun.
+- Specs are dicts built with spinedash.vegalite, not Altair objects: Altair's object model cost
+  ~130 ms per layered chart on every rerun (see that module). The tests check every spec against
+  the Vega-Lite schema.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-import altair as alt
 import numpy as np
 import pandas as pd
 
 from spinedash.analysis import DEFAULT_MIN_CELL
 from spinedash.schema import TIMEPOINT_DAYS, TIMEPOINT_LABELS
+from spinedash.vegalite import (
+    Spec,
+    channel,
+    encoding,
+    layer_chart,
+    mark_layer,
+    records,
+    secondary,
+    title_params,
+    tooltip,
+    value,
+)
 from spinedash.vocabulary import APPROACH_COLOURS, APPROACHES, OTHER_COLOUR
 
 # Surgeons and sites: ColorBrewer "Dark2" — a categorical palette distinct from the Okabe–Ito
@@ -63,18 +75,18 @@ def group_order(groups) -> list[str]:
     return groups
 
 
-def approach_colour_scale(groups) -> alt.Scale:
+def approach_colour_scale(groups) -> Spec:
     """Approach colours for these groups, domain in APPROACHES order; groups not in it are grey."""
     domain = group_order(groups)
-    return alt.Scale(domain=domain, range=[APPROACH_COLOURS.get(g, OTHER_COLOUR) for g in domain])
+    return {"domain": domain, "range": [APPROACH_COLOURS.get(g, OTHER_COLOUR) for g in domain]}
 
 
-def colour_scale(groups) -> alt.Scale:
+def colour_scale(groups) -> Spec:
     """Approach colours when the groups are approaches, else the neutral palette (surgeons, sites)."""
     groups = _unique(groups)
     if _is_approach_grouping(groups):
         return approach_colour_scale(groups)
-    return alt.Scale(domain=groups, range=[NEUTRAL_PALETTE[i % len(NEUTRAL_PALETTE)] for i in range(len(groups))])
+    return {"domain": groups, "range": [NEUTRAL_PALETTE[i % len(NEUTRAL_PALETTE)] for i in range(len(groups))]}
 
 
 def _subtitle_lines(subtitle: Subtitle, extra: Sequence[str] = ()) -> list[str]:
@@ -82,9 +94,8 @@ def _subtitle_lines(subtitle: Subtitle, extra: Sequence[str] = ()) -> list[str]:
     return [line for line in [*lines, *extra] if line]
 
 
-def _title(title: str, subtitle: Subtitle, extra: Sequence[str] = ()) -> alt.TitleParams:
-    lines = _subtitle_lines(subtitle, extra)
-    return alt.TitleParams(text=title, subtitle=lines or [""], anchor="start", subtitleColor="#444444", subtitleFontSize=12)
+def _title(title: str, subtitle: Subtitle, extra: Sequence[str] = ()) -> Spec:
+    return title_params(title, _subtitle_lines(subtitle, extra), anchor="start", subtitleColor="#444444", subtitleFontSize=12)
 
 
 def _suppressed_text(n: float, min_cell: int) -> str:
@@ -129,42 +140,36 @@ def _benchmark_frame(benchmarks: pd.DataFrame | None, kinds: Sequence[str], data
 
 
 # Hollow symbols in the legend too (Streamlit's chart theme fills legend symbols by default).
-_BENCHMARK_LEGEND_STYLE = alt.Legend(
-    orient="bottom", direction="vertical", labelLimit=420, titleLimit=420,
-    symbolFillColor="transparent", symbolStrokeColor=BENCHMARK_COLOUR, symbolStrokeWidth=1.8,
-)  # fmt: skip
+_BENCHMARK_LEGEND_STYLE: Spec = {
+    "orient": "bottom", "direction": "vertical", "labelLimit": 420, "titleLimit": 420,
+    "symbolFillColor": "transparent", "symbolStrokeColor": BENCHMARK_COLOUR, "symbolStrokeWidth": 1.8,
+}  # fmt: skip
 # Group legends sit above the plot, leaving the bottom to the published figures' longer legend.
 # Two columns: a one-row legend of four approaches is clipped in a half-width chart.
-_GROUP_LEGEND = {"orient": "top", "direction": "horizontal", "titleOrient": "left", "columns": 2}
+_GROUP_LEGEND: Spec = {"orient": "top", "direction": "horizontal", "titleOrient": "left", "columns": 2}
+# Colour shared across layers; each layer's benchmark shapes independent (their legends differ).
+_RESOLVE: Spec = {"scale": {"color": "shared", "shape": "independent"}}
 
 
-def _benchmark_shape_scale(legends: Sequence[str]) -> alt.Scale:
+def _benchmark_shape_scale(legends: Sequence[str]) -> Spec:
     legends = _unique(legends)
-    return alt.Scale(domain=legends, range=[BENCHMARK_SHAPES[i % len(BENCHMARK_SHAPES)] for i in range(len(legends))])
+    return {"domain": legends, "range": [BENCHMARK_SHAPES[i % len(BENCHMARK_SHAPES)] for i in range(len(legends))]}
 
 
-# autosize fit-x: fill the container's width but keep the plot's own height. Without it
-# st.altair_chart applies "fit", which squeezes titles and legends into the height and can
-# flatten the plot to nothing when the legend of published figures is long.
-FIT_WIDTH = alt.AutoSizeParams(type="fit-x", contains="padding")
+def _chart(
+    layers: list[Spec], datasets: dict[str, pd.DataFrame], height: int | Spec, title: str, subtitle: Subtitle,
+    extra: Sequence[str] = (),
+) -> Spec:
+    """The finished layered chart: container width, fit-x, title with the subtitle lines, the data.
 
-
-def without_title(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
-    """A copy of the chart without its title block, for places that print their own (images, PDF)."""
-    copy = chart.copy(deep=True)
-    if getattr(copy, "title", alt.Undefined) is not alt.Undefined:
-        copy.title = alt.Undefined
-    return copy
-
-
-def _finish(chart: alt.LayerChart | alt.Chart, title: str, subtitle: Subtitle, extra: Sequence[str] = ()) -> alt.LayerChart:
-    # One .properties call (resolve included) instead of .properties().resolve_scale(): each call
-    # deep-copies the whole layered chart.
-    return chart.properties(
-        width="container",
+    Only the datasets some layer draws are converted and sent."""
+    used = {layer["data"]["name"] for layer in layers if "data" in layer}
+    return layer_chart(
+        layers,
+        {name: records(frame) for name, frame in datasets.items() if name in used},
         title=_title(title, subtitle, extra),
-        autosize=FIT_WIDTH,
-        resolve=alt.Resolve(scale=alt.ScaleResolveMap(color="shared", shape="independent")),
+        height=height,
+        resolve=_RESOLVE,
     )
 
 
@@ -173,49 +178,52 @@ def _finish(chart: alt.LayerChart | alt.Chart, title: str, subtitle: Subtitle, e
 # --------------------------------------------------------------------------------------------
 
 
-def _row_layers_for_suppressed(hidden: pd.DataFrame, y_field: str = "group", y_offset: str | None = None) -> list[alt.Chart]:
-    if hidden.empty:
-        return []
-    enc = {"y": alt.Y(f"{y_field}:N"), "text": alt.Text("text:N")}
-    if y_offset:
-        enc["yOffset"] = alt.YOffset(f"{y_offset}:N")
-    return [
-        alt.Chart(hidden)
-        .mark_text(align="left", baseline="middle", fontStyle="italic", color=SUPPRESSED_COLOUR, fontSize=12)
-        .encode(x=alt.XValue(6), **enc)
-    ]
+def _row_layers_for_suppressed(y_field: str = "group", y_offset: str | None = None) -> list[Spec]:
+    """Italic "suppressed (n < k)" text where a hidden group's row would be (dataset "hidden")."""
+    enc = encoding(
+        x=value(6),
+        y=channel(f"{y_field}:N"),
+        text=channel("text:N"),
+        yOffset=channel(f"{y_offset}:N") if y_offset else None,
+    )
+    return [mark_layer("text", "hidden", enc, align="left", baseline="middle", fontStyle="italic",
+                       color=SUPPRESSED_COLOUR, fontSize=12)]  # fmt: skip
 
 
-def _row_benchmarks(benchmarks: pd.DataFrame | None, domain: Sequence[str], data_kind: str) -> list[alt.Chart]:
+def _suppressed_rows(frame: pd.DataFrame, hidden_mask: np.ndarray, min_cell: int) -> pd.DataFrame:
+    hidden = frame[hidden_mask]
+    return pd.DataFrame({"group": hidden["group"].astype(str).to_numpy(),
+                         "text": [_suppressed_text(n, min_cell) for n in hidden["n"]]})  # fmt: skip
+
+
+def _row_benchmarks(benchmarks: pd.DataFrame | None, domain: Sequence[str], data_kind: str) -> tuple[list[Spec], dict[str, pd.DataFrame]]:
     """Published values on a per-group axis: a symbol on the matching approach row; a dashed rule across
-    all rows when the figure applies to any approach."""
+    all rows when the figure applies to any approach. Returns the layers and their datasets."""
     b = _benchmark_frame(benchmarks, ("mean", "median"), data_kind)
     if b.empty:
-        return []
-    shape = alt.Shape("legend:N", title=BENCHMARK_LEGEND, scale=_benchmark_shape_scale(b["legend"]), legend=_BENCHMARK_LEGEND_STYLE)
-    tooltip = [alt.Tooltip("legend:N", title="Published figure"), alt.Tooltip("value:Q", title="Value", format=".1f"),
-               alt.Tooltip("source:N", title="Source"), alt.Tooltip("note:N", title="Note")]  # fmt: skip
+        return [], {}
+    shape = channel("legend:N", title=BENCHMARK_LEGEND, scale=_benchmark_shape_scale(b["legend"]), legend=_BENCHMARK_LEGEND_STYLE)
+    tips = [tooltip("legend:N", "Published figure"), tooltip("value:Q", "Value", ".1f"),
+            tooltip("source:N", "Source"), tooltip("note:N", "Note")]  # fmt: skip
+    point = {"filled": False, "size": 130, "strokeWidth": 2, "color": BENCHMARK_COLOUR}
     on_row = b[b["approach"].isin(domain)]
     anywhere = b[b["approach"].isna()]
-    layers = []
+    layers, datasets = [], {}
     if not on_row.empty:
-        layers.append(
-            alt.Chart(on_row)
-            .mark_point(filled=False, size=130, strokeWidth=2, color=BENCHMARK_COLOUR)
-            .encode(x=alt.X("value:Q"), y=alt.Y("approach:N"), shape=shape, tooltip=tooltip)
-        )
+        datasets["benchmarks_on_row"] = on_row
+        layers.append(mark_layer("point", "benchmarks_on_row",
+                                 encoding(x=channel("value:Q"), y=channel("approach:N"), shape=shape, tooltip=tips), **point))  # fmt: skip
     if not anywhere.empty:
-        layers.append(
-            alt.Chart(anywhere)
-            .mark_rule(strokeDash=[5, 4], color=BENCHMARK_COLOUR, strokeWidth=1.5)
-            .encode(x=alt.X("value:Q"), tooltip=tooltip)
-        )
-        layers.append(
-            alt.Chart(anywhere)
-            .mark_point(filled=False, size=130, strokeWidth=2, color=BENCHMARK_COLOUR)
-            .encode(x=alt.X("value:Q"), y=alt.YValue(-8), shape=shape, tooltip=tooltip)
-        )
-    return layers
+        datasets["benchmarks_any"] = anywhere
+        layers.append(mark_layer("rule", "benchmarks_any", encoding(x=channel("value:Q"), tooltip=tips),
+                                 strokeDash=[5, 4], color=BENCHMARK_COLOUR, strokeWidth=1.5))  # fmt: skip
+        layers.append(mark_layer("point", "benchmarks_any",
+                                 encoding(x=channel("value:Q"), y=value(-8), shape=shape, tooltip=tips), **point))  # fmt: skip
+    return layers, datasets
+
+
+def _group_axis(domain: list[str], group_title: str) -> Spec:
+    return channel("group:N", title=group_title, scale={"domain": domain}, sort=domain)
 
 
 def distribution_chart(
@@ -227,7 +235,7 @@ def distribution_chart(
     min_cell: int = DEFAULT_MIN_CELL,
     group_title: str = "Approach",
     benchmarks: pd.DataFrame | None = None,
-) -> alt.LayerChart:
+) -> Spec:
     """Horizontal box per group from `summarise_distribution`: whisker p5–p95, box q1–q3, median tick,
     median 95% CI as a thick bar through the box."""
     domain = group_order(summary["group"])
@@ -235,35 +243,34 @@ def distribution_chart(
     shown = summary[~hidden_mask].copy()
     shown["median_ci"] = [_ci_text(lo, hi) for lo, hi in zip(shown["median_ci_low"], shown["median_ci_high"], strict=True)]
     shown = shown[["group", "n", "median", "median_ci_low", "median_ci_high", "median_ci", "q1", "q3", "p5", "p95", "mean"]]
-    hidden = summary[hidden_mask].assign(text=lambda d: [_suppressed_text(n, min_cell) for n in d["n"]])[["group", "text"]]
+    hidden = _suppressed_rows(summary, hidden_mask, min_cell)
 
-    x_title = _axis_title(value_label, unit)
-    y = alt.Y("group:N", title=group_title, scale=alt.Scale(domain=domain), sort=domain)
-    colour = alt.Color("group:N", title=group_title, scale=colour_scale(domain), legend=None)
-    tooltip = [
-        alt.Tooltip("group:N", title=group_title),
-        alt.Tooltip("n:Q", title="Cases", format=","),
-        alt.Tooltip("median:Q", title="Median", format=".1f"),
-        alt.Tooltip("median_ci:N", title="Median 95% CI"),
-        alt.Tooltip("q1:Q", title="Lower quartile", format=".1f"),
-        alt.Tooltip("q3:Q", title="Upper quartile", format=".1f"),
-        alt.Tooltip("p5:Q", title="5th percentile", format=".1f"),
-        alt.Tooltip("p95:Q", title="95th percentile", format=".1f"),
-        alt.Tooltip("mean:Q", title="Mean", format=".1f"),
+    y = _group_axis(domain, group_title)
+    colour = channel("group:N", title=group_title, scale=colour_scale(domain), legend=None)
+    tips = [
+        tooltip("group:N", group_title),
+        tooltip("n:Q", "Cases", ","),
+        tooltip("median:Q", "Median", ".1f"),
+        tooltip("median_ci:N", "Median 95% CI"),
+        tooltip("q1:Q", "Lower quartile", ".1f"),
+        tooltip("q3:Q", "Upper quartile", ".1f"),
+        tooltip("p5:Q", "5th percentile", ".1f"),
+        tooltip("p95:Q", "95th percentile", ".1f"),
+        tooltip("mean:Q", "Mean", ".1f"),
     ]
-    base = alt.Chart(shown).encode(y=y, tooltip=tooltip)
-    x = alt.X("p5:Q", title=x_title, scale=alt.Scale(zero=True, nice=True))
+    x = channel("p5:Q", title=_axis_title(value_label, unit), scale={"zero": True, "nice": True})
+    bench_layers, bench_data = _row_benchmarks(benchmarks, domain, "median")
     layers = [
-        base.mark_rule(strokeWidth=1.5).encode(x=x, x2=alt.X2("p95:Q"), color=colour),
-        base.mark_bar(size=22, opacity=0.35).encode(x=alt.X("q1:Q"), x2=alt.X2("q3:Q"), color=colour),
-        base.mark_bar(size=8).encode(x=alt.X("median_ci_low:Q"), x2=alt.X2("median_ci_high:Q"), color=colour),
-        base.mark_tick(thickness=3, size=30, color="black").encode(x=alt.X("median:Q")),
-        *_row_benchmarks(benchmarks, domain, "median"),
-        *_row_layers_for_suppressed(hidden),
+        mark_layer("rule", "shown", encoding(y=y, tooltip=tips, x=x, x2=secondary("p95"), color=colour), strokeWidth=1.5),
+        mark_layer("bar", "shown", encoding(y=y, tooltip=tips, x=channel("q1:Q"), x2=secondary("q3"), color=colour), size=22, opacity=0.35),
+        mark_layer("bar", "shown", encoding(y=y, tooltip=tips, x=channel("median_ci_low:Q"), x2=secondary("median_ci_high"), color=colour), size=8),
+        mark_layer("tick", "shown", encoding(y=y, tooltip=tips, x=channel("median:Q")), thickness=3, size=30, color="black"),
+        *bench_layers,
+        *(_row_layers_for_suppressed() if len(hidden) else []),
     ]
-    chart = alt.layer(*layers).properties(height=alt.Step(ROW_STEP))
     notes = ["Box: middle half of cases; line: 5th–95th percentile; black tick: median; dark bar: its 95% CI"]
-    return _finish(chart, title or value_label, subtitle, notes + _suppressed_note(list(hidden["group"]), min_cell))
+    return _chart(layers, {"shown": shown, "hidden": hidden, **bench_data}, {"step": ROW_STEP}, title or value_label,
+                  subtitle, notes + _suppressed_note(list(hidden["group"]), min_cell))  # fmt: skip
 
 
 def _ci_text(low: float, high: float, fmt: str = "{:.1f}") -> str:
@@ -282,7 +289,7 @@ def bar_by_group_chart(
     min_cell: int = DEFAULT_MIN_CELL,
     group_title: str = "Approach",
     benchmarks: pd.DataFrame | None = None,
-) -> alt.LayerChart:
+) -> Spec:
     """One horizontal bar per group (median or mean from `summarise_distribution`); medians carry
     their 95% CI as an error bar."""
     if value_col not in ("median", "mean"):
@@ -292,30 +299,32 @@ def bar_by_group_chart(
     cols = ["group", "n", value_col] + (["median_ci_low", "median_ci_high"] if value_col == "median" else [])
     shown = summary.loc[~hidden_mask, cols].copy()
     shown["label"] = [f"{v:,.1f}" for v in shown[value_col]]
-    hidden = summary[hidden_mask].assign(text=lambda d: [_suppressed_text(n, min_cell) for n in d["n"]])[["group", "text"]]
+    hidden = _suppressed_rows(summary, hidden_mask, min_cell)
 
     word = "Median" if value_col == "median" else "Mean"
-    y = alt.Y("group:N", title=group_title, scale=alt.Scale(domain=domain), sort=domain)
-    tooltip = [alt.Tooltip("group:N", title=group_title), alt.Tooltip("n:Q", title="Cases", format=","),
-               alt.Tooltip(f"{value_col}:Q", title=word, format=".1f")]  # fmt: skip
+    y = _group_axis(domain, group_title)
+    tips = [tooltip("group:N", group_title), tooltip("n:Q", "Cases", ","), tooltip(f"{value_col}:Q", word, ".1f")]
     if value_col == "median":
         shown["median_ci"] = [_ci_text(lo, hi) for lo, hi in zip(shown["median_ci_low"], shown["median_ci_high"], strict=True)]
-        tooltip.append(alt.Tooltip("median_ci:N", title="Median 95% CI"))
-    base = alt.Chart(shown).encode(y=y, tooltip=tooltip)
+        tips.append(tooltip("median_ci:N", "Median 95% CI"))
     layers = [
-        base.mark_bar(size=24).encode(
-            x=alt.X(f"{value_col}:Q", title=f"{word} {_axis_title(value_label.lower(), unit)}"),
-            color=alt.Color("group:N", title=group_title, scale=colour_scale(domain), legend=None),
-        ),
-    ]
+        mark_layer("bar", "shown", encoding(
+            y=y, tooltip=tips,
+            x=channel(f"{value_col}:Q", title=f"{word} {_axis_title(value_label.lower(), unit)}"),
+            color=channel("group:N", title=group_title, scale=colour_scale(domain), legend=None),
+        ), size=24),
+    ]  # fmt: skip
     if value_col == "median":
-        layers.append(base.mark_rule(strokeWidth=2, color="black").encode(x=alt.X("median_ci_low:Q"), x2=alt.X2("median_ci_high:Q")))
+        layers.append(mark_layer("rule", "shown", encoding(y=y, tooltip=tips, x=channel("median_ci_low:Q"), x2=secondary("median_ci_high")),
+                                 strokeWidth=2, color="black"))  # fmt: skip
     x_text = "median_ci_high" if value_col == "median" else value_col
-    layers.append(base.mark_text(align="left", dx=6, color="#222222").encode(x=alt.X(f"{x_text}:Q"), text=alt.Text("label:N")))
-    layers += [*_row_benchmarks(benchmarks, domain, value_col), *_row_layers_for_suppressed(hidden)]
-    chart = alt.layer(*layers).properties(height=alt.Step(ROW_STEP))
+    layers.append(mark_layer("text", "shown", encoding(y=y, tooltip=tips, x=channel(f"{x_text}:Q"), text=channel("label:N")),
+                             align="left", dx=6, color="#222222"))  # fmt: skip
+    bench_layers, bench_data = _row_benchmarks(benchmarks, domain, value_col)
+    layers += [*bench_layers, *(_row_layers_for_suppressed() if len(hidden) else [])]
     notes = ["Black line: 95% CI of the median"] if value_col == "median" else []
-    return _finish(chart, title or f"{word} {value_label.lower()}", subtitle, notes + _suppressed_note(list(hidden["group"]), min_cell))
+    return _chart(layers, {"shown": shown, "hidden": hidden, **bench_data}, {"step": ROW_STEP},
+                  title or f"{word} {value_label.lower()}", subtitle, notes + _suppressed_note(list(hidden["group"]), min_cell))  # fmt: skip
 
 
 SHARE_LABELS: dict[str, str] = {"same_day": "Same day", "within_24h": "Within 24 hours"}
@@ -329,7 +338,7 @@ def share_chart(
     min_cell: int = DEFAULT_MIN_CELL,
     group_title: str = "Approach",
     x_title: str = "Share of cases discharged (%)",
-) -> alt.LayerChart:
+) -> Spec:
     """Horizontal bars of the discharge shares from `discharge_shares`, with Wilson 95% CI error bars."""
     unknown = [w for w in which if w not in SHARE_LABELS]
     if unknown:
@@ -344,34 +353,38 @@ def share_chart(
     shown = pd.concat(parts, ignore_index=True)
     shown["label"] = [f"{s:.0%}" for s in shown["share"]]
     shown["ci"] = [_ci_text(lo * 100, hi * 100, "{:.0f}%") for lo, hi in zip(shown["ci_low"], shown["ci_high"], strict=True)]
-    hidden = shares[hidden_mask].assign(text=lambda d: [_suppressed_text(n, min_cell) for n in d["n"]])[["group", "text"]]
+    hidden = _suppressed_rows(shares, hidden_mask, min_cell)
 
     whens = [SHARE_LABELS[w] for w in which]
-    y = alt.Y("group:N", title=group_title, scale=alt.Scale(domain=domain), sort=domain)
-    y_offset = alt.YOffset("when:N", scale=alt.Scale(domain=whens), sort=whens)
-    tooltip = [
-        alt.Tooltip("group:N", title=group_title),
-        alt.Tooltip("when:N", title="Discharged"),
-        alt.Tooltip("share:Q", title="Share", format=".0%"),
-        alt.Tooltip("ci:N", title="95% CI (Wilson)"),
-        alt.Tooltip("count:Q", title="Cases discharged", format=","),
-        alt.Tooltip("n:Q", title="Cases with a recorded stay", format=","),
-    ]
-    base = alt.Chart(shown).encode(y=y, yOffset=y_offset, tooltip=tooltip)
+    base = {
+        "y": _group_axis(domain, group_title),
+        "yOffset": channel("when:N", scale={"domain": whens}, sort=whens),
+        "tooltip": [
+            tooltip("group:N", group_title),
+            tooltip("when:N", "Discharged"),
+            tooltip("share:Q", "Share", ".0%"),
+            tooltip("ci:N", "95% CI (Wilson)"),
+            tooltip("count:Q", "Cases discharged", ","),
+            tooltip("n:Q", "Cases with a recorded stay", ","),
+        ],
+    }
+    opacity = channel("when:N", title="Discharged", scale={"domain": whens, "range": [1.0, 0.5][: len(whens)] or [1.0]},
+                      legend={"orient": "bottom"} if len(whens) > 1 else None)  # fmt: skip
     layers = [
-        base.mark_bar().encode(
-            x=alt.X("share:Q", title=x_title, scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%", tickCount=10)),
-            color=alt.Color("group:N", title=group_title, scale=colour_scale(domain), legend=None),
-            opacity=alt.Opacity("when:N", title="Discharged", scale=alt.Scale(domain=whens, range=[1.0, 0.5][: len(whens)] or [1.0]),
-                                legend=alt.Legend(orient="bottom") if len(whens) > 1 else None),  # fmt: skip
-        ),
-        base.mark_rule(strokeWidth=1.5, color="black").encode(x=alt.X("ci_low:Q"), x2=alt.X2("ci_high:Q")),
-        base.mark_text(align="left", dx=4, fontSize=11, color="#222222").encode(x=alt.X("ci_high:Q"), text=alt.Text("label:N")),
-        *_row_layers_for_suppressed(hidden),
-    ]
-    chart = alt.layer(*layers).properties(height=alt.Step(ROW_STEP // len(whens)))
+        mark_layer("bar", "shown", encoding(
+            **base,
+            x=channel("share:Q", title=x_title, scale={"domain": [0, 1]}, axis={"format": "%", "tickCount": 10}),
+            color=channel("group:N", title=group_title, scale=colour_scale(domain), legend=None),
+            opacity=opacity,
+        )),
+        mark_layer("rule", "shown", encoding(**base, x=channel("ci_low:Q"), x2=secondary("ci_high")), strokeWidth=1.5, color="black"),
+        mark_layer("text", "shown", encoding(**base, x=channel("ci_high:Q"), text=channel("label:N")),
+                   align="left", dx=4, fontSize=11, color="#222222"),
+        *(_row_layers_for_suppressed() if len(hidden) else []),
+    ]  # fmt: skip
     notes = ["Black lines: 95% confidence interval (Wilson)"]
-    return _finish(chart, title, subtitle, notes + _suppressed_note(list(hidden["group"]), min_cell))
+    return _chart(layers, {"shown": shown, "hidden": hidden}, {"step": ROW_STEP // len(whens)}, title, subtitle,
+                  notes + _suppressed_note(list(hidden["group"]), min_cell))  # fmt: skip
 
 
 # --------------------------------------------------------------------------------------------
@@ -408,7 +421,7 @@ def km_chart(
     min_cell: int = DEFAULT_MIN_CELL,
     group_title: str = "Approach",
     max_days: float | None = None,
-) -> alt.LayerChart:
+) -> Spec:
     """Kaplan–Meier share returned over days since surgery: step lines, 95% CI bands, medians marked.
 
     `curves`/`medians` are `kaplan_meier(...).curves` / `.medians`. Groups suppressed in
@@ -422,45 +435,43 @@ def km_chart(
     curves = thin_curves(curves[["group", "days", "share_returned", "ci_low", "ci_high"]])
     domain = group_order([*medians["group"], *curves["group"]])
     # The legend is shared with the faint CI band; force full-opacity line symbols so it stays readable.
-    legend = alt.Legend(**_GROUP_LEGEND, symbolType="stroke", symbolOpacity=1, symbolStrokeWidth=3, symbolFillColor="transparent")
-    colour = alt.Color("group:N", title=group_title, scale=colour_scale(domain), sort=domain, legend=legend)
-    x = alt.X("days:Q", title="Days since surgery", scale=alt.Scale(zero=True, nice=True))
-    y = alt.Y("share_returned:Q", title=y_title, scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%"))
-    point_tooltip = [
-        alt.Tooltip("group:N", title=group_title),
-        alt.Tooltip("days:Q", title="Day", format=".0f"),
-        alt.Tooltip("share_returned:Q", title="Share returned", format=".0%"),
-        alt.Tooltip("ci_low:Q", title="95% CI from", format=".0%"),
-        alt.Tooltip("ci_high:Q", title="95% CI to", format=".0%"),
+    legend = {**_GROUP_LEGEND, "symbolType": "stroke", "symbolOpacity": 1, "symbolStrokeWidth": 3, "symbolFillColor": "transparent"}
+    colour = channel("group:N", title=group_title, scale=colour_scale(domain), sort=domain, legend=legend)
+    # labelFlush off: flushed to the axis end, the last day label ran into the one before ("380400").
+    x = channel("days:Q", title="Days since surgery", scale={"zero": True, "nice": True}, axis={"labelFlush": False})
+    y = channel("share_returned:Q", title=y_title, scale={"domain": [0, 1]}, axis={"format": "%"})
+    point_tips = [
+        tooltip("group:N", group_title),
+        tooltip("days:Q", "Day", ".0f"),
+        tooltip("share_returned:Q", "Share returned", ".0%"),
+        tooltip("ci_low:Q", "95% CI from", ".0%"),
+        tooltip("ci_high:Q", "95% CI to", ".0%"),
     ]
-    base = alt.Chart(curves)
+    datasets: dict[str, pd.DataFrame] = {"curves": curves, "half": pd.DataFrame({"half": [0.5]})}
     layers = [
-        base.mark_area(interpolate="step-after", opacity=0.15).encode(x=x, y=alt.Y("ci_low:Q"), y2=alt.Y2("ci_high:Q"), color=colour),
-        base.mark_line(interpolate="step-after", strokeWidth=2.2).encode(x=x, y=y, color=colour),
-        base.mark_point(opacity=0, size=40).encode(x=x, y=y, tooltip=point_tooltip),
-        alt.Chart(pd.DataFrame({"half": [0.5]})).mark_rule(strokeDash=[2, 3], color="#999999").encode(y=alt.Y("half:Q")),
-    ]
+        mark_layer("area", "curves", encoding(x=x, y=channel("ci_low:Q"), y2=secondary("ci_high"), color=colour),
+                   interpolate="step-after", opacity=0.15),
+        mark_layer("line", "curves", encoding(x=x, y=y, color=colour), interpolate="step-after", strokeWidth=2.2),
+        mark_layer("point", "curves", encoding(x=x, y=y, tooltip=point_tips), opacity=0, size=40),
+        mark_layer("rule", "half", encoding(y=channel("half:Q")), strokeDash=[2, 3], color="#999999"),
+    ]  # fmt: skip
     shown_medians = medians[~_flag(medians) & medians["median_days"].notna()].copy()
     if not shown_medians.empty:
         shown_medians["half"] = 0.5
         shown_medians["median_ci"] = [_ci_text(lo, hi, "{:.0f}") for lo, hi in zip(shown_medians["median_ci_low"], shown_medians["median_ci_high"], strict=True)]
-        shown_medians = shown_medians[["group", "n", "events", "median_days", "median_ci", "half"]]
-        layers.append(
-            alt.Chart(shown_medians)
-            .mark_point(shape="circle", filled=True, size=70, stroke="white", strokeWidth=1)
-            .encode(
-                x=alt.X("median_days:Q"),
-                y=alt.Y("half:Q"),
-                color=colour,
-                tooltip=[
-                    alt.Tooltip("group:N", title=group_title),
-                    alt.Tooltip("median_days:Q", title="Median days", format=".0f"),
-                    alt.Tooltip("median_ci:N", title="Median 95% CI (days)"),
-                    alt.Tooltip("n:Q", title="Cases", format=","),
-                    alt.Tooltip("events:Q", title="Returned", format=","),
-                ],
-            )
-        )
+        datasets["medians"] = shown_medians[["group", "n", "events", "median_days", "median_ci", "half"]]
+        layers.append(mark_layer("point", "medians", encoding(
+            x=channel("median_days:Q"),
+            y=channel("half:Q"),
+            color=colour,
+            tooltip=[
+                tooltip("group:N", group_title),
+                tooltip("median_days:Q", "Median days", ".0f"),
+                tooltip("median_ci:N", "Median 95% CI (days)"),
+                tooltip("n:Q", "Cases", ","),
+                tooltip("events:Q", "Returned", ","),
+            ],
+        ), shape="circle", filled=True, size=70, stroke="white", strokeWidth=1))  # fmt: skip
     if hidden_groups:
         text = pd.DataFrame(
             {
@@ -470,14 +481,11 @@ def km_chart(
             }
         )
         text["y"] = 0.97 - 0.06 * text["row"]
-        layers.append(
-            alt.Chart(text)
-            .mark_text(align="left", fontStyle="italic", fontSize=12)
-            .encode(x=alt.XValue(8), y=alt.Y("y:Q"), text=alt.Text("text:N"), color=colour)
-        )
-    chart = alt.layer(*layers).properties(height=360)
+        datasets["hidden"] = text
+        layers.append(mark_layer("text", "hidden", encoding(x=value(8), y=channel("y:Q"), text=channel("text:N"), color=colour),
+                                 align="left", fontStyle="italic", fontSize=12))  # fmt: skip
     notes = ["Shaded: 95% confidence band; dots: median time to return (where reached)"]
-    return _finish(chart, title, subtitle, notes + _suppressed_note(hidden_groups, min_cell))
+    return _chart(layers, datasets, 360, title, subtitle, notes + _suppressed_note(hidden_groups, min_cell))
 
 
 # --------------------------------------------------------------------------------------------
@@ -491,23 +499,22 @@ def _timepoint_benchmarks(b: pd.DataFrame, order: list[str]) -> pd.DataFrame:
     return b[b["timepoint_label"].isin(order)]
 
 
-def _benchmark_layers(b: pd.DataFrame, y_field: str = "value") -> list[alt.Chart]:
+def _benchmark_layers(b: pd.DataFrame, y_field: str = "value") -> list[Spec]:
+    """Published figures over time points (dataset "benchmarks"): dashed lines and hollow symbols."""
     if b.empty:
         return []
-    shape = alt.Shape(
-        "legend:N",
-        title=BENCHMARK_LEGEND,
-        scale=_benchmark_shape_scale(b["legend"]),
-        legend=_BENCHMARK_LEGEND_STYLE,
-    )
-    tooltip = [alt.Tooltip("legend:N", title="Published figure"), alt.Tooltip("timepoint_label:N", title="When"),
-               alt.Tooltip(f"{y_field}:Q", title="Value", format=".2~f"), alt.Tooltip("source:N", title="Source"),
-               alt.Tooltip("note:N", title="Note")]  # fmt: skip
-    base = alt.Chart(b).encode(x=alt.X("timepoint_label:N"), y=alt.Y(f"{y_field}:Q"), tooltip=tooltip)
+    shape = channel("legend:N", title=BENCHMARK_LEGEND, scale=_benchmark_shape_scale(b["legend"]), legend=_BENCHMARK_LEGEND_STYLE)
+    base = {
+        "x": channel("timepoint_label:N"),
+        "y": channel(f"{y_field}:Q"),
+        "tooltip": [tooltip("legend:N", "Published figure"), tooltip("timepoint_label:N", "When"),
+                    tooltip(f"{y_field}:Q", "Value", ".2~f"), tooltip("source:N", "Source"), tooltip("note:N", "Note")],
+    }  # fmt: skip
     return [
-        base.mark_line(strokeDash=[5, 4], color=BENCHMARK_COLOUR, strokeWidth=1.2, opacity=0.7).encode(detail=alt.Detail("legend:N")),
-        base.mark_point(filled=False, size=140, strokeWidth=2, color=BENCHMARK_COLOUR).encode(shape=shape),
-    ]
+        mark_layer("line", "benchmarks", encoding(**base, detail=channel("legend:N")),
+                   strokeDash=[5, 4], color=BENCHMARK_COLOUR, strokeWidth=1.2, opacity=0.7),
+        mark_layer("point", "benchmarks", encoding(**base, shape=shape), filled=False, size=140, strokeWidth=2, color=BENCHMARK_COLOUR),
+    ]  # fmt: skip
 
 
 def _suppressed_cells(frame: pd.DataFrame, hidden_mask: np.ndarray, min_cell: int) -> tuple[pd.DataFrame, list[str]]:
@@ -527,26 +534,27 @@ def _suppressed_cells(frame: pd.DataFrame, hidden_mask: np.ndarray, min_cell: in
     return hidden[["group", "timepoint_label", "text"]], names
 
 
-def _suppressed_cell_layer(hidden: pd.DataFrame, colour: alt.Color, y_bottom: float) -> list[alt.Chart]:
+def _suppressed_cell_layer(hidden: pd.DataFrame, colour: Spec) -> list[Spec]:
     # Vertical italic text standing where the group's point or bar would be, so a hidden cell reads
-    # as "hidden", never as a zero or a gap.
+    # as "hidden", never as a zero or a gap. Dataset "hidden", with its y (the axis bottom) in column y.
     if hidden.empty:
         return []
-    return [
-        alt.Chart(hidden.assign(y=y_bottom))
-        .mark_text(angle=270, align="left", baseline="middle", dx=4, fontStyle="italic", fontSize=11)
-        .encode(x=alt.X("timepoint_label:N"), xOffset=alt.XOffset("group:N"), y=alt.Y("y:Q"), text=alt.Text("text:N"), color=colour)
-    ]
+    enc = encoding(x=channel("timepoint_label:N"), xOffset=channel("group:N"), y=channel("y:Q"), text=channel("text:N"), color=colour)
+    return [mark_layer("text", "hidden", enc, angle=270, align="left", baseline="middle", dx=4, fontStyle="italic", fontSize=11)]
 
 
-def _time_axis(order: list[str]) -> alt.X:
-    return alt.X(
+def _time_axis(order: list[str]) -> Spec:
+    return channel(
         "timepoint_label:N",
         title="Time since surgery",
-        scale=alt.Scale(domain=order, paddingInner=0.25),
+        scale={"domain": order, "paddingInner": 0.25},
         sort=order,
-        axis=alt.Axis(labelAngle=0),
+        axis={"labelAngle": 0},
     )
+
+
+def _group_offset(domain: list[str]) -> Spec:
+    return channel("group:N", sort=domain, scale={"domain": domain})
 
 
 def trajectory_chart(
@@ -558,7 +566,7 @@ def trajectory_chart(
     min_cell: int = DEFAULT_MIN_CELL,
     group_title: str = "Approach",
     y_max: float | None = None,
-) -> alt.LayerChart:
+) -> Spec:
     """Mean score per group at each time point (clinical order, "Before surgery" first) with 95% CI
     error bars; published figures as hollow dark-grey symbols on dashed lines."""
     b = _benchmark_frame(benchmarks, ("mean", "median"), "mean")
@@ -573,27 +581,26 @@ def trajectory_chart(
         top = np.nanmax([*shown["ci_high"].to_numpy(dtype=float), *b["value"].to_numpy(dtype=float), 0.0])
         y_max = 10.0 if top <= 10 else 100.0
 
-    colour = alt.Color("group:N", title=group_title, scale=colour_scale(domain), sort=domain, legend=alt.Legend(**_GROUP_LEGEND))
-    x = _time_axis(order)
-    y = alt.Y("mean:Q", title=measure_label, scale=alt.Scale(domain=[0, y_max]))
-    tooltip = [
-        alt.Tooltip("group:N", title=group_title),
-        alt.Tooltip("timepoint_label:N", title="When"),
-        alt.Tooltip("mean:Q", title="Mean", format=".2f"),
-        alt.Tooltip("ci:N", title="95% CI"),
-        alt.Tooltip("n:Q", title="Cases with a score", format=","),
+    colour = channel("group:N", title=group_title, scale=colour_scale(domain), sort=domain, legend=dict(_GROUP_LEGEND))
+    base = {"x": _time_axis(order), "xOffset": _group_offset(domain), "color": colour}
+    y = channel("mean:Q", title=measure_label, scale={"domain": [0, y_max]})
+    tips = [
+        tooltip("group:N", group_title),
+        tooltip("timepoint_label:N", "When"),
+        tooltip("mean:Q", "Mean", ".2f"),
+        tooltip("ci:N", "95% CI"),
+        tooltip("n:Q", "Cases with a score", ","),
     ]
-    base = alt.Chart(shown).encode(x=x, xOffset=alt.XOffset("group:N", sort=domain, scale=alt.Scale(domain=domain)), color=colour)
     layers = [
-        base.mark_line(strokeWidth=2).encode(y=y),
-        base.mark_rule(strokeWidth=2).encode(y=alt.Y("ci_low:Q"), y2=alt.Y2("ci_high:Q")),
-        base.mark_point(filled=True, size=70).encode(y=y, tooltip=tooltip),
+        mark_layer("line", "shown", encoding(**base, y=y), strokeWidth=2),
+        mark_layer("rule", "shown", encoding(**base, y=channel("ci_low:Q"), y2=secondary("ci_high")), strokeWidth=2),
+        mark_layer("point", "shown", encoding(**base, y=y, tooltip=tips), filled=True, size=70),
         *_benchmark_layers(b),
-        *_suppressed_cell_layer(hidden, colour, 0.0),
+        *_suppressed_cell_layer(hidden, colour),
     ]
-    chart = alt.layer(*layers).properties(height=380)
     notes = ["Dots: mean; bars: 95% confidence interval; n varies with follow-up"]
-    return _finish(chart, title or measure_label, subtitle, notes + _suppressed_note(hidden_names, min_cell))
+    return _chart(layers, {"shown": shown, "benchmarks": b, "hidden": hidden.assign(y=0.0)}, 380, title or measure_label,
+                  subtitle, notes + _suppressed_note(hidden_names, min_cell))  # fmt: skip
 
 
 def change_chart(
@@ -604,7 +611,7 @@ def change_chart(
     subtitle: Subtitle = None,
     min_cell: int = DEFAULT_MIN_CELL,
     group_title: str = "Approach",
-) -> alt.LayerChart:
+) -> Spec:
     """Mean change from before surgery per group and time point (`pain_change`), 95% CI error bars.
     Below zero is an improvement."""
     b = _benchmark_frame(benchmarks, ("change",), None)
@@ -618,27 +625,28 @@ def change_chart(
     low = float(np.nanmin([*shown["ci_low"].to_numpy(dtype=float), *b["value"].to_numpy(dtype=float), 0.0]))
 
     name = measure_label.split(" (")[0]
-    colour = alt.Color("group:N", title=group_title, scale=colour_scale(domain), sort=domain, legend=alt.Legend(**_GROUP_LEGEND))
-    y = alt.Y("mean_change:Q", title=f"Change in {name} (points; below 0 = better)")
-    tooltip = [
-        alt.Tooltip("group:N", title=group_title),
-        alt.Tooltip("timepoint_label:N", title="When"),
-        alt.Tooltip("mean_change:Q", title="Mean change", format="+.2f"),
-        alt.Tooltip("ci:N", title="95% CI"),
-        alt.Tooltip("n:Q", title="Cases with both scores", format=","),
+    colour = channel("group:N", title=group_title, scale=colour_scale(domain), sort=domain, legend=dict(_GROUP_LEGEND))
+    base = {"x": _time_axis(order), "xOffset": _group_offset(domain), "color": colour}
+    y = channel("mean_change:Q", title=f"Change in {name} (points; below 0 = better)")
+    tips = [
+        tooltip("group:N", group_title),
+        tooltip("timepoint_label:N", "When"),
+        tooltip("mean_change:Q", "Mean change", "+.2f"),
+        tooltip("ci:N", "95% CI"),
+        tooltip("n:Q", "Cases with both scores", ","),
     ]
-    base = alt.Chart(shown).encode(x=_time_axis(order), xOffset=alt.XOffset("group:N", sort=domain, scale=alt.Scale(domain=domain)), color=colour)
     layers = [
-        alt.Chart(pd.DataFrame({"zero": [0.0]})).mark_rule(color="#777777").encode(y=alt.Y("zero:Q")),
-        base.mark_line(strokeWidth=2).encode(y=y),
-        base.mark_rule(strokeWidth=2).encode(y=alt.Y("ci_low:Q"), y2=alt.Y2("ci_high:Q")),
-        base.mark_point(filled=True, size=70).encode(y=y, tooltip=tooltip),
+        mark_layer("rule", "zero", encoding(y=channel("zero:Q")), color="#777777"),
+        mark_layer("line", "shown", encoding(**base, y=y), strokeWidth=2),
+        mark_layer("rule", "shown", encoding(**base, y=channel("ci_low:Q"), y2=secondary("ci_high")), strokeWidth=2),
+        mark_layer("point", "shown", encoding(**base, y=y, tooltip=tips), filled=True, size=70),
         *_benchmark_layers(b),
-        *_suppressed_cell_layer(hidden, colour, low),
+        *_suppressed_cell_layer(hidden, colour),
     ]
-    chart = alt.layer(*layers).properties(height=360)
     notes = ["Change = score at the time point minus score before surgery, in cases with both; bars: 95% CI"]
-    return _finish(chart, title or f"Change in {name} since surgery", subtitle, notes + _suppressed_note(hidden_names, min_cell))
+    datasets = {"zero": pd.DataFrame({"zero": [0.0]}), "shown": shown, "benchmarks": b, "hidden": hidden.assign(y=low)}
+    return _chart(layers, datasets, 360, title or f"Change in {name} since surgery", subtitle,
+                  notes + _suppressed_note(hidden_names, min_cell))  # fmt: skip
 
 
 def mcid_chart(
@@ -650,7 +658,7 @@ def mcid_chart(
     min_cell: int = DEFAULT_MIN_CELL,
     group_title: str = "Approach",
     y_title: str = "Share reaching the threshold (%)",
-) -> alt.LayerChart:
+) -> Spec:
     """Share of responders per group and time point (`mcid_rates`) as bars with Wilson 95% CI error bars.
 
     `threshold_text` names the threshold and its source, e.g. "Improvement of at least 3.2 points
@@ -665,26 +673,24 @@ def mcid_chart(
     shown["ci"] = [_ci_text(lo * 100, hi * 100, "{:.0f}%") for lo, hi in zip(shown["ci_low"], shown["ci_high"], strict=True)]
     hidden, hidden_names = _suppressed_cells(rates, hidden_mask, min_cell)
 
-    colour = alt.Color("group:N", title=group_title, scale=colour_scale(domain), sort=domain, legend=alt.Legend(**_GROUP_LEGEND))
-    tooltip = [
-        alt.Tooltip("group:N", title=group_title),
-        alt.Tooltip("timepoint_label:N", title="When"),
-        alt.Tooltip("share:Q", title="Share", format=".0%"),
-        alt.Tooltip("ci:N", title="95% CI (Wilson)"),
-        alt.Tooltip("responders:Q", title="Reached the threshold", format=","),
-        alt.Tooltip("n:Q", title="Cases with both scores", format=","),
+    colour = channel("group:N", title=group_title, scale=colour_scale(domain), sort=domain, legend=dict(_GROUP_LEGEND))
+    base = {"x": _time_axis(order), "xOffset": _group_offset(domain)}
+    tips = [
+        tooltip("group:N", group_title),
+        tooltip("timepoint_label:N", "When"),
+        tooltip("share:Q", "Share", ".0%"),
+        tooltip("ci:N", "95% CI (Wilson)"),
+        tooltip("responders:Q", "Reached the threshold", ","),
+        tooltip("n:Q", "Cases with both scores", ","),
     ]
-    base = alt.Chart(shown).encode(x=_time_axis(order), xOffset=alt.XOffset("group:N", sort=domain, scale=alt.Scale(domain=domain)))
     layers = [
-        base.mark_bar().encode(
-            y=alt.Y("share:Q", title=y_title, scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
-            color=colour,
-            tooltip=tooltip,
-        ),
-        base.mark_rule(strokeWidth=1.5, color="black").encode(y=alt.Y("ci_low:Q"), y2=alt.Y2("ci_high:Q")),
+        mark_layer("bar", "shown", encoding(
+            **base, y=channel("share:Q", title=y_title, scale={"domain": [0, 1]}, axis={"format": "%"}), color=colour, tooltip=tips,
+        )),
+        mark_layer("rule", "shown", encoding(**base, y=channel("ci_low:Q"), y2=secondary("ci_high")), strokeWidth=1.5, color="black"),
         *_benchmark_layers(b, y_field="share"),
-        *_suppressed_cell_layer(hidden, colour, 0.0),
-    ]
-    chart = alt.layer(*layers).properties(height=340)
+        *_suppressed_cell_layer(hidden, colour),
+    ]  # fmt: skip
     notes = [threshold_text, "Black lines: 95% confidence interval (Wilson)"]
-    return _finish(chart, title, subtitle, notes + _suppressed_note(hidden_names, min_cell))
+    return _chart(layers, {"shown": shown, "benchmarks": b, "hidden": hidden.assign(y=0.0)}, 340, title, subtitle,
+                  notes + _suppressed_note(hidden_names, min_cell))  # fmt: skip

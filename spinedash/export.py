@@ -22,9 +22,8 @@ import unicodedata
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import altair as alt
 import numpy as np
 import pandas as pd
 import vl_convert as vlc
@@ -33,6 +32,11 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
+
+from spinedash.vegalite import SCHEMA_URL, Spec, as_spec
+
+if TYPE_CHECKING:
+    import altair as alt
 
 # OWASP: cells beginning with these characters are treated as formulas by spreadsheet programs.
 FORMULA_PREFIXES: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
@@ -282,54 +286,75 @@ def _wrap_lines(lines: Sequence[str], width: int = 95) -> list[str]:
 
 
 def titled_chart(
-    chart: alt.TopLevelMixin, title: str, subtitle_lines: Sequence[str], on: dt.date | None = None
-) -> alt.VConcatChart:
-    """The chart with `title` and `subtitle_lines` above it and "SpineDash · <date>" below it."""
-    inner = chart.copy(deep=True)
-    moved = {}
-    for key in _TOP_LEVEL_ONLY:
-        value = getattr(inner, key, alt.Undefined)
-        if value is not alt.Undefined:
-            moved[key] = value
-            setattr(inner, key, alt.Undefined)
-    if getattr(inner, "width", alt.Undefined) == "container":
+    chart: Spec | alt.TopLevelMixin, title: str, subtitle_lines: Sequence[str], on: dt.date | None = None
+) -> Spec:
+    """The chart with `title` and `subtitle_lines` above it and "SpineDash · <date>" below it.
+
+    Takes a Vega-Lite dict (left unchanged) or an Altair chart; returns a new Vega-Lite dict:
+    the chart inside a vconcat that carries the heading, inside one more that carries the footer.
+    Legends are resolved "independent" at both levels: shared (the default) lifts the chart's
+    legends to the outermost view, where a legend with orient "top" sat above the heading.
+    """
+    inner = as_spec(chart)
+    # Vega-Lite accepts these only on the outermost spec (the children inherit "data").
+    lifted = {key: inner.pop(key) for key in ("$schema", "data", "datasets") if key in inner}
+    moved = {key: inner.pop(key) for key in _TOP_LEVEL_ONLY if key in inner}
+    inner.pop("title", None)
+    if inner.get("width") == "container":
         # There is no container outside the browser: vl-convert would fall back to a narrow default
         # and clip the subtitle lines. Slides and A4 pages both take this width well.
-        inner.width = IMAGE_WIDTH
-    inner = inner.properties(
-        title=alt.TitleParams(
-            text=title,
-            subtitle=_wrap_lines(subtitle_lines),
-            anchor="start",
-            fontSize=15,
-            subtitleFontSize=11,
-            subtitleColor="#333333",
-            offset=10,
-        )
-    )
-    footer = f"{APP_NAME} · {(on or dt.date.today()).isoformat()}"
-    config = moved.pop("config", alt.Undefined)
-    if config is alt.Undefined:
-        config = alt.Config()
-    if getattr(config, "font", alt.Undefined) is alt.Undefined:
-        config.font = CHART_FONT
-    wrapper = alt.vconcat(inner, config=config, **moved)
-    return wrapper.properties(
-        title=alt.TitleParams(
-            text=footer, orient="bottom", anchor="start", fontSize=10, fontWeight="normal", color="#555555", offset=8
-        )
-    )
+        inner["width"] = IMAGE_WIDTH
+    heading = {
+        "text": title,
+        "subtitle": _wrap_lines(subtitle_lines),
+        "anchor": "start",
+        "fontSize": 15,
+        "subtitleFontSize": 11,
+        "subtitleColor": "#333333",
+        "offset": 10,
+    }
+    config = moved.pop("config", {})
+    config.setdefault("font", CHART_FONT)
+    footer = {
+        "text": f"{APP_NAME} · {(on or dt.date.today()).isoformat()}",
+        "orient": "bottom",
+        "anchor": "start",
+        "fontSize": 10,
+        "fontWeight": "normal",
+        "color": "#555555",
+        "offset": 8,
+    }
+    keep_legends = {"legend": dict.fromkeys(("color", "opacity", "shape", "size", "strokeDash"), "independent")}
+    headed = {"vconcat": [inner], "title": heading, "resolve": keep_legends}
+    wrapper: Spec = {"$schema": lifted.pop("$schema", SCHEMA_URL), "vconcat": [headed], "config": config, **moved,
+                     "title": footer, "resolve": keep_legends}  # fmt: skip
+    wrapper.update(lifted)
+    return wrapper
+
+
+def image_subtitle(chart: Spec, context: Sequence[str]) -> list[str]:
+    """The lines under an exported image's heading: `context` (filters, data source), then the
+    chart's own subtitle notes — what its marks mean, which groups are suppressed — each once.
+
+    The image replaces the chart's title block, so without this the "Not shown (fewer than k
+    cases)" note would be lost from the picture.
+    """
+    title = chart.get("title")
+    own = title.get("subtitle", []) if isinstance(title, dict) else []
+    own = [own] if isinstance(own, str) else own
+    return list(dict.fromkeys(line for line in [*context, *own] if line))
 
 
 def chart_image(
-    chart: alt.TopLevelMixin,
+    chart: Spec | alt.TopLevelMixin,
     fmt: Literal["png", "svg"],
     title: str,
     subtitle_lines: Sequence[str] = (),
     on: dt.date | None = None,
     scale: float = 2,
 ) -> bytes:
-    """Render an Altair chart to PNG (at `scale`× for sharp print) or SVG, offline.
+    """Render a chart (a Vega-Lite dict or an Altair chart) to PNG (at `scale`× for sharp print) or
+    SVG, offline.
 
     The image carries `title`, the `subtitle_lines` (pass the active filters and the data source,
     and say "synthetic demonstration data" when it is) and a footer "SpineDash · <date>", so a
@@ -340,7 +365,7 @@ def chart_image(
     """
     if fmt not in ("png", "svg"):
         raise ExportError(f"Chart images can be 'png' or 'svg', not {fmt!r}.")
-    spec = json.dumps(titled_chart(chart, title, subtitle_lines, on).to_dict())
+    spec = json.dumps(titled_chart(chart, title, subtitle_lines, on))
     return render_spec(spec, fmt, scale)
 
 

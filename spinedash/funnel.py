@@ -10,13 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import altair as alt
 import numpy as np
 import pandas as pd
 from scipy.stats import binom
 
 from spinedash.analysis import SAME_DAY_MAX_HOURS, WITHIN_24H_MAX_HOURS, mcid_rates, suppression_label
-from spinedash.charts import FIT_WIDTH
+from spinedash.vegalite import Spec, channel, encoding, layer_chart, mark_layer, records, title_params, tooltip
 
 # Tail probabilities of the two limit pairs: 95% (2.5% each side) and 99.8% (0.1% each side),
 # the pair Spiegelhalter 2005 recommends ("about 2 and 3 standard deviations").
@@ -227,7 +226,7 @@ def _flag(row) -> str:
     return FLAG_WITHIN
 
 
-def funnel_chart(result: FunnelResult, title: str) -> alt.LayerChart:
+def funnel_chart(result: FunnelResult, title: str) -> Spec:
     """The funnel plot: units as points, the overall rate, 95% (dashed) and 99.8% (dotted) limits.
 
     x is the number of cases with the measure recorded, y the rate in %. Units outside the 99.8%
@@ -256,51 +255,62 @@ def funnel_chart(result: FunnelResult, title: str) -> alt.LayerChart:
     long["limits"] = np.where(long["line"].str.endswith("_95"), "95% limits", "99.8% limits")
     long = long[["n", "line", "limits", "rate_pct"]]
 
-    x = alt.X("n:Q", title=x_title, scale=alt.Scale(zero=True, nice=True))
-    lines = (
-        alt.Chart(long)
-        .mark_line(color="#444444", strokeWidth=1.2)
-        .encode(
+    x = channel("n:Q", title=x_title, scale={"zero": True, "nice": True})
+    lines = mark_layer(
+        "line",
+        "limits",
+        encoding(
             x=x,
-            y=alt.Y("rate_pct:Q", title=y_title, scale=alt.Scale(zero=True)),
-            detail="line:N",
-            strokeDash=alt.StrokeDash(
+            y=channel("rate_pct:Q", title=y_title, scale={"zero": True}),
+            detail=channel("line:N"),
+            strokeDash=channel(
                 "limits:N",
                 title="Control limits",
-                scale=alt.Scale(domain=["95% limits", "99.8% limits"], range=[[6, 4], [2, 2]]),
+                scale={"domain": ["95% limits", "99.8% limits"], "range": [[6, 4], [2, 2]]},
             ),
-        )
+        ),
+        color="#444444",
+        strokeWidth=1.2,
     )
     overall_pct = (result.overall_rate or 0.0) * 100
-    overall = (
-        alt.Chart(pd.DataFrame({"rate_pct": [overall_pct], "label": [f"Overall rate {overall_pct:.1f}%"]}))
-        .mark_rule(color="#000000", strokeWidth=1.5)
-        .encode(y="rate_pct:Q", tooltip=[alt.Tooltip("label:N", title="Overall")])
+    overall_row = pd.DataFrame({"rate_pct": [overall_pct], "label": [f"Overall rate {overall_pct:.1f}%"]})
+    overall = mark_layer(
+        "rule",
+        "overall",
+        encoding(y=channel("rate_pct:Q"), tooltip=[tooltip("label:N", "Overall")]),
+        color="#000000",
+        strokeWidth=1.5,
     )
-    dots = (
-        alt.Chart(points)
-        .mark_circle(opacity=0.9, stroke="white", strokeWidth=0.5)
-        .encode(
+    dots = mark_layer(
+        "circle",
+        "shown",
+        encoding(
             x=x,
-            y=alt.Y("rate_pct:Q", title=y_title),
-            color=alt.Color(
+            y=channel("rate_pct:Q", title=y_title),
+            color=channel(
                 "flag:N",
                 title="Against the limits",
-                scale=alt.Scale(domain=list(FLAG_COLOURS), range=list(FLAG_COLOURS.values())),
+                scale={"domain": list(FLAG_COLOURS), "range": list(FLAG_COLOURS.values())},
             ),
-            size=alt.condition(alt.datum.flag == FLAG_998, alt.value(180), alt.value(70)),
+            # Larger for the alarm only; the test is the text Altair wrote for alt.datum.flag == FLAG_998.
+            size={"condition": {"test": f"(datum.flag === {FLAG_998!r})", "value": 180}, "value": 70},
             tooltip=[
-                alt.Tooltip("unit:N", title=result.by.capitalize()),
-                alt.Tooltip("n:Q", title="Cases"),
-                alt.Tooltip("rate_pct:Q", title="Rate (%)", format=".1f"),
-                alt.Tooltip("flag:N", title="Against the limits"),
+                tooltip("unit:N", result.by.capitalize()),
+                tooltip("n:Q", "Cases"),
+                tooltip("rate_pct:Q", "Rate (%)", ".1f"),
+                tooltip("flag:N", "Against the limits"),
             ],
-        )
+        ),
+        opacity=0.9,
+        stroke="white",
+        strokeWidth=0.5,
     )
     layers = [lines, overall, dots] if result.overall_rate is not None else [dots]
-    return (
-        alt.layer(*layers)
-        .properties(title=alt.TitleParams(title, subtitle=subtitle, anchor="start"), width="container", autosize=FIT_WIDTH, height=380)
+    return layer_chart(
+        layers,
+        {"limits": records(long), "overall": records(overall_row), "shown": records(points)},
+        title=title_params(title, subtitle, anchor="start"),
+        height=380,
     )
 
 

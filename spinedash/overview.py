@@ -11,13 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-import altair as alt
 import numpy as np
 import pandas as pd
 
 from spinedash.analysis import SAME_DAY_MAX_HOURS, kaplan_meier, mcid_rates, suppression_label
-from spinedash.charts import FIT_WIDTH, NEUTRAL_PALETTE, approach_colour_scale
-from spinedash.vocabulary import APPROACHES, MINIMALLY_INVASIVE, OPEN_APPROACH
+from spinedash.charts import NEUTRAL_PALETTE
+from spinedash.vegalite import Spec, channel, encoding, records, single_chart, tooltip
+from spinedash.vocabulary import APPROACH_COLOURS, APPROACHES, MINIMALLY_INVASIVE, OPEN_APPROACH, OTHER_COLOUR
 
 MI_GROUP = "Minimally invasive"
 OPEN_GROUP = "Open"
@@ -414,26 +414,29 @@ def _quarter_sort(frame: pd.DataFrame) -> list[str]:
     return frame.drop_duplicates("quarter").sort_values("quarter_start")["quarter"].tolist()
 
 
-def volume_chart(volume: pd.DataFrame) -> alt.Chart:
-    """Stacked bars: cases per quarter, coloured by approach."""
+def volume_chart(volume: pd.DataFrame) -> Spec:
+    """Stacked bars: cases per quarter, coloured by approach (a Vega-Lite spec)."""
     approaches = _approach_order(volume["approach"])
-    return (
-        alt.Chart(volume)
-        .mark_bar()
-        .encode(
-            x=alt.X("quarter:O", title="Quarter of surgery", sort=_quarter_sort(volume), axis=alt.Axis(labelAngle=-45)),
-            y=alt.Y("cases:Q", title="Cases (number of operations)", stack="zero"),
-            color=alt.Color("approach:N", title="Approach", scale=approach_colour_scale(approaches), sort=approaches),
-            order=alt.Order("approach_rank:Q"),
+    colour = {"domain": approaches, "range": _approach_colours(approaches)}
+    return single_chart(
+        "shown",
+        records(volume),
+        {"type": "bar"},
+        encoding(
+            x=channel("quarter:O", title="Quarter of surgery", sort=_quarter_sort(volume), axis={"labelAngle": -45}),
+            y=channel("cases:Q", title="Cases (number of operations)", stack="zero"),
+            color=channel("approach:N", title="Approach", scale=colour, sort=approaches),
+            order=channel("approach_rank:Q"),
             tooltip=[
-                alt.Tooltip("quarter:N", title="Quarter"),
-                alt.Tooltip("approach:N", title="Approach"),
-                alt.Tooltip("cases:Q", title="Cases"),
-                alt.Tooltip("share:Q", title="Share of the quarter", format=".0%"),
+                tooltip("quarter:N", "Quarter"),
+                tooltip("approach:N", "Approach"),
+                tooltip("cases:Q", "Cases"),
+                tooltip("share:Q", "Share of the quarter", ".0%"),
             ],
-        )
-        .transform_calculate(approach_rank=_rank_expression(approaches))
-        .properties(title="Operations per quarter by approach", width="container", autosize=FIT_WIDTH, height=300)
+        ),
+        transform=[{"calculate": _rank_expression(approaches), "as": "approach_rank"}],
+        title="Operations per quarter by approach",
+        height=300,
     )
 
 
@@ -442,7 +445,17 @@ def _rank_expression(approaches: list[str]) -> str:
     return "indexof(" + repr(list(approaches)).replace("'", '"') + ", datum.approach)"
 
 
-def trend_chart(trend: pd.DataFrame, value_col: str, title: str, axis_title: str) -> alt.Chart:
+def _approach_colours(approaches: list[str]) -> list[str]:
+    """Each approach's colour, in the order given; approaches not in the vocabulary are grey."""
+    return [APPROACH_COLOURS.get(a, OTHER_COLOUR) for a in approaches]
+
+
+def _datum_is(field: str, constant: str) -> str:
+    """Vega test that a field equals a constant, written as Altair writes `alt.datum.field == constant`."""
+    return f"(datum.{field} === {constant!r})"
+
+
+def trend_chart(trend: pd.DataFrame, value_col: str, title: str, axis_title: str) -> Spec:
     """Lines per approach (and "All", black) over quarters for one column of `trend_by_quarter`.
 
     Suppressed quarters are simply absent from the line. Rates (mcid_rate, 0–1) are shown in %.
@@ -452,36 +465,30 @@ def trend_chart(trend: pd.DataFrame, value_col: str, title: str, axis_title: str
     if is_rate:
         data[value_col] = data[value_col] * 100
     groups = _approach_order(data.loc[data["approach"] != ALL_GROUP, "approach"])
-    scale = approach_colour_scale(groups)
     domain = [*groups, ALL_GROUP] if (data["approach"] == ALL_GROUP).any() else groups
-    colour = alt.Scale(domain=domain, range=[*_scale_range(scale, groups), "#000000"][: len(domain)])
-    return (
-        alt.Chart(data)
-        .mark_line(point=True)
-        .encode(
-            x=alt.X("quarter:O", title="Quarter of surgery", sort=_quarter_sort(trend), axis=alt.Axis(labelAngle=-45)),
-            y=alt.Y(f"{value_col}:Q", title=axis_title),
-            color=alt.Color("approach:N", title="Approach", scale=colour, sort=domain),
-            strokeDash=alt.condition(alt.datum.approach == ALL_GROUP, alt.value([5, 3]), alt.value([1, 0])),
+    colour = {"domain": domain, "range": [*_approach_colours(groups), "#000000"][: len(domain)]}
+    return single_chart(
+        "shown",
+        records(data),
+        {"type": "line", "point": True},
+        encoding(
+            x=channel("quarter:O", title="Quarter of surgery", sort=_quarter_sort(trend), axis={"labelAngle": -45}),
+            y=channel(f"{value_col}:Q", title=axis_title),
+            color=channel("approach:N", title="Approach", scale=colour, sort=domain),
+            strokeDash={"condition": {"test": _datum_is("approach", ALL_GROUP), "value": [5, 3]}, "value": [1, 0]},
             tooltip=[
-                alt.Tooltip("quarter:N", title="Quarter"),
-                alt.Tooltip("approach:N", title="Approach"),
-                alt.Tooltip(f"{value_col}:Q", title=axis_title, format=".1f"),
-                alt.Tooltip("n:Q", title="Cases in the quarter"),
+                tooltip("quarter:N", "Quarter"),
+                tooltip("approach:N", "Approach"),
+                tooltip(f"{value_col}:Q", axis_title, ".1f"),
+                tooltip("n:Q", "Cases in the quarter"),
             ],
-        )
-        .properties(title=title, width="container", autosize=FIT_WIDTH, height=300)
+        ),
+        title=title,
+        height=300,
     )
 
 
-def _scale_range(scale: alt.Scale, groups: list[str]) -> list[str]:
-    """The colours an approach scale gives `groups`, in order."""
-    spec = scale.to_dict()
-    mapping = dict(zip(spec.get("domain", []), spec.get("range", []), strict=False))
-    return [mapping[g] for g in groups]
-
-
-def completeness_chart(completeness: pd.DataFrame) -> alt.Chart:
+def completeness_chart(completeness: pd.DataFrame) -> Spec:
     """Grouped bars: % of cases with a score recorded at each time point, one bar per measure.
 
     Takes `spinedash.quality.followup_completeness(cases)` (measure, time point, days after
@@ -491,24 +498,26 @@ def completeness_chart(completeness: pd.DataFrame) -> alt.Chart:
     data["percent"] = data["share"] * 100
     order = data.sort_values("days after surgery")["time point"].drop_duplicates().tolist()
     measures = data["measure"].drop_duplicates().tolist()
-    colours = alt.Scale(domain=measures, range=[NEUTRAL_PALETTE[i % len(NEUTRAL_PALETTE)] for i in range(len(measures))])
-    return (
-        alt.Chart(data)
-        .mark_bar()
-        .encode(
-            x=alt.X("time point:N", title="Time point after surgery", sort=order, axis=alt.Axis(labelAngle=0)),
-            xOffset=alt.XOffset("measure:N", sort=measures),
-            y=alt.Y("percent:Q", title="Cases with a value recorded (%)", scale=alt.Scale(domain=[0, 100])),
-            color=alt.Color("measure:N", title="Score", scale=colours, sort=measures),
+    colours = {"domain": measures, "range": [NEUTRAL_PALETTE[i % len(NEUTRAL_PALETTE)] for i in range(len(measures))]}
+    return single_chart(
+        "shown",
+        records(data),
+        {"type": "bar"},
+        encoding(
+            x=channel("time point:N", title="Time point after surgery", sort=order, axis={"labelAngle": 0}),
+            xOffset=channel("measure:N", sort=measures),
+            y=channel("percent:Q", title="Cases with a value recorded (%)", scale={"domain": [0, 100]}),
+            color=channel("measure:N", title="Score", scale=colours, sort=measures),
             tooltip=[
-                alt.Tooltip("measure:N", title="Score"),
-                alt.Tooltip("time point:N", title="Time point"),
-                alt.Tooltip("cases with a value:Q", title="Cases with a value"),
-                alt.Tooltip("cases:Q", title="Cases"),
-                alt.Tooltip("percent:Q", title="Recorded (%)", format=".0f"),
+                tooltip("measure:N", "Score"),
+                tooltip("time point:N", "Time point"),
+                tooltip("cases with a value:Q", "Cases with a value"),
+                tooltip("cases:Q", "Cases"),
+                tooltip("percent:Q", "Recorded (%)", ".0f"),
             ],
-        )
-        .properties(title="Follow-up completeness", width="container", autosize=FIT_WIDTH, height=260)
+        ),
+        title="Follow-up completeness",
+        height=260,
     )
 
 

@@ -23,14 +23,18 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from io import BytesIO
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import altair as alt
 import numpy as np
 import pandas as pd
 from fpdf import FPDF, FontFace
 from fpdf.enums import TableBordersLayout, TableCellFillMode, VAlign, XPos, YPos
 
 from spinedash.export import CHART_FONT, FONT_DIR, register_fonts, render_spec
+from spinedash.vegalite import Spec, as_spec
+
+if TYPE_CHECKING:
+    import altair as alt
 
 DEFAULT_DISCLAIMER = (
     "SpineDash supports review of outcomes; it is not medical advice and does not replace "
@@ -73,7 +77,8 @@ class ReportContent:
 
     Attributes:
         headline: columns figure, value, n, comparison — e.g. "Median stay", "6 h", 812, "Open: 74 h".
-        charts: (title, Altair chart) pairs, drawn in this order.
+        charts: (title, chart) pairs, drawn in this order; a chart is a Vega-Lite dict (an Altair
+            chart is accepted too).
         comparison: columns outcome, <group A>, <group B>, difference (95% CI), p, sentence; or None.
     """
 
@@ -83,7 +88,7 @@ class ReportContent:
     is_synthetic: bool
     filters_text: str
     headline: pd.DataFrame
-    charts: Sequence[tuple[str, alt.TopLevelMixin]] = field(default_factory=tuple)
+    charts: Sequence[tuple[str, Spec | alt.TopLevelMixin]] = field(default_factory=tuple)
     comparison: pd.DataFrame | None = None
     method_notes: Sequence[str] = field(default_factory=tuple)
     sources: Sequence[str] = field(default_factory=tuple)
@@ -304,33 +309,26 @@ def _png_size(png: bytes) -> tuple[int, int]:
     return struct.unpack(">II", png[16:24])
 
 
-def _report_chart(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
-    """The chart as drawn in the PDF: single views widened to the page, the report font."""
-    drawn = chart.copy(deep=True)
-    if isinstance(drawn, alt.Chart | alt.LayerChart):
-        drawn = drawn.properties(width=REPORT_CHART_WIDTH_PX)
-    config = drawn.config if drawn.config is not alt.Undefined else alt.Config()
-    if getattr(config, "font", alt.Undefined) is alt.Undefined:
-        config.font = CHART_FONT
+def _report_chart(chart: Spec | alt.TopLevelMixin) -> Spec:
+    """The chart as drawn in the PDF: single views widened to the page, the report font.
+
+    Takes a Vega-Lite dict (left unchanged) or an Altair chart; returns a new Vega-Lite dict."""
+    drawn = as_spec(chart)
+    if "mark" in drawn or "layer" in drawn:  # a single or layered view, not a concat or facet
+        drawn["width"] = REPORT_CHART_WIDTH_PX
+    config = drawn.setdefault("config", {})
+    config.setdefault("font", CHART_FONT)
     # Print needs slightly larger labels than the screen; a chart's own choice wins.
-    for part, sizes in (
-        ("axis", {"labelFontSize": 11, "titleFontSize": 12}),
-        ("legend", {"labelFontSize": 11, "titleFontSize": 12}),
-    ):
-        settings = getattr(config, part, alt.Undefined)
-        if settings is alt.Undefined:
-            settings = alt.AxisConfig() if part == "axis" else alt.LegendConfig()
-        for key, size in sizes.items():
-            if getattr(settings, key, alt.Undefined) is alt.Undefined:
-                setattr(settings, key, size)
-        setattr(config, part, settings)
-    drawn.config = config
+    for part in ("axis", "legend"):
+        settings = config.setdefault(part, {})
+        settings.setdefault("labelFontSize", 11)
+        settings.setdefault("titleFontSize", 12)
     return drawn
 
 
-def render_chart_png(chart: alt.TopLevelMixin) -> bytes:
-    """One report chart as PNG bytes (2× scale)."""
-    spec = json.dumps(_report_chart(chart).to_dict())
+def render_chart_png(chart: Spec | alt.TopLevelMixin) -> bytes:
+    """One report chart (a Vega-Lite dict or an Altair chart) as PNG bytes (2× scale)."""
+    spec = json.dumps(_report_chart(chart))
     try:
         return render_spec(spec, "png", CHART_SCALE)
     except ValueError as err:

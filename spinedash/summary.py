@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import altair as alt
 import pandas as pd
 
 from spinedash import analysis, charts, overview
@@ -17,6 +16,7 @@ from spinedash.filters import Filters, describe_filters
 from spinedash.knowledge import load_knowledge
 from spinedash.report import ReportContent
 from spinedash.tables import comparison_display
+from spinedash.vegalite import Spec, without_title
 
 REPORT_TITLE = "SpineDash outcomes summary"
 
@@ -35,7 +35,7 @@ def headline_for_report(cases: pd.DataFrame, min_cell: int) -> pd.DataFrame:
     )
 
 
-def report_charts(cases: pd.DataFrame, min_cell: int, subtitle: list[str]) -> list[tuple[str, alt.TopLevelMixin]]:
+def report_charts(cases: pd.DataFrame, min_cell: int, subtitle: list[str]) -> list[tuple[str, Spec]]:
     """The key recovery and pain charts; a chart whose columns the data lack is left out."""
     builders = [
         ("Hospital stay by approach", lambda: charts.distribution_chart(
@@ -53,13 +53,13 @@ def report_charts(cases: pd.DataFrame, min_cell: int, subtitle: list[str]) -> li
     for title, build in builders:
         try:
             # The report prints its own heading and the filters once at the top.
-            out.append((title, charts.without_title(build())))
+            out.append((title, without_title(build())))
         except analysis.MissingColumnError:
             continue
     return out
 
 
-def _km(cases: pd.DataFrame, min_cell: int, subtitle: list[str]) -> alt.TopLevelMixin:
+def _km(cases: pd.DataFrame, min_cell: int, subtitle: list[str]) -> Spec:
     km = analysis.kaplan_meier(cases, "return_to_work_days", min_cell=min_cell, employed_only=True)
     return charts.km_chart(km.curves, km.medians, "Return to work (employed before surgery)", subtitle=subtitle,
                            min_cell=min_cell, max_days=365)

@@ -1,7 +1,7 @@
 """P4 of issue 6: no chart sends more than 5,000 data rows to the browser, however many cases there are.
 
 A cheap proxy for a million-row input: every chart the pages draw is built from cohorts of 3,000
-and 60,000 cases, and its embedded rows are counted in `chart.to_dict()` (what the browser
+and 60,000 cases, and its embedded rows are counted in its Vega-Lite spec (what the browser
 receives). Charts of per-group summaries must embed exactly as many rows at both sizes (row count
 independent of the number of cases); Kaplan–Meier curves, the one chart whose rows follow the
 data, are thinned to a fixed budget — checked on a worst case of 300,000 cases with a distinct
@@ -20,9 +20,8 @@ from spinedash.benchmarks import benchmarks_for_view
 MAX_ROWS = 5_000
 
 
-def embedded_rows(chart) -> int:
+def embedded_rows(spec: dict) -> int:
     """The largest number of data rows in any one dataset of the chart's Vega-Lite spec."""
-    spec = chart.to_dict()
     best = max((len(rows) for rows in spec.get("datasets", {}).values()), default=0)
 
     def walk(node) -> None:

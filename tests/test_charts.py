@@ -1,6 +1,10 @@
-"""spinedash.charts through `chart.to_dict()`: marks, encodings, colours, embedded rows, suppression."""
+"""spinedash.charts through their Vega-Lite specs: marks, encodings, colours, embedded rows, suppression.
+
+Every spec a test reads is first checked against the Vega-Lite schema (`vegalite.validate`)."""
 
 from __future__ import annotations
+
+import json
 
 import numpy as np
 import pandas as pd
@@ -9,6 +13,7 @@ import vl_convert as vlc
 
 from spinedash import charts
 from spinedash.benchmarks import benchmarks_for
+from spinedash.vegalite import validate
 from spinedash.vocabulary import APPROACH_COLOURS, APPROACHES, OTHER_COLOUR
 
 NAN = np.nan
@@ -123,8 +128,8 @@ def rates() -> pd.DataFrame:
 # ---------------------------------------------------------------- spec helpers
 
 
-def spec(chart) -> dict:
-    return chart.to_dict()
+def spec(chart: dict) -> dict:
+    return validate(chart)
 
 
 def layers(s: dict) -> list[dict]:
@@ -161,7 +166,7 @@ def colour_scales(s: dict) -> list[dict]:
 
 def common_checks(s: dict, title: str) -> None:
     assert s["width"] == "container"
-    # st.altair_chart would otherwise apply autosize "fit" and squeeze legends into the plot height.
+    # st.vega_lite_chart would otherwise apply autosize "fit" and squeeze legends into the plot height.
     assert s["autosize"] == {"type": "fit-x", "contains": "padding"}
     assert s["title"]["text"] == title
     assert total_rows(s) <= 3000
@@ -171,13 +176,13 @@ def common_checks(s: dict, title: str) -> None:
 
 
 def test_approach_colour_scale_orders_domain_and_uses_vocabulary_colours():
-    scale = charts.approach_colour_scale(["Open", "Robotic", "Full-endoscopic", "Microscopic"]).to_dict()
+    scale = charts.approach_colour_scale(["Open", "Robotic", "Full-endoscopic", "Microscopic"])
     assert scale["domain"] == ["Full-endoscopic", "Microscopic", "Open", "Robotic"]
     assert scale["range"] == [APPROACH_COLOURS["Full-endoscopic"], APPROACH_COLOURS["Microscopic"], APPROACH_COLOURS["Open"], OTHER_COLOUR]
 
 
 def test_surgeons_get_the_neutral_palette_not_approach_colours():
-    scale = charts.colour_scale(["Surgeon B", "Surgeon A"]).to_dict()
+    scale = charts.colour_scale(["Surgeon B", "Surgeon A"])
     assert scale["domain"] == ["Surgeon B", "Surgeon A"]  # analysis's order is kept
     assert not set(scale["range"]) & set(APPROACH_COLOURS.values())
     assert scale["range"] == list(charts.NEUTRAL_PALETTE[:2])
@@ -405,5 +410,5 @@ def test_mcid_chart_bars_wilson_and_threshold_in_subtitle():
     ids=["distribution", "km", "trajectory", "mcid", "share", "change"],
 )
 def test_charts_render_to_png(build):
-    png = vlc.vegalite_to_png(build().to_json(), scale=1)
+    png = vlc.vegalite_to_png(json.dumps(spec(build())), scale=1)
     assert png[:4] == b"\x89PNG" and len(png) > 5000

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import io
+import json
 import re
 
 import altair as alt
@@ -12,11 +14,16 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
+from spinedash import export, vegalite
 from spinedash.export import (
+    CHART_FONT,
+    IMAGE_WIDTH,
     ExportError,
     chart_image,
     export_filename,
+    image_subtitle,
     neutralise_formulas,
+    titled_chart,
     to_csv_bytes,
     to_xlsx_bytes,
 )
@@ -215,23 +222,53 @@ def test_export_filename_is_safe_and_dated():
 # --------------------------------------------------------------------------------------------------
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _rendered_specs_fit_the_schema():
+    """Every spec these tests send to vl-convert must pass `vegalite.validate` first."""
+    real = export.render_spec
+
+    def checked(spec_json: str, *args, **kwargs) -> bytes:
+        vegalite.validate(json.loads(spec_json))
+        return real(spec_json, *args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(export, "render_spec", checked)
+        yield
+
+
+STAY = pd.DataFrame({"approach": ["Full-endoscopic", "Open"], "median_stay_h": [6.0, 74.0]})
+STAY_ENCODING = vegalite.encoding(
+    x=vegalite.channel("approach:N", title="Approach"),
+    y=vegalite.channel("median_stay_h:Q", title="Median hospital stay (h)"),
+)
+
+
 def _stay_chart() -> alt.Chart:
-    df = pd.DataFrame({"approach": ["Full-endoscopic", "Open"], "median_stay_h": [6.0, 74.0]})
     return (
-        alt.Chart(df)
+        alt.Chart(STAY)
         .mark_bar()
         .encode(x=alt.X("approach:N", title="Approach"), y=alt.Y("median_stay_h:Q", title="Median hospital stay (h)"))
         .properties(width=300, height=200)
     )
 
 
+def _stay_spec() -> vegalite.Spec:
+    """The same chart as a Vega-Lite dict, as the app's charts now are."""
+    return vegalite.single_chart("shown", vegalite.records(STAY), {"type": "bar"}, STAY_ENCODING, width=300, height=200)
+
+
+@pytest.fixture(params=["dict", "altair"])
+def stay_chart(request) -> vegalite.Spec | alt.Chart:
+    return _stay_spec() if request.param == "dict" else _stay_chart()
+
+
 SUBTITLE = ["Filters: condition Herniated disc · age ≥ 18", "Data: Sample cohort — synthetic demonstration data"]
 
 
-def test_png_has_magic_bytes_and_twice_the_svg_size():
+def test_png_has_magic_bytes_and_twice_the_svg_size(stay_chart):
     on = dt.date(2025, 1, 31)
-    png = chart_image(_stay_chart(), "png", "Hospital stay by approach", SUBTITLE, on=on)
-    svg = chart_image(_stay_chart(), "svg", "Hospital stay by approach", SUBTITLE, on=on).decode()
+    png = chart_image(stay_chart, "png", "Hospital stay by approach", SUBTITLE, on=on)
+    svg = chart_image(stay_chart, "svg", "Hospital stay by approach", SUBTITLE, on=on).decode()
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     png_w, png_h = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
     svg_w, svg_h = (float(v) for v in re.search(r'<svg[^>]*width="([\d.]+)" height="([\d.]+)"', svg).groups())
@@ -241,17 +278,17 @@ def test_png_has_magic_bytes_and_twice_the_svg_size():
     assert svg_h > 260
 
 
-def test_svg_carries_title_filters_source_and_footer():
-    svg = chart_image(_stay_chart(), "svg", "Hospital stay by approach", SUBTITLE, on=dt.date(2025, 1, 31)).decode()
+def test_svg_carries_title_filters_source_and_footer(stay_chart):
+    svg = chart_image(stay_chart, "svg", "Hospital stay by approach", SUBTITLE, on=dt.date(2025, 1, 31)).decode()
     assert "Hospital stay by approach" in svg
     assert "Filters: condition Herniated disc · age ≥ 18" in svg
     assert "Data: Sample cohort — synthetic demonstration data" in svg
     assert "SpineDash · 2025-01-31" in svg
 
 
-def test_long_subtitle_lines_are_wrapped():
+def test_long_subtitle_lines_are_wrapped(stay_chart):
     long_line = "Filters: " + ", ".join(f"surgeon {i}" for i in range(30))
-    svg = chart_image(_stay_chart(), "svg", "Stay", [long_line]).decode()
+    svg = chart_image(stay_chart, "svg", "Stay", [long_line]).decode()
     # Multi-line titles are drawn as one <tspan> a line.
     drawn = re.findall(r"<tspan[^>]*>([^<]*)</tspan>", svg)
     subtitle = [t for t in drawn if "surgeon" in t]
@@ -260,7 +297,7 @@ def test_long_subtitle_lines_are_wrapped():
     assert "surgeon 0," in subtitle[0] and subtitle[-1].endswith("surgeon 29")
 
 
-def test_charts_with_config_layers_and_facets_render():
+def test_altair_charts_with_config_layers_and_facets_render():
     base = _stay_chart()
     configured = base.configure_axis(labelFontSize=13).configure_view(stroke=None)
     layered = alt.layer(base, base.mark_text(dy=-6).encode(text="median_stay_h:Q"))
@@ -275,6 +312,97 @@ def test_charts_with_config_layers_and_facets_render():
         assert "A title" in svg and "Filters: none" in svg
 
 
-def test_unknown_format_is_refused():
+def test_dict_charts_with_config_layers_and_facets_render():
+    configured = {**_stay_spec(), "config": {"axis": {"labelFontSize": 13}, "view": {"stroke": None}}}
+    label = vegalite.encoding(**STAY_ENCODING, text=vegalite.channel("median_stay_h:Q"))
+    layered = vegalite.layer_chart(
+        [vegalite.mark_layer("bar", "shown", STAY_ENCODING), vegalite.mark_layer("text", "shown", label, dy=-6)],
+        {"shown": vegalite.records(STAY)},
+        title=vegalite.title_params("Stay", ["No filters"]),
+        height=200,
+    )
+    faceted = {
+        "$schema": vegalite.SCHEMA_URL,
+        "data": {"name": "counts"},
+        "facet": {"column": vegalite.channel("approach:N")},
+        "spec": {"mark": {"type": "bar"}, "encoding": {"x": vegalite.channel("sex:N"), "y": vegalite.channel("n:Q")}},
+        "datasets": {"counts": [{"approach": "Open", "sex": s, "n": n} for s, n in (("female", 3), ("male", 4))]},
+    }
+    for chart in (configured, layered, faceted):
+        svg = chart_image(vegalite.validate(chart), "svg", "A title", ["Filters: none"]).decode()
+        assert "A title" in svg and "Filters: none" in svg
+
+
+def _container_layers() -> vegalite.Spec:
+    """A layered, container-wide chart with its own title, as the app draws on screen."""
+    return vegalite.layer_chart(
+        [vegalite.mark_layer("bar", "shown", STAY_ENCODING)],
+        {"shown": vegalite.records(STAY)},
+        title=vegalite.title_params("Screen title", ["Screen subtitle"]),
+        height=200,
+        config={"axis": {"labelFontSize": 13}},
+    )
+
+
+def test_titled_dict_is_a_vconcat_with_data_and_top_level_keys_on_the_wrapper():
+    spec = _container_layers()
+    before = copy.deepcopy(spec)
+    out = vegalite.validate(titled_chart(spec, "Stay", ["Filters: none"], on=dt.date(2025, 1, 31)))
+    assert spec == before, "the chart given is left as it was"
+    (headed,) = out["vconcat"]
+    (inner,) = headed["vconcat"]
+    # Vega-Lite allows datasets, autosize and config only on the outermost spec.
+    assert out["datasets"] == spec["datasets"] and "datasets" not in inner
+    assert out["autosize"] == vegalite.FIT_WIDTH and "autosize" not in inner
+    assert out["config"] == {"axis": {"labelFontSize": 13}, "font": CHART_FONT} and "config" not in inner
+    assert out["$schema"] == vegalite.SCHEMA_URL and "$schema" not in inner
+    assert inner["width"] == IMAGE_WIDTH, "no container outside the browser"
+    assert inner["layer"] == spec["layer"] and inner["height"] == 200
+    assert "title" not in inner, "the screen title is replaced"
+    assert headed["title"]["text"] == "Stay" and headed["title"]["subtitle"] == ["Filters: none"]
+    assert out["title"]["text"] == "SpineDash · 2025-01-31" and out["title"]["orient"] == "bottom"
+    # Shared legends would be lifted to the outermost view and drawn above the heading.
+    for level in (out, headed):
+        assert set(level["resolve"]["legend"].values()) == {"independent"}
+        assert {"color", "shape"} <= set(level["resolve"]["legend"])
+
+
+def test_titled_chart_keeps_a_charts_own_font_and_fixed_width():
+    spec = {**_stay_spec(), "config": {"font": "Arial"}}
+    out = vegalite.validate(titled_chart(spec, "Stay", []))
+    assert out["config"] == {"font": "Arial"}
+    assert out["vconcat"][0]["vconcat"][0]["width"] == 300
+    assert out["vconcat"][0]["title"]["subtitle"] == []
+
+
+def test_titled_altair_chart_has_its_data_on_the_wrapper():
+    out = vegalite.validate(titled_chart(_stay_chart(), "Stay", ["Filters: none"]))
+    ((inner,),) = [level["vconcat"] for level in out["vconcat"]]
+    assert "datasets" not in inner and "data" not in inner
+    (rows,) = out["datasets"].values()
+    assert out["data"] == {"name": next(iter(out["datasets"]))}
+    assert rows == vegalite.records(STAY)
+    assert out["config"]["font"] == CHART_FONT
+
+
+def test_container_wide_chart_is_drawn_at_image_width():
+    svg = chart_image(_container_layers(), "svg", "Stay", ["Filters: none"]).decode()
+    width = float(re.search(r'<svg[^>]*width="([\d.]+)"', svg).group(1))
+    assert width >= IMAGE_WIDTH
+    assert "Screen title" not in svg and "Stay" in svg
+
+
+def test_image_subtitle_keeps_the_charts_own_notes_after_filters_and_source():
+    chart = {"title": {"text": "Stay", "subtitle": ["Condition: Herniated disc", "Box: middle half",
+                                                    "Not shown (fewer than 5 cases or no data): Open"]}}  # fmt: skip
+    lines = image_subtitle(chart, ["Condition: Herniated disc", "Sample cohort (synthetic)"])
+    assert lines == ["Condition: Herniated disc", "Sample cohort (synthetic)", "Box: middle half",
+                     "Not shown (fewer than 5 cases or no data): Open"]  # fmt: skip
+    assert image_subtitle({"title": "Plain title"}, ["Filters"]) == ["Filters"]
+    assert image_subtitle({"title": {"text": "t", "subtitle": ""}}, ["Filters"]) == ["Filters"]
+    assert image_subtitle({}, []) == []
+
+
+def test_unknown_format_is_refused(stay_chart):
     with pytest.raises(ExportError, match="png"):
-        chart_image(_stay_chart(), "jpeg", "x", [])  # type: ignore[arg-type]
+        chart_image(stay_chart, "jpeg", "x", [])  # type: ignore[arg-type]

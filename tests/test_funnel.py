@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -11,6 +12,7 @@ from scipy.stats import binom
 
 from spinedash import funnel
 from spinedash.funnel import FunnelError, binomial_limits, funnel_chart, funnel_data
+from spinedash.vegalite import validate
 
 
 def test_limits_approach_the_normal_approximation_for_large_n():
@@ -144,14 +146,15 @@ def test_all_units_suppressed_gives_no_limits():
     assert result.overall_rate is None
     assert result.limits.empty
     assert result.units["suppressed"].all()
-    spec = funnel_chart(result, "Nothing to show").to_dict()
+    spec = validate(funnel_chart(result, "Nothing to show"))
     assert len(spec["layer"]) == 1
+    assert spec["datasets"] == {"shown": []}  # no limits, no overall rate, and no suppressed unit sent
 
 
 def test_chart_spec():
     cases = _cases({"A": (40, 32), "B": (40, 12), "C": (20, 16), "D": (3, 3)})
     result = funnel_data(cases, min_cell=5)
-    spec = funnel_chart(result, "VAS leg MCID at 12 months by surgeon").to_dict()
+    spec = validate(funnel_chart(result, "VAS leg MCID at 12 months by surgeon"))
     marks = [layer["mark"]["type"] for layer in spec["layer"]]
     assert marks == ["line", "rule", "circle"]
     lines, rule, dots = spec["layer"]
@@ -162,12 +165,54 @@ def test_chart_spec():
     assert "fewer than 5 cases are not shown" in spec["title"]["subtitle"][0]
     assert spec["width"] == "container"
     datasets = spec["datasets"]
-    point_rows = next(rows for rows in datasets.values() if rows and "unit" in rows[0])
+    point_rows = datasets[dots["data"]["name"]]
     assert sorted(r["unit"] for r in point_rows) == ["A", "B", "C"]  # suppressed D not sent
     b = next(r for r in point_rows if r["unit"] == "B")
     assert b["flag"] == funnel.FLAG_998  # 30% of 40 against (32+12+16)/100 = 60%: sd 0.0775, z ≈ -3.9
     assert math.isclose(b["rate_pct"], 30.0)
     assert all(len(rows) <= 4 * 200 for rows in datasets.values())
+
+
+def test_chart_spec_is_plain_json():
+    result = funnel_data(_cases({"A": (40, 32), "B": (40, 12), "C": (20, 16), "D": (3, 3)}), min_cell=5)
+    spec = funnel_chart(result, "VAS leg MCID at 12 months by surgeon")
+    assert type(spec) is dict
+    validate(spec)  # through json.dumps(allow_nan=False): no NaN, pd.NA or numpy number left
+    assert json.loads(json.dumps(spec)) == spec
+    # Every layer reads a named dataset that is sent, and nothing unused is sent.
+    assert {layer["data"]["name"] for layer in spec["layer"]} == set(spec["datasets"])
+
+
+def test_chart_draws_units_outside_the_998_limits_larger_in_vermillion():
+    result = funnel_data(_cases({"A": (40, 32), "B": (40, 12), "C": (20, 16), "D": (3, 3)}), min_cell=5)
+    spec = validate(funnel_chart(result, "VAS leg MCID at 12 months by surgeon"))
+    dots = spec["layer"][-1]
+    # The test Altair wrote for alt.datum.flag == FLAG_998: the larger size goes to the alarm only.
+    assert dots["encoding"]["size"] == {
+        "condition": {"test": "(datum.flag === 'Outside 99.8% limits')", "value": 180},
+        "value": 70,
+    }
+    scale = dots["encoding"]["color"]["scale"]
+    assert dict(zip(scale["domain"], scale["range"], strict=True)) == funnel.FLAG_COLOURS
+    assert funnel.FLAG_COLOURS[funnel.FLAG_998] == "#D55E00"  # Okabe–Ito vermillion
+    # Against 60%: A 80% of 40 (z ≈ 2.6) outside 95% only, B 30% of 40 (z ≈ -3.9) outside 99.8%,
+    # C 80% of 20 (z ≈ 1.8) within.
+    flags = {r["unit"]: r["flag"] for r in spec["datasets"][dots["data"]["name"]]}
+    assert flags == {"A": funnel.FLAG_95, "B": funnel.FLAG_998, "C": funnel.FLAG_WITHIN}
+
+
+def test_chart_limits_and_overall_rate_in_percent():
+    result = funnel_data(_cases({"A": (40, 32), "B": (40, 12), "C": (20, 16), "D": (3, 3)}), min_cell=5)
+    spec = validate(funnel_chart(result, "VAS leg MCID at 12 months by surgeon"))
+    lines, rule, _ = spec["layer"]
+    limit_rows = spec["datasets"][lines["data"]["name"]]
+    assert len(limit_rows) == 4 * len(result.limits)  # four lines, one row per grid n each
+    assert {r["limits"] for r in limit_rows} == {"95% limits", "99.8% limits"}
+    assert lines["encoding"]["strokeDash"]["scale"]["range"] == [[6, 4], [2, 2]]  # dashed 95%, dotted 99.8%
+    [overall] = spec["datasets"][rule["data"]["name"]]
+    assert overall == {"rate_pct": pytest.approx(60.0), "label": "Overall rate 60.0%"}
+    assert "Solid line: the overall rate, 60.0%, across the surgeons shown." in spec["title"]["subtitle"]
+    assert "1 of 4 surgeons not shown for that reason." in spec["title"]["subtitle"]
 
 
 def test_units_display_names_the_limit_and_side_never_ranks():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -10,10 +11,12 @@ import pandas as pd
 import pytest
 
 from spinedash import overview, schema
+from spinedash.charts import NEUTRAL_PALETTE
 from spinedash.overview import demo_steps, headline_figures, trend_by_quarter, volume_by_quarter
 from spinedash.quality import followup_completeness
 from spinedash.sample import generate_cohort
-from spinedash.vocabulary import APPROACH_COLOURS, APPROACHES, CONDITIONS
+from spinedash.vegalite import validate
+from spinedash.vocabulary import APPROACH_COLOURS, APPROACHES, CONDITIONS, OTHER_COLOUR
 
 NAN = np.nan
 
@@ -205,43 +208,116 @@ def test_trend_by_quarter_medians_rates_and_suppression():
 def test_volume_chart_spec():
     cases = generate_cohort(400, seed=3)
     volume = volume_by_quarter(cases)
-    spec = overview.volume_chart(volume).to_dict()
+    spec = validate(overview.volume_chart(volume))
     assert spec["mark"]["type"] == "bar"
     enc = spec["encoding"]
     assert enc["x"]["field"] == "quarter" and enc["y"]["field"] == "cases"
     assert "Cases" in enc["y"]["title"]
     assert enc["color"]["scale"]["range"] == [APPROACH_COLOURS[a] for a in enc["color"]["scale"]["domain"]]
     assert enc["x"]["sort"] == sorted(volume["quarter"].unique())
-    rows = next(iter(spec["datasets"].values()))
+    rows = spec["datasets"][spec["data"]["name"]]
     assert len(rows) == len(volume) <= 4 * 24  # aggregated: one row per quarter and approach
     assert spec["width"] == "container"
+
+
+def test_volume_chart_colours_legend_and_stack_follow_the_approach_order():
+    volume = volume_by_quarter(generate_cohort(400, seed=3))
+    spec = validate(overview.volume_chart(volume))
+    colour = spec["encoding"]["color"]
+    assert colour["scale"]["domain"] == list(APPROACHES) == colour["sort"]  # least to most invasive
+    assert colour["scale"]["range"] == [APPROACH_COLOURS[a] for a in APPROACHES]
+    # The stack is ordered by each approach's place in that list, so bars read like the legend.
+    assert spec["encoding"]["order"] == {"field": "approach_rank", "type": "quantitative"}
+    [calc] = spec["transform"]
+    assert calc["as"] == "approach_rank"
+    assert calc["calculate"] == 'indexof(["Full-endoscopic", "Tubular MIS", "Microscopic", "Open"], datum.approach)'
+
+
+def test_volume_chart_greys_an_approach_outside_the_vocabulary():
+    cases = generate_cohort(200, seed=8)
+    cases["approach"] = cases["approach"].astype(object)
+    cases.loc[cases.index[:30], "approach"] = "Robotic"
+    spec = validate(overview.volume_chart(volume_by_quarter(cases)))
+    scale = spec["encoding"]["color"]["scale"]
+    assert scale["domain"][-1] == "Robotic"  # after the known approaches
+    assert dict(zip(scale["domain"], scale["range"], strict=True))["Robotic"] == OTHER_COLOUR
+
+
+def test_volume_chart_of_no_cases_is_still_a_valid_spec():
+    volume = volume_by_quarter(generate_cohort(50, seed=7).iloc[:0])
+    spec = validate(overview.volume_chart(volume))
+    assert spec["datasets"]["shown"] == []
+
+
+def test_chart_specs_are_plain_json():
+    cases = generate_cohort(300, seed=5)
+    trend = trend_by_quarter(cases)
+    specs = [
+        overview.volume_chart(volume_by_quarter(cases)),
+        overview.trend_chart(trend, "median_stay_hours", "Median stay", "Hospital stay (hours)"),
+        overview.trend_chart(trend, "mcid_rate", "MCID", "Reached the MCID (%)"),
+        overview.completeness_chart(followup_completeness(cases)),
+    ]
+    for spec in specs:
+        assert type(spec) is dict
+        validate(spec)  # through json.dumps(allow_nan=False): no NaN, numpy number or timestamp left
+        assert json.loads(json.dumps(spec)) == spec
 
 
 def test_trend_chart_spec_drops_suppressed_points_and_uses_percent():
     cases = generate_cohort(600, seed=4)
     trend = trend_by_quarter(cases, min_cell=5)
-    chart = overview.trend_chart(trend, "mcid_rate", "VAS leg MCID at 12 months", "Reached the MCID (%)")
-    spec = chart.to_dict()
+    spec = validate(overview.trend_chart(trend, "mcid_rate", "VAS leg MCID at 12 months", "Reached the MCID (%)"))
     assert spec["mark"]["type"] == "line"
     assert spec["encoding"]["y"]["title"] == "Reached the MCID (%)"
-    rows = next(iter(spec["datasets"].values()))
+    rows = spec["datasets"][spec["data"]["name"]]
     assert len(rows) == trend["mcid_rate"].notna().sum()
     assert all(0 <= r["mcid_rate"] <= 100 for r in rows)
     assert max(r["mcid_rate"] for r in rows) > 1  # shown in %, not as a fraction
     assert "All" in spec["encoding"]["color"]["scale"]["domain"]
 
 
+def test_trend_chart_draws_all_in_black_and_dashed_after_the_approaches():
+    trend = trend_by_quarter(generate_cohort(600, seed=4), min_cell=5)
+    spec = validate(overview.trend_chart(trend, "median_stay_hours", "Median stay", "Hospital stay (hours)"))
+    colour = spec["encoding"]["color"]
+    assert colour["scale"]["domain"] == [*APPROACHES, "All"] == colour["sort"]
+    assert colour["scale"]["range"] == [*(APPROACH_COLOURS[a] for a in APPROACHES), "#000000"]
+    # "All" dashed, every approach solid: the test is the one Altair wrote for alt.datum.approach == "All".
+    assert spec["encoding"]["strokeDash"] == {
+        "condition": {"test": "(datum.approach === 'All')", "value": [5, 3]},
+        "value": [1, 0],
+    }
+    assert spec["mark"] == {"type": "line", "point": True}
+
+
+def test_trend_chart_without_all_rows_has_no_black_line():
+    trend = trend_by_quarter(generate_cohort(600, seed=4), min_cell=5)
+    spec = validate(overview.trend_chart(trend[trend["approach"] != "All"], "median_stay_hours", "Stay", "Hours"))
+    scale = spec["encoding"]["color"]["scale"]
+    assert scale["domain"] == list(APPROACHES)
+    assert "#000000" not in scale["range"] and len(scale["range"]) == len(scale["domain"])
+
+
 def test_completeness_chart_spec():
     cases = generate_cohort(300, seed=5)
     completeness = followup_completeness(cases)
-    spec = overview.completeness_chart(completeness).to_dict()
+    spec = validate(overview.completeness_chart(completeness))
     assert spec["mark"]["type"] == "bar"
     assert spec["encoding"]["y"]["title"] == "Cases with a value recorded (%)"
     assert spec["encoding"]["x"]["sort"] == ["Before surgery", "2 weeks", "6 weeks", "3 months", "6 months", "12 months"]
     assert spec["encoding"]["xOffset"]["field"] == "measure"
-    rows = next(iter(spec["datasets"].values()))
+    rows = spec["datasets"][spec["data"]["name"]]
     assert len(rows) == len(completeness) == 16  # VAS leg and back at 6 time points, ODI at 4
     assert all(0 <= r["percent"] <= 100 for r in rows)
+
+
+def test_completeness_chart_uses_the_neutral_palette_and_a_0_to_100_axis():
+    spec = validate(overview.completeness_chart(followup_completeness(generate_cohort(300, seed=5))))
+    colour = spec["encoding"]["color"]
+    assert colour["scale"] == {"domain": ["VAS leg", "VAS back", "ODI"], "range": list(NEUTRAL_PALETTE[:3])}
+    assert colour["sort"] == spec["encoding"]["xOffset"]["sort"] == colour["scale"]["domain"]  # bars in legend order
+    assert spec["encoding"]["y"]["scale"] == {"domain": [0, 100]}  # a full axis, so 40% never looks nearly full
 
 
 def test_sample_cohort_headlines_are_all_present_and_plausible():

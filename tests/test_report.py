@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import io
+import json
 import re
 from dataclasses import replace
 
@@ -13,17 +15,41 @@ import pandas as pd
 import pytest
 from pypdf import PdfReader
 
-from spinedash import report
+from spinedash import report, vegalite
 from spinedash.report import SYNTHETIC_BANNER, ReportContent, ReportError, build_report
 
 APPROACHES = ["Full-endoscopic", "Tubular MIS", "Microscopic", "Open"]
 
 
-def _stay_chart() -> alt.LayerChart:
-    stay = pd.DataFrame(
-        {"approach": APPROACHES, "q1": [4, 8, 20, 50], "median": [6, 12, 28, 74], "q3": [10, 22, 44, 98]}
+STAY = pd.DataFrame({"approach": APPROACHES, "q1": [4, 8, 20, 50], "median": [6, 12, 28, 74], "q3": [10, 22, 44, 98]})
+
+
+def _vas_frame() -> pd.DataFrame:
+    rows = [
+        {"approach": a, "weeks": w, "vas": 7.4 - d * (1 - 0.5 ** (w / 6))}
+        for a, d in zip(APPROACHES, [5.6, 5.3, 5.2, 4.9], strict=True)
+        for w in (0, 2, 6, 13, 26, 52)
+    ]
+    return pd.DataFrame(rows)
+
+
+def _km_frame() -> pd.DataFrame:
+    days = np.arange(0, 366, 30)
+    return pd.concat(
+        [
+            pd.DataFrame({"approach": a, "day": days, "free": np.exp(-days / s)})
+            for a, s in zip(APPROACHES, [3000, 2600, 2200, 1500], strict=True)
+        ]
     )
-    base = alt.Chart(stay).encode(y=alt.Y("approach:N", title="Approach"))
+
+
+CASES = pd.DataFrame({"approach": APPROACHES, "n": [812, 400, 950, 700]})
+
+# The same four charts twice: Altair objects (still accepted) and Vega-Lite dicts (what the app's charts are).
+
+
+def _stay_chart() -> alt.LayerChart:
+    base = alt.Chart(STAY).encode(y=alt.Y("approach:N", title="Approach"))
     return alt.layer(
         base.mark_bar(size=14).encode(x=alt.X("q1:Q", title="Hospital stay (hours)"), x2="q3:Q"),
         base.mark_tick(color="black", size=14).encode(x="median:Q"),
@@ -31,13 +57,8 @@ def _stay_chart() -> alt.LayerChart:
 
 
 def _vas_chart() -> alt.Chart:
-    rows = [
-        {"approach": a, "weeks": w, "vas": 7.4 - d * (1 - 0.5 ** (w / 6))}
-        for a, d in zip(APPROACHES, [5.6, 5.3, 5.2, 4.9], strict=True)
-        for w in (0, 2, 6, 13, 26, 52)
-    ]
     return (
-        alt.Chart(pd.DataFrame(rows))
+        alt.Chart(_vas_frame())
         .mark_line(point=True)
         .encode(
             x=alt.X("weeks:Q", title="Weeks after surgery"),
@@ -48,15 +69,8 @@ def _vas_chart() -> alt.Chart:
 
 
 def _km_chart() -> alt.Chart:
-    days = np.arange(0, 366, 30)
-    km = pd.concat(
-        [
-            pd.DataFrame({"approach": a, "day": days, "free": np.exp(-days / s)})
-            for a, s in zip(APPROACHES, [3000, 2600, 2200, 1500], strict=True)
-        ]
-    )
     return (
-        alt.Chart(km)
+        alt.Chart(_km_frame())
         .mark_line(interpolate="step-after")
         .encode(
             x=alt.X("day:Q", title="Days after surgery"),
@@ -68,10 +82,72 @@ def _km_chart() -> alt.Chart:
 
 def _bar_chart() -> alt.Chart:
     return (
-        alt.Chart(pd.DataFrame({"approach": APPROACHES, "n": [812, 400, 950, 700]}))
+        alt.Chart(CASES)
         .mark_bar()
         .encode(x=alt.X("approach:N", title="Approach"), y=alt.Y("n:Q", title="Cases (n)"))
     )
+
+
+def _stay_spec() -> vegalite.Spec:
+    y = vegalite.channel("approach:N", title="Approach")
+    x = vegalite.channel("q1:Q", title="Hospital stay (hours)")
+    box = vegalite.encoding(y=y, x=x, x2={"field": "q3"})  # Vega-Lite's x2 takes no type
+    median = vegalite.encoding(y=y, x=vegalite.channel("median:Q"))
+    return vegalite.layer_chart(
+        [
+            vegalite.mark_layer("bar", "shown", box, size=14),
+            vegalite.mark_layer("tick", "shown", median, color="black", size=14),
+        ],
+        {"shown": vegalite.records(STAY)},
+        height=160,
+    )
+
+
+def _line_spec(frame: pd.DataFrame, x: vegalite.Spec, y: vegalite.Spec, **mark: object) -> vegalite.Spec:
+    enc = vegalite.encoding(x=x, y=y, color=vegalite.channel("approach:N"))
+    return vegalite.single_chart("shown", vegalite.records(frame), {"type": "line", **mark}, enc)
+
+
+def _vas_spec() -> vegalite.Spec:
+    x = vegalite.channel("weeks:Q", title="Weeks after surgery")
+    return _line_spec(_vas_frame(), x, vegalite.channel("vas:Q", title="VAS leg pain (0–10)"), point=True)
+
+
+def _km_spec() -> vegalite.Spec:
+    x = vegalite.channel("day:Q", title="Days after surgery")
+    return _line_spec(_km_frame(), x, vegalite.channel("free:Q", title="Free of reoperation"), interpolate="step-after")
+
+
+def _bar_spec() -> vegalite.Spec:
+    x = vegalite.channel("approach:N", title="Approach")
+    enc = vegalite.encoding(x=x, y=vegalite.channel("n:Q", title="Cases (n)"))
+    return vegalite.single_chart("shown", vegalite.records(CASES), {"type": "bar"}, enc)
+
+
+CHART_TITLES = [
+    "Hospital stay by approach",
+    "VAS leg pain over follow-up",
+    "Free of reoperation (Kaplan–Meier)",
+    "Cases by approach",
+]
+CHARTS = {
+    "dict": lambda: [_stay_spec(), _vas_spec(), _km_spec(), _bar_spec()],
+    "altair": lambda: [_stay_chart(), _vas_chart(), _km_chart(), _bar_chart()],
+}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _rendered_specs_fit_the_schema():
+    """Every spec these tests send to vl-convert must pass `vegalite.validate` first."""
+    real = report.render_spec
+
+    def checked(spec_json: str, *args, **kwargs) -> bytes:
+        vegalite.validate(json.loads(spec_json))
+        return real(spec_json, *args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(report, "render_spec", checked)
+        yield
 
 
 HEADLINE = pd.DataFrame(
@@ -105,12 +181,7 @@ def _content(**changes) -> ReportContent:
         is_synthetic=True,
         filters_text="Condition: Herniated disc · Site: Zürich · Surgeon: Søren Ødegaard · Age ≥ 18 years",
         headline=HEADLINE,
-        charts=[
-            ("Hospital stay by approach", _stay_chart()),
-            ("VAS leg pain over follow-up", _vas_chart()),
-            ("Free of reoperation (Kaplan–Meier)", _km_chart()),
-            ("Cases by approach", _bar_chart()),
-        ],
+        charts=list(zip(CHART_TITLES, CHARTS["dict"](), strict=True)),
         comparison=COMPARISON,
         method_notes=["Medians with interquartile ranges because stays are skewed."],
         sources=["Gadjradj PS et al. BMJ 2022;376:e065846."],
@@ -128,9 +199,9 @@ def _flat(texts: list[str]) -> str:
     return " ".join(" ".join(texts).split())
 
 
-@pytest.fixture(scope="module")
-def synthetic_pdf() -> bytes:
-    return build_report(_content())
+@pytest.fixture(scope="module", params=["dict", "altair"])
+def synthetic_pdf(request) -> bytes:
+    return build_report(_content(charts=list(zip(CHART_TITLES, CHARTS[request.param](), strict=True))))
 
 
 def test_report_is_a_multi_page_pdf_with_header_block(synthetic_pdf):
@@ -206,12 +277,7 @@ def test_charts_are_placed_at_most_two_a_page_with_their_aspect_ratio(synthetic_
         assert w <= 595.28 - 2 * report.MARGIN * 72 / 25.4 + 0.5  # within the text width
         assert w >= 300  # not a thumbnail: at least ~105 mm wide
     flat = _flat(texts)
-    for title in (
-        "Hospital stay by approach",
-        "VAS leg pain over follow-up",
-        "Free of reoperation (Kaplan–Meier)",
-        "Cases by approach",
-    ):
+    for title in CHART_TITLES:
         assert title in flat
 
 
@@ -270,3 +336,36 @@ def test_missing_fonts_raise_a_readable_error(monkeypatch, tmp_path):
     monkeypatch.setattr(report, "DEBIAN_FONT_DIR", tmp_path / "neither")
     with pytest.raises(ReportError, match="DejaVu Sans"):
         build_report(_content(charts=[]))
+
+
+# --------------------------------------------------------------------------------------------------
+# Charts as drawn for print
+# --------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("build", [_stay_spec, _bar_spec, _stay_chart, _bar_chart])
+def test_single_and_layered_views_are_widened_with_print_sizes(build):
+    chart = build()
+    before = copy.deepcopy(chart) if isinstance(chart, dict) else None
+    drawn = vegalite.validate(report._report_chart(chart))
+    assert drawn["width"] == report.REPORT_CHART_WIDTH_PX
+    assert drawn["config"]["font"] == report.CHART_FONT
+    for part in ("axis", "legend"):
+        assert drawn["config"][part] == {"labelFontSize": 11, "titleFontSize": 12}
+    if before is not None:
+        assert chart == before, "the chart given is left as it was"
+
+
+def test_a_charts_own_config_wins_and_concats_keep_their_widths():
+    spec = {**_bar_spec(), "config": {"font": "Arial", "axis": {"labelFontSize": 14}}}
+    drawn = report._report_chart(spec)
+    assert drawn["config"]["font"] == "Arial"
+    assert drawn["config"]["axis"] == {"labelFontSize": 14, "titleFontSize": 12}
+    bar = _bar_spec()
+    datasets = bar.pop("datasets")
+    for key in ("$schema", "autosize"):  # top-level only
+        bar.pop(key)
+    bar["width"] = 200
+    concat = {"$schema": vegalite.SCHEMA_URL, "hconcat": [bar, bar], "datasets": datasets}
+    drawn = vegalite.validate(report._report_chart(concat))
+    assert "width" not in drawn and [c["width"] for c in drawn["hconcat"]] == [200, 200]

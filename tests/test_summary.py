@@ -1,18 +1,33 @@
 """The PDF summary's content, and the PDF it becomes (read back with pypdf)."""
 
 import io
+import json
 
 import numpy as np
 import pandas as pd
 import pytest
 from pypdf import PdfReader
 
-from spinedash import analysis
+from spinedash import analysis, report, vegalite
 from spinedash.dataset import Dataset
 from spinedash.filters import Filters, apply_filters
 from spinedash.report import build_report
 from spinedash.sample import load_sample
 from spinedash.summary import REPORT_TITLE, headline_for_report, report_charts, summary_content
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _rendered_specs_fit_the_schema():
+    """Every spec these tests send to vl-convert must pass `vegalite.validate` first."""
+    real = report.render_spec
+
+    def checked(spec_json: str, *args, **kwargs) -> bytes:
+        vegalite.validate(json.loads(spec_json))
+        return real(spec_json, *args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(report, "render_spec", checked)
+        yield
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +49,8 @@ def test_charts_left_out_when_their_columns_are_absent(sample):
     assert "Return to work (employed before surgery)" not in titles
     assert "Hospital stay by approach" in titles
     for _, chart in report_charts(sample, 5, ["All cases"]):
-        assert "title" not in chart.to_dict(), "the report prints its own heading"
+        vegalite.validate(chart)
+        assert "title" not in chart, "the report prints its own heading"
 
 
 def test_pdf_carries_synthetic_banner_filters_comparison_and_sources(sample):

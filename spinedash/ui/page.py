@@ -7,24 +7,22 @@ from `ctx.cases`, the one filtered frame.
 
 from __future__ import annotations
 
-import functools
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
 from spinedash.analysis import MissingColumnError
-from spinedash.charts import without_title
 from spinedash.dataset import Dataset
-from spinedash.export import chart_image, export_filename
+from spinedash.export import chart_image, export_filename, image_subtitle
 from spinedash.filters import Filters, apply_filters, describe_filters, no_match_message
 from spinedash.ui.common import disclaimer, ensure_app_router, synthetic_notice
 from spinedash.ui.data_source import current_dataset
 from spinedash.ui.filters import min_cell_setting, sidebar_filters
+from spinedash.vegalite import Spec, without_title
 
 _MEMO_KEY = "page_memo"
 _MEMO_SIZE = 64  # aggregates kept per session: enough for flicking between pages and filter sets
@@ -79,7 +77,7 @@ def analytics_page(title: str, intro: str) -> PageContext:
     st.title(title)
     st.caption(intro)
     dataset = current_dataset()
-    filters = sidebar_filters(dataset.cases)
+    filters = sidebar_filters(dataset.cases, dataset.content_key)
     min_cell = min_cell_setting()
     if dataset.is_synthetic:
         synthetic_notice()
@@ -97,10 +95,8 @@ def needs_columns_message(error: MissingColumnError) -> str:
     return f"Not shown: {reason} Add it to your upload to see this."
 
 
-def show_chart(
-    ctx: PageContext, make: Callable[[], alt.TopLevelMixin], name: str, title: str, key: Hashable = None
-) -> bool:
-    """Draw the chart `make()` builds, with PNG/SVG download buttons; or say which column it needs.
+def show_chart(ctx: PageContext, make: Callable[[], Spec], name: str, title: str, key: Hashable = None) -> bool:
+    """Draw the Vega-Lite chart `make()` builds, with PNG/SVG download buttons; or say which column it needs.
 
     `key` names anything besides the page's data, filters and minimum cell that the chart depends
     on (e.g. an MCID threshold). The images are built only when a download button is clicked (a
@@ -108,53 +104,39 @@ def show_chart(
     """
     try:
         if ctx.dataset.is_synthetic:
-            chart = _shared_sample_chart((name, title, repr(ctx.filters), ctx.min_cell, key), make)
+            spec = _shared_sample_chart((name, title, repr(ctx.filters), ctx.min_cell, key), make)
         else:
-            chart = _validated_once(make())
+            spec = make()
     except MissingColumnError as error:
         st.info(needs_columns_message(error), icon=":material/info:")
         return False
-    st.altair_chart(chart, width="stretch")
-    chart_downloads(ctx, chart, name, title)
+    st.vega_lite_chart(spec, width="stretch")
+    chart_downloads(ctx, spec, name, title)
     return True
 
 
 @st.cache_resource(max_entries=512, show_spinner=False)
-def _shared_sample_chart(key: tuple, _make: Callable[[], alt.TopLevelMixin]) -> alt.TopLevelMixin:
+def _shared_sample_chart(key: tuple, _make: Callable[[], Spec]) -> Spec:
     """A chart of the bundled synthetic sample, built once per view and shared by every session.
 
     The sample is public, identical for everyone, and most demo visitors look at the same few
-    views, so a shared chart saves each of them the Altair work (most of a rerun). Uploaded data
-    never comes here: its charts are built per session (show_chart checks is_synthetic). The
-    chart is only read afterwards (drawn, or deep-copied for an image download).
+    views, so a shared chart saves each of them the work. Uploaded data never comes here: its
+    charts are built per session (show_chart checks is_synthetic). The spec is only read afterwards
+    (st.vega_lite_chart copies before it edits; images copy it too).
     """
-    return _validated_once(_make())
+    return _make()
 
 
-def _validated_once(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
-    """The chart, serialised without a second schema validation when Streamlit draws it.
-
-    st.altair_chart calls chart.to_dict(), which checks the whole spec against the Vega-Lite schema
-    on every rerun (about half of Streamlit's conversion time, ~25 ms a chart). Every chart SpineDash
-    draws is built by spinedash.charts / overview / funnel, whose tests validate their specs, so the
-    drawn copy skips the repeat. object.__setattr__: Altair routes ordinary attributes into the spec.
-    """
-    # No copy (Altair copies are slow): the download images deep-copy the chart, and a copy does not
-    # carry this instance attribute, so exported specs are still validated.
-    object.__setattr__(chart, "to_dict", functools.partial(type(chart).to_dict, chart, validate=False))
-    return chart
-
-
-def chart_downloads(ctx: PageContext, chart: alt.TopLevelMixin, name: str, title: str) -> None:
+def chart_downloads(ctx: PageContext, chart: Spec, name: str, title: str) -> None:
     """PNG and SVG download buttons for one chart, built on click."""
     with st.popover("Download chart", icon=":material/download:"):
         for fmt, mime in (("png", "image/png"), ("svg", "image/svg+xml")):
             st.download_button(
                 f"{fmt.upper()} image",
-                data=lambda fmt=fmt: chart_image(without_title(chart), fmt, title, ctx.subtitle),
+                data=lambda fmt=fmt: chart_image(without_title(chart), fmt, title, image_subtitle(chart, ctx.subtitle)),
                 file_name=export_filename(name, fmt, ctx.dataset.source_label),
                 mime=mime,
                 key=f"download_{name}_{fmt}",
                 on_click="ignore",
-                help=f"{title}, with the filters and data source in the image.",
+                help=f"{title}, with the filters, the data source and the chart's notes in the image.",
             )
