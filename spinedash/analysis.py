@@ -190,6 +190,18 @@ def _group_codes(cases: pd.DataFrame, by: str) -> tuple[np.ndarray, list[str]]:
     return lookup[raw], ordered  # raw == −1 indexes the trailing −1
 
 
+def _restrict_groups(codes: np.ndarray, labels: list[str], rows: np.ndarray) -> tuple[np.ndarray, list[str]]:
+    """Group codes and labels as `_group_codes` gives them for the rows where `rows` is True:
+    other rows get −1 and groups left without a row are dropped (order kept)."""
+    codes = np.where(rows, codes, -1)
+    present = np.bincount(codes + 1, minlength=len(labels) + 1)[1:] > 0
+    if present.all():
+        return codes, labels
+    lookup = np.append(np.cumsum(present) - 1, -1)  # old code -> new code; index −1 -> −1
+    lookup[:-1][~present] = -1
+    return lookup[codes], [label for label, keep in zip(labels, present, strict=True) if keep]
+
+
 def _numbers(cases: pd.DataFrame, column: str) -> np.ndarray:
     """A number column as float64 numpy (NaN = missing); the canonical float64 column without a copy.
 
@@ -549,10 +561,12 @@ def kaplan_meier(
     what = "Return to work" if time_col == "return_to_work_days" else "Return to activities"
     needed = [by, time_col, "last_followup_days"] + (["employed_before_surgery"] if employed_only else [])
     _require(cases, needed, what)
-    if employed_only:
-        employed, _ = _flags(cases, "employed_before_surgery")
-        cases = cases.loc[employed, list(dict.fromkeys(needed))]
     codes, labels = _group_codes(cases, by)
+    if employed_only:
+        # Masked by code, not by building a sub-frame (~4× faster at a million rows); groups with
+        # no employed case drop out, as they would from cases[employed].
+        employed, _ = _flags(cases, "employed_before_surgery")
+        codes, labels = _restrict_groups(codes, labels, employed)
     time, event, usable = _km_times(cases, time_col)
     in_group = codes >= 0
     dropped = int((in_group & ~usable).sum())
@@ -560,21 +574,21 @@ def kaplan_meier(
     codes, time, event = codes[keep], time[keep], event[keep]
     days = np.asarray(at_risk_days, dtype=np.float64)
 
-    curve_parts, median_rows, risk_parts = [], [], []
+    curve_groups, curve_cols = [], {c: [] for c in KM_CURVE_COLUMNS[1:]}
+    median_rows, risk_groups, risk_counts = [], [], []
     for g, label in enumerate(labels):
         t, e = time[codes == g], event[codes == g]
         n, events = len(t), int(e.sum())
         suppressed = n < min_cell
         row = {"group": label, "n": n, "events": events, "censored": n - events,
                "median_days": np.nan, "median_ci_low": np.nan, "median_ci_high": np.nan, "suppressed": suppressed}  # fmt: skip
+        risk_groups.append(label)
         if suppressed:
             median_rows.append(row | {"events": np.nan, "censored": np.nan})
-            risk_parts.append(pd.DataFrame({"group": label, "days": days, "at_risk": np.nan}))
+            risk_counts.append(np.full(len(days), np.nan))
             continue
         sorted_t = np.sort(t)
-        risk_parts.append(
-            pd.DataFrame({"group": label, "days": days, "at_risk": (n - np.searchsorted(sorted_t, days, side="left")).astype(np.float64)})
-        )
+        risk_counts.append((n - np.searchsorted(sorted_t, days, side="left")).astype(np.float64))
         curve = {"days": [0.0], "share_returned": [0.0], "ci_low": [0.0], "ci_high": [0.0]}
         if events:
             sf = SurvfuncRight(t, e.astype(np.float64))
@@ -592,22 +606,32 @@ def kaplan_meier(
             row["median_days"] = float(sf.quantile(0.5))
             row["median_ci_low"] = float(low) if np.isfinite(low) else np.nan
             row["median_ci_high"] = float(high) if np.isfinite(high) else np.nan
-        curve_parts.append(pd.DataFrame({"group": label, **curve}))
+        curve_groups.append((label, len(curve["days"])))
+        for column, values in curve.items():
+            curve_cols[column].append(np.asarray(values, dtype=np.float64))
         median_rows.append(row)
 
-    curves = pd.concat(curve_parts, ignore_index=True) if curve_parts else pd.DataFrame({c: [] for c in KM_CURVE_COLUMNS})
-    at_risk = pd.concat(risk_parts, ignore_index=True) if risk_parts else pd.DataFrame({c: [] for c in KM_AT_RISK_COLUMNS})
-    medians = pd.DataFrame(median_rows, columns=list(KM_MEDIAN_COLUMNS))
-    curves = curves.astype({"group": "str", "days": "float64", "share_returned": "float64", "ci_low": "float64", "ci_high": "float64"})
-    at_risk = at_risk.astype({"group": "str", "days": "float64", "at_risk": "float64"})
-    medians = medians.astype(
+    curves = pd.DataFrame(
+        {
+            "group": _labels_series([label for label, size in curve_groups for _ in range(size)]),
+            **{c: np.concatenate(v) if v else np.empty(0) for c, v in curve_cols.items()},
+        }
+    )
+    at_risk = pd.DataFrame(
+        {
+            "group": _labels_series([label for label in risk_groups for _ in range(len(days))]),
+            "days": np.tile(days, len(risk_groups)),
+            "at_risk": np.concatenate(risk_counts) if risk_counts else np.empty(0),
+        }
+    )
+    medians = pd.DataFrame(median_rows, columns=list(KM_MEDIAN_COLUMNS)).astype(
         {"group": "str", "n": "int64", "events": "float64", "censored": "float64", "median_days": "float64",
          "median_ci_low": "float64", "median_ci_high": "float64", "suppressed": "bool"}  # fmt: skip
     )
     return KMResult(
-        curves=curves.loc[:, list(KM_CURVE_COLUMNS)],
+        curves=curves,
         medians=medians,
-        at_risk=at_risk.loc[:, list(KM_AT_RISK_COLUMNS)],
+        at_risk=at_risk,
         dropped=dropped,
         time_col=time_col,
         employed_only=employed_only,

@@ -120,6 +120,12 @@ def benchmarks_for(
     """
     if measure not in MEASURES:
         raise KeyError(f"no benchmarks measure {measure!r}; known: {', '.join(MEASURES)}")
+    return _benchmarks_for(measure, condition, approach, kind).copy()
+
+
+@lru_cache(maxsize=256)
+def _benchmarks_for(measure: str, condition: str | None, approach: str | None, kind: str | None) -> pd.DataFrame:
+    # Each chart asks on every rerun; the table never changes while the app runs. Callers get a copy.
     df = _benchmarks()
     keep = df["measure"] == measure
     if condition is not None:

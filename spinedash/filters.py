@@ -81,8 +81,7 @@ def present_values(s: pd.Series) -> list[str]:
     ~3 ms on a million rows, against ~25 ms for `dropna().unique()`.
     """
     if isinstance(s.dtype, pd.CategoricalDtype):
-        codes = s.cat.codes.to_numpy()
-        counts = np.bincount(codes[codes >= 0], minlength=len(s.cat.categories))
+        counts = np.bincount(s.cat.codes.to_numpy() + 1, minlength=len(s.cat.categories) + 1)[1:]  # slot 0: missing
         return [str(c) for c, n in zip(s.cat.categories, counts, strict=True) if n > 0]
     return [str(v) for v in pd.unique(s.dropna())]
 
