@@ -34,7 +34,7 @@ show_chart(
     lambda: charts.trajectory_chart(
         ctx.memo(analysis.pain_trajectory, measure, min_cell=k), label,
         benchmarks=benchmarks_for_view(measure, ctx.cases), title=f"{label}: mean with 95% CI",
-        subtitle=ctx.subtitle, min_cell=k, y_max=PAIN_MEASURES[measure]["max"],
+        subtitle=ctx.chart_subtitle, min_cell=k, y_max=PAIN_MEASURES[measure]["max"],
     ),
     f"{measure}_trajectory", f"{label}: mean with 95% CI",
 )
@@ -50,7 +50,7 @@ show_chart(
     lambda: charts.change_chart(
         ctx.memo(analysis.pain_change, measure, min_cell=k), label,
         benchmarks=benchmarks_for_view(measure, ctx.cases, kind="change"),
-        title="Change from before surgery", subtitle=ctx.subtitle, min_cell=k,
+        title="Change from before surgery", subtitle=ctx.chart_subtitle, min_cell=k,
     ),
     f"{measure}_change", f"{label}: change from before surgery",
 )
@@ -72,7 +72,7 @@ def mcid_section() -> None:
         ctx,
         lambda: charts.mcid_chart(
             ctx.memo(analysis.mcid_rates, measure, threshold, min_cell=k), f"improved by ≥ {threshold:g} points",
-            benchmarks=benchmarks_for_view(f"mcid_{measure}", ctx.cases), subtitle=ctx.subtitle, min_cell=k,
+            benchmarks=benchmarks_for_view(f"mcid_{measure}", ctx.cases), subtitle=ctx.chart_subtitle, min_cell=k,
         ),
         f"{measure}_mcid", f"{label}: patients reaching the MCID", key=threshold,
     )

@@ -21,7 +21,7 @@ with left:
         ctx,
         lambda: charts.distribution_chart(
             ctx.memo(analysis.summarise_distribution, "length_of_stay_hours", min_cell=k),
-            "Hospital stay", "hours", title="Hospital stay by approach", subtitle=ctx.subtitle, min_cell=k,
+            "Hospital stay", "hours", title="Hospital stay by approach", subtitle=ctx.chart_subtitle, min_cell=k,
             benchmarks=benchmarks_for_view("length_of_stay_hours", ctx.cases),
         ),
         "hospital_stay", "Hospital stay by approach",
@@ -29,7 +29,7 @@ with left:
 with right:
     show_chart(
         ctx,
-        lambda: charts.share_chart(ctx.memo(analysis.discharge_shares, min_cell=k), subtitle=ctx.subtitle, min_cell=k),
+        lambda: charts.share_chart(ctx.memo(analysis.discharge_shares, min_cell=k), subtitle=ctx.chart_subtitle, min_cell=k),
         "discharge_shares", "Discharged home the same day and within 24 hours",
     )
 if "length_of_stay_hours" in ctx.cases.columns:
@@ -59,7 +59,7 @@ for column, title, name, employed_only, y_title in (
     show_chart(
         ctx,
         lambda km=km, title=title, y_title=y_title: charts.km_chart(
-            km.curves, km.medians, title, subtitle=ctx.subtitle, y_title=y_title, min_cell=k, max_days=365
+            km.curves, km.medians, title, subtitle=ctx.chart_subtitle, y_title=y_title, min_cell=k, max_days=365
         ),
         name, title,
     )
@@ -76,7 +76,7 @@ for column, label, unit, name, holder in (
             ctx,
             lambda column=column, label=label, unit=unit: charts.distribution_chart(
                 ctx.memo(analysis.summarise_distribution, column, min_cell=k),
-                label, unit, title=f"{label} by approach", subtitle=ctx.subtitle, min_cell=k,
+                label, unit, title=f"{label} by approach", subtitle=ctx.chart_subtitle, min_cell=k,
                 benchmarks=benchmarks_for_view(column, ctx.cases),
             ),
             name, f"{label} by approach",

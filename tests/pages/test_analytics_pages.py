@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.pages.apptest import all_text, run_page
+from tests.pages.apptest import all_text, rendered, run_page
 
 ANALYTICS_PAGES = ["pages/recovery.py", "pages/pain.py", "pages/compare.py"]
 
@@ -123,3 +123,28 @@ def test_uploaded_data_never_reaches_the_shared_sample_chart_cache(monkeypatch):
     assert calls == []
     run_page("pages/recovery.py")
     assert len(calls) == 6, "the sample's charts go through the shared cache"
+
+
+def test_the_filters_in_view_are_named_under_the_title_not_in_each_chart():
+    at = run_page("pages/recovery.py", query_params={"filter_approach": ["Open"]})
+    assert not at.exception
+    captions = [rendered(c.value) for c in at.caption]
+    assert any(c.startswith("Showing ") and "of 2,500 cases · Approach: Open" in c for c in captions), captions
+    # The charts keep only the data source: a spec that does not change with the filters lets the
+    # browser swap the chart's data in place instead of rebuilding it.
+    import json
+
+    for el in at.get("vega_lite_chart"):
+        subtitle = json.loads(el.proto.spec)["title"]["subtitle"]
+        assert "synthetic demonstration data" in subtitle[0]
+        assert not any("Approach: Open" in line for line in subtitle)
+
+
+def test_chart_specs_stay_the_same_when_only_the_filtered_rows_change():
+    first = run_page("pages/recovery.py", query_params={"filter_age": ["30", "80"]})
+    second = run_page("pages/recovery.py", query_params={"filter_age": ["40", "70"]})
+    assert not first.exception and not second.exception
+    specs = [[el.proto.spec for el in at.get("vega_lite_chart")] for at in (first, second)]
+    datasets = [[el.proto.datasets[0].data.data for el in at.get("vega_lite_chart")] for at in (first, second)]
+    assert specs[0] == specs[1], "same groups, same notes: only the data differ"
+    assert datasets[0] != datasets[1]
