@@ -75,7 +75,12 @@ def km_median_display(medians: pd.DataFrame, min_cell: int, group_title: str = "
 
 
 def at_risk_display(at_risk: pd.DataFrame, min_cell: int, group_title: str = "Approach") -> pd.DataFrame:
-    """Number still not returned (at risk) per group at each day: groups as rows, 'Day N' columns."""
+    """Number still not returned (at risk) per group at each day: groups as rows, 'Day N' columns.
+
+    A count between 1 and k − 1 reads "< k": late in follow-up the few patients still off work
+    could otherwise be recognised, the same small-cell rule the charts and estimates follow. Zero
+    is shown (nobody left is not a small cell).
+    """
     if at_risk.empty:
         return pd.DataFrame(columns=[group_title])
     days = sorted(at_risk["days"].unique())
@@ -85,7 +90,10 @@ def at_risk_display(at_risk: pd.DataFrame, min_cell: int, group_title: str = "Ap
         row = {group_title: group}
         for d in days:
             v = by_day.get(d)
-            row[f"Day {d:g}"] = suppression_label(min_cell) if _missing(v) else f"{int(v):,}"
+            if _missing(v):
+                row[f"Day {d:g}"] = suppression_label(min_cell)
+            else:
+                row[f"Day {d:g}"] = f"< {min_cell}" if 0 < v < min_cell else f"{int(v):,}"
         rows.append(row)
     return pd.DataFrame(rows)
 

@@ -46,6 +46,13 @@ def test_km_median_not_reached_is_said_not_blank():
     assert table.loc[0, "Day 0"] == "20" and table.loc[0, "Day 7"] == "suppressed (n < 5)"
 
 
+def test_small_numbers_at_risk_are_not_shown_exactly():
+    at_risk = pd.DataFrame({"group": ["Open"] * 4, "days": [0.0, 90.0, 180.0, 365.0], "at_risk": [20.0, 5.0, 4.0, 0.0]})
+    row = at_risk_display(at_risk, 5).iloc[0]
+    assert (row["Day 0"], row["Day 90"], row["Day 180"], row["Day 365"]) == ("20", "5", "< 5", "0")
+    assert at_risk_display(at_risk, 1).iloc[0]["Day 180"] == "4", "k = 1 hides nothing"
+
+
 def test_uploaded_text_cannot_become_a_link_or_emphasis():
     hostile = "[Click me](https://example.org) **bold** <img src=x onerror=alert(1)> :red[x]"
     escaped = escape_markdown(hostile)
