@@ -20,7 +20,7 @@ st.markdown(
 st.file_uploader(
     "Outcome export",
     type=["csv", "tsv", "txt", "xlsx", "xls", "parquet"],
-    key=data_source.UPLOAD_KEY,
+    key=data_source.uploader_key(),
     on_change=data_source.on_upload_change,
     help=f"CSV (comma, semicolon or tab), XLSX or Parquet, up to {MAX_UPLOAD_MB} MB.",
 )

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
+# Session keys holding things worked out from the data in use (aggregates, filter choices). Dropped
+# with the upload when the user goes back to the sample (spinedash.ui.data_source.use_sample).
+PAGE_MEMO_KEY = "page_memo"
+FILTER_OPTIONS_KEY = "filter_options_memo"
+
 DISCLAIMER = (
     "SpineDash supports review of surgical outcomes. It is not medical advice and does not "
     "recommend a treatment for any patient."

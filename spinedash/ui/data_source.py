@@ -29,7 +29,7 @@ from spinedash.dataset import Dataset, without_blank_columns
 from spinedash.ingest import IngestResult, OutcomeDataError, load_outcomes
 from spinedash.sample import load_sample
 from spinedash.tables import escape_markdown
-from spinedash.ui.common import show_table
+from spinedash.ui.common import FILTER_OPTIONS_KEY, PAGE_MEMO_KEY, show_table
 from spinedash.validation import problems_frame
 
 SAMPLE_LABEL = "Sample cohort"
@@ -38,6 +38,7 @@ _DATASET_KEY = "data_source_dataset"  # the uploaded Dataset in use; absent = th
 _REPORTS_KEY = "data_source_reports"  # content key -> UploadReport, the last few files read
 _LAST_KEY = "data_source_last"  # content key of the last file read
 _PENDING_KEY = "data_source_pending"  # a new upload waits to be read in the script run
+_UPLOADER_GENERATION_KEY = "data_source_uploader_generation"  # bumped to give the uploader a fresh key
 _REPORTS_KEPT = 2  # a re-upload of the file before last is not parsed again; memory stays bounded
 
 
@@ -84,9 +85,23 @@ def use_upload(result: IngestResult, filename: str, content_key: str) -> None:
     )
 
 
+def uploader_key() -> str:
+    """The Data page uploader's widget key: a new one after going back to the sample, so the
+    uploader is drawn empty and Streamlit drops the old file's bytes (orphaned files are removed
+    when the script run ends)."""
+    generation = st.session_state.get(_UPLOADER_GENERATION_KEY, 0)
+    return UPLOAD_KEY if generation == 0 else f"{UPLOAD_KEY}_{generation}"
+
+
 def use_sample() -> None:
-    """Go back to the sample cohort (the upload is dropped from this session)."""
-    st.session_state.pop(_DATASET_KEY, None)
+    """Go back to the sample cohort and let go of everything this session read from uploads: the
+    cases, the read reports, the aggregates and filter choices worked out from them, and the file
+    in the uploader. (The Data page promises the file is freed when you go back to the sample.)"""
+    for key in (_DATASET_KEY, _REPORTS_KEY, _LAST_KEY, _PENDING_KEY, PAGE_MEMO_KEY, FILTER_OPTIONS_KEY):
+        st.session_state.pop(key, None)
+    had_file = st.session_state.get(uploader_key()) is not None
+    if had_file:
+        st.session_state[_UPLOADER_GENERATION_KEY] = st.session_state.get(_UPLOADER_GENERATION_KEY, 0) + 1
 
 
 def read_upload(data: bytes, filename: str) -> UploadReport:
@@ -117,7 +132,7 @@ def on_upload_change() -> None:
     A callback cannot show a spinner, and a 1M-row export takes seconds to read and check, so the
     reading happens in `read_pending_upload`, which app.py calls before drawing the sidebar.
     """
-    uploaded = st.session_state.get(UPLOAD_KEY)
+    uploaded = st.session_state.get(uploader_key())
     if uploaded is None:  # the user removed the file from the uploader
         st.session_state.pop(_LAST_KEY, None)
         st.session_state.pop(_PENDING_KEY, None)
@@ -130,7 +145,7 @@ def read_pending_upload() -> None:
     """Read a newly uploaded file with a visible progress spinner (called by app.py on every run)."""
     if not st.session_state.pop(_PENDING_KEY, False):
         return
-    uploaded = st.session_state.get(UPLOAD_KEY)
+    uploaded = st.session_state.get(uploader_key())
     if uploaded is None:
         return
     with st.spinner(f"Reading and checking {uploaded.name} ({uploaded.size / 1e6:,.1f} MB)…", show_time=True):

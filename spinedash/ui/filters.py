@@ -24,6 +24,7 @@ from spinedash.filters import (
     no_match_message,
     slider_bounds,
 )
+from spinedash.ui.common import FILTER_OPTIONS_KEY
 
 # Filters field -> (widget key, label, placeholder). Sidebar order.
 MULTISELECTS: dict[str, tuple[str, str, str]] = {
@@ -135,18 +136,15 @@ def sidebar_filters(cases: pd.DataFrame, content_key: str | None = None) -> Filt
     return filters
 
 
-_OPTIONS_KEY = "filter_options_memo"
-
-
 def _options(cases: pd.DataFrame, content_key: str | None) -> FilterOptions:
     """filter_options(cases), kept in this session for the dataset `content_key` names (~50 ms at 1M rows)."""
     if not content_key:
         return filter_options(cases)
-    memo = st.session_state.get(_OPTIONS_KEY)
+    memo = st.session_state.get(FILTER_OPTIONS_KEY)
     if memo is not None and memo[0] == content_key:
         return memo[1]
     options = filter_options(cases)
-    st.session_state[_OPTIONS_KEY] = (content_key, options)
+    st.session_state[FILTER_OPTIONS_KEY] = (content_key, options)
     return options
 
 

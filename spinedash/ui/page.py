@@ -20,12 +20,11 @@ from spinedash.dataset import Dataset
 from spinedash.export import chart_image, export_filename, image_subtitle
 from spinedash.filters import Filters, apply_filters, describe_filters, no_match_message
 from spinedash.tables import escape_markdown
-from spinedash.ui.common import disclaimer, ensure_app_router, synthetic_notice
+from spinedash.ui.common import PAGE_MEMO_KEY, disclaimer, ensure_app_router, synthetic_notice
 from spinedash.ui.data_source import current_dataset
 from spinedash.ui.filters import min_cell_setting, sidebar_filters
 from spinedash.vegalite import Spec, without_title
 
-_MEMO_KEY = "page_memo"
 _MEMO_SIZE = 64  # aggregates kept per session: enough for flicking between pages and filter sets
 
 
@@ -68,7 +67,7 @@ class PageContext:
             args,
             tuple(sorted(kwargs.items())),
         )
-        store: OrderedDict = st.session_state.setdefault(_MEMO_KEY, OrderedDict())
+        store: OrderedDict = st.session_state.setdefault(PAGE_MEMO_KEY, OrderedDict())
         if key in store:
             store.move_to_end(key)
             return store[key]

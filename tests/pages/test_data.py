@@ -18,10 +18,12 @@ from tests.pages.apptest import APP, TIMEOUT_S, all_text, rendered, run_page
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 DATASET_KEY = "data_source_dataset"
+DATA_SOURCE_REPORTS = "data_source_reports"
 
 
 def upload(at, name: str, data: bytes):
-    at.file_uploader(key="data_upload").set_value((name, data, "text/csv"))
+    (uploader,) = at.file_uploader  # its key changes after going back to the sample
+    uploader.set_value((name, data, "text/csv"))
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
@@ -81,10 +83,15 @@ def test_use_sample_button_and_clearing_the_uploader_go_back_to_the_sample():
     at.button(key="use_sample").click().run()
     assert in_use(at) is None
     assert "Sample cohort — synthetic demonstration data" in all_text(at)
+    # Everything read from the upload is let go: no report of it, an empty uploader.
+    assert "clinic.csv" not in all_text(at)
+    assert DATA_SOURCE_REPORTS not in at.session_state
+    (uploader,) = at.file_uploader
+    assert uploader.value is None and uploader.key != "data_upload"
 
     at = upload(at, "again.csv", MESSY_CSV.replace("N-001", "N-101").encode("cp1252"))
     assert in_use(at).filename == "again.csv"
-    at.file_uploader(key="data_upload").set_value(None)
+    at.file_uploader[0].set_value(None)
     at.run()
     assert in_use(at) is None
 
