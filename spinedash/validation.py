@@ -166,9 +166,10 @@ def passes_every_rule(cases: pd.DataFrame, approaches: Iterable[str], conditions
         if spec.min is not None and spec.max is not None:
             if s.dtype != "float64":
                 return False
+            # fmin/fmax skip NaN (missing) without the masked copy of every column; NaN only if all are.
             values = s.to_numpy()
-            recorded = values[~np.isnan(values)]
-            if len(recorded) and (recorded.min() < spec.min or recorded.max() > spec.max):
+            low, high = np.fmin.reduce(values, initial=np.inf), np.fmax.reduce(values, initial=-np.inf)
+            if low < spec.min or high > spec.max:
                 return False
         allowed = spec.allowed or known.get(spec.name)
         if allowed:
