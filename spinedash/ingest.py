@@ -11,6 +11,7 @@ Pure Python + pandas/pyarrow; no Streamlit. Everything is column-at-a-time (no p
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import os
 import re
@@ -18,6 +19,7 @@ import unicodedata
 import zipfile
 import zlib
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -936,6 +938,12 @@ def _blank_rows(frame: pd.DataFrame) -> pd.Series:
     return pd.Series(blank, index=frame.index)
 
 
+@functools.cache
+def _background() -> ThreadPoolExecutor:
+    """One worker thread for checks that release the GIL while the reader goes on (see load_outcomes)."""
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="spinedash-ingest")
+
+
 def load_outcomes(source: Source, filename: str | None = None) -> IngestResult:
     """Read an outcome export into canonical cases, or raise OutcomeDataError listing every problem.
 
@@ -1031,12 +1039,17 @@ def load_outcomes(source: Source, filename: str | None = None) -> IngestResult:
 
     lookups = _category_lookups()
     out: dict[str, pd.Series] = {}
+    ids_unique: Future[bool] | None = None
     for column, pos in position.items():
         spec = schema.COLUMN_BY_NAME[column]
         raw = frame[pos]
         label = header_for[column]
         if spec.kind == "id":
             out[column] = _text_series(raw)
+            if column == "case_id":
+                # Hashing a million ids takes ~0.25 s and releases the GIL: it runs beside the
+                # conversions below, and validation takes its answer instead of hashing again.
+                ids_unique = _background().submit(lambda ids=out[column]: bool(ids.is_unique))
         elif spec.kind == "number":
             values, bad = _to_number(raw, decimal_comma)
             if column == "length_of_stay_hours" and bad.any():
@@ -1083,7 +1096,8 @@ def load_outcomes(source: Source, filename: str | None = None) -> IngestResult:
     cases = schema.cast_columns(out, frame.index)
     approach_names = lookups["approach"][1]
     condition_names = lookups["condition"][1]
-    problems += validate_cases(cases, approach_names, condition_names, header_for=header_for, header_row=header_row)
+    problems += validate_cases(cases, approach_names, condition_names, header_for=header_for, header_row=header_row,
+                               case_ids_unique=ids_unique.result() if ids_unique is not None else None)  # fmt: skip
     if problems:
         raise OutcomeDataError(problems)
 

@@ -147,7 +147,9 @@ def _expected(spec: schema.ColumnSpec, check: str, allowed: tuple[str, ...]) -> 
     return f"failed check {check}"
 
 
-def passes_every_rule(cases: pd.DataFrame, approaches: Iterable[str], conditions: Iterable[str]) -> bool:
+def passes_every_rule(
+    cases: pd.DataFrame, approaches: Iterable[str], conditions: Iterable[str], case_ids_unique: bool | None = None
+) -> bool:
     """True when `cases` certainly breaks no rule of `build_schema`: checked column-wise in numpy.
 
     The same rules as the pandera schema — required columns, at least one outcome column, ranges,
@@ -155,6 +157,7 @@ def passes_every_rule(cases: pd.DataFrame, approaches: Iterable[str], conditions
     at a million rows). False means "not certain", never "invalid": validate_cases then runs
     pandera, which finds and words the problems. Range checks need float columns and vocabulary
     checks categorical ones (what to_canonical_dtypes gives); anything else answers False.
+    `case_ids_unique`, when the caller already knows it, saves hashing the ids again.
     """
     if not all(c in cases.columns for c in schema.REQUIRED_COLUMNS) or not _has_outcome(cases):
         return False
@@ -179,7 +182,7 @@ def passes_every_rule(cases: pd.DataFrame, approaches: Iterable[str], conditions
             used = np.bincount(codes[codes >= 0], minlength=len(s.cat.categories)) > 0
             if not set(s.cat.categories[used]) <= set(allowed):
                 return False
-        if spec.name == "case_id" and (s.isna().any() or not s.is_unique):
+        if spec.name == "case_id" and (s.isna().any() or not (s.is_unique if case_ids_unique is None else case_ids_unique)):
             return False
     return True
 
@@ -190,6 +193,7 @@ def validate_cases(
     conditions: Iterable[str],
     header_for: Mapping[str, str] | None = None,
     header_row: int = 1,
+    case_ids_unique: bool | None = None,
 ) -> list[Problem]:
     """Every rule of the data dictionary that `cases` breaks, as Problems.
 
@@ -197,10 +201,11 @@ def validate_cases(
         cases: canonical columns and dtypes, indexed by spreadsheet row number.
         header_for: canonical column -> the header the user's file used (for readable messages).
         header_row: spreadsheet row of the header, named in missing-column problems.
+        case_ids_unique: whether cases["case_id"] has no repeats, if the caller has worked it out.
     """
     approaches, conditions = tuple(approaches), tuple(conditions)
     header_for = dict(header_for or {})
-    if passes_every_rule(cases, approaches, conditions):
+    if passes_every_rule(cases, approaches, conditions, case_ids_unique):
         return []
     from pandera.errors import SchemaErrors
 

@@ -57,6 +57,17 @@ def test_plain_csv_gives_canonical_frame():
     assert result.column_mapping == {c: c for c in ["case_id", "condition", "approach", "vas_leg_pre", "vas_leg_12m"]}
 
 
+@pytest.mark.parametrize("ids", [("C1", "C2", "C1"), (" C1", "C2", "C1 ")], ids=["repeated", "repeated after trimming"])
+def test_repeated_case_ids_are_refused_with_their_rows(ids):
+    # The ids' uniqueness is worked out on a worker thread beside the other columns; it must still
+    # refuse the file (fast path and forgiving path alike) and name the rows.
+    rows = [r.split(",", 1)[1] for r in GOOD_ROWS.splitlines()]
+    csv = "case_id,condition,approach,vas_leg_pre,vas_leg_12m\n" + "".join(f"{i},{r}\n" for i, r in zip(ids, rows, strict=True))
+    problem = only_problem(csv.encode())
+    assert problem.column == "case_id" and "unique" in problem.message
+    assert set(problem.rows) == {2, 4}
+
+
 def test_dtypes_match_to_canonical_dtypes():
     cases = load_outcomes(GOOD_CSV.encode()).cases
     pd.testing.assert_frame_equal(cases, schema.to_canonical_dtypes(cases))
