@@ -56,9 +56,13 @@ class PageContext:
     def memo(self, fn: Callable[..., Any], *args: Hashable, **kwargs: Hashable) -> Any:
         """`fn(self.cases, *args, **kwargs)`, remembered for this session's data and filters.
 
-        Kept in st.session_state, never st.cache_data: the cases may be an uploaded file, which no
-        other session may see. Keyed on the data's content key and the frozen Filters value, so a
-        rerun that did not change the filters recomputes nothing.
+        Kept in st.session_state, never in a cache shared between sessions: the cases may be an
+        uploaded file, which no other session may see. Keyed on the data's content key and the
+        frozen Filters value, so a rerun that did not change the filters recomputes nothing. The
+        one exception is the bundled synthetic sample — public and the same for everyone — whose
+        aggregates are worked out once per view for all sessions (_shared_sample_aggregate): 25
+        visitors opening the demo at once otherwise each recomputed the same Overview figures.
+        Either way the value is shared, not copied: callers only read it.
         """
         key = (
             f"{fn.__module__}.{fn.__qualname__}",
@@ -67,6 +71,8 @@ class PageContext:
             args,
             tuple(sorted(kwargs.items())),
         )
+        if self.dataset.is_synthetic:
+            return _shared_sample_aggregate(repr(key), fn, self.cases, args, kwargs)
         store: OrderedDict = st.session_state.setdefault(PAGE_MEMO_KEY, OrderedDict())
         if key in store:
             store.move_to_end(key)
@@ -76,6 +82,16 @@ class PageContext:
         while len(store) > _MEMO_SIZE:
             store.popitem(last=False)
         return value
+
+
+@st.cache_resource(max_entries=1024, show_spinner=False)
+def _shared_sample_aggregate(key: str, _fn: Callable[..., Any], _cases: pd.DataFrame, _args: tuple, _kwargs: dict) -> Any:
+    """`_fn(_cases, *_args, **_kwargs)` for the bundled synthetic sample, once per `key` for every session.
+
+    Only PageContext.memo calls this, and only when the data in use is the synthetic sample, whose
+    `key` (function, content key "sample", filters, arguments) fully determines the result.
+    """
+    return _fn(_cases, *_args, **_kwargs)
 
 
 def analytics_page(title: str, intro: str) -> PageContext:

@@ -108,21 +108,24 @@ def test_upload_without_stay_says_which_column_each_chart_needs():
     assert len(at.get("vega_lite_chart")) == 2, "operation time and blood loss are still drawn"
 
 
-def test_uploaded_data_never_reaches_the_shared_sample_chart_cache(monkeypatch):
-    """Only the public synthetic sample shares charts across sessions; an upload's stay per session."""
+def test_uploaded_data_never_reaches_the_shared_sample_caches(monkeypatch):
+    """Only the public synthetic sample shares charts and aggregates across sessions; an upload's stay per session."""
     import spinedash.ui.page as page_module
     from spinedash.dataset import Dataset
     from spinedash.sample import load_sample
 
-    calls = []
-    monkeypatch.setattr(page_module, "_shared_sample_chart", lambda key, make: calls.append(key) or make())
+    charts, aggregates = [], []
+    monkeypatch.setattr(page_module, "_shared_sample_chart", lambda key, make: charts.append(key) or make())
+    monkeypatch.setattr(page_module, "_shared_sample_aggregate",
+                        lambda key, fn, cases, args, kwargs: aggregates.append(key) or fn(cases, *args, **kwargs))  # fmt: skip
     upload = Dataset(load_sample().head(400), "clinic.csv", is_synthetic=False, content_key="clinic")
-    at = run_page("pages/recovery.py", session={"data_source_dataset": upload})
-    assert not at.exception, at.exception
-    assert len(at.get("vega_lite_chart")) == 6
-    assert calls == []
+    for page in ("pages/recovery.py", "pages/pain.py", "pages/compare.py", "pages/overview.py"):
+        at = run_page(page, session={"data_source_dataset": upload})
+        assert not at.exception, at.exception
+    assert charts == [] and aggregates == []
     run_page("pages/recovery.py")
-    assert len(calls) == 6, "the sample's charts go through the shared cache"
+    assert len(charts) == 6, "the sample's charts go through the shared cache"
+    assert any("kaplan_meier" in key for key in aggregates), "and so do its aggregates"
 
 
 def test_the_filters_in_view_are_named_under_the_title_not_in_each_chart():
