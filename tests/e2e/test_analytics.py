@@ -57,9 +57,10 @@ def test_filter_click_redraws_every_chart_and_lands_in_the_url(server, page, art
     charts = page.locator('[data-testid="stVegaLiteChart"]')
     expect(charts).to_have_count(6, timeout=WAIT_MS)
     expect_stay_rows(page, ["Full-endoscopic", "Tubular MIS", "Microscopic", "Open"])
-    expect(page.get_by_text("2,500 of 2,500 cases")).to_be_visible()
-
     sidebar = page.locator('[data-testid="stSidebar"]')
+    expect(sidebar.get_by_text("2,500 of 2,500 cases")).to_be_visible()
+    expect(page.get_by_text("Showing 2,500 of 2,500 cases (no filters)")).to_be_visible()
+
     sidebar.locator('[data-testid="stMultiSelect"]').filter(has_text="Approach").first.click()
     page.get_by_role("option", name="Full-endoscopic", exact=True).click()
     page.keyboard.press("Escape")
@@ -67,6 +68,7 @@ def test_filter_click_redraws_every_chart_and_lands_in_the_url(server, page, art
     wait_for_app(page)
     expect(charts).to_have_count(6, timeout=WAIT_MS)
     expect_stay_rows(page, ["Full-endoscopic"])
+    expect(page.get_by_text(re.compile(r"^Showing [\d,]+ of 2,500 cases · Approach: Full-endoscopic$"))).to_be_visible()
     assert "filter_approach=Full-endoscopic" in page.url
     page.screenshot(path=str(artifacts / "recovery_filtered.png"))
 
