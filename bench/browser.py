@@ -133,7 +133,9 @@ def main(argv: list[str] | None = None) -> dict:
         try:
             page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
             page.set_default_timeout(600_000)
-            env = {**os.environ, **THREAD_ENV, "PYTHONPATH": str(root)}
+            # The caller's PYTHONPATH is kept after the checkout, so bench/profile_server can hook in.
+            pythonpath = os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")]))
+            env = {**os.environ, **THREAD_ENV, "PYTHONPATH": pythonpath}
             start = time.perf_counter()
             proc = subprocess.Popen(
                 [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),

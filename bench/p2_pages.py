@@ -4,7 +4,7 @@
 
 For each page (Recovery, Pain and function, Compare) this calls what the page calls on a rerun —
 the sidebar's filter options and case count, apply_filters, every analysis and table function and
-every chart builder, with the chart serialised as Streamlit does (`to_dict()` + JSON) — on a
+every chart builder, with the chart serialised as Streamlit does (Arrow datasets + JSON) — on a
 different filter each run, so nothing is reused from the run before (the worst case: the page's
 per-session memo misses). Prints one JSON line: the median and slowest run per page, and P4, the
 largest number of data rows any chart sent.
@@ -35,16 +35,18 @@ def filter_sequence():
     ]
 
 
-def _serialise(chart) -> int:
-    """What st.altair_chart does with a chart: Streamlit's own conversion (to_dict with its Arrow data
-    transformer), then the spec as JSON. Returns the rows of the largest dataset it sends."""
+def _serialise(spec: dict) -> int:
+    """What st.vega_lite_chart does with a chart spec: Streamlit's own preparation, datasets to Arrow
+    on the message, the spec as (stabilised) JSON. Returns the rows of the largest dataset it sends."""
     import pyarrow as pa
-    from streamlit.elements.vega_charts import _convert_altair_to_vega_lite_spec
+    from streamlit.elements.vega_charts import _marshall_chart_data, _prepare_vega_lite_spec, _stabilize_vega_json_spec
+    from streamlit.proto.VegaLiteChart_pb2 import VegaLiteChart
 
-    spec = _convert_altair_to_vega_lite_spec(chart)
-    datasets = spec.pop("datasets", {})
-    json.dumps(spec)
-    rows = [pa.ipc.open_stream(v).read_all().num_rows if isinstance(v, bytes) else len(v) for v in datasets.values()]
+    proto = VegaLiteChart()
+    spec = _prepare_vega_lite_spec(spec, True)
+    _marshall_chart_data(proto, spec)
+    _stabilize_vega_json_spec(json.dumps(spec))
+    rows = [pa.ipc.open_stream(d.data.data).read_all().num_rows for d in proto.datasets]
     return max([chart_rows(spec), *rows])
 
 
