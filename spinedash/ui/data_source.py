@@ -56,10 +56,17 @@ class UploadReport:
         return self.result is not None
 
 
-@st.cache_data(show_spinner="Loading the sample cohort…")
-def _sample_cases() -> pd.DataFrame:
+@st.cache_resource(show_spinner="Loading the sample cohort…")
+def _sample_frame() -> pd.DataFrame:
     # Public synthetic data: safe to share between sessions, unlike uploads.
     return load_sample()
+
+
+def _sample_cases() -> pd.DataFrame:
+    """The sample cohort, read once per server. A shallow copy per call: with pandas' copy-on-write
+    nothing a page does to its frame can reach the shared one, and no session pays st.cache_data's
+    unpickling of 2,500 rows on every rerun (it did, twice a run)."""
+    return _sample_frame().copy(deep=False)
 
 
 def sample_dataset() -> Dataset:

@@ -137,3 +137,15 @@ def test_sidebar_on_the_sample():
     assert any(c.startswith("Sample cohort — synthetic demonstration data,") for c in captions)
     # no way "back" when already on the sample (the landing page's filter Reset button is another matter)
     assert "sidebar_use_sample" not in [b.key for b in at.sidebar.button]
+
+
+def test_the_shared_sample_cannot_be_changed_through_one_session():
+    """The sample is read once per server and handed out as shallow copies: copy-on-write keeps
+    anything a page does to its frame out of every other session's."""
+    mine = data_source._sample_cases()
+    before = data_source._sample_cases()["vas_leg_pre"].copy()
+    mine["vas_leg_pre"] = 0.0
+    mine.loc[mine.index[0], "approach"] = "Open"
+    theirs = data_source._sample_cases()
+    assert theirs["vas_leg_pre"].equals(before)
+    assert theirs is not mine and len(theirs) == len(mine)
