@@ -6,12 +6,16 @@ not what 25 Chromiums cost to draw. A session opens the app, goes to one of the 
 (Recovery, Pain and function, Compare, Overview, in turn) and, for the duration, picks random
 condition / approach / surgeon filters, sends the rerun a filter click sends, and times it until
 the script finishes. Prints errors (exception elements, failed or timed-out reruns, dropped
-connections), rerun time p50/p95/max, reruns per second, and the server's resident memory.
+connections), rerun time p50/p95/max — over all reruns, and "steady" (clicked after every session's
+first think time after opening: the first clicks land together, see main_async) — with p50/p95 per
+page, reruns per second, and the server's resident memory.
 
 Bounded: loopback only (127.0.0.1), a fixed number of sessions for a fixed time, every rerun with a
 timeout; the server it starts is stopped at the end.
 
-    python3 bench/load.py                     # 25 sessions x 60 s on a server of its own
+    python3 bench/load.py --think 10          # 25 sessions x 60 s, 5–15 s between clicks, own server
+    python3 bench/load.py                     # the same, clicking as fast as answered
+    python3 bench/load.py --think 10 --replicas 2   # two server processes, sessions sticky to one
     python3 bench/load.py --sessions 5 --seconds 20
 """
 
@@ -46,10 +50,12 @@ RERUN_TIMEOUT_S = 60
 @dataclass
 class Stats:
     times: list[float] = field(default_factory=list)
+    timeline: list[tuple[float, float, str]] = field(default_factory=list)  # (started, seconds, page) per rerun
     errors: list[str] = field(default_factory=list)
     reruns_by_page: dict[str, int] = field(default_factory=dict)
     filters_found: list[int] = field(default_factory=list)  # filter widgets each session could change
     opens: list[float] = field(default_factory=list)  # opening the app and going to the page
+    opened_at: list[float] = field(default_factory=list)  # time.monotonic() when each session had its page
 
 
 class Session:
@@ -114,6 +120,7 @@ async def run_session(i: int, url: str, deadline: float, stats: Stats, think: fl
                 return
             await session.rerun(page_hash, [])
             stats.opens.append(time.perf_counter() - opened)
+            stats.opened_at.append(time.monotonic())
             stats.filters_found.append(len(session.widgets))
             if not session.widgets:
                 stats.errors.append(f"session {i}: no filter widgets found on {page!r}")
@@ -123,8 +130,10 @@ async def run_session(i: int, url: str, deadline: float, stats: Stats, think: fl
                     await asyncio.sleep(rng.uniform(0.5 * think, 1.5 * think))
                     if time.monotonic() >= deadline:
                         break
+                clicked = time.monotonic()
                 elapsed = await session.rerun(page_hash, session.random_filters(rng))
                 stats.times.append(elapsed)
+                stats.timeline.append((clicked, elapsed, page))
                 stats.reruns_by_page[page] = stats.reruns_by_page.get(page, 0) + 1
     except (TimeoutError, OSError, websockets.WebSocketException) as error:
         stats.errors.append(f"session {i}: {type(error).__name__}: {error}")
@@ -137,32 +146,45 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
-async def sample_memory(pid: int, until: float, samples: list[float]) -> None:
+async def sample_memory(pids: list[int], until: float, samples: list[float]) -> None:
     while time.monotonic() < until:
-        samples.append(rss_mb(pid))
+        samples.append(sum(rss_mb(pid) for pid in pids))
         await asyncio.sleep(0.5)
 
 
-async def main_async(url: str, pid: int, sessions: int, seconds: float, think: float, pages: list[str]) -> dict:
+async def main_async(urls: list[str], pids: list[int], sessions: int, seconds: float, think: float, pages: list[str]) -> dict:
+    """Session i talks to urls[i % len(urls)] throughout: what a proxy with sticky sessions does."""
     stats = Stats()
-    memory: list[float] = [rss_mb(pid)]
+    memory: list[float] = [sum(rss_mb(pid) for pid in pids)]
     started = time.monotonic()
     deadline = started + seconds
     tasks = []
     for i in range(sessions):
-        tasks.append(asyncio.create_task(run_session(i, url, deadline, stats, think, pages)))
+        tasks.append(asyncio.create_task(run_session(i, urls[i % len(urls)], deadline, stats, think, pages)))
         await asyncio.sleep(0.1)  # a staggered arrival, as people open a link one after another
-    sampler = asyncio.create_task(sample_memory(pid, deadline + RERUN_TIMEOUT_S, memory))
+    sampler = asyncio.create_task(sample_memory(pids, deadline + RERUN_TIMEOUT_S, memory))
     await asyncio.wait_for(asyncio.gather(*tasks), timeout=seconds + 2 * RERUN_TIMEOUT_S)
     sampler.cancel()
-    memory.append(rss_mb(pid))
+    memory.append(sum(rss_mb(pid) for pid in pids))
     times = sorted(stats.times)
 
-    def pct(p: float) -> float:
-        return times[min(len(times) - 1, int(round(p * (len(times) - 1))))] if times else float("nan")
+    def pct(p: float, values: list[float] | None = None) -> float:
+        values = times if values is None else sorted(values)
+        return values[min(len(values) - 1, int(round(p * (len(values) - 1))))] if values else float("nan")
+
+    # "Steady": reruns clicked after every session's first think time after opening has passed. The
+    # first clicks all land together: 25 sessions opening within a few seconds of a server just
+    # started (imports, first runs) get their pages at about the same moment and click together.
+    all_open = max(stats.opened_at) if stats.opened_at else started
+    steady = [seconds for clicked, seconds, _ in stats.timeline if clicked >= all_open + 1.5 * think]
+    by_page = {}
+    for page_name in sorted({p for _, _, p in stats.timeline}):
+        page_times = [seconds for _, seconds, p in stats.timeline if p == page_name]
+        by_page[page_name] = {"p50_s": round(pct(0.5, page_times), 3), "p95_s": round(pct(0.95, page_times), 3)}
 
     return {
         "sessions": sessions,
+        "replicas": len(urls),
         "seconds": seconds,
         "think_s": think,
         "pages": pages,
@@ -176,6 +198,10 @@ async def main_async(url: str, pid: int, sessions: int, seconds: float, think: f
         "rerun_p95_s": round(pct(0.95), 3),
         "rerun_max_s": round(times[-1], 3) if times else None,
         "rerun_mean_s": round(statistics.fmean(times), 3) if times else None,
+        "steady_reruns": len(steady),
+        "steady_p50_s": round(pct(0.50, steady), 3),
+        "steady_p95_s": round(pct(0.95, steady), 3),
+        "rerun_by_page": by_page,
         "reruns_by_page": stats.reruns_by_page,
         "filters_per_session": sorted(set(stats.filters_found)),
         "server_rss_start_mb": round(memory[0], 1),
@@ -191,27 +217,38 @@ def main() -> None:
     parser.add_argument("--think", type=float, default=0.0,
                         help="mean seconds a session waits between filter changes (default 0: click as fast as answered)")
     parser.add_argument("--pages", default=",".join(PAGES), help=f"comma-separated pages to spread sessions over ({','.join(PAGES)})")
+    parser.add_argument("--replicas", type=int, default=1,
+                        help="server processes, each session sticking to one (as behind a proxy with sticky sessions)")
     args = parser.parse_args()
-    if not (1 <= args.sessions <= 100 and 1 <= args.seconds <= 600):
-        parser.error("at most 100 sessions for at most 600 s")
+    if not (1 <= args.sessions <= 100 and 1 <= args.seconds <= 600 and 1 <= args.replicas <= 8):
+        parser.error("at most 100 sessions, 600 s and 8 replicas")
 
-    port = free_port()
-    log = ROOT / "bench" / "out" / "load_server.log"
-    log.parent.mkdir(parents=True, exist_ok=True)
-    proc = start_streamlit(port, log)
+    log_dir = ROOT / "bench" / "out"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    procs, urls = [], []
     try:
-        wait_healthy(port, proc)
-        url = f"http://127.0.0.1:{port}"
-        result = asyncio.run(main_async(url, proc.pid, args.sessions, args.seconds, args.think, args.pages.split(",")))
+        for r in range(args.replicas):
+            port = free_port()
+            procs.append(start_streamlit(port, log_dir / ("load_server.log" if r == 0 else f"load_server_{r}.log")))
+            urls.append(f"http://127.0.0.1:{port}")
+        for url, proc in zip(urls, procs, strict=True):
+            wait_healthy(int(url.rsplit(":", 1)[1]), proc)
+        result = asyncio.run(main_async(urls, [p.pid for p in procs], args.sessions, args.seconds, args.think,
+                                        args.pages.split(",")))  # fmt: skip
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-    print(f"{result['sessions']} sessions x {result['seconds']:.0f} s on 127.0.0.1 (think {result['think_s']} s), "
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+    print(f"{result['sessions']} sessions x {result['seconds']:.0f} s on 127.0.0.1, {result['replicas']} server process(es) "
+          f"(think {result['think_s']} s), "
           f"{result['reruns']} reruns ({result['reruns_per_s']}/s), {result['errors']} errors")
-    print(f"rerun time: p50 {result['rerun_p50_s']} s, p95 {result['rerun_p95_s']} s, max {result['rerun_max_s']} s; "
+    print(f"rerun time: p50 {result['rerun_p50_s']} s, p95 {result['rerun_p95_s']} s, max {result['rerun_max_s']} s "
+          f"(steady, after the first clicks: {result['steady_reruns']} reruns, p50 {result['steady_p50_s']} s, "
+          f"p95 {result['steady_p95_s']} s); "
           f"opening the app: p50 {result['open_p50_s']} s, max {result['open_max_s']} s")
     print(f"server RSS: start {result['server_rss_start_mb']} MB, peak {result['server_rss_peak_mb']} MB, "
           f"end {result['server_rss_end_mb']} MB")
