@@ -29,11 +29,12 @@ class Dataset:
     def n_cases(self) -> int:
         return len(self.cases)
 
-    def describe(self) -> str:
-        """One line for the sidebar and for report headers."""
+    def describe(self, count: bool = True) -> str:
+        """One line for the sidebar and for report headers; `count=False` leaves out the number of
+        cases (for a chart of a filtered view, whose own count is not the dataset's)."""
         if self.is_synthetic:
-            return f"{self.source_label} — synthetic demonstration data, {self.n_cases:,} cases"
-        return f"{self.source_label} — {self.n_cases:,} cases"
+            return f"{self.source_label} — synthetic demonstration data" + (f", {self.n_cases:,} cases" if count else "")
+        return f"{self.source_label} — {self.n_cases:,} cases" if count else self.source_label
 
 
 def without_blank_columns(cases: pd.DataFrame) -> pd.DataFrame:

@@ -61,3 +61,15 @@ def test_without_blank_columns_keeps_required_and_recorded_columns():
     )
     out = without_blank_columns(cases)
     assert list(out.columns) == ["case_id", "condition", "approach", "vas_leg_pre"]
+
+
+def test_dataset_description_with_and_without_the_number_of_cases():
+    import pandas as pd
+
+    from spinedash.dataset import Dataset
+
+    upload = Dataset(pd.DataFrame({"case_id": ["a", "b"]}), "clinic.csv", is_synthetic=False, content_key="k")
+    sample = Dataset(pd.DataFrame({"case_id": ["a", "b", "c"]}), "Sample cohort", is_synthetic=True, content_key="sample")
+    assert upload.describe() == "clinic.csv — 2 cases" and upload.describe(count=False) == "clinic.csv"
+    assert sample.describe() == "Sample cohort — synthetic demonstration data, 3 cases"
+    assert sample.describe(count=False) == "Sample cohort — synthetic demonstration data"

@@ -39,19 +39,22 @@ class PageContext:
 
     @property
     def subtitle(self) -> list[str]:
-        """Filters and data source: the context lines every export (image, PDF, spreadsheet) carries."""
-        filters = describe_filters(self.filters) or "No filters (all cases)"
-        return [filters, self.dataset.describe()]
+        """Filters with the cases in view, and the data source: the context lines every export
+        (image, spreadsheet notes) carries, e.g. ["Condition: Herniated disc · 1,654 of 2,500 cases",
+        "Sample cohort — synthetic demonstration data"]."""
+        filters = describe_filters(self.filters)
+        return [f"{filters} · {len(self.cases):,} of {self.dataset.n_cases:,} cases", self.dataset.describe(count=False)]
 
     @property
     def chart_subtitle(self) -> list[str]:
         """The data source: the context line of a chart on screen.
 
-        Not the filters: they are in the sidebar and under the page title, and a spec that stays
-        the same when only the filters change lets the browser swap the chart's data in place
-        instead of rebuilding the whole Vega view (about 0.1 s a chart). Images still carry them.
+        Not the filters, nor the number of cases (the dataset's would misstate a filtered view's):
+        they are under the page title, and a spec that stays the same when only the filters change
+        lets the browser swap the chart's data in place instead of rebuilding the whole Vega view
+        (about 0.1 s a chart). Images still carry the filters.
         """
-        return [self.dataset.describe()]
+        return [self.dataset.describe(count=False)]
 
     def memo(self, fn: Callable[..., Any], *args: Hashable, **kwargs: Hashable) -> Any:
         """`fn(self.cases, *args, **kwargs)`, remembered for this session's data and filters.

@@ -139,8 +139,9 @@ def test_the_filters_in_view_are_named_under_the_title_not_in_each_chart():
 
     for el in at.get("vega_lite_chart"):
         subtitle = json.loads(el.proto.spec)["title"]["subtitle"]
-        assert "synthetic demonstration data" in subtitle[0]
-        assert not any("Approach: Open" in line for line in subtitle)
+        assert subtitle[0] == "Sample cohort — synthetic demonstration data"
+        # Neither the filters nor the dataset's 2,500 cases, which would misstate this view's count.
+        assert not any("Approach: Open" in line or "2,500" in line for line in subtitle)
 
 
 def test_chart_specs_stay_the_same_when_only_the_filtered_rows_change():
