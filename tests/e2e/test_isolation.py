@@ -164,8 +164,9 @@ def check_downloads(page, who: str) -> None:
     svg = download(page, lambda: page.get_by_role("button", name="SVG image").click()).decode("utf-8")
     page.keyboard.press("Escape")
     assert_only_own(svg, who, "a chart's SVG download")
-    own, _ = mine_and_others(who)
-    assert own in svg, f"{who}: the chart image does not name its data source"
+    source = me["file"] or "Sample cohort — synthetic demonstration data"
+    assert source in svg, f"{who}: the chart image does not name its data source"
+    assert f"{me['n']:,} of {me['n']:,} cases" in svg, f"{who}: the chart image does not give the cases in view"
 
 
 def test_concurrent_sessions_each_see_only_their_own_upload(server, browser, artifacts):
