@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -34,3 +37,21 @@ def _route_apptest_through_app_py() -> None:
 
 
 _route_apptest_through_app_py()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _every_drawn_chart_fits_the_vega_lite_schema():
+    """Every spec a test sends to vl-convert (chart images, the PDF report's charts) must pass
+    `vegalite.validate` first, so no test draws a chart the browser would refuse."""
+    from spinedash import export, report, vegalite
+
+    real = export.render_spec
+
+    def checked(spec_json: str, *args, **kwargs) -> bytes:
+        vegalite.validate(json.loads(spec_json))
+        return real(spec_json, *args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(export, "render_spec", checked)
+        mp.setattr(report, "render_spec", checked)
+        yield

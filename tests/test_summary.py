@@ -1,33 +1,18 @@
 """The PDF summary's content, and the PDF it becomes (read back with pypdf)."""
 
 import io
-import json
 
 import numpy as np
 import pandas as pd
 import pytest
 from pypdf import PdfReader
 
-from spinedash import analysis, report, vegalite
+from spinedash import analysis, vegalite
 from spinedash.dataset import Dataset
 from spinedash.filters import Filters, apply_filters
 from spinedash.report import build_report
 from spinedash.sample import load_sample
 from spinedash.summary import REPORT_TITLE, headline_for_report, report_charts, summary_content
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _rendered_specs_fit_the_schema():
-    """Every spec these tests send to vl-convert must pass `vegalite.validate` first."""
-    real = report.render_spec
-
-    def checked(spec_json: str, *args, **kwargs) -> bytes:
-        vegalite.validate(json.loads(spec_json))
-        return real(spec_json, *args, **kwargs)
-
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(report, "render_spec", checked)
-        yield
 
 
 @pytest.fixture(scope="module")
