@@ -19,15 +19,16 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
-from common import OUT, SIZES, THREAD_ENV, cohort_path, rss_now_mb, rss_peak_mb
+from common import OUT, ROOT, SIZES, THREAD_ENV, cohort_path, rss_now_mb, rss_peak_mb
+
+sys.path.insert(0, str(ROOT))
+from tests.e2e.conftest import free_port, stop_streamlit, wait_healthy  # noqa: E402 - the e2e tests' own helpers
 
 CHROMIUM = os.environ.get("SPINEDASH_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -45,26 +46,6 @@ IDLE_JS = """(expected) => {
     return true;
 }"""
 TWO_FRAMES_JS = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_healthy(port: int, proc: subprocess.Popen, timeout_s: float = 120) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"streamlit exited with code {proc.returncode}")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError("streamlit did not become healthy in time")
 
 
 def wait_idle(page, expected_charts: int = 0, timeout_ms: int = 600_000) -> None:
@@ -142,7 +123,7 @@ def main(argv: list[str] | None = None) -> dict:
                  "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
                 cwd=root, stdout=log, stderr=subprocess.STDOUT, env=env,
             )
-            wait_healthy(port, proc)
+            wait_healthy(port, proc, timeout_s=120)
             out["p6_healthy_s"] = time.perf_counter() - start
             page.goto(f"http://127.0.0.1:{port}/")
             wait_idle(page)
@@ -187,11 +168,7 @@ def main(argv: list[str] | None = None) -> dict:
         finally:
             browser.close()
             if proc is not None:
-                proc.terminate()
-                try:
-                    proc.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
+                stop_streamlit(proc)
             log.close()
     print(json.dumps(out))
     return out

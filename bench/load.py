@@ -26,7 +26,6 @@ import asyncio
 import json
 import random
 import statistics
-import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
@@ -40,7 +39,7 @@ from streamlit.proto.WidgetStates_pb2 import WidgetState, WidgetStates
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from tests.e2e.conftest import free_port, start_streamlit, wait_healthy  # noqa: E402
+from tests.e2e.conftest import free_port, start_streamlit, stop_streamlit, wait_healthy  # noqa: E402
 
 PAGES = ["recovery", "pain", "compare", "overview"]
 FILTER_LABELS = ("Condition", "Approach", "Surgeon")
@@ -237,12 +236,7 @@ def main() -> None:
                                         args.pages.split(",")))  # fmt: skip
     finally:
         for proc in procs:
-            proc.terminate()
-        for proc in procs:
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+            stop_streamlit(proc)
     print(f"{result['sessions']} sessions x {result['seconds']:.0f} s on 127.0.0.1, {result['replicas']} server process(es) "
           f"(think {result['think_s']} s), "
           f"{result['reruns']} reruns ({result['reruns_per_s']}/s), {result['errors']} errors")
