@@ -21,6 +21,10 @@ from spinedash.vocabulary import APPROACH_COLOURS, APPROACHES, MINIMALLY_INVASIV
 
 MI_GROUP = "Minimally invasive"
 OPEN_GROUP = "Open"
+# The Overview's minimally invasive vs open sentences are raw group figures: the approaches see
+# different patients (open surgery is mostly stenosis), so each sentence says it is unadjusted and
+# points to Compare, which adjusts for case mix (issue 14).
+UNADJUSTED_NOTE = "(unadjusted for case mix; Compare adjusts)"
 ALL_GROUP = "All"
 
 HEADLINE_COLUMNS = [
@@ -225,6 +229,8 @@ def headline_figures(cases: pd.DataFrame, min_cell: int = 5, mcid_threshold: flo
     comparison is suppressed, so is the other, since the overall figure minus one side would give
     the hidden one away. There is deliberately no "bed-days saved" figure: what open cases would
     have needed with a minimally invasive approach is a causal question these data cannot answer.
+    The sentences compare raw group figures and end with UNADJUSTED_NOTE: they are not adjusted for
+    condition, age or any other case mix (the Compare page is).
     """
     min_cell = max(int(min_cell), 1)
     hidden = suppression_label(min_cell)
@@ -276,6 +282,7 @@ def headline_figures(cases: pd.DataFrame, min_cell: int = 5, mcid_threshold: flo
                     open_said = say(open_value) if pd.notna(open_value) else fig.not_reached
                     row["comparison_sentence"] = (
                         f"{fig.phrase} {mi_said} with minimally invasive approaches vs {open_said} with open surgery"
+                        f" {UNADJUSTED_NOTE}"
                     )
         rows.append(row)
     out = pd.DataFrame(rows, columns=HEADLINE_COLUMNS)

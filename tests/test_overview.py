@@ -61,13 +61,13 @@ def test_headline_figures_worked_by_hand():
     assert f.loc["same_day", "mi_value"] == pytest.approx(500 / 6)
     assert f.loc["same_day", "open_value"] == 0
     assert f.loc["same_day", "comparison_sentence"] == (
-        "Same-day discharge 83% with minimally invasive approaches vs 0% with open surgery"
+        "Same-day discharge 83% with minimally invasive approaches vs 0% with open surgery (unadjusted for case mix; Compare adjusts)"
     )
     # Median of 3,4,6,8,10 | 30,48,72,76,100 = (10 + 30) / 2 = 20 h; endoscopic (6 + 8) / 2 = 7 h;
     # open (72 + 76) / 2 = 74 h.
     assert f.loc["median_stay", "value"] == 20 and f.loc["median_stay", "display"] == "20 h"
     assert f.loc["median_stay", "comparison_sentence"] == (
-        "Median stay 7 h with minimally invasive approaches vs 74 h with open surgery"
+        "Median stay 7 h with minimally invasive approaches vs 74 h with open surgery (unadjusted for case mix; Compare adjusts)"
     )
     assert f.loc["median_stay", "mi_n"] == 6 and f.loc["median_stay", "open_n"] == 4
     # Bed-days: (3+4+6+8+10+30 + 48+72+76+100) / 24 = 357 / 24 = 14.875; per 100 cases 148.75.
@@ -79,7 +79,7 @@ def test_headline_figures_worked_by_hand():
     assert f.loc["bed_days_per_100", "mi_value"] == pytest.approx(61 / 24 / 6 * 100)
     assert f.loc["bed_days_per_100", "open_display"] == "308"
     assert f.loc["bed_days_per_100", "comparison_sentence"] == (
-        "Bed-days per 100 cases: 42 with minimally invasive approaches vs 308 with open surgery"
+        "Bed-days per 100 cases: 42 with minimally invasive approaches vs 308 with open surgery (unadjusted for case mix; Compare adjusts)"
     )
     # Return to work, Kaplan–Meier among the 8 employed (the unemployed endoscopic case's 5 days is
     # ignored). Times 10, 12+, 14, 20, 25, 45, 60, 90+ (+ = censored at last follow-up):
@@ -88,7 +88,7 @@ def test_headline_figures_worked_by_hand():
     assert f.loc["return_to_work", "n"] == 8
     assert f.loc["return_to_work", "value"] == 25
     assert f.loc["return_to_work", "comparison_sentence"] == (
-        "Median return to work 20 days with minimally invasive approaches vs 60 days with open surgery"
+        "Median return to work 20 days with minimally invasive approaches vs 60 days with open surgery (unadjusted for case mix; Compare adjusts)"
     )
     # VAS leg improvement ≥ 3.2 among 9 with both: endoscopic 6, 3, 3, 1, 3.2 (6.2 − 3.0 counts:
     # 3.2 points as recorded) -> 2 of 5; open 7, 2, 0, 4 -> 2 of 4; together 4 of 9 = 44.4%.
