@@ -31,14 +31,14 @@ from statsmodels.stats.proportion import (
     test_proportions_2indep,
 )
 
+from spinedash.privacy import DEFAULT_MIN_CELL, suppression_label  # noqa: F401  (re-exported: pages and tables import it from here)
+from spinedash.privacy import check_min_cell as _check_min_cell
 from spinedash.schema import PAIN_MEASURES, TIMEPOINT_DAYS, TIMEPOINT_LABELS, pain_column
 from spinedash.vocabulary import APPROACHES
 
 # --------------------------------------------------------------------------------------------
 # Constants the pages show or pass back in
 # --------------------------------------------------------------------------------------------
-
-DEFAULT_MIN_CELL = 5
 
 # ASSUMPTION: the schema records length of stay in hours but no discharge date, so "same-day
 # discharge" cannot be read off calendar dates. A stay of at most 12 hours is taken as same-day
@@ -137,19 +137,9 @@ class MissingColumnError(KeyError):
         return self.message
 
 
-def suppression_label(min_cell: int = DEFAULT_MIN_CELL) -> str:
-    """What the UI shows in place of a suppressed estimate, e.g. "suppressed (n < 5)"."""
-    return f"suppressed (n < {min_cell})"
-
-
 # --------------------------------------------------------------------------------------------
 # Internal helpers
 # --------------------------------------------------------------------------------------------
-
-
-def _check_min_cell(min_cell: int) -> None:
-    if isinstance(min_cell, bool) or not isinstance(min_cell, (int, np.integer)) or min_cell < 1:
-        raise ValueError(f"min_cell must be a whole number of at least 1 (1 turns suppression off), got {min_cell!r}")
 
 
 def _require(cases: pd.DataFrame, columns: Sequence[str], analysis: str) -> None:

@@ -1,0 +1,166 @@
+"""One small-cell rule for every number SpineDash shows: small groups stay hidden.
+
+The rule (k = the "smallest group shown", `min_cell`, default 5; the README states it too):
+
+1. **A count below k is never shown.** A group of patients (a surgeon, a site, an approach, a
+   quarter, the patients scored at a time point, the patients still at risk) with 1 to k − 1
+   members shows neither its figures nor its size: it reads "suppressed (n < k)", and a number
+   of patients reads "< k". Zero is shown as zero (or "no data"): an empty group hides nobody.
+2. **Totals: complementary suppression** (not rounding). Where a shown total (all cases, "All",
+   "Showing 71 cases", the rest of the service) is the sum of groups some of which are hidden,
+   more groups are hidden — the smallest shown first — until the hidden groups together hold 0
+   or at least k patients, at least two groups are hidden, and they hold more patients than
+   there are hidden groups. Then the total minus every shown
+   group gives only a sum of at least k over two or more groups, never one small group's size.
+   Where no other group can be hidden (the total has only the hidden group and one other), the
+   total itself is hidden. Rounding was not chosen: a total rounded to a multiple of k, minus
+   exactly shown groups, can still pin a hidden group to one value (e.g. to exactly 1 or k − 1).
+3. **Curves end where fewer than k remain at risk.** A Kaplan–Meier curve is drawn only up to
+   the last time with at least k patients still at risk; later steps (each a change among 1 to
+   k − 1 patients) are not drawn, and numbers at risk below k read "< k".
+
+Counts of events inside a group that is shown (3 complications among 120 cases) are shown: they
+are an outcome of a group large enough to hide in. `k = 1` turns the rule off.
+
+Registries apply the same kind of rule with larger cells (NORspine collapses hospitals with fewer
+than 10 registrations; OpenSAFELY suppresses counts of 7 or fewer); the default of 5 is
+SpineDash's own choice for a single clinic's review, not a registry rule.
+
+Pure numpy / pandas; no Streamlit. Every function takes k as `min_cell`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+DEFAULT_MIN_CELL = 5
+
+COMPLEMENTARY_NOTE = "hidden so that a smaller group cannot be worked out by subtraction"
+
+
+def check_min_cell(min_cell: int) -> None:
+    """ValueError unless min_cell is a whole number ≥ 1 (1 turns suppression off)."""
+    if isinstance(min_cell, bool) or not isinstance(min_cell, (int, np.integer)) or min_cell < 1:
+        raise ValueError(f"min_cell must be a whole number of at least 1 (1 turns suppression off), got {min_cell!r}")
+
+
+def suppression_label(min_cell: int = DEFAULT_MIN_CELL) -> str:
+    """What the UI shows in place of a suppressed group's figures, e.g. "suppressed (n < 5)"."""
+    return f"suppressed (n < {min_cell})"
+
+
+def complementary_label() -> str:
+    """What the UI shows in place of a group hidden only to protect a smaller one (rule 2)."""
+    return "suppressed (protects a smaller group)"
+
+
+def is_small(n, min_cell: int):
+    """True where 0 < n < min_cell (a group that must be hidden); scalar in, bool out; array in, array out.
+
+    NaN (an unknown count) counts as not small; 0 is not small (nobody to hide).
+    """
+    values = np.asarray(n, dtype=np.float64)
+    out = (values > 0) & (values < min_cell)
+    return bool(out) if out.ndim == 0 else out
+
+
+def count_text(n, min_cell: int) -> str:
+    """A number of patients as text: "< 5" for 1..k−1, "1,234" otherwise, "—" for unknown."""
+    if n is None or pd.isna(n):
+        return "—"
+    if is_small(n, min_cell):
+        return f"< {min_cell}"
+    return f"{int(n):,}"
+
+
+def complementary_suppression(counts: Sequence[float] | np.ndarray, min_cell: int, hidden: Sequence[bool] | np.ndarray | None = None) -> np.ndarray:
+    """Which cells of one margin to hide so that none below k can be worked out from its total.
+
+    `counts`: the number of patients in each group that adds up to a total the page shows (or
+    that a reader can get, e.g. from another page). `hidden`: cells already hidden for another
+    reason (default: none). Returns a bool mask: every cell with 0 < n < k, plus the smallest
+    other non-empty cells (ties: the first) until the hidden cells hold 0 or ≥ k patients, at
+    least two are hidden, and they hold more patients than there are hidden cells. If that cannot be reached (too few cells), every
+    non-empty cell is hidden — the caller must then hide the total too (`total_must_hide`).
+    """
+    check_min_cell(min_cell)
+    n = np.nan_to_num(np.asarray(counts, dtype=np.float64), nan=0.0)
+    mask = is_small(n, min_cell) if n.ndim else np.zeros(0, dtype=bool)
+    mask = np.atleast_1d(mask).copy()
+    if hidden is not None:
+        mask |= np.asarray(hidden, dtype=bool) & (n > 0)
+    if min_cell <= 1:
+        return mask
+    order = np.argsort(n, kind="stable")
+    while mask.any():
+        held, m = n[mask].sum(), int(mask.sum())
+        # At least k patients over at least two groups, and more patients than groups (m groups
+        # of one patient each would be given away by a total of m).
+        if held >= min_cell and m >= 2 and held > m:
+            break
+        candidates = [i for i in order if not mask[i] and n[i] > 0]
+        if not candidates:
+            break
+        mask[candidates[0]] = True
+    return mask
+
+
+def total_must_hide(counts: Sequence[float] | np.ndarray, hidden: Sequence[bool] | np.ndarray, min_cell: int) -> bool:
+    """True when the total of `counts` would give a small hidden group away even after rule 2.
+
+    That is when some cells are hidden but they hold 1..k−1 patients together, are a single
+    cell, or hold one patient each — `complementary_suppression` could not find enough cells to hide beside them.
+    """
+    n = np.nan_to_num(np.asarray(counts, dtype=np.float64), nan=0.0)
+    mask = np.asarray(hidden, dtype=bool) & (n > 0)
+    if not mask.any() or min_cell <= 1:
+        return False
+    held, m = n[mask].sum(), int(mask.sum())
+    return bool(held < min_cell or m < 2 or held <= m)
+
+
+def protect_margins(frame: pd.DataFrame, count_col: str, within: Sequence[str] | str | None, min_cell: int, hidden_col: str | None = None) -> pd.Series:
+    """`complementary_suppression` applied within each margin of a long frame; a bool Series.
+
+    `within`: the column(s) naming a margin (e.g. "quarter": the approaches of one quarter add up
+    to the quarter's total); None = the whole frame is one margin. `hidden_col`: a bool column of
+    cells already hidden for another reason.
+    """
+    check_min_cell(min_cell)
+    out = pd.Series(False, index=frame.index)
+    if frame.empty:
+        return out
+    already = frame[hidden_col].fillna(False).astype(bool) if hidden_col else pd.Series(False, index=frame.index)
+    groups = [(None, frame)] if within is None else frame.groupby(within, sort=False, observed=True, dropna=False)
+    for _, part in groups:
+        out.loc[part.index] = complementary_suppression(part[count_col].to_numpy(dtype=np.float64, na_value=np.nan), min_cell, already.loc[part.index].to_numpy())
+    return out
+
+
+def at_risk_cut(times: np.ndarray, at_risk: np.ndarray, min_cell: int) -> float:
+    """The last time a curve may be drawn to (rule 3): the last `times` entry with at_risk ≥ k.
+
+    `times` ascending, `at_risk[i]` the number at risk just before `times[i]`. Returns −inf when
+    even the first time has fewer than k at risk (draw nothing), +inf when never below k.
+    """
+    times = np.asarray(times, dtype=np.float64)
+    at_risk = np.asarray(at_risk, dtype=np.float64)
+    below = np.flatnonzero(at_risk < min_cell)
+    if min_cell <= 1 or below.size == 0:
+        return float("inf")
+    first = int(below[0])
+    return float(times[first - 1]) if first > 0 else float("-inf")
+
+
+def rule_text(min_cell: int) -> str:
+    """The rule in one paragraph, for captions, method notes and exports."""
+    return (
+        f"Groups of fewer than {min_cell} patients are suppressed: neither their figures nor their size are shown "
+        f"(a number of patients below {min_cell} reads “< {min_cell}”). Where a total would let a hidden group be "
+        f"worked out by subtraction, the next smallest group is hidden too (complementary suppression), so the "
+        f"hidden groups always hold at least {min_cell} patients between them. Kaplan–Meier curves end where fewer "
+        f"than {min_cell} patients remain at risk."
+    )
