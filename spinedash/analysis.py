@@ -32,6 +32,7 @@ from statsmodels.stats.proportion import (
 )
 
 from spinedash.privacy import DEFAULT_MIN_CELL, suppression_label  # noqa: F401  (re-exported: pages and tables import it from here)
+from spinedash.privacy import at_risk_cut
 from spinedash.privacy import check_min_cell as _check_min_cell
 from spinedash.schema import PAIN_MEASURES, TIMEPOINT_DAYS, TIMEPOINT_LABELS, pain_column
 from spinedash.vocabulary import APPROACHES
@@ -517,6 +518,23 @@ def _thin(n_points: int, max_points: int) -> np.ndarray:
     return np.unique(np.linspace(0, n_points - 1, max_points).round().astype(np.int64))
 
 
+# S(t) ≤ 0.5 is tested with this tolerance: a product of fractions that is exactly one half on
+# paper (9/10 · 8/9 · 7/8 · 6/7 · 5/6) comes out a few ulps either side of 0.5 in floating point.
+KM_MEDIAN_TOLERANCE = 1e-9
+
+
+def km_median(surv_times: np.ndarray, surv_prob: np.ndarray) -> float:
+    """Kaplan–Meier median: the smallest event time t with S(t) ≤ 0.5 (NaN if never reached).
+
+    The standard definition (Collett, Modelling Survival Data, §2.4; Kalbfleisch & Prentice),
+    compared with a tolerance of KM_MEDIAN_TOLERANCE. statsmodels' SurvfuncRight.quantile uses the
+    SAS convention S(t) < 0.5 without a tolerance, so where S(t) is 0.5 on paper its answer flips
+    between two adjacent event times with the last bit of floating-point rounding.
+    """
+    hit = np.flatnonzero(np.asarray(surv_prob, dtype=np.float64) <= 0.5 + KM_MEDIAN_TOLERANCE)
+    return float(np.asarray(surv_times, dtype=np.float64)[hit[0]]) if hit.size else np.nan
+
+
 def _km_times(cases: pd.DataFrame, time_col: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(time, event, usable): the return time where recorded (event), else last follow-up (censored)."""
     returned = _numbers(cases, time_col)
@@ -540,8 +558,11 @@ def kaplan_meier(
     at the last contact). Rows missing both are dropped and counted in `.dropped`.
     `employed_only=True` keeps cases with employed_before_surgery == True (use it for return to
     work). share_returned = 1 − S(t) from statsmodels SurvfuncRight with Greenwood standard
-    errors; the pointwise band is built on the log(−log) scale (see `_survival_ci`). Median and its
-    CI are SurvfuncRight.quantile(0.5) and quantile_ci(0.5) (the CI inverts log(−log) z-tests);
+    errors; the pointwise band is built on the log(−log) scale (see `_survival_ci`). Each curve
+    ends at the last event time with at least `min_cell` patients still at risk (small-cell rule
+    3, spinedash.privacy): later steps would each describe fewer than k patients. The median is
+    `km_median` (smallest t with S(t) ≤ 0.5, with a tolerance) and its CI
+    SurvfuncRight.quantile_ci(0.5) (the CI inverts log(−log) z-tests);
     a median "not reached" (fewer than half returned) is NaN, and so is an upper limit that is
     not reached (statsmodels returns infinity there).
     """
@@ -584,7 +605,10 @@ def kaplan_meier(
             sf = SurvfuncRight(t, e.astype(np.float64))
             surv, se = np.asarray(sf.surv_prob), np.asarray(sf.surv_prob_se)
             s_low, s_high = _survival_ci(surv, se)
-            idx = _thin(len(surv), KM_MAX_POINTS - 1)
+            # Small-cell rule 3: the curve ends at the last event time with ≥ k still at risk.
+            end = at_risk_cut(np.asarray(sf.surv_times), np.asarray(sf.n_risk), min_cell)
+            drawn = int(np.searchsorted(np.asarray(sf.surv_times, dtype=np.float64), end, side="right"))
+            idx = _thin(drawn, KM_MAX_POINTS - 1)
             curve = {
                 "days": np.concatenate([[0.0], np.asarray(sf.surv_times, dtype=np.float64)[idx]]),
                 "share_returned": np.concatenate([[0.0], 1 - surv[idx]]),
@@ -593,7 +617,7 @@ def kaplan_meier(
             }
             with np.errstate(invalid="ignore", divide="ignore"):
                 low, high = sf.quantile_ci(0.5)
-            row["median_days"] = float(sf.quantile(0.5))
+            row["median_days"] = km_median(sf.surv_times, surv)
             row["median_ci_low"] = float(low) if np.isfinite(low) else np.nan
             row["median_ci_high"] = float(high) if np.isfinite(high) else np.nan
         curve_groups.append((label, len(curve["days"])))
@@ -859,7 +883,8 @@ def _return_to_work_row(cases: pd.DataFrame, a: np.ndarray, b: np.ndarray, label
     def median(mask: np.ndarray) -> float:
         if not event[mask].any():
             return np.nan
-        return float(SurvfuncRight(time[mask], event[mask].astype(np.float64)).quantile(0.5))
+        sf = SurvfuncRight(time[mask], event[mask].astype(np.float64))
+        return km_median(sf.surv_times, sf.surv_prob)
 
     med_a, med_b = median(in_a), median(in_b)
     both = in_a | in_b

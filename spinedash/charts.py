@@ -485,6 +485,8 @@ def km_chart(
         layers.append(mark_layer("text", "hidden", encoding(x=value(8), y=channel("y:Q"), text=channel("text:N"), color=colour),
                                  align="left", fontStyle="italic", fontSize=12))  # fmt: skip
     notes = ["Shaded: 95% confidence band; dots: median time to return (where reached)"]
+    if min_cell > 1:
+        notes.append(f"Each curve ends where fewer than {min_cell} patients remain at risk")
     return _chart(layers, datasets, 360, title, subtitle, notes + _suppressed_note(hidden_groups, min_cell))
 
 
