@@ -31,8 +31,7 @@ from statsmodels.stats.proportion import (
     test_proportions_2indep,
 )
 
-from spinedash.privacy import DEFAULT_MIN_CELL, suppression_label  # noqa: F401  (re-exported: pages and tables import it from here)
-from spinedash.privacy import at_risk_cut
+from spinedash.privacy import DEFAULT_MIN_CELL, at_risk_cut, suppression_label  # noqa: F401  (re-exported: pages and tables import it from here)
 from spinedash.privacy import check_min_cell as _check_min_cell
 from spinedash.schema import PAIN_MEASURES, TIMEPOINT_DAYS, TIMEPOINT_LABELS, pain_column
 from spinedash.vocabulary import APPROACHES
