@@ -10,7 +10,20 @@ The catalogue lives in data/ as plain CSV files, read by one function, `load_kno
 - data/knowledge/conditions.csv — a plain-language description of each condition and its sources.
 - data/knowledge/indications.csv — the condition × approach matrix ("treats" or "not stated in
   sources", a short why, the source).
-- data/knowledge/aliases.csv — names registries and clinics use (PTED, LDH…) → canonical names.
+- data/knowledge/techniques.csv — how the operation was done (uniportal full-endoscopic, biportal
+  endoscopic, microendoscopic, tubular microscopic…): the approach it is filed under and how the
+  surgeon sees (naked eye, loupes, microscope, endoscope). An approach named here but absent from
+  approaches.csv (biportal endoscopic) is one the source documents do not describe.
+- data/knowledge/procedures.csv — what was done (discectomy, decompression, fusion, TLIF…).
+- data/knowledge/aliases.csv — names registries and clinics use (PTED, LDH, UBE, TLIF…) → a canonical
+  condition, approach, technique or procedure, or "ambiguous" with the candidates to ask about
+  (MIS, endoscopic, sciatica…): an import must ask rather than file an umbrella term silently.
+
+The Open/Microscopic boundary (and the approach rule in general): the approach follows how the
+operation was done, checked in this order: an endoscope with its own working channel through one
+portal is Full-endoscopic; two portals is biportal endoscopic (not described in the documents); a
+tubular retractor is Tubular MIS whatever the scope; a microscope without a tube is Microscopic, even
+when the registry calls the access "open" (open microdiscectomy); naked eye or loupes is Open.
 
 Everything is paraphrased from the documents; nothing here is medical advice. No streamlit import.
 """
@@ -31,7 +44,12 @@ NOT_STATED = "Not stated in sources"
 STATUS_TREATS = "treats"
 STATUS_NOT_STATED = "not stated in sources"
 STATUSES = (STATUS_TREATS, STATUS_NOT_STATED)
-KINDS = ("approach", "condition")
+KINDS = ("approach", "condition", "technique", "procedure")
+# aliases.csv: an umbrella term's canonical cell; its `candidates` cell lists what to ask about.
+AMBIGUOUS = "ambiguous"
+# What the page and the import say of an approach or technique the documents do not describe.
+NOT_DESCRIBED = "not described in the source documents"
+VISUALISATIONS = ("naked eye", "loupes", "microscope", "endoscope")
 
 # Attribute key (as stored in facts.csv) → the label an administrator reads, in display order.
 ATTRIBUTES: dict[str, str] = {
@@ -60,8 +78,12 @@ FILES: dict[str, tuple[str, tuple[str, ...]]] = {
     "facts": ("knowledge/facts.csv", ("approach", "attribute", "value", "source_id")),
     "conditions": ("knowledge/conditions.csv", ("condition", "description", "source_ids")),
     "indications": ("knowledge/indications.csv", ("condition", "approach", "status", "why", "source_id")),
-    "aliases": ("knowledge/aliases.csv", ("kind", "alias", "canonical")),
+    "techniques": ("knowledge/techniques.csv", ("technique", "approach", "visualisation", "source_ids", "note")),
+    "procedures": ("knowledge/procedures.csv", ("procedure", "group", "source_ids", "note")),
+    "aliases": ("knowledge/aliases.csv", ("kind", "alias", "canonical", "candidates", "note")),
 }
+# Columns that may be blank: source ids (nothing to cite), an alias's candidates and notes.
+_OPTIONAL = {"source_id", "source_ids", "candidates", "note"}
 
 _NON_ALNUM = re.compile(r"[\W_]+")
 _NUMBER_UNIT = re.compile(r"(?<=\d) (?=[a-z])")
@@ -88,6 +110,43 @@ def _split_ids(cell: str) -> list[str]:
     return [part.strip() for part in str(cell).split(";") if part.strip()]
 
 
+@dataclass(frozen=True)
+class Term:
+    """What one raw word from a registry file stands for (see `Knowledge.resolve_term`).
+
+    status: "known" (value is set), "ambiguous" (ask: candidates), or "unknown".
+    kind: the kind the word was found as ("approach", "condition", "technique", "procedure"), or None.
+    value: the canonical value of that kind when known.
+    candidates: when ambiguous, the values of `kind` to ask about, in the catalogue's order.
+    approach: the approach to store in the approach column: the word's own approach, or a
+        technique's approach family; None when the word implies none or is ambiguous.
+    approach_candidates: when ambiguous, the approaches the candidates would file under.
+    described: whether the source documents describe `approach` (False for biportal endoscopic);
+        None when there is no approach.
+    visualisation: for a technique, how the surgeon sees (naked eye, loupes, microscope, endoscope).
+    note: why (an umbrella term, a symptom, a name with two meanings…), in the user's words.
+    """
+
+    raw: str
+    status: str
+    kind: str | None = None
+    value: str | None = None
+    candidates: tuple[str, ...] = ()
+    approach: str | None = None
+    approach_candidates: tuple[str, ...] = ()
+    described: bool | None = None
+    visualisation: str | None = None
+    note: str = ""
+
+    @property
+    def known(self) -> bool:
+        return self.status == "known"
+
+    @property
+    def ambiguous(self) -> bool:
+        return self.status == "ambiguous"
+
+
 @dataclass(frozen=True, eq=False)
 class Knowledge:
     """The loaded catalogue. Shared between sessions by the cache: treat the frames as read-only."""
@@ -97,30 +156,99 @@ class Knowledge:
     facts: pd.DataFrame
     conditions: pd.DataFrame
     indications: pd.DataFrame
+    techniques: pd.DataFrame
+    procedures: pd.DataFrame
     aliases: pd.DataFrame
 
     # --- names -------------------------------------------------------------------------------
 
     @property
     def approach_names(self) -> list[str]:
+        """The four approaches the source documents describe, in display order."""
         return self.approaches["approach"].tolist()
 
     @property
     def condition_names(self) -> list[str]:
         return self.conditions["condition"].tolist()
 
-    def alias_lookup(self, kind: str) -> dict[str, str]:
-        """Normalised alias → canonical name for `kind` ("approach" or "condition"), canonical names included."""
+    @property
+    def technique_names(self) -> list[str]:
+        return self.techniques["technique"].tolist()
+
+    @property
+    def procedure_names(self) -> list[str]:
+        return self.procedures["procedure"].tolist()
+
+    @property
+    def undescribed_approaches(self) -> list[str]:
+        """Approaches data may hold that the source documents do not describe (biportal endoscopic)."""
+        known = set(self.approach_names)
+        return [a for a in dict.fromkeys(self.techniques["approach"]) if a not in known]
+
+    def names(self, kind: str) -> list[str]:
+        """Canonical values of one kind; for "approach" only the four the documents describe."""
         if kind not in KINDS:
-            raise KnowledgeError(f"alias kind must be one of {KINDS}, got {kind!r}")
-        names = self.approach_names if kind == "approach" else self.condition_names
-        lookup = {normalise_label(name): name for name in names}
-        rows = self.aliases[self.aliases["kind"] == kind]
-        lookup.update(zip(rows["alias"].map(normalise_label), rows["canonical"], strict=True))
+            raise KnowledgeError(f"kind must be one of {KINDS}, got {kind!r}")
+        return {"approach": self.approach_names, "condition": self.condition_names,
+                "technique": self.technique_names, "procedure": self.procedure_names}[kind]
+
+    def is_described(self, approach: str) -> bool:
+        """True for the four approaches the documents describe; False for e.g. biportal endoscopic."""
+        return approach in set(self.approach_names)
+
+    def technique_approach(self, technique: str) -> str:
+        """The approach a technique is filed under (one of the four, or e.g. "Biportal endoscopic")."""
+        match = self.techniques.loc[self.techniques["technique"] == technique, "approach"]
+        if match.empty:
+            raise KnowledgeError(f"unknown technique {technique!r}")
+        return str(match.iloc[0])
+
+    def _entries(self, kind: str) -> dict[str, Term]:
+        """Normalised word → Term for one kind: canonical names first, then aliases."""
+        return _entries(self, kind)
+
+    def resolve_term(self, raw: str, kind: str | None = None) -> Term:
+        """What `raw` stands for: known (kind, value), ambiguous (candidates to ask about) or unknown.
+
+        With `kind` (the column being imported: "approach", "condition", "technique" or
+        "procedure") that kind is tried first; then the other kinds, so a technique word in an
+        approach column ("PTED", "UBE") still gives its approach family in `Term.approach`.
+        Case, spacing and punctuation are ignored ("MIS-TLIF" = "mis tlif").
+        """
+        if kind is not None and kind not in KINDS:
+            raise KnowledgeError(f"kind must be one of {KINDS}, got {kind!r}")
+        key = normalise_label(raw)
+        order = ([kind] if kind else []) + [k for k in ("approach", "technique", "procedure", "condition") if k != kind]
+        for k in order:
+            term = self._entries(k).get(key)
+            if term is not None:
+                return Term(raw=str(raw), **{f: getattr(term, f) for f in _TERM_FIELDS})
+        return Term(raw=str(raw), status="unknown")
+
+    def terms(self, raw: str) -> list[Term]:
+        """Every reading of `raw`, one per kind it is listed under ("microdiscectomy": approach and procedure)."""
+        key = normalise_label(raw)
+        found = [self._entries(k).get(key) for k in KINDS]
+        return [Term(raw=str(raw), **{f: getattr(t, f) for f in _TERM_FIELDS}) for t in found if t is not None]
+
+    def alias_lookup(self, kind: str) -> dict[str, str]:
+        """Normalised alias → canonical name for `kind`, canonical names included; never an ambiguous word.
+
+        For "approach" the technique words whose approach the documents describe are included too
+        ("PTED" → Full-endoscopic), so a reader that only knows approaches keeps working; an
+        umbrella term (MIS, endoscopic) is left out, so it is reported rather than filed silently.
+        Use `resolve_term` to learn why a word is missing and what to ask.
+        """
+        lookup = {key: t.value for key, t in self._entries(kind).items() if t.known}
+        if kind == "approach":
+            described = set(self.approach_names)
+            for key, t in self._entries("technique").items():
+                if t.known and t.approach in described:
+                    lookup.setdefault(key, t.approach)
         return lookup
 
     def resolve(self, kind: str, text: str) -> str | None:
-        """The canonical name `text` stands for (any spelling or alias), or None if it is unknown."""
+        """The canonical name `text` stands for (any spelling or alias), or None if it is unknown or ambiguous."""
         return self.alias_lookup(kind).get(normalise_label(text))
 
     def _require(self, kind: str, text: str) -> str:
@@ -251,6 +379,53 @@ class Knowledge:
         return found[columns].reset_index(drop=True)
 
 
+# --- words → terms ---------------------------------------------------------------------------
+
+_TERM_FIELDS = ("status", "kind", "value", "candidates", "approach", "approach_candidates", "described",
+                "visualisation", "note")
+
+
+def _entries(k: Knowledge, kind: str) -> dict[str, Term]:
+    # Built once per loaded catalogue and kind; kept on the instance (the frozen dataclass has a __dict__).
+    cache = k.__dict__.setdefault("_entries_cache", {})
+    if kind in cache:
+        return cache[kind]
+    described = set(k.approach_names)
+    visualisation = dict(zip(k.techniques["technique"], k.techniques["visualisation"], strict=True))
+
+    def approach_of(kind_: str, value: str) -> str | None:
+        if kind_ == "approach":
+            return value
+        if kind_ == "technique":
+            return k.technique_approach(value)
+        return None
+
+    def make(value: str | None, candidates: tuple[str, ...], note: str, word: str) -> Term:
+        if value is not None:
+            approach = approach_of(kind, value)
+            seen = visualisation.get(value) if kind == "technique" else None
+            return Term(raw=word, status="known", kind=kind, value=value, approach=approach,
+                        described=None if approach is None else approach in described, visualisation=seen, note=note)
+        approaches = tuple(dict.fromkeys(a for a in (approach_of(kind, c) for c in candidates) if a))
+        # Every candidate files under the same approach (METRx: tube either way): the approach is known.
+        approach = approaches[0] if len(approaches) == 1 and len(candidates) > 1 else None
+        return Term(raw=word, status="ambiguous", kind=kind, candidates=candidates, approach=approach,
+                    approach_candidates=approaches,
+                    described=None if approach is None else approach in described, note=note)
+
+    out: dict[str, Term] = {}
+    for name in k.names(kind):
+        out[normalise_label(name)] = make(name, (), "", name)
+    rows = k.aliases[k.aliases["kind"] == kind]
+    for row in rows.itertuples(index=False):
+        if row.canonical == AMBIGUOUS:
+            out[normalise_label(row.alias)] = make(None, tuple(_split_ids(row.candidates)), row.note, row.alias)
+        else:
+            out[normalise_label(row.alias)] = make(row.canonical, (), row.note, row.alias)
+    cache[kind] = out
+    return out
+
+
 # --- loading ---------------------------------------------------------------------------------
 
 
@@ -270,7 +445,7 @@ def _read(data_dir: Path, name: str) -> pd.DataFrame:
     df = df.apply(lambda col: col.str.strip())
     # Every required column except source ids must be filled in on every row.
     for col in required:
-        if col.startswith("source_id"):
+        if col in _OPTIONAL:
             continue
         blank = df.index[df[col] == ""].tolist()
         if blank:
@@ -342,12 +517,43 @@ def _validate(k: dict[str, pd.DataFrame]) -> None:
     if (statuses > 1).any():
         raise KnowledgeError(f"{rel['indications']}: conflicting statuses for {list(statuses[statuses > 1].index)}")
 
-    # Aliases: known kind and canonical name; unique after normalisation, canonical names included.
+    # Techniques: a known visualisation; an approach that is one of the four or a family of its own
+    # (one the documents do not describe); procedures: unique names.
+    techniques, procedures = k["techniques"], k["procedures"]
+    for name, key in (("techniques", "technique"), ("procedures", "procedure")):
+        dup = sorted(set(k[name].loc[k[name][key].duplicated(), key]))
+        if dup:
+            raise KnowledgeError(f"{rel[name]}: duplicated {key} {dup}")
+    _check_known(techniques["visualisation"], VISUALISATIONS, "visualisation(s)", rel["techniques"])
+    _check_source_ids(techniques, "source_ids", known_sources, rel["techniques"], required=pd.Series(False, index=techniques.index))
+    _check_source_ids(procedures, "source_ids", known_sources, rel["procedures"], required=pd.Series(False, index=procedures.index))
+    clash = sorted(set(techniques["approach"]) & set(condition_names))
+    if clash:
+        raise KnowledgeError(f"{rel['techniques']}: approach(es) {clash} are condition names")
+    all_approaches = approach_names + [a for a in dict.fromkeys(techniques["approach"]) if a not in approach_names]
+
+    # Aliases: known kind and canonical name (or "ambiguous" with known candidates and a note saying
+    # why); unique after normalisation within a kind, canonical names included.
     _check_known(aliases["kind"], KINDS, "kind(s)", rel["aliases"])
-    for kind, names in (("approach", approach_names), ("condition", condition_names)):
+    names_of = {"approach": approach_names, "condition": condition_names,
+                "technique": list(techniques["technique"]), "procedure": list(procedures["procedure"])}
+    for kind, names in names_of.items():
         rows = aliases[aliases["kind"] == kind]
-        _check_known(rows["canonical"], names, f"canonical {kind} name(s)", rel["aliases"])
-        keys = pd.concat([pd.Series(names).map(normalise_label), rows["alias"].map(normalise_label)], ignore_index=True)
+        plain = rows[rows["canonical"] != AMBIGUOUS]
+        _check_known(plain["canonical"], names, f"canonical {kind} name(s)", rel["aliases"])
+        loose = plain.index[plain["candidates"] != ""].tolist()
+        if loose:
+            raise KnowledgeError(f"{rel['aliases']}: rows {[i + 1 for i in loose]} list candidates but are not "
+                                 f"marked {AMBIGUOUS!r}: an umbrella term must not map to one value")
+        asks = rows[rows["canonical"] == AMBIGUOUS]
+        empty = asks.index[(asks["candidates"] == "") | (asks["note"] == "")].tolist()
+        if empty:
+            raise KnowledgeError(f"{rel['aliases']}: ambiguous rows {[i + 1 for i in empty]} need candidates and a note")
+        candidates = pd.Series([c for cell in asks["candidates"] for c in _split_ids(cell)], dtype=str)
+        allowed = all_approaches if kind == "approach" else names
+        _check_known(candidates, allowed, f"{kind} candidate(s)", rel["aliases"])
+        keys = pd.concat([pd.Series(names, dtype=str).map(normalise_label), rows["alias"].map(normalise_label)],
+                         ignore_index=True)
         if (keys == "").any():
             raise KnowledgeError(f"{rel['aliases']}: a {kind} alias has no letters or digits")
         dup = sorted(set(keys[keys.duplicated()]))

@@ -10,11 +10,14 @@ import pytest
 
 from spinedash import vocabulary
 from spinedash.knowledge import (
+    AMBIGUOUS,
     ATTRIBUTES,
     DEFAULT_DATA_DIR,
+    KINDS,
     NOT_STATED,
     STATUS_NOT_STATED,
     STATUS_TREATS,
+    VISUALISATIONS,
     KnowledgeError,
     load_knowledge,
     normalise_label,
@@ -152,16 +155,13 @@ def test_normalise_label_ignores_case_and_punctuation(text):
 
 
 @pytest.mark.parametrize(("kind", "alias", "canonical"), [
-    ("approach", "PTED", "Full-endoscopic"),
+    ("approach", "PTED", "Full-endoscopic"),  # a technique word: its approach family
     ("approach", "peld", "Full-endoscopic"),
-    ("approach", "Spinal endoscopy", "Full-endoscopic"),
     ("approach", "MED", "Tubular MIS"),
-    ("approach", "MISS", "Tubular MIS"),
     ("approach", "micro-discectomy", "Microscopic"),
     ("approach", "open discectomy", "Open"),
     ("approach", "Tubular MIS", "Tubular MIS"),
     ("condition", "Lumbar disc herniation", "Herniated disc"),
-    ("condition", "annular tear", "Herniated disc"),
     ("condition", "LSS", "Spinal stenosis"),
     ("condition", "pinched nerve", "Nerve root compression"),
     ("condition", "Scoliosis/deformity", "Scoliosis / deformity"),
@@ -173,15 +173,165 @@ def test_alias_lookup_resolves(kind, alias, canonical):
 
 
 def test_alias_lookup_contains_every_canonical_name_and_only_canonical_targets():
-    for kind, names in (("approach", vocabulary.APPROACHES), ("condition", vocabulary.CONDITIONS)):
+    for kind in KINDS:
+        names = K.names(kind)
         lookup = K.alias_lookup(kind)
         assert all(lookup[normalise_label(n)] == n for n in names)
         assert set(lookup.values()) == set(names)
     assert K.resolve("approach", "acupuncture") is None
 
 
+# Boundary cases: each pair is two words a registry might use, and where a spine surgeon files them.
+# (word, column kind, expected kind, expected value or AMBIGUOUS, expected approach or None)
+BOUNDARY = [
+    # Open / Microscopic: the microscope decides, not the word "open".
+    ("microdiscectomy", "approach", "approach", "Microscopic", "Microscopic"),
+    ("open microdiscectomy", "approach", "technique", "Microscope, no tube", "Microscopic"),
+    ("conventional discectomy", "approach", "approach", "Open", "Open"),
+    ("open discectomy", "approach", "approach", "Open", "Open"),
+    ("loupes", "approach", "technique", "Open, loupes", "Open"),
+    ("naked eye", "approach", "technique", "Open, naked eye", "Open"),
+    # A tube decides Tubular MIS whatever the scope.
+    ("tubular microdiscectomy", "approach", "approach", "Tubular MIS", "Tubular MIS"),
+    ("tubular microdiscectomy", "technique", "technique", "Tubular microscopic", "Tubular MIS"),
+    ("MED", "technique", "technique", "Microendoscopic (MED)", "Tubular MIS"),
+    ("METRx", "technique", "technique", AMBIGUOUS, "Tubular MIS"),  # endoscope or microscope, tube either way
+    # Uniportal routes vs biportal (not described in the documents: its own family).
+    ("PTED", "approach", "technique", "Uniportal full-endoscopic, transforaminal", "Full-endoscopic"),
+    ("TESSYS", "approach", "technique", "Uniportal full-endoscopic, transforaminal", "Full-endoscopic"),
+    ("YESS", "approach", "technique", "Uniportal full-endoscopic, transforaminal", "Full-endoscopic"),
+    ("PETD", "approach", "technique", "Uniportal full-endoscopic, transforaminal", "Full-endoscopic"),
+    ("PEID", "approach", "technique", "Uniportal full-endoscopic, interlaminar", "Full-endoscopic"),
+    ("FEID", "approach", "technique", "Uniportal full-endoscopic, interlaminar", "Full-endoscopic"),
+    ("UBE", "approach", "technique", "Biportal endoscopic (UBE/BESS)", "Biportal endoscopic"),
+    ("BESS", "approach", "technique", "Biportal endoscopic (UBE/BESS)", "Biportal endoscopic"),
+    ("biportal", "approach", "technique", "Biportal endoscopic (UBE/BESS)", "Biportal endoscopic"),
+    # Umbrella terms are asked about.
+    ("MIS", "approach", "approach", AMBIGUOUS, None),
+    ("MISS", "approach", "approach", AMBIGUOUS, None),
+    ("minimally invasive spine surgery", "approach", "approach", AMBIGUOUS, None),
+    ("endoscopic", "approach", "approach", AMBIGUOUS, None),
+    ("spinal endoscopy", "approach", "approach", AMBIGUOUS, None),
+    ("endoscopic discectomy", "approach", "approach", AMBIGUOUS, None),
+    ("FESS", "approach", "approach", AMBIGUOUS, None),  # also sinus surgery
+    ("mini-open", "approach", "approach", AMBIGUOUS, None),
+    ("MIS-TLIF", "approach", "approach", AMBIGUOUS, None),
+    # Procedures go to the procedure column, and say nothing about the approach.
+    ("MIS-TLIF", "procedure", "procedure", "TLIF", None),
+    ("TLIF", "approach", "procedure", "TLIF", None),
+    ("PLIF", "procedure", "procedure", "PLIF", None),
+    ("ALIF", "procedure", "procedure", "ALIF", None),
+    ("XLIF", "procedure", "procedure", "Lateral interbody fusion (XLIF/LLIF)", None),
+    ("OLIF", "procedure", "procedure", "Oblique lateral interbody fusion (OLIF)", None),
+    ("laminotomy", "procedure", "procedure", "Laminotomy", None),
+    ("hemilaminotomy", "procedure", "procedure", "Laminotomy", None),
+    ("laminectomy", "procedure", "procedure", "Laminectomy", None),
+    ("foraminotomy", "procedure", "procedure", "Foraminotomy", None),
+    ("microdiscectomy", "procedure", "procedure", "Discectomy", None),
+    ("diagnostic", "condition", "procedure", "Diagnostic endoscopy", None),  # a purpose, not a condition
+    # Herniation types are herniations; a bulge or an annular tear is not (standard nomenclature).
+    ("disc protrusion", "condition", "condition", "Herniated disc", None),
+    ("extrusion", "condition", "condition", "Herniated disc", None),
+    ("sequestration", "condition", "condition", "Herniated disc", None),
+    ("HIVD", "condition", "condition", "Herniated disc", None),
+    ("recurrent herniation", "condition", "condition", "Herniated disc", None),
+    ("far-lateral herniation", "condition", "condition", "Herniated disc", None),
+    ("bulging disc", "condition", "condition", AMBIGUOUS, None),
+    ("disc bulge", "condition", "condition", AMBIGUOUS, None),
+    ("annular tear", "condition", "condition", AMBIGUOUS, None),
+    # Stenosis by name vs symptoms, which are asked about.
+    ("DLSS", "condition", "condition", "Spinal stenosis", None),
+    ("LSS", "condition", "condition", "Spinal stenosis", None),
+    ("neurogenic claudication", "condition", "condition", AMBIGUOUS, None),
+    ("sciatica", "condition", "condition", AMBIGUOUS, None),
+    ("radiculopathy", "condition", "condition", AMBIGUOUS, None),
+    ("cauda equina", "condition", "condition", AMBIGUOUS, None),
+    ("myelopathy", "condition", "condition", AMBIGUOUS, None),
+    ("synovial cyst", "condition", "condition", AMBIGUOUS, None),
+    ("spondylolysis", "condition", "condition", AMBIGUOUS, None),
+    ("spondylolisthesis", "condition", "condition", "Instability / spondylolisthesis", None),
+    # Back pain with a cause not stated is not "unclear cause".
+    ("unexplained back pain", "condition", "condition", "Back pain of unclear cause", None),
+    ("chronic back pain", "condition", "condition", AMBIGUOUS, None),
+    ("low back pain", "condition", "condition", AMBIGUOUS, None),
+    ("LBP", "condition", "condition", AMBIGUOUS, None),
+]
+
+
+@pytest.mark.parametrize(("word", "column", "kind", "value", "approach"), BOUNDARY)
+def test_alias_boundaries(word, column, kind, value, approach):
+    term = K.resolve_term(word, column)
+    assert term.kind == kind, term
+    if value == AMBIGUOUS:
+        assert term.ambiguous and term.value is None and term.candidates and term.note
+        assert K.resolve(column, word) is None  # the legacy lookup never files it silently
+    else:
+        assert term.known and term.value == value, term
+    assert term.approach == approach, term
+    if approach is not None:
+        assert term.described == (approach in vocabulary.APPROACHES)
+
+
+def test_unknown_words_resolve_to_nothing():
+    term = K.resolve_term("acupuncture", "approach")
+    assert term.status == "unknown" and term.kind is None and term.value is None and not term.candidates
+
+
+def test_no_ambiguous_alias_maps_to_one_value_without_the_mark():
+    """An alias row that lists candidates is marked ambiguous, and every umbrella word is asked about."""
+    rows = K.aliases
+    with_candidates = rows[rows["candidates"] != ""]
+    assert (with_candidates["canonical"] == AMBIGUOUS).all()
+    assert (rows.loc[rows["canonical"] == AMBIGUOUS, "candidates"] != "").all()
+    # The same word (within a kind) never also maps to one value elsewhere.
+    for kind in KINDS:
+        lookup = K.alias_lookup(kind)
+        for alias in rows.loc[(rows["kind"] == kind) & (rows["canonical"] == AMBIGUOUS), "alias"]:
+            assert normalise_label(alias) not in lookup, (kind, alias)
+    umbrella = ["MIS", "MISS", "minimally invasive spine surgery", "minimally invasive", "endoscopic",
+                "spinal endoscopy", "endoscopic spine surgery", "FESS", "mini-open"]
+    for word in umbrella:
+        assert K.resolve_term(word, "approach").ambiguous, word
+        assert word.casefold() not in {a.casefold() for a in K.alias_lookup("approach")}
+
+
+def test_every_alias_names_a_target_kind_and_a_known_target():
+    assert set(K.aliases["kind"]) == set(KINDS)
+    for row in K.aliases.itertuples():
+        targets = row.candidates.split(";") if row.canonical == AMBIGUOUS else [row.canonical]
+        allowed = K.names(row.kind) + (K.undescribed_approaches if row.kind == "approach" else [])
+        assert set(targets) <= set(allowed), row
+
+
+# --- techniques and procedures -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("technique", load_knowledge().technique_names)
+def test_every_technique_has_an_approach_family_and_a_visualisation(technique):
+    row = K.techniques.set_index("technique").loc[technique]
+    assert row["visualisation"] in VISUALISATIONS
+    assert row["approach"] in vocabulary.APPROACHES or row["approach"] in K.undescribed_approaches
+    assert row["note"]
+    if row["approach"] not in vocabulary.APPROACHES:
+        assert row["source_ids"] == "" and not K.is_described(row["approach"])
+
+
+def test_biportal_is_its_own_family_not_described_in_the_documents():
+    assert K.undescribed_approaches == ["Biportal endoscopic"]
+    assert K.technique_approach("Biportal endoscopic (UBE/BESS)") == "Biportal endoscopic"
+    assert K.resolve("approach", "UBE") is None  # not filed under one of the four
+    with pytest.raises(KnowledgeError, match="unknown technique"):
+        K.technique_approach("Laser")
+
+
+def test_terms_lists_every_reading():
+    readings = {(t.kind, t.value) for t in K.terms("microdiscectomy")}
+    assert readings == {("approach", "Microscopic"), ("procedure", "Discectomy")}
+    assert K.terms("acupuncture") == []
+
+
 def test_aliases_are_unique_after_normalisation():
-    for kind in ("approach", "condition"):
+    for kind in KINDS:
         rows = K.aliases[K.aliases["kind"] == kind]
         keys = rows["alias"].map(normalise_label)
         assert not keys.duplicated().any()
@@ -326,15 +476,16 @@ def test_missing_attribute_is_rejected(data_copy):
 
 
 @pytest.mark.parametrize(("line", "duplicate"), [
-    ("approach,PELD,Tubular MIS,\n", "peld"),  # the same alias pointing elsewhere
-    ("approach,P.T.E.D,Full-endoscopic,\n", "p t e d"),  # harmless punctuation must not hide a clash…
-    ("condition,Slipped-Disc,Spinal stenosis,\n", "slipped disc"),
-    ("approach,full endoscopic,Open,\n", "full endoscopic"),  # an alias that is another canonical name
+    ("approach,microdiscectomy,Tubular MIS,,\n", "microdiscectomy"),  # the same alias pointing elsewhere
+    ("approach,P.T.E.D,Full-endoscopic,,\n", "p t e d"),  # harmless punctuation must not hide a clash…
+    ("condition,Slipped-Disc,Spinal stenosis,,\n", "slipped disc"),
+    ("approach,full endoscopic,Open,,\n", "full endoscopic"),  # an alias that is another canonical name
+    ("approach,mis,Tubular MIS,,\n", "mis"),  # an umbrella term quietly given one target
 ])
 def test_duplicated_alias_is_rejected(data_copy, line, duplicate):
     path = data_copy / "knowledge/aliases.csv"
     if duplicate == "p t e d":
-        path.write_text(path.read_text() + line + "approach,p-t-e-d,Full-endoscopic,\n")
+        path.write_text(path.read_text() + line + "approach,p-t-e-d,Full-endoscopic,,\n")
     else:
         path.write_text(path.read_text() + line)
     with pytest.raises(KnowledgeError, match=rf"aliases\.csv: .*duplicated after normalisation: \['{duplicate}'\]"):
@@ -343,8 +494,28 @@ def test_duplicated_alias_is_rejected(data_copy, line, duplicate):
 
 def test_alias_to_unknown_canonical_is_rejected(data_copy):
     path = data_copy / "knowledge/aliases.csv"
-    path.write_text(path.read_text() + "approach,laser discectomy,Laser,\n")
+    path.write_text(path.read_text() + "approach,laser discectomy,Laser,,\n")
     with pytest.raises(KnowledgeError, match=r"aliases\.csv: unknown canonical approach name\(s\) \['Laser'\]"):
+        load_knowledge(data_copy)
+
+
+def test_alias_with_candidates_must_be_marked_ambiguous(data_copy):
+    path = data_copy / "knowledge/aliases.csv"
+    path.write_text(path.read_text() + "approach,keyhole,Tubular MIS,Tubular MIS;Microscopic,umbrella\n")
+    with pytest.raises(KnowledgeError, match=r"aliases\.csv: rows \[\d+\] list candidates but are not marked"):
+        load_knowledge(data_copy)
+
+
+def test_ambiguous_alias_needs_candidates_and_a_note(data_copy):
+    path = data_copy / "knowledge/aliases.csv"
+    path.write_text(path.read_text() + "approach,keyhole,ambiguous,,\n")
+    with pytest.raises(KnowledgeError, match=r"aliases\.csv: ambiguous rows \[\d+\] need candidates and a note"):
+        load_knowledge(data_copy)
+
+
+def test_technique_with_unknown_visualisation_is_named(data_copy):
+    _edit(data_copy / "knowledge/techniques.csv", "Open, naked eye\",Open,naked eye", "Open, naked eye\",Open,x-ray")
+    with pytest.raises(KnowledgeError, match=r"techniques\.csv: unknown visualisation\(s\) \['x-ray'\]"):
         load_knowledge(data_copy)
 
 
