@@ -94,7 +94,7 @@ def test_uploaded_formula_text_stays_neutral_from_upload_to_download(prefix):
         f"C1,Herniated disc,Open,7,2,{quoted},{quoted},{quoted}\n"
         "C2,Herniated disc,Open,6,1,Dr Plain,North,Discectomy\n"
     ).encode()
-    cases = load_outcomes(upload, "upload.csv").cases
+    cases = load_outcomes(upload, filename="upload.csv").cases
     assert cases.loc[0, "surgeon"] == value  # the reader keeps the text as the surgeon typed it
 
     cells = _csv_cells(to_csv_bytes(cases))

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from spinedash import ingest, schema
 from spinedash.ingest import IngestResult, OutcomeDataError, load_outcomes, match_header
+from spinedash.ingest import read as ingest_read
 from tests.data import make_fixtures
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -28,7 +29,7 @@ GOOD_CSV = "case_id,condition,approach,vas_leg_pre,vas_leg_12m\n" + GOOD_ROWS
 
 def problems_of(data, filename=None) -> list:
     with pytest.raises(OutcomeDataError) as info:
-        load_outcomes(data, filename)
+        load_outcomes(data, filename=filename)
     return info.value.problems
 
 
@@ -491,13 +492,13 @@ def test_more_non_tables(data, expected):
 
 
 def test_limits(monkeypatch):
-    monkeypatch.setattr(ingest, "MAX_ROWS", 2)
+    monkeypatch.setattr(ingest_read, "MAX_ROWS", 2)
     assert "at most 2" in only_problem(GOOD_CSV.encode()).message
-    monkeypatch.setattr(ingest, "MAX_ROWS", 2_000_000)
-    monkeypatch.setattr(ingest, "MAX_COLUMNS", 4)
+    monkeypatch.setattr(ingest_read, "MAX_ROWS", 2_000_000)
+    monkeypatch.setattr(ingest_read, "MAX_COLUMNS", 4)
     assert "columns" in only_problem(GOOD_CSV.encode()).message
-    monkeypatch.setattr(ingest, "MAX_COLUMNS", 500)
-    monkeypatch.setattr(ingest, "MAX_UPLOAD_MB", 0.0001)  # about 100 bytes
+    monkeypatch.setattr(ingest_read, "MAX_COLUMNS", 500)
+    monkeypatch.setattr(ingest_read, "MAX_UPLOAD_MB", 0.0001)  # about 100 bytes
     assert "larger than" in only_problem(GOOD_CSV.encode()).message
 
 
@@ -619,7 +620,7 @@ def test_zip_with_workbook_name_but_broken_content():
 def _both_readers(data: bytes, monkeypatch) -> tuple[object, object, bool]:
     """(outcome with the fast reader, outcome with it switched off, whether the fast reader read it)."""
     used = []
-    fast_reader = ingest._read_csv_typed
+    fast_reader = ingest_read._read_csv_typed
 
     def spy(raw):
         out = fast_reader(raw)
@@ -634,10 +635,10 @@ def _both_readers(data: bytes, monkeypatch) -> tuple[object, object, bool]:
         return ("ok", r.cases, r.warnings, r.column_mapping, r.rows_read, r.rows_accepted, r.file_format)
 
     with monkeypatch.context() as m:
-        m.setattr(ingest, "_read_csv_typed", spy)
+        m.setattr(ingest_read, "_read_csv_typed", spy)
         fast = outcome()
     with monkeypatch.context() as m:
-        m.setattr(ingest, "_read_csv_typed", lambda raw: None)
+        m.setattr(ingest_read, "_read_csv_typed", lambda raw: None)
         slow = outcome()
     return fast, slow, bool(used and used[-1])
 
@@ -750,7 +751,7 @@ def test_cast_columns_orders_casts_and_does_not_copy_float_columns():
 
 
 def test_valid_utf8_check():
-    assert ingest._valid_utf8("Kirurg Ø, 3–4 h".encode())
-    assert ingest._valid_utf8(b"plain ascii")
-    assert not ingest._valid_utf8("Kirurg Ø".encode("cp1252"))
-    assert not ingest._valid_utf8(b"ok\xc3")  # cut in the middle of a character
+    assert ingest_read._valid_utf8("Kirurg Ø, 3–4 h".encode())
+    assert ingest_read._valid_utf8(b"plain ascii")
+    assert not ingest_read._valid_utf8("Kirurg Ø".encode("cp1252"))
+    assert not ingest_read._valid_utf8(b"ok\xc3")  # cut in the middle of a character

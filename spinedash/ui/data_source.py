@@ -118,7 +118,7 @@ def read_upload(data: bytes, filename: str) -> UploadReport:
     report = reports.get(content_key)
     if report is None:
         try:
-            report = UploadReport(filename, content_key, result=load_outcomes(data, filename))
+            report = UploadReport(filename, content_key, result=load_outcomes(data, filename=filename))
         except OutcomeDataError as err:
             report = UploadReport(filename, content_key, error=err)
         reports[content_key] = report

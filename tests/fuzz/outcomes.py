@@ -19,7 +19,7 @@ MAX_MESSAGE_CHARS = 20_000
 def read_hostile(data: bytes, name: str) -> str:
     """Read `data` as an upload named `name`: "read" (an IngestResult) or "refused" (OutcomeDataError)."""
     try:
-        result = load_outcomes(data, name)
+        result = load_outcomes(data, filename=name)
     except OutcomeDataError as error:
         OUTCOMES["refused"] += 1
         message = str(error)

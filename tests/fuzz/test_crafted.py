@@ -2,7 +2,7 @@
 
 The corpus (tests/fuzz/corpus.py) is generated in memory at collection; nothing large is on disk.
 Below the parametrised sweep are the regression tests, one per bug the corpus found in
-spinedash/ingest.py, each checking the message a user sees.
+spinedash/ingest/, each checking the message a user sees.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from spinedash import ingest
 from spinedash.ingest import OutcomeDataError, load_outcomes
+from spinedash.ingest import read as ingest_read
 from tests.fuzz import corpus
 from tests.fuzz.outcomes import read_hostile
 
@@ -67,7 +67,7 @@ def test_reading_every_crafted_input_keeps_memory_bounded():
         "for name, data in crafted_corpus():\n"
         "    t = time.perf_counter()\n"
         "    try:\n"
-        "        load_outcomes(data, name)\n"
+        "        load_outcomes(data, filename=name)\n"
         "    except OutcomeDataError:\n"
         "        pass\n"
         "    slow[name] = time.perf_counter() - t\n"
@@ -86,7 +86,7 @@ def test_reading_every_crafted_input_keeps_memory_bounded():
 
 def _refusal(data: bytes, name: str = "upload") -> str:
     with pytest.raises(OutcomeDataError) as info:
-        load_outcomes(data, name)
+        load_outcomes(data, filename=name)
     return str(info.value)
 
 
@@ -120,7 +120,7 @@ def test_zip_bomb_is_refused_from_the_zip_directory_without_inflating(name):
 
 
 def test_workbook_unpacking_beyond_the_limit_is_refused(monkeypatch):
-    monkeypatch.setattr(ingest, "MAX_XLSX_UNPACKED_MB", 0)
+    monkeypatch.setattr(ingest_read, "MAX_XLSX_UNPACKED_MB", 0)
     message = _refusal(corpus.good_xlsx())
     assert "unpacks to" in message and "reads workbooks up to 0 MB unpacked" in message
 
@@ -153,13 +153,13 @@ def test_broken_xml_inside_a_workbook_is_refused(name):
 
 def test_rows_beyond_a_wrong_dimension_tag_are_read():
     # Bug: read-only openpyxl stopped at <dimension ref="A1:J2"> and dropped 49 of 50 cases silently.
-    result = load_outcomes(corpus.lying_dimension_xlsx(50), "lying.xlsx")
+    result = load_outcomes(corpus.lying_dimension_xlsx(50), filename="lying.xlsx")
     assert result.rows_accepted == 50
     assert result.cases["case_id"].tolist()[-1] == "C49"
 
 
 def test_workbook_rows_are_bounded_while_read(monkeypatch):
-    monkeypatch.setattr(ingest, "MAX_ROWS", 10)
+    monkeypatch.setattr(ingest_read, "MAX_ROWS", 10)
     assert "more than 10 rows" in _refusal(corpus.lying_dimension_xlsx(50))
 
 
@@ -191,7 +191,7 @@ def test_binary_parquet_text_columns_are_read_as_text():
         "approach": ["Open", "Open"],
         "vas_leg_pre": [7.0, 6.0],
     }), buf)
-    result = load_outcomes(buf.getvalue(), "binary.parquet")
+    result = load_outcomes(buf.getvalue(), filename="binary.parquet")
     assert result.cases["case_id"].tolist() == ["C1", "C\ufffd2"]
     assert result.cases["condition"].tolist() == ["Herniated disc"] * 2
 
@@ -241,7 +241,7 @@ def test_huge_cells_are_clipped_in_messages():
         "case_id": ["C1"], "condition": ["Q" * 1_000_000], "approach": ["Open"], "vas_leg_pre": [7.0],
         "H" * 100_000: ["x"], "complication": ["W" * 500_000],
     }), buf)
-    error = pytest.raises(OutcomeDataError, load_outcomes, buf.getvalue(), "huge.parquet").value
+    error = pytest.raises(OutcomeDataError, load_outcomes, buf.getvalue(), filename="huge.parquet").value
     assert all(len(p.message) < 600 and len(p.column) < 600 for p in error.problems)
     assert "Unknown condition 'QQQQ" in str(error) and "…'" in str(error)
 
@@ -251,13 +251,13 @@ def test_ignored_huge_header_is_clipped_in_the_warning():
                           "Z" * 100_000: ["x"]})
     buf = io.BytesIO()
     frame.to_parquet(buf, index=False)
-    result = load_outcomes(buf.getvalue(), "wide-header.parquet")
+    result = load_outcomes(buf.getvalue(), filename="wide-header.parquet")
     assert sum(len(w) for w in result.warnings) < 2_000
 
 
 def test_formula_cells_are_data_never_evaluated():
     # Script-written workbooks hold formulas with no cached value: data_only=True reads them as blank.
-    result = load_outcomes(CRAFTED["xlsx_formulas"], "formulas.xlsx")
+    result = load_outcomes(CRAFTED["xlsx_formulas"], filename="formulas.xlsx")
     first = result.cases.iloc[0]
     assert pd.isna(first["age"]) and pd.isna(first["length_of_stay_hours"])
     assert result.cases["surgeon"].tolist()[1] == "@SUM(1)"  # formula-looking text stays text
@@ -309,5 +309,5 @@ def test_unsupported_zip_version_is_refused_with_a_message():
         with zipfile.ZipFile(io.BytesIO(bytes(data))) as zf:
             zf.read(zf.namelist()[0])
     with pytest.raises(OutcomeDataError) as caught:
-        load_outcomes(bytes(data), "clinic.xlsx")
+        load_outcomes(bytes(data), filename="clinic.xlsx")
     assert caught.value.problems

@@ -101,7 +101,7 @@ def test_same_content_is_parsed_once(monkeypatch):
 
     def counting(data, filename=None):
         calls.append(filename)
-        return load_outcomes(data, filename)
+        return load_outcomes(data, filename=filename)
 
     monkeypatch.setattr(data_source, "load_outcomes", counting)
     data = MESSY_CSV.encode("cp1252")

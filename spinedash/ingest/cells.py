@@ -1,0 +1,278 @@
+"""Cells to values, a column at a time: the converters every stage shares.
+
+Text cleaning, "missing" spellings, numbers, yes/no, dates, spinal levels, labels. Arrow compute and
+per-distinct-value parsing, no Python per cell. No Streamlit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from spinedash.validation import OutcomeDataError, Problem, make_problem
+
+
+def _fail(message: str, column: str = "(whole file)") -> OutcomeDataError:
+    return OutcomeDataError([Problem(column, (), message)])
+
+
+def _rows_short(rows: list[int], k: int = 8) -> str:
+    from spinedash.validation import format_rows
+
+    return format_rows(tuple(rows[:200]), len(rows), max_items=k)
+
+
+
+# Spellings of "no value" in exports; "none" is not one of them (it is a complication value).
+MISSING_TOKENS = frozenset({"", "n/a", "na", "-", "--", ".", "nan", "null", "#n/a", "n.a.", "nd", "missing"})
+TRUE_WORDS = frozenset({"yes", "y", "true", "t", "1", "ja", "j", "sant"})
+FALSE_WORDS = frozenset({"no", "n", "false", "f", "0", "nei", "usant"})
+_SEX_WORDS = {
+    **dict.fromkeys(("f", "female", "woman", "w", "k", "kvinne", "femme", "fem", "frau"), "female"),
+    **dict.fromkeys(("m", "male", "man", "mann", "homme", "masc"), "male"),
+    **dict.fromkeys(("other", "o", "x", "diverse", "d", "non binary", "nonbinary", "annet"), "other"),
+}
+_COMPLICATION_WORDS = {
+    **dict.fromkeys(("none", "no", "nil", "no complication", "ingen", "0"), "none"),
+    **dict.fromkeys(("dural tear", "durotomy", "incidental durotomy", "dural leak", "csf leak", "dura tear", "duratear"), "dural tear"),
+    **dict.fromkeys(("nerve root injury", "nerve injury", "root injury", "nerve root damage", "neural injury"), "nerve root injury"),
+    **dict.fromkeys(("infection", "wound infection", "ssi", "surgical site infection", "deep infection", "superficial infection"), "infection"),
+    **dict.fromkeys(("haematoma", "hematoma", "epidural haematoma", "epidural hematoma", "wound haematoma", "wound hematoma"), "haematoma"),
+    "other": "other",
+}
+# Case variants of the tokens, so the check is one hash lookup per cell, no lower-casing.
+_MISSING_ARRAY = pa.array(sorted({v for t in MISSING_TOKENS for v in (t, t.upper(), t.title(), t.capitalize())}))
+
+
+def _cell_text(v: object) -> object:
+    """One spreadsheet cell (Excel gives int, float, datetime, bool, str) as the text a person sees."""
+    if isinstance(v, bool | np.bool_):
+        return "true" if v else "false"
+    if isinstance(v, float | np.floating):
+        if np.isnan(v):
+            return None
+        return str(int(v)) if float(v).is_integer() and abs(v) < 1e15 else repr(float(v))
+    if isinstance(v, pd.Timestamp) or hasattr(v, "isoformat"):
+        ts = pd.Timestamp(v)
+        return ts.strftime("%Y-%m-%d") if ts == ts.normalize() else ts.isoformat()
+    return str(v)
+
+
+def _text(s: pd.Series) -> pa.Array:
+    """Cells as trimmed Arrow strings, with every spelling of 'missing' as null."""
+    if s.dtype == "str" or isinstance(s.dtype, pd.StringDtype):
+        arr = pa.array(s.array)
+    elif pd.api.types.is_integer_dtype(s.dtype):
+        arr = pa.array(s.astype("Int64").array).cast(pa.string())
+    elif pd.api.types.is_datetime64_any_dtype(s.dtype):
+        arr = pa.array(s.dt.strftime("%Y-%m-%d").array)
+    elif isinstance(s.dtype, pd.CategoricalDtype):
+        categories = pa.array(s.cat.categories.map(_cell_text).tolist(), type=pa.string(), from_pandas=True)
+        arr = categories.take(pa.array(s.cat.codes.to_numpy(), mask=s.isna().to_numpy()))
+    elif pd.api.types.is_bool_dtype(s.dtype):
+        arr = pa.array(s.map({True: "true", False: "false"}).tolist(), type=pa.string(), from_pandas=True)
+    else:
+        arr = pa.array(s.astype("object").map(_cell_text, na_action="ignore").tolist(), type=pa.string(), from_pandas=True)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    arr = pc.utf8_trim_whitespace(arr.cast(pa.large_string()))
+    missing = pc.is_in(arr, value_set=_MISSING_ARRAY.cast(pa.large_string()))
+    return pc.if_else(missing, pa.scalar(None, pa.large_string()), arr)
+
+
+def _text_series(s: pd.Series) -> pd.Series:
+    return pd.Series(_text(s).to_pandas().array, index=s.index, dtype="str")
+
+
+def _clip(text: object, limit: int = 60) -> str:
+    """A cell or header as quoted in a message: at most `limit` characters."""
+    text = str(text)
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _examples(values: pd.Series, k: int = 3) -> str:
+    uniq = list(dict.fromkeys(values.dropna().astype(str).tolist()[:1000]))
+    return ", ".join(repr(_clip(v)) for v in uniq[:k]) + (" …" if len(uniq) > k else "")
+
+
+def _distinct(s: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    """(index of each row's cleaned text among the distinct texts, −1 = missing; the distinct texts).
+
+    A categorical column (a CSV read with dictionary-encoded columns, a Parquet dictionary) is
+    cleaned through its categories only — the categories that occur — and the rows follow by
+    their codes, so a million rows cost one integer gather instead of a million trims.
+    """
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        codes = s.cat.codes.to_numpy().astype(np.int64)
+        used = np.flatnonzero(np.bincount(codes[codes >= 0], minlength=len(s.cat.categories)))
+        enc = pc.dictionary_encode(_text(pd.Series(s.cat.categories[used])))
+        per_used = pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+        per_code = np.full(len(s.cat.categories) + 1, -1, dtype=np.int64)  # last slot: code −1
+        per_code[used] = per_used
+        return per_code[codes], pd.Series(enc.dictionary.to_pylist(), dtype="object")
+    enc = pc.dictionary_encode(_text(s))
+    idx = pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+    return idx, pd.Series(enc.dictionary.to_pylist(), dtype="object")
+
+
+def _by_unique(s: pd.Series, parse: Callable[[pd.Series], pd.Series]) -> tuple[pd.Series, pd.Series]:
+    """Parse each distinct cell once and spread the result over the rows: (values, mask of unparsed cells).
+
+    Categories, dates and yes/no answers repeat: a million rows carry a few thousand distinct
+    values, so parsing the distinct ones in pandas costs almost nothing.
+    """
+    idx, uniques = _distinct(s)
+    parsed = parse(uniques).reset_index(drop=True)
+    present = idx >= 0
+    if len(parsed) == 0:
+        values = pd.Series(np.nan, index=s.index, dtype="object")
+        return values, pd.Series(False, index=s.index)
+    safe = np.where(present, idx, 0)
+    if parsed.dtype == "object" or parsed.dtype == "str":
+        # Text results become a Categorical straight from the dictionary codes (no re-hashing).
+        cat = pd.Categorical(parsed)
+        codes = np.where(present, cat.codes[safe], -1)
+        values = pd.Series(pd.Categorical.from_codes(codes, cat.categories), index=s.index)
+    else:
+        # One gather from the parsed values plus a trailing missing slot for the empty cells.
+        padded = pd.concat([parsed, pd.Series([None], dtype=parsed.dtype)], ignore_index=True)
+        values = padded.take(np.where(present, idx, len(parsed)))
+        values.index = s.index
+    unparsed = parsed.isna().to_numpy(dtype=bool)
+    return values, pd.Series(present & unparsed[safe], index=s.index)
+
+
+def _try_cast(t: pa.Array) -> pa.Array | None:
+    try:
+        return pc.cast(t, pa.float64())
+    except pa.ArrowInvalid:
+        return None
+
+
+_NUMBER = r"^[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?$"
+_THOUSANDS = r"^-?[0-9]{1,3}(,[0-9]{3})+([.][0-9]+)?$"
+
+
+def _to_number(s: pd.Series, decimal_comma: bool) -> tuple[pd.Series, pd.Series]:
+    """(float64 values, mask of cells that are not numbers). Arrow compute, no Python per cell."""
+    if s.dtype == "float64":  # already parsed (the typed CSV reader, Parquet): no copy
+        return s, pd.Series(np.zeros(len(s), dtype=bool), index=s.index)
+    if pd.api.types.is_numeric_dtype(s.dtype) and not pd.api.types.is_bool_dtype(s.dtype):
+        return pd.to_numeric(s, errors="coerce").astype("float64"), pd.Series(False, index=s.index)
+    t = _text(s)
+    values = _try_cast(t) if not decimal_comma else _try_cast(pc.replace_substring(t, ",", "."))
+    if values is not None:  # clean exports take this path: one cast, no regex
+        bad = np.zeros(len(t), dtype=bool)
+    else:
+        t = pc.replace_substring_regex(t, r"[\s\x{00a0}\x{202f}']", "")
+        if decimal_comma:
+            # "1.234,5" -> "1234.5"; "3,5" -> "3.5"; "3.5" stays.
+            with_comma = pc.match_substring(t, ",")
+            t = pc.if_else(with_comma, pc.replace_substring(pc.replace_substring(t, ".", ""), ",", "."), t)
+        else:
+            # "1,200" is a thousands separator in a comma-delimited file; "3,5" can only be a decimal.
+            thousands = pc.match_substring_regex(t, _THOUSANDS)
+            t = pc.if_else(thousands, pc.replace_substring(t, ",", ""), pc.replace_substring(t, ",", "."))
+        ok = pc.match_substring_regex(t, _NUMBER)
+        values = pc.cast(pc.if_else(ok, t, pa.scalar(None, t.type)), pa.float64())
+        bad = pc.and_(pc.is_valid(t), pc.invert(pc.fill_null(ok, False))).to_numpy(zero_copy_only=False)
+    out = pd.Series(values.to_numpy(zero_copy_only=False), index=s.index, dtype="float64")
+    return out, pd.Series(bad, index=s.index)
+
+
+def _word_key(values: pd.Series) -> pd.Series:
+    return values.astype("str").str.lower().str.replace(r"[\s_\-]+", " ", regex=True).str.strip()
+
+
+def _to_bool(s: pd.Series) -> tuple[pd.Series, pd.Series]:
+    mapping = {**dict.fromkeys(TRUE_WORDS, True), **dict.fromkeys(FALSE_WORDS, False)}
+    # Parsed to "boolean" per distinct word, so the rows are gathered as booleans (no per-row cast).
+    values, bad = _by_unique(s, lambda u: _word_key(u).str.replace(r"\.0$", "", regex=True).map(mapping).astype("boolean"))
+    return values.astype("boolean"), bad
+
+
+def _to_mapped(s: pd.Series, mapping: dict[str, str]) -> tuple[pd.Series, pd.Series]:
+    """Map cleaned words through `mapping`: (values, mask of unknown cells)."""
+    return _by_unique(s, lambda u: _word_key(u).map(mapping))
+
+
+_YEAR2_PIVOT = 30  # two-digit years: 00–30 -> 20xx, 31–99 -> 19xx (ASSUMPTION: no surgery before 1931)
+
+
+def _as_ns(values: pd.Series) -> pd.Series:
+    """datetime64[ns], with dates it cannot hold (before 1677-09-22, after 2262-04-11: "0000-01-01",
+    "9999-12-31") as NaT, so they are reported as unreadable instead of raising OutOfBoundsDatetime."""
+    inside = (values >= pd.Timestamp.min.ceil("D")) & (values <= pd.Timestamp.max.floor("D"))
+    return values.where(inside).astype("datetime64[ns]")
+
+
+def _parse_dates(u: pd.Series, header: str, notes: list[str], mixed: list[str]) -> pd.Series:
+    """Distinct date texts -> datetime64. ISO, dd/mm/yyyy (or mm/dd when the file shows it), dd.mm.yyyy, Excel serials."""
+    u = u.astype("str")
+    out = pd.Series(pd.NaT, index=u.index, dtype="datetime64[ns]")
+    iso = u.str.match(r"^\d{4}-\d{1,2}-\d{1,2}(?:[ T].*)?$")
+    if iso.any():
+        out[iso] = _as_ns(pd.to_datetime(u[iso], format="ISO8601", errors="coerce"))
+    parts = u.str.extract(r"^(\d{1,2})([/.\-])(\d{1,2})\2(\d{2}|\d{4})$")
+    has = parts[0].notna()
+    if has.any():
+        a, b, y = (pd.to_numeric(parts[i]) for i in (0, 2, 3))
+        slash = has & (parts[1] == "/")
+        day, month = a.copy(), b.copy()
+        if slash.any():
+            first_big, second_big = bool((a[slash] > 12).any()), bool((b[slash] > 12).any())
+            if first_big and second_big:
+                mixed.extend(u[slash].tolist())
+                has = has & ~slash
+            elif second_big:
+                day[slash], month[slash] = b[slash], a[slash]
+                notes.append(f"Dates with slashes in '{header}' were read month first (mm/dd/yyyy), because some have a second number above 12.")
+            else:
+                notes.append(f"Dates with slashes in '{header}' were read day first (dd/mm/yyyy): 03/04/2024 is 3 April 2024.")
+        y = y.where(y >= 100, np.where(y <= _YEAR2_PIVOT, 2000 + y, 1900 + y))
+        ymd = pd.DataFrame({"year": y[has], "month": month[has], "day": day[has]})
+        out[has] = _as_ns(pd.to_datetime(ymd, errors="coerce"))
+    serial = u.str.match(r"^\d{5}(?:\.\d+)?$")
+    if serial.any():
+        num = pd.to_numeric(u[serial], errors="coerce")
+        num = num.where((num >= 10000) & (num <= 80000))
+        out[serial] = pd.to_datetime(num, unit="D", origin="1899-12-30", errors="coerce").astype("datetime64[ns]")
+        notes.append(f"Numbers in '{header}' were read as Excel date serials.")
+    return out
+
+
+def _to_date(s: pd.Series, header: str) -> tuple[pd.Series, pd.Series, list[str], list[Problem]]:
+    """(datetime64 values, mask of unreadable cells, warnings, problems)."""
+    if pd.api.types.is_datetime64_any_dtype(s.dtype):
+        values = _as_ns(pd.to_datetime(s))
+        return values, values.isna() & s.notna(), [], []
+    notes: list[str] = []
+    mixed: list[str] = []
+    values, bad = _by_unique(s, lambda u: _parse_dates(u, header, notes, mixed))
+    problems = []
+    if mixed:
+        rows = _text_series(s).isin(mixed)
+        problems.append(make_problem(header, s.index[rows.to_numpy()], "Dates with slashes mix day-first (31/01/2024) and month-first (01/31/2024) orders; use one order, preferably 2024-01-31."))
+        bad = bad & ~rows
+    return values.astype("datetime64[ns]"), bad, notes, problems
+
+
+_LEVEL = r"^([CTLS])(\d{1,2})[-/–—]?([CTLS]?)(\d{1,2})$"
+
+
+def _normalise_levels(u: pd.Series) -> pd.Series:
+    """Spinal level in one spelling: "L4/5", "l4-l5", "L4–L5" -> "L4-L5"; other text kept as written."""
+    u = u.astype("str")
+    parts = u.str.upper().str.replace(" ", "", regex=False).str.extract(_LEVEL)
+    second = parts[2].where(parts[2].fillna("") != "", parts[0])
+    return (parts[0] + parts[1] + "-" + second + parts[3]).where(parts[0].notna(), u)
+
+
+def _to_label(s: pd.Series) -> pd.Series:
+    return _by_unique(s, lambda u: u.astype("str").str.replace(r"\s+", " ", regex=True))[0]
+
+

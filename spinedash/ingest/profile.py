@@ -1,0 +1,56 @@
+"""Import profiles: the whole mapping of one clinic's export (layout, columns, codes, units, cut-offs)
+as a small, human-readable JSON file the user keeps and uploads with next month's export.
+
+See the README ("Import profiles") for the format. No Streamlit.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from spinedash.ingest.cells import _fail
+
+PROFILE_VERSION = 1
+SECTIONS = ("spinedash_profile", "name", "description", "detect", "read", "layout", "columns", "codes",
+            "units", "cutoffs", "assumptions")
+
+ProfileSource = str | os.PathLike | bytes | bytearray | dict
+
+
+def load_profile(profile: ProfileSource) -> dict:
+    """A profile as a dict, from a path, the file's bytes or a dict; checked for its version and sections.
+
+    Raises:
+        OutcomeDataError: the profile is not a SpineDash import profile.
+    """
+    if isinstance(profile, dict):
+        data = profile
+    else:
+        if isinstance(profile, (bytes, bytearray)):
+            raw = bytes(profile)
+        else:
+            try:
+                raw = Path(profile).read_bytes()
+            except OSError as exc:
+                raise _fail(f"The import profile could not be opened ({exc.strerror or type(exc).__name__}).", "(profile)") from exc
+        try:
+            data = json.loads(raw.decode("utf-8-sig"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise _fail("The import profile is not a JSON file; download it again from SpineDash's Data page.", "(profile)") from exc
+    if not isinstance(data, dict) or data.get("spinedash_profile") != PROFILE_VERSION:
+        raise _fail(f"This is not a SpineDash import profile (it needs \"spinedash_profile\": {PROFILE_VERSION}).", "(profile)")
+    unknown = [k for k in data if k not in SECTIONS]
+    if unknown:
+        raise _fail(f"The import profile has sections SpineDash does not know: {', '.join(map(str, unknown))}.", "(profile)")
+    for key in ("detect", "read", "layout", "columns", "codes", "units", "cutoffs"):
+        if key in data and not isinstance(data[key], dict):
+            raise _fail(f"The import profile's \"{key}\" section must be an object ({{…}}).", "(profile)")
+    return data
+
+
+def dump_profile(profile: dict) -> bytes:
+    """A profile as indented UTF-8 JSON, sections in the documented order."""
+    ordered = {k: profile[k] for k in SECTIONS if k in profile}
+    return (json.dumps(ordered, indent=2, ensure_ascii=False) + "\n").encode("utf-8")

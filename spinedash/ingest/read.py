@@ -1,0 +1,582 @@
+"""Read stage: bytes to tables.
+
+`read_tables(sources)` turns each source (a path, bytes or a binary file-like) into tables: one per
+CSV/TSV/Parquet file, one per worksheet of an XLSX ("file.xlsx/Sheet1"). A table's columns are its
+header cells as text, its index the spreadsheet row numbers (header row = 1 when the header is on
+top), and `frame.attrs` records how it was read (format, header row, decimal comma, notes).
+
+The format is judged from the bytes, not the name. Exports carry title rows, semicolons and decimal
+commas, Latin-1, blank rows: all handled here. No Streamlit.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import unicodedata
+import zipfile
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from spinedash import schema
+from spinedash.ingest.cells import _MISSING_ARRAY, _fail, _rows_short
+from spinedash.ingest.map import match_header
+from spinedash.validation import OutcomeDataError
+
+MAX_UPLOAD_MB = 200
+MAX_ROWS = 2_000_000
+MAX_COLUMNS = 500
+# An XLSX is a zip: refuse one that would unpack to more than this (about 650,000 rows of the full
+# template's 38 columns), or whose parts inflate more than MAX_ZIP_RATIO-fold (zip bombs; real
+# worksheets compress about 10-fold), judged from the zip directory before anything is inflated.
+MAX_XLSX_UNPACKED_MB = 1000
+MAX_ZIP_RATIO = 100
+# Exports often carry a title, a date and a blank line above the header; look this far down for it.
+HEADER_SEARCH_ROWS = 30
+
+Source = str | os.PathLike | bytes | bytearray | memoryview | BinaryIO
+
+
+
+
+
+def _read_source(source: Source, filename: str | None) -> tuple[bytes, str]:
+    limit = MAX_UPLOAD_MB * 1024 * 1024
+    too_big = f"The file is larger than {MAX_UPLOAD_MB} MB, the most SpineDash reads; export fewer rows or columns."
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        data = bytes(source)
+    elif isinstance(source, (str, os.PathLike)):
+        path = Path(source)
+        filename = filename or path.name
+        try:
+            if path.stat().st_size > limit:
+                raise _fail(too_big)
+            data = path.read_bytes()
+        except OSError as exc:
+            raise _fail(f"The file could not be opened ({exc.strerror or type(exc).__name__}).") from exc
+    elif hasattr(source, "read"):
+        filename = filename or getattr(source, "name", None)
+        data = source.getvalue() if hasattr(source, "getvalue") else source.read(limit + 1)
+        if not isinstance(data, bytes):
+            raise TypeError("load_outcomes needs a binary file (open it with 'rb')")
+    else:
+        raise TypeError(f"load_outcomes cannot read a {type(source).__name__}")
+    if len(data) > limit:
+        raise _fail(too_big)
+    return data, str(filename or "")
+
+
+_NOT_A_TABLE = {
+    b"%PDF": "a PDF document",
+    b"\x89PNG": "a PNG image",
+    b"\xff\xd8\xff": "a JPEG image",
+    b"GIF8": "a GIF image",
+    b"II*\x00": "a TIFF image",
+    b"MM\x00*": "a TIFF image",
+    b"\x1f\x8b": "a gzip-compressed file (unpack it first)",
+    b"7z\xbc\xaf": "a 7-Zip archive (unpack it first)",
+    b"Rar!": "a RAR archive (unpack it first)",
+    b"\xd0\xcf\x11\xe0": "an old-style Excel .xls or other Office 97–2003 file (save it as .xlsx or CSV)",
+    b"SQLite format": "an SQLite database",
+}
+
+
+def _detect_format(data: bytes) -> str:
+    """'xlsx', 'parquet' or 'text', judged by the bytes, not the file name."""
+    if data[:4] == b"PAR1":
+        return "parquet"
+    if data[:2] == b"PK":
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as zf:
+                names = set(zf.namelist())
+        except (zipfile.BadZipFile, NotImplementedError, ValueError, OSError) as exc:
+            raise _fail("The file is a damaged or incomplete zip archive, not a table.") from exc
+        if "xl/workbook.xml" in names:
+            return "xlsx"
+        if any(n.startswith("word/") for n in names):
+            raise _fail("The file is a Word document, not a table. Upload a CSV, XLSX or Parquet export.")
+        raise _fail("The file is a zip archive that is not an Excel workbook. Upload a CSV, XLSX or Parquet export.")
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        raise _fail("The file is a WebP image, not a table. Upload a CSV, XLSX or Parquet export.")
+    for magic, what in _NOT_A_TABLE.items():
+        if data.startswith(magic):
+            raise _fail(f"The file is {what}, not a table. Upload a CSV, XLSX or Parquet export.")
+    return "text"
+
+
+def _decode(data: bytes) -> tuple[str, str | None]:
+    """Text of a CSV export and a note when it was not UTF-8."""
+    note = None
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise _fail("The file says it is UTF-16 text but cannot be read as such.") from exc
+        note = "The file is UTF-16 text (Excel's 'Unicode text'); read it as such."
+    else:
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            # Excel on Windows saves "CSV" in the local code page; cp1252 is Latin-1 plus € and quotes.
+            try:
+                text = data.decode("cp1252")
+            except UnicodeDecodeError:
+                text = data.decode("latin-1")
+            note = ("The file is not UTF-8; it was read as Windows-1252 (Latin-1). "
+                    "Check that accented names (ø, å, ü) look right in the preview.")
+    sample = text[:65536]
+    controls = sum(1 for ch in sample if unicodedata.category(ch) == "Cc" and ch not in "\t\r\n")
+    if "\x00" in sample or (sample and controls > 0.01 * len(sample)):
+        raise _fail("The file holds binary data, not a table. Upload a CSV, XLSX or Parquet export.")
+    return text, note
+
+
+_DELIMITERS = (",", ";", "\t", "|")
+
+
+def _sniff_delimiter(text: str) -> str:
+    """The delimiter that splits the first lines into the most consistent number (> 1) of fields."""
+    lines = [ln for ln in text[:65536].splitlines()[:60] if ln.strip()]
+    if len(text) > 65536 and len(lines) > 1:
+        lines = lines[:-1]  # the last sampled line may be cut in half
+    best, best_score = ",", (0.0, 0)
+    for d in _DELIMITERS:
+        counts = [len(row) for row in csv.reader(lines, delimiter=d)]
+        multi = [c for c in counts if c > 1]
+        if not multi:
+            continue
+        mode = max(set(multi), key=multi.count)
+        score = (round(counts.count(mode) / len(counts), 2), mode)
+        if score > best_score:
+            best, best_score = d, score
+    return best
+
+
+def _read_csv_grid(text: str, delimiter: str, utf8: bytes | None = None) -> pd.DataFrame:
+    """All cells as text, no header interpretation; rows keep their spreadsheet positions.
+
+    `utf8` is the file's own bytes when they are already UTF-8, saving a re-encoding of the text.
+    """
+    first_line = next((ln for ln in text[:65536].splitlines() if ln.strip()), "")
+    width = len(next(csv.reader([first_line], delimiter=delimiter), []))
+    if width > MAX_COLUMNS:  # before Arrow sets up a reader for each (two million columns took minutes)
+        raise _too_many_columns(width, at_least=len(first_line) >= 65536)
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(utf8 if utf8 is not None else text.encode("utf-8")),
+            read_options=pacsv.ReadOptions(column_names=[f"f{i}" for i in range(width)]),
+            parse_options=pacsv.ParseOptions(
+                delimiter=delimiter,
+                quote_char='"',
+                double_quote=True,
+                newlines_in_values='"' in text,
+                ignore_empty_lines=False,
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types={f"f{i}": pa.string() for i in range(width)},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+                null_values=[],
+            ),
+        )
+        grid = table.to_pandas()
+        grid.columns = range(grid.shape[1])
+        return grid
+    except pa.ArrowInvalid:
+        # Rows of different widths (title rows above the header, ragged exports): the csv module
+        # takes them as they come and pandas pads the short ones.
+        try:
+            rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        except csv.Error as exc:  # e.g. a cell longer than the csv module's field limit (131,072 characters)
+            raise _fail(f"A cell could not be read as CSV ({exc}). Check for a runaway quote or a cell pasted by mistake, or export the table again.") from None
+        if len(rows) > MAX_ROWS + HEADER_SEARCH_ROWS:
+            raise _too_many_rows(len(rows)) from None
+        width = max((len(r) for r in rows), default=0)
+        grid = pd.DataFrame([r + [""] * (width - len(r)) for r in rows], dtype="str")
+        grid.columns = range(grid.shape[1])
+        return grid
+
+
+def _valid_utf8(data: bytes) -> bool:
+    """True when the bytes are valid UTF-8, checked by Arrow in place (no decoded copy of the file)."""
+    if data.isascii():
+        return True
+    if len(data) >= 2**31:
+        return False
+    offsets = pa.py_buffer(np.array([0, len(data)], dtype=np.int32).tobytes())
+    try:
+        pa.Array.from_buffers(pa.string(), 1, [None, offsets, pa.py_buffer(data)]).validate(full=True)
+    except pa.ArrowInvalid:
+        return False
+    return True
+
+
+def _read_csv_typed(data: bytes) -> tuple[pd.DataFrame, list[str]] | None:
+    """The common case read fast: a UTF-8, comma- (or tab-, pipe-) separated file whose first line is the header.
+
+    Arrow parses the number columns itself (multithreaded, no text copy of the file) and reads the
+    text columns dictionary-encoded, so each distinct value is cleaned once. Any cell Arrow cannot
+    parse exactly as the text path would — a stray word in a number column, a blank line, a ragged
+    row — makes this return None, and the caller reads the file the slow, forgiving way (which
+    also finds the rows to report). Returns (frame with integer column labels and spreadsheet row
+    numbers as index, header cells), or None.
+    """
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return None
+    body = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+    if not _valid_utf8(body):
+        return None
+    head = body[: 4 * 65536].decode("utf-8", errors="ignore")  # ignore: only a character cut at the end
+    sample = head[:65536]
+    controls = sum(1 for ch in sample if unicodedata.category(ch) == "Cc" and ch not in "\t\r\n")
+    if "\x00" in sample or (sample and controls > 0.01 * len(sample)):
+        return None
+    delimiter = _sniff_delimiter(head)
+    first_line = head.split("\n", 1)[0]
+    if delimiter == ";" or not first_line.strip():
+        return None
+    try:
+        top = [row for _, row in zip(range(HEADER_SEARCH_ROWS), csv.reader(io.StringIO(head, newline=""), delimiter=delimiter), strict=False)]
+    except csv.Error:  # a cell longer than the csv module reads: the slow path reports it
+        return None
+    header_at, score = _find_header_row(top)
+    if header_at != 0 or score == 0:  # title rows above the header, or no header at all: the slow path
+        return None
+    header = [str(v).strip() for v in top[0]]
+    if len(header) > MAX_COLUMNS or any("\n" in v or "\r" in v for v in top[0]):
+        return None
+    names = [f"f{i}" for i in range(len(header))]
+    types: dict[str, pa.DataType] = {}
+    seen: set[str] = set()
+    for name, cell in zip(names, header, strict=True):
+        m = match_header(cell) if cell else None
+        kind = schema.COLUMN_BY_NAME[m[0]].kind if m else None
+        if m is None or m[0] in seen or kind == "id":
+            types[name] = pa.string()
+        elif kind == "number":
+            types[name] = pa.float64()
+        else:
+            types[name] = pa.dictionary(pa.int32(), pa.string())
+        if m is not None:
+            seen.add(m[0])
+    missing = _MISSING_ARRAY.to_pylist()
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(body),
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
+            parse_options=pacsv.ParseOptions(
+                delimiter=delimiter, quote_char='"', double_quote=True,
+                newlines_in_values=b'"' in body, ignore_empty_lines=False,
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types=types, null_values=missing, strings_can_be_null=False, quoted_strings_can_be_null=True,
+            ),
+        )
+    except pa.ArrowInvalid:
+        return None
+    if table.num_rows > MAX_ROWS:
+        raise _too_many_rows(table.num_rows)
+    frame = table.to_pandas(split_blocks=True, self_destruct=True)
+    del table
+    frame.columns = range(frame.shape[1])
+    frame.index = np.arange(len(frame)) + 2  # spreadsheet row numbers: the header is row 1
+    return frame, header
+
+
+def _too_many_rows(n: int) -> OutcomeDataError:
+    return _fail(f"The file has {n:,} rows; SpineDash reads at most {MAX_ROWS:,}. Split the export by year or site.")
+
+
+def _too_many_columns(n: int, at_least: bool = False) -> OutcomeDataError:
+    return _fail(f"The file has {'at least ' if at_least else ''}{n:,} columns; SpineDash reads at most {MAX_COLUMNS}. Export only the outcome columns.")
+
+
+def _header_score(cells: list) -> int:
+    return len({m[0] for c in cells if c is not None and (m := match_header(c))})
+
+
+def _find_header_row(rows: list[list]) -> tuple[int, int]:
+    """(index, score) of the row among the first HEADER_SEARCH_ROWS whose cells name the most columns."""
+    best, best_score = 0, 0
+    for i, cells in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        score = _header_score(list(cells))
+        if score > best_score:
+            best, best_score = i, score
+    return best, best_score
+
+
+def _check_unpacked_size(data: bytes) -> None:
+    """Refuse a workbook that would unpack beyond MAX_XLSX_UNPACKED_MB or inflate like a zip bomb.
+
+    Judged from the sizes the zip directory declares; Python's zipfile never inflates a part past
+    its declared size (it fails the CRC check instead), so a part cannot lie its way past this.
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            parts = zf.infolist()
+    except (zipfile.BadZipFile, NotImplementedError, ValueError, OSError) as exc:
+        raise _fail("The file is a damaged or incomplete zip archive, not a table.") from exc
+    total = sum(p.file_size for p in parts)
+    if total > MAX_XLSX_UNPACKED_MB * 1024 * 1024:
+        raise _fail(f"The Excel workbook unpacks to {total / 1024 ** 2:,.0f} MB; SpineDash reads workbooks up to "
+                    f"{MAX_XLSX_UNPACKED_MB:,} MB unpacked. Export CSV instead, or split the export by year or site.")
+    for p in parts:
+        if p.file_size > 10 * 1024 * 1024 and p.file_size > MAX_ZIP_RATIO * max(p.compress_size, 1):
+            raise _fail(f"The Excel workbook's part {p.filename[:80]!r} inflates {p.file_size // max(p.compress_size, 1):,}-fold "
+                        f"(real worksheets about 10-fold), as zip bombs do; SpineDash does not open it. Export CSV instead.")
+
+
+def _xlsx_unreadable(exc: BaseException) -> OutcomeDataError:
+    chain = [exc, exc.__cause__, exc.__context__]  # openpyxl wraps defusedxml's refusal in a ValueError
+    if any(e is not None and type(e).__module__.startswith("defusedxml") for e in chain):
+        return _fail("The Excel workbook declares XML entities, which spreadsheet programs never write and attacks on "
+                     "spreadsheet readers use; SpineDash does not read it. Save it again from Excel or export CSV.")
+    what = "damaged compressed data" if isinstance(exc, zlib.error) else type(exc).__name__
+    return _fail(f"The Excel workbook could not be read ({what}). Save it again from Excel or export CSV.")
+
+
+def _read_xlsx(data: bytes) -> list[tuple[str, pd.DataFrame]]:
+    """(sheet title, grid) for every worksheet, in workbook order."""
+    import openpyxl  # imported here: only XLSX uploads pay for it
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    _check_unpacked_size(data)
+    # A damaged workbook fails lazily, while its rows are read: corrupt deflate data (zlib.error),
+    # broken XML (ParseError, a SyntaxError), impossible cell references or values (ValueError),
+    # shared-string indexes out of range (IndexError); defusedxml's refusals are ValueErrors too.
+    # NotImplementedError: zipfile's answer to an unsupported zip version or compression method.
+    unreadable = (InvalidFileException, zipfile.BadZipFile, zlib.error, EOFError, SyntaxError, KeyError, IndexError,
+                  ValueError, TypeError, OSError, NotImplementedError)
+    try:
+        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except unreadable as exc:
+        raise _xlsx_unreadable(exc) from exc
+    sheets = []
+    try:
+        if not wb.worksheets:
+            raise _fail("The Excel workbook has no worksheets.")
+        for ws in wb.worksheets:
+            if ws.max_row is not None and ws.max_row > MAX_ROWS + HEADER_SEARCH_ROWS:
+                raise _too_many_rows(ws.max_row)
+            if ws.max_column is not None and ws.max_column > MAX_COLUMNS:
+                raise _too_many_columns(ws.max_column)
+            # <dimension> is the writer's claim and some writers get it wrong ("A1:B2" over a thousand
+            # rows); read-only openpyxl stops at it and drops the rest silently. Read every row the sheet
+            # holds instead, bounded here by count and width.
+            ws.reset_dimensions()
+            rows = []
+            for row in ws.iter_rows(min_row=1, values_only=True):
+                if len(row) > MAX_COLUMNS:
+                    raise _too_many_columns(len(row))
+                if len(rows) > MAX_ROWS + HEADER_SEARCH_ROWS:
+                    raise _fail(f"The sheet has more than {MAX_ROWS:,} rows; SpineDash reads at most {MAX_ROWS:,}. Split the export by year or site.")
+                rows.append(row)
+            width = max(map(len, rows), default=0)  # without <dimension>, rows end at their last cell
+            rows = [r if len(r) == width else (*r, *(None,) * (width - len(r))) for r in rows]
+            grid = pd.DataFrame(rows, dtype="object") if rows else pd.DataFrame()
+            grid.columns = range(grid.shape[1])
+            sheets.append((str(ws.title), grid))
+    except OutcomeDataError:
+        raise
+    except unreadable as exc:
+        raise _xlsx_unreadable(exc) from exc
+    finally:
+        wb.close()
+    return sheets
+
+
+def _read_parquet(data: bytes) -> pd.DataFrame:
+    try:
+        pf = pq.ParquetFile(io.BytesIO(data))
+        if pf.metadata.num_rows > MAX_ROWS:
+            raise _too_many_rows(pf.metadata.num_rows)
+        if pf.metadata.num_columns > MAX_COLUMNS:
+            raise _too_many_columns(pf.metadata.num_columns)
+        table = pf.read()
+        for i, f in enumerate(table.schema):
+            if pa.types.is_binary(f.type) or pa.types.is_large_binary(f.type) or pa.types.is_fixed_size_binary(f.type):
+                # Older writers (Impala, Spark without binaryAsString) store text as plain binary;
+                # bytes that are not UTF-8 show as � in messages instead of failing the read.
+                text = [None if v is None else v.decode("utf-8", "replace") for v in table.column(i).to_pylist()]
+                table = table.set_column(i, f.name, pa.array(text, pa.string()))
+        # Dictionary-encoded and other Arrow types become plain pandas columns; cells are re-parsed below.
+        # Corrupt pandas metadata fails here (JSONDecodeError, UnicodeDecodeError: both ValueErrors).
+        return table.to_pandas()
+    except OutcomeDataError:
+        raise
+    except (pa.ArrowException, OSError, ValueError, TypeError) as exc:
+        raise _fail(f"The Parquet file could not be read ({type(exc).__name__}).") from exc
+
+
+
+def _grid_to_frame(grid: pd.DataFrame) -> tuple[pd.DataFrame, list[str], int]:
+    """Cut a headerless grid at its header row: (frame with header names, header cells, header row number)."""
+    grid = grid.dropna(axis=1, how="all")
+    grid.columns = range(grid.shape[1])
+    top = grid.head(HEADER_SEARCH_ROWS).astype("object").where(grid.head(HEADER_SEARCH_ROWS).notna(), None)
+    h, _ = _find_header_row(top.values.tolist())
+    header = ["" if v is None else str(v).strip() for v in top.iloc[h].tolist()] if len(top) else []
+    body = grid.iloc[h + 1 :]
+    body.index = np.arange(len(body)) + h + 2  # spreadsheet row numbers: header row h+1 (1-based)
+    body.columns = range(body.shape[1])
+    return body, header, h + 1
+
+
+def _blank_rows(frame: pd.DataFrame) -> pd.Series:
+    """Rows whose every cell is empty or whitespace.
+
+    Column by column over the rows still blank so far: after the first (usually filled) column only
+    a handful of candidate rows remain, so a million-row file costs about one column's check.
+    """
+    candidates = np.arange(len(frame))
+    for c in frame.columns:
+        if not len(candidates):
+            break
+        col = frame[c].iloc[candidates]
+        if col.dtype == "str" or isinstance(col.dtype, pd.StringDtype):
+            arr = pc.utf8_trim_whitespace(pa.array(col.array))
+            empty = pc.fill_null(pc.equal(arr, ""), True).to_numpy(zero_copy_only=False)
+        elif isinstance(col.dtype, pd.CategoricalDtype):
+            # Blank when missing or its category is empty or whitespace: checked per category.
+            blank_category = np.append(col.cat.categories.astype("str").str.strip() == "", True)
+            empty = blank_category[col.cat.codes.to_numpy()]
+        elif col.dtype == "object":
+            empty = (col.isna() | (col.astype("str").str.strip() == "")).to_numpy()
+        else:
+            empty = col.isna().to_numpy()
+        candidates = candidates[empty]
+    blank = np.zeros(len(frame), dtype=bool)
+    blank[candidates] = True
+    return pd.Series(blank, index=frame.index)
+
+
+
+
+@dataclass
+class _Read:
+    """One table as read, before it becomes a frame with header names."""
+
+    frame: pd.DataFrame
+    header: list[str]
+    header_row: int
+    decimal_comma: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+def _trim_blank_rows(frame: pd.DataFrame, notes: list[str]) -> tuple[pd.DataFrame, int]:
+    """Drop trailing blank rows (the spreadsheet's) and skip blank rows inside the table, saying so."""
+    blank = _blank_rows(frame)
+    if len(frame) and not blank.all():
+        last = blank.index[~blank.to_numpy()][-1]
+        frame, blank = frame.loc[:last], blank.loc[:last]
+    else:
+        frame, blank = frame.iloc[0:0], blank.iloc[0:0]
+    rows_read = len(frame)
+    if blank.any():
+        rows = blank.index[blank.to_numpy()].tolist()
+        notes.append(f"{len(rows)} blank row{'s' if len(rows) > 1 else ''} skipped (row {_rows_short(rows)}).")
+        frame = frame.loc[~blank.to_numpy()]
+    return frame, rows_read
+
+
+def _from_grid(grid: pd.DataFrame, notes: list[str], decimal_comma: bool = False) -> _Read:
+    if grid.shape[1] > MAX_COLUMNS:
+        raise _too_many_columns(grid.shape[1])
+    frame, header, header_row = _grid_to_frame(grid)
+    return _Read(frame, header, header_row, decimal_comma, notes)
+
+
+def _finish(read: _Read, fmt: str, filename: str) -> pd.DataFrame:
+    frame = read.frame
+    if len(frame) > MAX_ROWS:
+        raise _too_many_rows(len(frame))
+    if len(read.header) > MAX_COLUMNS:
+        raise _too_many_columns(len(read.header))
+    notes = list(read.notes)
+    frame, rows_read = _trim_blank_rows(frame, notes)
+    frame.columns = list(read.header)
+    frame.attrs = {"format": fmt, "header_row": read.header_row, "decimal_comma": read.decimal_comma,
+                   "notes": notes, "rows_read": rows_read, "file": filename}
+    return frame
+
+
+def read_source(source: Source, filename: str | None = None) -> dict[str, pd.DataFrame]:
+    """The tables of one file: {name: frame}, one per CSV/TSV/Parquet file, one per non-empty XLSX sheet.
+
+    Each frame's columns are its header cells (text, possibly blank or repeated), its index the
+    spreadsheet row numbers, and `frame.attrs` holds "format", "header_row", "decimal_comma",
+    "notes" (what reading did, in the user's words), "rows_read" and "file".
+
+    Raises:
+        OutcomeDataError: the file is not a readable table.
+    """
+    data, filename = _read_source(source, filename)
+    name = filename or "upload"
+    blank = b" \t\r\n\x00\xef\xbb\xbf"
+    if not data[:65536].strip(blank) and not data.strip(blank):  # the head decides without copying 200 MB
+        raise _fail("The file is empty.")
+    fmt = _detect_format(data)
+
+    if fmt == "parquet":
+        frame = _read_parquet(data)
+        header = [str(c) for c in frame.columns]
+        frame.columns = range(frame.shape[1])
+        frame.index = np.arange(len(frame)) + 2
+        return {name: _finish(_Read(frame, header, 1), fmt, name)}
+    if fmt == "text" and (fast := _read_csv_typed(data)) is not None:
+        frame, header = fast
+        return {name: _finish(_Read(frame, header, 1), fmt, name)}
+    if fmt == "xlsx":
+        sheets = _read_xlsx(data)
+        tables = {}
+        for title, grid in sheets:
+            if grid.empty or _blank_rows(grid).all():
+                continue
+            tables[f"{name}/{title}"] = _finish(_from_grid(grid, []), fmt, name)
+        if not tables:
+            raise _fail("The file is empty: no header row and no data rows.")
+        return tables
+    text, note = _decode(data)
+    notes = [note] if note else []
+    delimiter = _sniff_delimiter(text)
+    decimal_comma = delimiter == ";"
+    utf8 = None if note else (data[3:] if data.startswith(b"\xef\xbb\xbf") else data)
+    grid = _read_csv_grid(text, delimiter, utf8)
+    if delimiter == ";" and grid.shape[1] > 1:
+        notes.append("Semicolon-separated file: commas in numbers were read as decimal commas (3,5 = 3.5).")
+    if grid.shape[1] > MAX_COLUMNS:
+        raise _too_many_columns(grid.shape[1])
+    if grid.empty or _blank_rows(grid).all():
+        raise _fail("The file is empty: no header row and no data rows.")
+    return {name: _finish(_from_grid(grid, notes, decimal_comma), fmt, name)}
+
+
+def read_tables(sources: Source | list[Source], filenames: list[str | None] | None = None) -> dict[str, pd.DataFrame]:
+    """Every table of one source or a list of sources, named by file (and sheet: "file.xlsx/Sheet1").
+
+    Raises:
+        OutcomeDataError: a file is not a readable table; the message names the file when there are several.
+    """
+    many = isinstance(sources, list | tuple)
+    items = list(sources) if many else [sources]
+    names = list(filenames) if filenames else [None] * len(items)
+    tables: dict[str, pd.DataFrame] = {}
+    for i, (source, filename) in enumerate(zip(items, names, strict=True)):
+        got = read_source(source, filename)
+        for key, frame in got.items():
+            if key == "upload" and many:
+                key = f"file {i + 1}"
+            while key in tables:
+                key += "'"
+            tables[key] = frame
+    return tables
