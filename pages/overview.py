@@ -5,12 +5,53 @@ import streamlit as st
 from spinedash import overview, quality
 from spinedash.tables import escape_markdown
 from spinedash.ui import demo, disclaimer
+from spinedash.ui.layout import card_row, chart_row
 from spinedash.ui.page import analytics_page, show_chart
 
 ctx = analytics_page(
     "SpineDash",
     "Outcomes review for spine surgery: the procedures, and what your service achieves with them.",
 )
+# Headline figures first: at 1366×768 the first number was ~1,575 px down, under two paragraphs.
+st.header("Headline figures")
+figures = ctx.memo(overview.headline_figures, min_cell=ctx.min_cell)
+cards = card_row("headline")
+for row in figures.itertuples(index=False):
+    with cards.container(border=True, key=f"card_{row.key}"):
+        # The qualifier in brackets goes to the help text; the card shows the short name in full.
+        st.metric(row.figure.split(" (")[0], row.display, help=f"{row.figure}; based on {row.n:,} cases.")
+        st.caption(row.comparison_sentence if isinstance(row.comparison_sentence, str) else f"n = {row.n:,}")
+st.caption(
+    "Minimally invasive = full-endoscopic, tubular and microscopic surgery; open surgery is the contrast. "
+    "These are observational figures: patients were not allocated to approaches at random."
+)
+demo.start_button(disabled=not ctx.dataset.is_synthetic)
+if not ctx.dataset.is_synthetic:
+    st.caption("The guided demo runs on the synthetic sample cohort: switch to it on the Data page.")
+
+st.header("Activity and trends")
+left, right = chart_row("volume_stay")
+with left:
+    show_chart(ctx, lambda: overview.volume_chart(ctx.memo(overview.volume_by_quarter)), "volume", "Operations per quarter")
+with right:
+    trend = ctx.memo(overview.trend_by_quarter, min_cell=ctx.min_cell)
+    show_chart(
+        ctx, lambda: overview.trend_chart(trend, "median_stay_hours", "Median hospital stay per quarter", "Hospital stay (hours)"),
+        "stay_trend", "Median hospital stay per quarter",
+    )
+left, right = chart_row("mcid_completeness")
+with left:
+    show_chart(
+        ctx, lambda: overview.trend_chart(trend, "mcid_rate", "VAS leg MCID reached at 12 months, per quarter", "Reached the MCID (%)"),
+        "mcid_trend", "VAS leg MCID reached at 12 months, per quarter",
+    )
+with right:
+    show_chart(
+        ctx, lambda: overview.completeness_chart(ctx.memo(quality.followup_completeness)),
+        "completeness", "Follow-up completeness per time point",
+    )
+    st.caption("Share of cases with a score recorded at each time point — a registry's first quality question.")
+st.header("About SpineDash")
 st.markdown(
     "SpineDash puts what is known about each spine operation — full-endoscopic discectomy, tubular "
     "minimally invasive surgery, microscopic surgery and traditional open surgery — beside the outcomes "
@@ -23,43 +64,4 @@ st.markdown(
     "load your own export on the Data page. The procedure facts come from five source documents, each "
     "named beside the fact. SpineDash supports review of outcomes and is **not medical advice**."
 )
-demo.start_button(disabled=not ctx.dataset.is_synthetic)
-if not ctx.dataset.is_synthetic:
-    st.caption("The guided demo runs on the synthetic sample cohort: switch to it on the Data page.")
-
-st.header("Headline figures")
-figures = ctx.memo(overview.headline_figures, min_cell=ctx.min_cell)
-columns = st.columns(3)
-for i, row in enumerate(figures.itertuples(index=False)):
-    with columns[i % 3]:
-        # Card labels are cut at the card's width: the qualifier in brackets goes to the help text.
-        st.metric(row.figure.split(" (")[0], row.display, border=True, help=f"{row.figure}; based on {row.n:,} cases.")
-        st.caption(row.comparison_sentence if isinstance(row.comparison_sentence, str) else f"n = {row.n:,}")
-st.caption(
-    "Minimally invasive = full-endoscopic, tubular and microscopic surgery; open surgery is the contrast. "
-    "These are observational figures: patients were not allocated to approaches at random."
-)
-
-st.header("Activity and trends")
-left, right = st.columns(2)
-with left:
-    show_chart(ctx, lambda: overview.volume_chart(ctx.memo(overview.volume_by_quarter)), "volume", "Operations per quarter")
-with right:
-    trend = ctx.memo(overview.trend_by_quarter, min_cell=ctx.min_cell)
-    show_chart(
-        ctx, lambda: overview.trend_chart(trend, "median_stay_hours", "Median hospital stay per quarter", "Hospital stay (hours)"),
-        "stay_trend", "Median hospital stay per quarter",
-    )
-left, right = st.columns(2)
-with left:
-    show_chart(
-        ctx, lambda: overview.trend_chart(trend, "mcid_rate", "VAS leg MCID reached at 12 months, per quarter", "Reached the MCID (%)"),
-        "mcid_trend", "VAS leg MCID reached at 12 months, per quarter",
-    )
-with right:
-    show_chart(
-        ctx, lambda: overview.completeness_chart(ctx.memo(quality.followup_completeness)),
-        "completeness", "Follow-up completeness per time point",
-    )
-    st.caption("Share of cases with a score recorded at each time point — a registry's first quality question.")
 disclaimer()

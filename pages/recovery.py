@@ -5,6 +5,7 @@ import streamlit as st
 from spinedash import analysis, charts
 from spinedash.benchmarks import benchmarks_for_view
 from spinedash.ui import disclaimer
+from spinedash.ui.layout import chart_row
 from spinedash.ui.page import analytics_page, needs_columns_message, show_chart
 from spinedash.ui.tables import km_tables, summary_table
 
@@ -15,7 +16,7 @@ ctx = analytics_page(
 k = ctx.min_cell
 
 st.header("Hospital stay")
-left, right = st.columns([3, 2])
+left, right = chart_row("stay")
 with left:
     show_chart(
         ctx,
@@ -66,7 +67,7 @@ for column, title, name, employed_only, y_title in (
     km_tables(km, k)
 
 st.header("Operation")
-left, right = st.columns(2)
+left, right = chart_row("operation")
 for column, label, unit, name, holder in (
     ("operation_minutes", "Operation time", "minutes", "operation_time", left),
     ("blood_loss_ml", "Blood loss", "mL", "blood_loss", right),
