@@ -1,4 +1,4 @@
-"""Benchmarking: surgeons or sites on a funnel plot, the registries' way of showing who stands out."""
+"""Benchmarking: surgeons or sites on a risk-adjusted funnel plot, the registries' way of showing who stands out."""
 
 import streamlit as st
 
@@ -10,8 +10,8 @@ from spinedash.ui.page import analytics_page, show_chart
 
 ctx = analytics_page(
     "Benchmarking",
-    "Each surgeon (or site) as a dot at its number of cases and its rate, against funnel-shaped control "
-    "limits around the overall rate — not a league table ranked by noise.",
+    "Each surgeon (or site) as a dot at its number of cases and its result, against funnel-shaped control "
+    "limits around the overall result — not a league table ranked by noise.",
 )
 units = [u for u, mode in (("Surgeon", "Surgeon vs the rest"), ("Site", "Site vs site")) if mode in available_modes(ctx.cases)]
 if not units:
@@ -25,20 +25,41 @@ measure = right.selectbox(
     "Measure", list(funnel.MEASURES), format_func=lambda m: funnel.MEASURES[m]["label"],
     key="funnel_measure", bind="query-params",
 )
+left, middle, right = st.columns(3)
+case_mix = left.segmented_control(
+    "Case mix", ["Risk-adjusted", "Unadjusted"], default="Risk-adjusted", key="funnel_case_mix", bind="query-params", required=True
+)
+adjust = case_mix == "Risk-adjusted"
+with_approach = middle.toggle(
+    "Adjust for approach", value=True, key="funnel_adjust_approach", disabled=not adjust,
+    help="Off when choosing the approach is part of what you want to judge: a surgeon who picks the open approach "
+    "more often is then compared with the overall mix of approaches.",
+)
+dispersion = right.selectbox(
+    "Over-dispersion allowance", list(funnel.DISPERSION), format_func=funnel.DISPERSION.get, key="funnel_dispersion",
+    help="When units differ more than chance allows (φ > 1), widen the limits (Spiegelhalter 2005).",
+)
 try:
-    result = ctx.memo(funnel.funnel_data, by=by, measure=measure, min_cell=ctx.min_cell)
+    result = ctx.memo(funnel.funnel_data, by=by, measure=measure, min_cell=ctx.min_cell, adjust=adjust,
+                      adjust_for_approach=with_approach, dispersion=dispersion)
 except funnel.FunnelError as error:
     st.info(f"Not shown: {error}")
     disclaimer()
     st.stop()
-title = f"{funnel.MEASURES[measure]['label']} by {by}"
-show_chart(ctx, lambda: funnel.funnel_chart(result, title), f"funnel_{by}_{measure}", title)
+title = funnel.y_axis_title(result) + f" by {by}"
+show_chart(ctx, lambda: funnel.funnel_chart(result, title), f"funnel_{by}_{measure}_{case_mix}_{with_approach}_{dispersion}", title)
+st.markdown(f"**{funnel.adjustment_text(result)}** {funnel.dispersion_text(result)}")
 st.markdown(
-    "**How to read it.** The solid line is the overall rate; the dashed and dotted lines are 95% and 99.8% "
-    "control limits from the exact binomial distribution (Spiegelhalter, Stat Med 2005), wide for few cases "
-    "and narrow for many. A dot beyond the dotted lines is unlikely to be chance alone and worth a closer look; "
-    "about one unit in twenty falls between dashed and dotted lines by chance. Rates are not adjusted for case "
-    "mix: filter to one condition and approach to compare like with like."
+    "**How to read it.** The solid line is the overall result; the dashed and dotted lines are 95% and 99.8% "
+    "control limits (Spiegelhalter, Stat Med 2005), wide for few cases and narrow for many. A dot beyond the "
+    "dotted lines is unlikely to be chance alone and worth a closer look; about one unit in twenty falls between "
+    "dashed and dotted lines by chance. Risk-adjusted, each unit is set against what the model expects for its "
+    "own patients (O/E), so a unit is not flagged for operating on harder cases."
 )
 show_table(funnel.units_display(result, ctx.min_cell).set_index(by.capitalize()))
+with st.expander("The case-mix model"):
+    st.markdown(funnel.model_text(result))
+    model_terms = funnel.model_table(result)
+    if not model_terms.empty:
+        show_table(model_terms.set_index("Term"))
 disclaimer()

@@ -12,39 +12,83 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.stats import binom
+from scipy.stats import binom, norm
 
-from spinedash.analysis import SAME_DAY_MAX_HOURS, WITHIN_24H_MAX_HOURS, mcid_rates, suppression_label
+from spinedash import casemix, privacy
+from spinedash.analysis import MCID_DEFAULTS, SAME_DAY_MAX_HOURS, WITHIN_24H_MAX_HOURS
+from spinedash.casemix import CaseMixModel
+from spinedash.privacy import DEFAULT_MIN_CELL, suppression_label
+from spinedash.schema import PAIN_MEASURES, pain_column
 from spinedash.vegalite import Spec, channel, encoding, layer_chart, mark_layer, records, title_params, tooltip
 
 # Tail probabilities of the two limit pairs: 95% (2.5% each side) and 99.8% (0.1% each side),
 # the pair Spiegelhalter 2005 recommends ("about 2 and 3 standard deviations").
 TAIL_95 = 0.025
 TAIL_998 = 0.001
+# "improvement ≥ threshold" with the analysis module's tolerance (7.2 − 4.0 is 3.2000000000000006).
+_EPS = 1e-9
 
-MEASURES: dict[str, dict] = {
-    "mcid_vas_leg_12m": {
-        "label": "Reached the VAS leg MCID at 12 months (%)",
-        "columns": ("vas_leg_pre", "vas_leg_12m"),
-        "higher_is_better": True,
-    },
-    "same_day_discharge": {
-        "label": f"Went home the same day, stay ≤ {SAME_DAY_MAX_HOURS} h (%)",
-        "columns": ("length_of_stay_hours",),
-        "higher_is_better": True,
-    },
-    "complication": {
-        "label": "Any complication recorded (%)",
-        "columns": ("complication",),
-        "higher_is_better": False,
-    },
-    "median_stay": {
-        "label": f"Went home within {WITHIN_24H_MAX_HOURS} h (%)",
-        "columns": ("length_of_stay_hours",),
-        "higher_is_better": True,
-    },
-}
+def _measures() -> dict[str, dict]:
+    """The funnel's measures: three yes/no outcomes, then, per pain or function score in the schema
+    recorded at 12 months, its MCID responder rate and its mean at 12 months (names from the schema)."""
+    out: dict[str, dict] = {
+        "same_day_discharge": {
+            "label": f"Went home the same day, stay ≤ {SAME_DAY_MAX_HOURS} h (%)",
+            "columns": ("length_of_stay_hours",),
+            "higher_is_better": True,
+            "kind": "rate",
+        },
+        "complication": {
+            "label": "Any complication recorded (%)",
+            "columns": ("complication",),
+            "higher_is_better": False,
+            "kind": "rate",
+        },
+        "median_stay": {
+            "label": f"Went home within {WITHIN_24H_MAX_HOURS} h (%)",
+            "columns": ("length_of_stay_hours",),
+            "higher_is_better": True,
+            "kind": "rate",
+        },
+    }
+    mcid: dict[str, dict] = {}
+    means: dict[str, dict] = {}
+    for name, info in PAIN_MEASURES.items():
+        if "12m" not in info["timepoints"] or "pre" not in info["timepoints"]:
+            continue
+        pre, post = pain_column(name, "pre"), pain_column(name, "12m")
+        label = str(info["label"])
+        if name in MCID_DEFAULTS:
+            mcid[f"mcid_{name}_12m"] = {
+                "label": f"Reached the {label.split(' (')[0]} MCID at 12 months (%)",
+                "columns": (pre, post),
+                "higher_is_better": True,
+                "kind": "rate",
+                "score": name,
+                "baseline": (pre, f"{label.split(' (')[0]} before surgery"),
+            }
+        means[f"{name}_12m"] = {
+            "label": f"{label} at 12 months, mean",
+            "columns": (post,),
+            "higher_is_better": bool(info.get("higher_is_better", False)),
+            "kind": "score",
+            "score": name,
+            "baseline": (pre, f"{label.split(' (')[0]} before surgery"),
+        }
+    return mcid | out | means
+
+
+MEASURES: dict[str, dict] = _measures()
 UNITS: tuple[str, ...] = ("surgeon", "site")
+# Spiegelhalter 2005, section 4: the over-dispersion allowance. "additive" (random effects) widens
+# the limits most for the largest units, which are the ones over-dispersion flags wrongly.
+DISPERSION: dict[str, str] = {
+    "additive": "Additive (random effects)",
+    "multiplicative": "Multiplicative",
+    "none": "None (exact binomial limits)",
+}
+_Z95 = float(norm.ppf(1 - 0.025))
+_Z998 = float(norm.ppf(1 - 0.001))
 
 
 class FunnelError(ValueError):
@@ -55,11 +99,20 @@ class FunnelError(ValueError):
 class FunnelResult:
     """Everything a funnel chart needs, aggregated: one row per unit and the limit lines.
 
-    `units`: unit, n, events, rate, outside_95, outside_998, suppressed. Suppressed units (fewer
-    than `min_cell` cases with the measure recorded) keep only their name; n, events and rate are
-    blank so the hidden count cannot be read off.
-    `limits`: n, lower_95, upper_95, lower_998, upper_998 (proportions, 0–1).
-    `overall_rate`: the target p0 (0–1), over the plotted units only; None when nothing is plotted.
+    `units`: unit, n, events, rate, expected, ratio, outside_95, outside_998, suppressed,
+    complementary. For a rate, `events` is the observed count, `expected` what the case-mix model
+    expects for the unit's patients, `ratio` O/E and `rate` the value plotted: the indirectly
+    standardised rate p0·O/E (adjusted) or the crude rate (unadjusted), 0–1. For a score, `events`
+    is the sum of the scores, `expected` the expected sum and `rate` the mean (adjusted: overall
+    mean + (O − E)/n). Suppressed units (fewer than `min_cell` cases with the measure recorded, or
+    hidden so that such a unit cannot be worked out by subtraction — `complementary`) keep only
+    their name; n, events and rate are blank.
+    `limits`: n, lower_95, upper_95, lower_998, upper_998 (in the measure's own scale).
+    `overall_rate`: the target (p0, or the mean score), over the plotted units only; None when
+    nothing is plotted.
+    `model`: the case-mix model (None when unadjusted). `phi`: Spiegelhalter's over-dispersion
+    estimate (NaN with fewer than 3 units); `tau2` the additive random-effects variance;
+    `widened` whether the limits were widened for it.
     """
 
     units: pd.DataFrame
@@ -70,6 +123,19 @@ class FunnelResult:
     by: str
     min_cell: int
     higher_is_better: bool
+    kind: str = "rate"
+    adjusted: bool = False
+    model: CaseMixModel | None = None
+    phi: float = float("nan")
+    tau2: float = 0.0
+    dispersion: str = "none"
+    widened: bool = False
+    n_hidden_cases: int = 0
+
+    @property
+    def scale(self) -> float:
+        """Multiply `rate` and the limits by this for the page: 100 for a rate in %, 1 for points."""
+        return 100.0 if self.kind == "rate" else 1.0
 
 
 def binomial_limits(n, p0: float, tail: float) -> tuple[np.ndarray, np.ndarray]:
@@ -107,105 +173,226 @@ def binomial_limits(n, p0: float, tail: float) -> tuple[np.ndarray, np.ndarray]:
     return np.clip(lower, 0.0, 1.0), np.clip(upper, 0.0, 1.0)
 
 
-def _counts(cases: pd.DataFrame, by: str, measure: str, threshold: float) -> pd.DataFrame:
-    """DataFrame[unit, n, events]: cases with the measure recorded and events, per unit (name order)."""
-    if measure == "mcid_vas_leg_12m":
-        # The analysis module's responder definition (pre − 12 m ≥ threshold, both recorded).
-        rates = mcid_rates(cases, "vas_leg", threshold, by=by, min_cell=1)
-        at_12m = rates[rates["timepoint"] == "12m"]
-        counts = pd.DataFrame({"unit": at_12m["group"].astype(str), "n": at_12m["n"], "events": at_12m["responders"]})
-        counts = counts[counts["n"] > 0]
+def _outcome(cases: pd.DataFrame, measure: str, threshold: float | None) -> tuple[np.ndarray, np.ndarray]:
+    """Per case: the outcome (1/0 for a rate, points for a score) and whether it is recorded."""
+    spec = MEASURES[measure]
+    if measure.startswith("mcid_"):
+        # The analysis module's responder definition: pre − 12 m ≥ threshold, both recorded.
+        pre_col, post_col = spec["columns"]
+        pre = pd.to_numeric(cases[pre_col], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+        post = pd.to_numeric(cases[post_col], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+        recorded = ~np.isnan(pre) & ~np.isnan(post)
+        limit = MCID_DEFAULTS[spec["score"]] if threshold is None else float(threshold)
+        with np.errstate(invalid="ignore"):
+            value = (pre - post >= limit - _EPS).astype(np.float64)
+    elif spec["kind"] == "score":
+        value = pd.to_numeric(cases[spec["columns"][0]], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+        recorded = ~np.isnan(value)
+    elif measure == "complication":
+        recorded = cases["complication"].notna().to_numpy(dtype=bool)
+        value = (cases["complication"].astype("object").astype(str) != "none").to_numpy(dtype=np.float64)
     else:
-        if measure == "complication":
-            recorded = cases["complication"].dropna().astype(str)
-            event = recorded != "none"
-        else:
-            stay = cases["length_of_stay_hours"].dropna()
-            event = stay <= (SAME_DAY_MAX_HOURS if measure == "same_day_discharge" else WITHIN_24H_MAX_HOURS)
-        frame = pd.DataFrame({"unit": cases.loc[event.index, by].astype("object"), "event": event.astype(bool)})
-        frame = frame.dropna(subset=["unit"])
-        frame["unit"] = frame["unit"].astype(str)
-        counts = frame.groupby("unit").agg(n=("event", "size"), events=("event", "sum")).reset_index()
-    counts = counts.astype({"unit": "object", "n": "int64", "events": "int64"})
-    return counts.sort_values("unit").reset_index(drop=True)
+        stay = pd.to_numeric(cases["length_of_stay_hours"], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+        recorded = ~np.isnan(stay)
+        with np.errstate(invalid="ignore"):
+            value = (stay <= (SAME_DAY_MAX_HOURS if measure == "same_day_discharge" else WITHIN_24H_MAX_HOURS)).astype(np.float64)
+    return np.where(recorded, value, np.nan), recorded
+
+
+def _normal_limits(n: np.ndarray, target: float, sd1: float, z: float, phi: float, tau2: float) -> tuple[np.ndarray, np.ndarray]:
+    """target ± z·√(φ·sd1²/n + τ²): Spiegelhalter 2005's normal limits, with either allowance."""
+    half = z * np.sqrt(phi * sd1**2 / np.asarray(n, dtype=float) + tau2)
+    return target - half, target + half
+
+
+def overdispersion(z: np.ndarray, se: np.ndarray) -> tuple[float, float]:
+    """Spiegelhalter 2005 (section 4.1–4.2): φ̂ and the additive random-effects variance τ̂².
+
+    φ̂ = (1/I)·Σ z_i² over the I units, with the z-scores winsorised at 10% each side: the
+    floor(I/10) lowest and highest are set to the next one in (so one true outlier does not widen
+    everyone's limits; with fewer than 10 units nothing is winsorised); τ̂² = (I·φ̂ − (I − 1)) /
+    (Σ w_i − Σ w_i² / Σ w_i) with w_i = 1/se_i², and 0 when I·φ̂ ≤ I − 1. With fewer than 3 units
+    φ̂ is not estimated (NaN).
+    """
+    z = np.asarray(z, dtype=float)
+    if len(z) < 3:
+        return float("nan"), 0.0
+    # Winsorise the floor(10%) most extreme z-scores each side to the next one in (none below 10 units).
+    cut = int(np.floor(0.1 * len(z)))
+    ordered = np.sort(z)
+    zw = np.clip(z, ordered[cut], ordered[len(z) - 1 - cut])
+    count = len(zw)
+    phi = float(np.mean(zw**2))
+    w = 1 / np.asarray(se, dtype=float) ** 2
+    denominator = float(w.sum() - (w**2).sum() / w.sum())
+    tau2 = max(0.0, (count * phi - (count - 1)) / denominator) if denominator > 0 else 0.0
+    return phi, tau2
 
 
 def funnel_data(
     cases: pd.DataFrame,
     by: str = "surgeon",
     measure: str = "mcid_vas_leg_12m",
-    threshold: float = 3.2,
-    min_cell: int = 5,
+    threshold: float | None = None,
+    min_cell: int = DEFAULT_MIN_CELL,
+    adjust: bool = True,
+    adjust_for_approach: bool = True,
+    dispersion: str = "additive",
 ) -> FunnelResult:
-    """Rates per surgeon or site and the funnel's control limits.
+    """Each surgeon's or site's outcome, risk-adjusted by default, and the funnel's control limits.
 
-    Measures (all proportions, so one exact binomial funnel serves them all):
-    - "mcid_vas_leg_12m": share whose VAS leg fell by at least `threshold` (default 3.2, Parai 2020)
-      from before surgery to 12 months, among cases with both scores.
-    - "same_day_discharge": share with stay ≤ 12 h, among recorded stays.
-    - "complication": share with a complication other than "none", among recorded.
-    - "median_stay": share home within 24 h, among recorded stays. A median has no simple exact
-      null distribution for a funnel, and stay is heavily skewed (a few long stays after open
-      surgery), so the registries' practice is followed: turn it into a proportion and use the
-      binomial funnel. No median funnel is drawn.
+    Measures: see MEASURES. Rates: same-day discharge (stay ≤ 12 h), home within 24 h (the
+    registries' way to funnel a skewed stay: a median has no simple exact null distribution),
+    any complication, and per score the share reaching its MCID at 12 months (`threshold`, default
+    the schema measure's Swespine MCID). Scores: the mean at 12 months.
 
-    Units with fewer than `min_cell` recorded cases are suppressed: not plotted, listed by name
-    only. The overall rate p0 is taken over the plotted units, so nothing on the chart depends on a
-    suppressed unit's cases. Limits are drawn over up to 200 whole numbers of cases from `min_cell`
-    to the largest unit's volume; each unit is flagged against the limits at its own n.
+    Case mix (`adjust`, default on): a model of the outcome on the cases of the plotted units
+    (spinedash.casemix: logistic for a rate, linear for a score; the score before surgery, where
+    relevant, condition, approach unless `adjust_for_approach` is off, age, sex, level) gives each
+    case an expected value; per unit O = observed events (or sum of scores), E = the sum of the
+    expected values. A rate is plotted as the indirectly standardised rate p0·O/E, a score as the
+    overall mean + (O − E)/n. Unadjusted, the crude rate or mean is plotted.
+
+    Limits around the target (p0 or the overall mean) at n cases: exact binomial for a rate
+    (Spiegelhalter 2005, appendix A.1.1), normal for a score (σ = the SD of the scores, or the
+    model's residual SD). Over-dispersion (`dispersion` "additive", "multiplicative" or "none"):
+    z_i = (y_i − target)/se_i with se_i = σ/√n_i (σ² = p0(1 − p0) for a rate); φ̂ and τ̂² from
+    `overdispersion`; when φ̂ > 1 the limits become target ± z·√(φ̂·σ²/n) (multiplicative) or
+    target ± z·√(σ²/n + τ̂²) (additive), and `widened` is True. Units are flagged against the limits
+    at their own n.
+
+    Small units: a unit with fewer than `min_cell` cases with the measure recorded is suppressed,
+    and spinedash.privacy's complementary suppression hides the next smallest too where the page's
+    case count minus the plotted units would otherwise give a hidden unit's size away (cases with
+    the unit blank count as one more hidden cell). The target and the model use the plotted units'
+    cases only, so nothing on the chart depends on a suppressed unit's cases.
 
     Raises:
-        FunnelError: unknown measure or unit, or a column the measure needs is absent.
+        FunnelError: unknown measure, unit or allowance, or a column the measure needs is absent.
     """
     if measure not in MEASURES:
         raise FunnelError(f"Unknown funnel measure {measure!r}; expected one of {', '.join(MEASURES)}.")
     if by not in UNITS:
         raise FunnelError(f"A funnel compares surgeons or sites; {by!r} is neither.")
+    if dispersion not in DISPERSION:
+        raise FunnelError(f"Unknown over-dispersion allowance {dispersion!r}; expected one of {', '.join(DISPERSION)}.")
     spec = MEASURES[measure]
     missing = [c for c in (by, *spec["columns"]) if c not in cases.columns]
     if missing:
         raise FunnelError(f"The funnel of {spec['label']} needs column(s) {', '.join(missing)}, absent from these cases.")
     min_cell = max(int(min_cell), 1)
+    kind = spec["kind"]
 
-    counts = _counts(cases, by, measure, threshold)
-    counts["suppressed"] = counts["n"] < min_cell
-    shown = counts[~counts["suppressed"]]
+    value, recorded = _outcome(cases, measure, threshold)
+    unit_col = cases[by]
+    has_unit = unit_col.notna().to_numpy(dtype=bool)
+    keep = recorded & has_unit
+    labels = unit_col.astype("object").where(unit_col.notna(), "").astype(str).to_numpy()
+    names, codes = np.unique(labels[keep], return_inverse=True)
+    y = value[keep]
+    n_all = np.bincount(codes, minlength=len(names)).astype(np.int64)
+    # The blank-unit cases with the measure recorded are one more cell the page never shows.
+    blank = int((recorded & ~has_unit).sum())
+    counts = np.append(n_all, blank)
+    hidden = privacy.complementary_suppression(counts, min_cell, hidden=np.append(np.zeros(len(names), bool), blank > 0))
+    if blank >= min_cell and not privacy.is_small(n_all, min_cell).any():
+        hidden[:] = False  # a large blank cell alone hides nobody
+    suppressed = hidden[:-1]
+    complementary = suppressed & ~privacy.is_small(n_all, min_cell)
+    shown_case = ~suppressed[codes]
 
-    overall = float(shown["events"].sum() / shown["n"].sum()) if len(shown) else None
+    ys, cs = y[shown_case], codes[shown_case]
+    model = None
+    if adjust and len(ys):
+        wanted = casemix.candidates(cases, spec.get("baseline"), approach=adjust_for_approach)
+        fitted = cases.loc[keep].loc[shown_case] if len(cases) else cases
+        model = casemix.fit_case_mix(fitted.reset_index(drop=True), ys, "logistic" if kind == "rate" else "linear", wanted)
+        expected_case = model.expected
+    else:
+        expected_case = np.full(len(ys), ys.mean() if len(ys) else np.nan)
+
+    n = np.bincount(cs, minlength=len(names)).astype(np.float64)
+    observed = np.bincount(cs, weights=ys, minlength=len(names))
+    expected = np.bincount(cs, weights=expected_case, minlength=len(names))
+    plotted = ~suppressed & (n > 0)
+    target = float(ys.mean()) if len(ys) else None
+    centre = target if target is not None else float("nan")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = observed / expected
+        if kind == "rate":
+            sd1 = float(np.sqrt(centre * (1 - centre)))
+            plotted_value = centre * ratio if adjust else observed / n
+        else:
+            sd1 = (model.residual_sd if model is not None and model.used else float(np.std(ys, ddof=1)) if len(ys) > 1 else float("nan"))
+            plotted_value = centre + (observed - expected) / n if adjust else observed / n
+
     units = pd.DataFrame(
         {
-            "unit": counts["unit"].astype(str),
-            "n": counts["n"].astype("Int64").mask(counts["suppressed"]),
-            "events": counts["events"].astype("Int64").mask(counts["suppressed"]),
-            "rate": (counts["events"] / counts["n"]).astype("float64").mask(counts["suppressed"]),
-            "outside_95": pd.array([pd.NA] * len(counts), dtype="boolean"),
-            "outside_998": pd.array([pd.NA] * len(counts), dtype="boolean"),
-            "suppressed": counts["suppressed"].astype(bool),
+            "unit": pd.Series(names, dtype="object"),
+            "n": pd.array(np.where(plotted, n, 0).astype(np.int64), dtype="Int64"),
+            "events": pd.array(observed, dtype="Float64"),
+            "rate": plotted_value.astype("float64"),
+            "expected": expected.astype("float64"),
+            "ratio": ratio.astype("float64"),
+            "outside_95": pd.array([pd.NA] * len(names), dtype="boolean"),
+            "outside_998": pd.array([pd.NA] * len(names), dtype="boolean"),
+            "suppressed": suppressed.astype(bool),
+            "complementary": complementary.astype(bool),
         }
     )
-    if overall is None:
+    for col in ("n", "events", "rate", "expected", "ratio"):
+        units[col] = units[col].mask(suppressed)
+    if kind == "rate":
+        units["events"] = units["events"].round().astype("Int64")
+
+    phi, tau2, widened = float("nan"), 0.0, False
+    if target is None or not plotted.any():
         limits = pd.DataFrame({c: pd.Series(dtype=t) for c, t in _LIMIT_DTYPES.items()})
     else:
-        n_shown = shown["n"].to_numpy()
-        rate_shown = (shown["events"] / shown["n"]).to_numpy()
-        for col, tail in (("outside_95", TAIL_95), ("outside_998", TAIL_998)):
-            lo, hi = binomial_limits(n_shown, overall, tail)
-            units.loc[shown.index, col] = pd.array((rate_shown < lo) | (rate_shown > hi), dtype="boolean")
+        n_shown = n[plotted]
+        y_shown = plotted_value[plotted]
+        se = sd1 / np.sqrt(n_shown)
+        if sd1 > 0:
+            phi, tau2 = overdispersion((y_shown - target) / se, se)
+        widened = dispersion != "none" and np.isfinite(phi) and phi > 1
         grid = np.unique(np.round(np.linspace(min_cell, max(int(n_shown.max()), min_cell), 200))).astype(int)
-        lo95, hi95 = binomial_limits(grid, overall, TAIL_95)
-        lo998, hi998 = binomial_limits(grid, overall, TAIL_998)
+
+        def bounds(at: np.ndarray, tail: float, z: float) -> tuple[np.ndarray, np.ndarray]:
+            if widened:
+                lo, hi = _normal_limits(at, target, sd1, z, phi if dispersion == "multiplicative" else 1.0,
+                                        tau2 if dispersion == "additive" else 0.0)
+            elif kind == "rate":
+                return binomial_limits(at, target, tail)
+            else:
+                lo, hi = _normal_limits(at, target, sd1, z, 1.0, 0.0)
+            return (np.clip(lo, 0.0, 1.0), np.clip(hi, 0.0, 1.0)) if kind == "rate" else (lo, hi)
+
+        idx = np.flatnonzero(plotted)
+        for col, tail, z in (("outside_95", TAIL_95, _Z95), ("outside_998", TAIL_998, _Z998)):
+            lo, hi = bounds(n_shown, tail, z)
+            units.loc[idx, col] = pd.array((y_shown < lo - 1e-12) | (y_shown > hi + 1e-12), dtype="boolean")
+        lo95, hi95 = bounds(grid, TAIL_95, _Z95)
+        lo998, hi998 = bounds(grid, TAIL_998, _Z998)
         limits = pd.DataFrame(
             {"n": grid, "lower_95": lo95, "upper_95": hi95, "lower_998": lo998, "upper_998": hi998}
         ).astype(_LIMIT_DTYPES)
     return FunnelResult(
         units=units,
         limits=limits,
-        overall_rate=overall,
+        overall_rate=target,
         measure_label=spec["label"],
         measure=measure,
         by=by,
         min_cell=min_cell,
         higher_is_better=spec["higher_is_better"],
+        kind=kind,
+        adjusted=bool(adjust),
+        model=model,
+        phi=phi,
+        tau2=tau2,
+        dispersion=dispersion,
+        widened=bool(widened),
+        n_hidden_cases=int(counts[hidden].sum()),
     )
 
 
@@ -234,24 +421,27 @@ def funnel_chart(result: FunnelResult, title: str) -> Spec:
     """
     who = "surgeons" if result.by == "surgeon" else "sites"
     subtitle = [f"Units with fewer than {result.min_cell} cases are not shown (k = {result.min_cell}, the minimum cell size)."]
-    subtitle.append("Not adjusted for case mix: filter to one condition and approach to compare like with like.")
+    subtitle.append(adjustment_text(result))
     if result.overall_rate is not None:
-        subtitle.append(f"Solid line: the overall rate, {result.overall_rate * 100:.1f}%, across the {who} shown.")
+        subtitle.append(f"Solid line: the overall {'rate' if result.kind == 'rate' else 'mean'}, "
+                        f"{_value_text(result, result.overall_rate)}, across the {who} shown.")
+    if result.widened:
+        subtitle.append(dispersion_text(result))
     n_hidden = int(result.units["suppressed"].sum())
     if n_hidden:
         subtitle.append(f"{n_hidden} of {len(result.units)} {who} not shown for that reason.")
     x_title = "Number of cases (with the measure recorded)"
-    y_title = result.measure_label
+    y_title = y_axis_title(result)
 
     points = result.units[~result.units["suppressed"]].copy()
-    points["rate_pct"] = points["rate"] * 100
+    # rate_pct: the plotted value on the page's scale (% for a rate, points for a score).
+    points["rate_pct"] = points["rate"] * result.scale
     points["n"] = points["n"].astype("int64")
-    points["events"] = points["events"].astype("int64")
     points["flag"] = points.apply(_flag, axis=1) if len(points) else pd.Series(dtype=str)
-    points = points[["unit", "n", "events", "rate_pct", "flag"]]
+    points = points[["unit", "n", "rate_pct", "flag"]]
 
     long = result.limits.melt(id_vars="n", var_name="line", value_name="rate")
-    long["rate_pct"] = long["rate"] * 100
+    long["rate_pct"] = long["rate"] * result.scale
     long["limits"] = np.where(long["line"].str.endswith("_95"), "95% limits", "99.8% limits")
     long = long[["n", "line", "limits", "rate_pct"]]
 
@@ -261,7 +451,7 @@ def funnel_chart(result: FunnelResult, title: str) -> Spec:
         "limits",
         encoding(
             x=x,
-            y=channel("rate_pct:Q", title=y_title, scale={"zero": True}),
+            y=channel("rate_pct:Q", title=y_title, scale={"zero": result.kind == "rate"}),
             detail=channel("line:N"),
             strokeDash=channel(
                 "limits:N",
@@ -272,8 +462,9 @@ def funnel_chart(result: FunnelResult, title: str) -> Spec:
         color="#444444",
         strokeWidth=1.2,
     )
-    overall_pct = (result.overall_rate or 0.0) * 100
-    overall_row = pd.DataFrame({"rate_pct": [overall_pct], "label": [f"Overall rate {overall_pct:.1f}%"]})
+    overall_pct = (result.overall_rate or 0.0) * result.scale
+    word = "rate" if result.kind == "rate" else "mean"
+    overall_row = pd.DataFrame({"rate_pct": [overall_pct], "label": [f"Overall {word} {_value_text(result, result.overall_rate or 0.0)}"]})
     overall = mark_layer(
         "rule",
         "overall",
@@ -297,7 +488,7 @@ def funnel_chart(result: FunnelResult, title: str) -> Spec:
             tooltip=[
                 tooltip("unit:N", result.by.capitalize()),
                 tooltip("n:Q", "Cases"),
-                tooltip("rate_pct:Q", "Rate (%)", ".1f"),
+                tooltip("rate_pct:Q", y_title, ".1f"),
                 tooltip("flag:N", "Against the limits"),
             ],
         ),
@@ -314,18 +505,61 @@ def funnel_chart(result: FunnelResult, title: str) -> Spec:
     )
 
 
-def units_display(result: FunnelResult, min_cell: int) -> pd.DataFrame:
-    """The funnel's units as a table, in name order (never ranked): cases, rate and where it falls.
+def _value_text(result: FunnelResult, value: float) -> str:
+    return f"{value * 100:.1f}%" if result.kind == "rate" else f"{value:.1f} points"
 
-    'Where it falls' says above or below which control limit, without calling it better or worse:
-    the rates are not adjusted for case mix.
+
+def y_axis_title(result: FunnelResult) -> str:
+    """The y-axis: the measure, risk-adjusted (indirectly standardised) or unadjusted."""
+    label = result.measure_label
+    if not result.adjusted:
+        return f"{label}, unadjusted"
+    return f"{label}, risk-adjusted" if result.model is not None and result.model.used else f"{label} (nothing to adjust for)"
+
+
+def adjustment_text(result: FunnelResult) -> str:
+    """One sentence: what the funnel adjusted for, or that it did not."""
+    if not result.adjusted:
+        return "Unadjusted: the crude rates, which mix each unit's results with its case mix."
+    model = result.model
+    if model is None or not model.used:
+        return "Not adjusted: no case-mix covariate could be used with these cases."
+    word = "indirectly standardised rate (overall rate × O/E)" if result.kind == "rate" else "overall mean + (observed − expected mean)"
+    out = f"Risk-adjusted for {casemix.join_words(model.used)}: each dot is its {word}."
+    if model.left_out:
+        out += f" Not used: {'; '.join(model.left_out)}."
+    return out
+
+
+def dispersion_text(result: FunnelResult) -> str:
+    """Whether the limits were widened for over-dispersion, with φ in words."""
+    if not np.isfinite(result.phi):
+        return "Over-dispersion not estimated: fewer than 3 units are shown."
+    phi = f"φ = {result.phi:.1f}"
+    if not result.widened:
+        if result.dispersion == "none":
+            return f"Limits not widened for over-dispersion ({phi}; allowance switched off)."
+        return f"No over-dispersion ({phi} ≤ 1): limits not widened."
+    how = ("additive random effects, τ = " + (f"{100 * np.sqrt(result.tau2):.1f} percentage points" if result.kind == "rate" else f"{np.sqrt(result.tau2):.1f} points")
+           if result.dispersion == "additive" else "multiplied by √φ")
+    return (f"Units vary more than chance allows ({phi} > 1, Spiegelhalter 2005): limits widened "
+            f"({how}).")
+
+
+def units_display(result: FunnelResult, min_cell: int) -> pd.DataFrame:
+    """The funnel's units as a table, in name order (never ranked): cases, observed, expected, O/E, where it falls.
+
+    'Where it falls' says above or below which control limit, without calling it better or worse.
     """
     title = result.by.capitalize()
+    adjusted = result.adjusted and result.model is not None and bool(result.model.used)
+    value_col = "Risk-adjusted" if adjusted else "Unadjusted"
+    columns = [title, "Cases", "Observed", "Expected", "O/E", value_col, "Where it falls"]
     rows = []
     for r in result.units.sort_values("unit").itertuples(index=False):
         if r.suppressed:
-            label = suppression_label(min_cell)
-            rows.append({title: r.unit, "Cases": label, "Rate": label, "Where it falls": label})
+            label = privacy.complementary_label() if r.complementary else suppression_label(min_cell)
+            rows.append(dict.fromkeys(columns, label) | {title: r.unit})
             continue
         side = "above" if result.overall_rate is not None and r.rate > result.overall_rate else "below"
         if r.outside_998:
@@ -334,6 +568,54 @@ def units_display(result: FunnelResult, min_cell: int) -> pd.DataFrame:
             where = f"{side} the 95% limit (expected for about 1 unit in 20 by chance)"
         else:
             where = "within the limits"
-        rows.append({title: r.unit, "Cases": f"{int(r.n):,}", "Rate": f"{100 * r.rate:.1f}% ({int(r.events):,} of {int(r.n):,})",
-                     "Where it falls": where})
-    return pd.DataFrame(rows, columns=[title, "Cases", "Rate", "Where it falls"])
+        if result.kind == "rate":
+            observed = f"{100 * r.events / r.n:.1f}% ({int(r.events):,} of {int(r.n):,})"
+            expected = f"{100 * r.expected / r.n:.1f}%"
+        else:
+            observed, expected = f"{r.events / r.n:.1f}", f"{r.expected / r.n:.1f}"
+        rows.append({title: r.unit, "Cases": f"{int(r.n):,}", "Observed": observed,
+                     "Expected": expected if adjusted else "—", "O/E": f"{r.ratio:.2f}" if adjusted and result.kind == "rate" else "—",
+                     value_col: _value_text(result, r.rate), "Where it falls": where})
+    return pd.DataFrame(rows, columns=columns)
+
+
+def model_table(result: FunnelResult) -> pd.DataFrame:
+    """The case-mix model's terms for the method note: odds ratios (rates) or points (scores), 95% CI."""
+    model = result.model
+    if model is None or model.terms.empty:
+        return pd.DataFrame(columns=["Term", "Estimate (95% CI)"])
+    unit = "odds ratio" if model.kind == "logistic" else "points"
+    return pd.DataFrame(
+        {
+            "Term": model.terms["term"].to_numpy(),
+            f"Estimate, {unit} (95% CI)": [
+                f"{e:.2f} ({lo:.2f} to {hi:.2f})" for e, lo, hi in model.terms[["estimate", "ci_low", "ci_high"]].itertuples(index=False)
+            ],
+        }
+    )
+
+
+def model_text(result: FunnelResult) -> str:
+    """The method note under the funnel: model, covariates used and left out, fit, over-dispersion."""
+    model = result.model
+    lines = []
+    if not result.adjusted:
+        lines.append("Unadjusted: no case-mix model; each dot is the unit's crude result.")
+    elif model is None or not model.used:
+        lines.append("No case-mix covariate could be used with these cases, so the result is the unadjusted one.")
+    else:
+        how = ("Logistic regression (statsmodels GLM, binomial)" if model.kind == "logistic"
+               else "Linear regression (statsmodels OLS)")
+        lines.append(f"{how} fitted on the {model.n:,} cases of the units shown.")
+        lines.append(f"Covariates used: {casemix.join_words(model.used)}.")
+        lines.append(f"Fit: {model.fit_name} {model.fit_value:.2f}"
+                     + (" (0.5 = no better than chance, 1 = perfect)." if model.kind == "logistic" else " (share of variance explained)."))
+    if model is not None and model.left_out:
+        lines.append(f"Left out: {'; '.join(model.left_out)}.")
+    if result.adjusted and model is not None and model.used:
+        lines.append("Expected per unit = the sum of the model's predictions for its patients; O/E = observed ÷ expected.")
+    if np.isfinite(result.phi):
+        lines.append(f"Over-dispersion φ = {result.phi:.2f} (Spiegelhalter 2005: mean squared z-score, winsorised at 10%); "
+                     f"additive random-effects τ² = {result.tau2:.4g}.")
+    lines.append(dispersion_text(result))
+    return "\n\n".join(lines)

@@ -14,6 +14,9 @@ from spinedash import funnel
 from spinedash.funnel import FunnelError, binomial_limits, funnel_chart, funnel_data
 from spinedash.vegalite import validate
 
+# The exact binomial funnel of the crude rates, which these hand-worked tests check.
+EXACT = {"adjust": False, "dispersion": "none"}
+
 
 def test_limits_approach_the_normal_approximation_for_large_n():
     # p0 = 0.8, n = 400: sd = sqrt(0.8 * 0.2 / 400) = 0.02, so 0.8 ± 1.96 * 0.02 = 0.7608 / 0.8392
@@ -80,13 +83,13 @@ def _cases(spec: dict[str, tuple[int, int]]) -> pd.DataFrame:
 
 
 def test_funnel_rates_overall_and_suppression():
-    cases = _cases({"A": (40, 32), "B": (40, 20), "C": (20, 16), "D": (3, 3)})
-    result = funnel_data(cases, by="surgeon", measure="mcid_vas_leg_12m", threshold=3.2, min_cell=5)
+    cases = _cases({"A": (40, 32), "B": (40, 20), "C": (20, 16), "D": (3, 3), "E": (4, 2)})
+    result = funnel_data(cases, by="surgeon", measure="mcid_vas_leg_12m", threshold=3.2, min_cell=5, **EXACT)
     units = result.units.set_index("unit")
-    assert list(result.units["unit"]) == ["A", "B", "C", "D"]  # name order, never ranked
+    assert list(result.units["unit"]) == ["A", "B", "C", "D", "E"]  # name order, never ranked
     assert units.loc["A", "rate"] == pytest.approx(0.8)
     assert units.loc["B", "events"] == 20
-    # D has 3 cases: suppressed, and its counts are not recoverable from the frame.
+    # D has 3 cases, E 4 (together 7 ≥ k: no third unit needs hiding): suppressed, and its counts are not recoverable from the frame.
     assert bool(units.loc["D", "suppressed"])
     assert pd.isna(units.loc["D", "n"]) and pd.isna(units.loc["D", "rate"]) and pd.isna(units.loc["D", "events"])
     # Overall over the plotted units only: (32 + 20 + 16) / 100.
@@ -100,14 +103,14 @@ def test_funnel_rates_overall_and_suppression():
 
 def test_grid_never_exceeds_two_hundred_points():
     cases = _cases({"A": (900, 700), "B": (12, 10)})
-    result = funnel_data(cases, min_cell=5)
+    result = funnel_data(cases, min_cell=5, **EXACT)
     assert len(result.limits) <= 200
     assert result.limits["n"].is_monotonic_increasing
 
 
 def test_flags_agree_with_limits_at_the_unit_volume():
     cases = _cases({"A": (60, 30), "B": (60, 55), "C": (60, 45), "E": (10, 2)})
-    result = funnel_data(cases, min_cell=5)
+    result = funnel_data(cases, min_cell=5, **EXACT)
     p0 = result.overall_rate
     for row in result.units.itertuples():
         lo, hi = binomial_limits(row.n, p0, funnel.TAIL_998)
@@ -122,13 +125,13 @@ def test_stay_measures_and_complications():
             "complication": ["none", "none", "dural tear", "none", "none", "none", "infection", "none", None, "none", "none", "none"],
         }
     )
-    same_day = funnel_data(cases, by="site", measure="same_day_discharge", min_cell=5).units.set_index("unit")
+    same_day = funnel_data(cases, by="site", measure="same_day_discharge", min_cell=5, **EXACT).units.set_index("unit")
     assert same_day.loc["N", "events"] == 3 and same_day.loc["N", "n"] == 6  # 4, 8, 11 h
     assert same_day.loc["S", "events"] == 1 and same_day.loc["S", "n"] == 5  # blank stay not counted
-    within_day = funnel_data(cases, by="site", measure="median_stay", min_cell=5)
+    within_day = funnel_data(cases, by="site", measure="median_stay", min_cell=5, **EXACT)
     assert within_day.units.set_index("unit").loc["N", "events"] == 4  # ≤ 24 h
     assert "24 h" in within_day.measure_label
-    comp = funnel_data(cases, by="site", measure="complication", min_cell=5).units.set_index("unit")
+    comp = funnel_data(cases, by="site", measure="complication", min_cell=5, **EXACT).units.set_index("unit")
     assert comp.loc["N", "events"] == 1 and comp.loc["S", "n"] == 5
 
 
@@ -142,7 +145,7 @@ def test_missing_column_and_unknown_measure_raise():
 
 
 def test_all_units_suppressed_gives_no_limits():
-    result = funnel_data(_cases({"A": (3, 2), "B": (4, 1)}), min_cell=5)
+    result = funnel_data(_cases({"A": (3, 2), "B": (4, 1)}), min_cell=5, **EXACT)
     assert result.overall_rate is None
     assert result.limits.empty
     assert result.units["suppressed"].all()
@@ -152,8 +155,8 @@ def test_all_units_suppressed_gives_no_limits():
 
 
 def test_chart_spec():
-    cases = _cases({"A": (40, 32), "B": (40, 12), "C": (20, 16), "D": (3, 3)})
-    result = funnel_data(cases, min_cell=5)
+    cases = _cases({"A": (40, 32), "B": (40, 12), "C": (20, 16), "D": (3, 3), "E": (4, 2)})
+    result = funnel_data(cases, min_cell=5, **EXACT)
     spec = validate(funnel_chart(result, "VAS leg MCID at 12 months by surgeon"))
     marks = [layer["mark"]["type"] for layer in spec["layer"]]
     assert marks == ["line", "rule", "circle"]
@@ -174,7 +177,7 @@ def test_chart_spec():
 
 
 def test_chart_spec_is_plain_json():
-    result = funnel_data(_cases({"A": (40, 32), "B": (40, 12), "C": (20, 16), "D": (3, 3)}), min_cell=5)
+    result = funnel_data(_cases({"A": (40, 32), "B": (40, 12), "C": (20, 16), "D": (3, 3), "E": (4, 2)}), min_cell=5, **EXACT)
     spec = funnel_chart(result, "VAS leg MCID at 12 months by surgeon")
     assert type(spec) is dict
     validate(spec)  # through json.dumps(allow_nan=False): no NaN, pd.NA or numpy number left
@@ -184,7 +187,7 @@ def test_chart_spec_is_plain_json():
 
 
 def test_chart_draws_units_outside_the_998_limits_larger_in_vermillion():
-    result = funnel_data(_cases({"A": (40, 32), "B": (40, 12), "C": (20, 16), "D": (3, 3)}), min_cell=5)
+    result = funnel_data(_cases({"A": (40, 32), "B": (40, 12), "C": (20, 16), "D": (3, 3), "E": (4, 2)}), min_cell=5, **EXACT)
     spec = validate(funnel_chart(result, "VAS leg MCID at 12 months by surgeon"))
     dots = spec["layer"][-1]
     # The test Altair wrote for alt.datum.flag == FLAG_998: the larger size goes to the alarm only.
@@ -202,7 +205,7 @@ def test_chart_draws_units_outside_the_998_limits_larger_in_vermillion():
 
 
 def test_chart_limits_and_overall_rate_in_percent():
-    result = funnel_data(_cases({"A": (40, 32), "B": (40, 12), "C": (20, 16), "D": (3, 3)}), min_cell=5)
+    result = funnel_data(_cases({"A": (40, 32), "B": (40, 12), "C": (20, 16), "D": (3, 3), "E": (4, 2)}), min_cell=5, **EXACT)
     spec = validate(funnel_chart(result, "VAS leg MCID at 12 months by surgeon"))
     lines, rule, _ = spec["layer"]
     limit_rows = spec["datasets"][lines["data"]["name"]]
@@ -212,7 +215,7 @@ def test_chart_limits_and_overall_rate_in_percent():
     [overall] = spec["datasets"][rule["data"]["name"]]
     assert overall == {"rate_pct": pytest.approx(60.0), "label": "Overall rate 60.0%"}
     assert "Solid line: the overall rate, 60.0%, across the surgeons shown." in spec["title"]["subtitle"]
-    assert "1 of 4 surgeons not shown for that reason." in spec["title"]["subtitle"]
+    assert "2 of 5 surgeons not shown for that reason." in spec["title"]["subtitle"]
 
 
 def test_units_display_names_the_limit_and_side_never_ranks():
@@ -229,6 +232,9 @@ def test_units_display_names_the_limit_and_side_never_ranks():
             "outside_95": [True, True, False, False],
             "outside_998": [True, False, False, False],
             "suppressed": [False, False, False, True],
+            "complementary": [False, False, False, False],
+            "expected": [80.0, 25.0, 56.0, float("nan")],
+            "ratio": [95 / 80, 0.8, 1.0, float("nan")],
         }
     )
     result = FunnelResult(units, pd.DataFrame(), 0.7, "Rate", "mcid_vas_leg_12m", "surgeon", 5, True)
@@ -240,3 +246,175 @@ def test_units_display_names_the_limit_and_side_never_ranks():
     assert where["Surgeon C"] == "within the limits"
     assert where["Surgeon D"] == "suppressed (n < 5)"
     assert table.loc[table["Surgeon"] == "Surgeon D", "Cases"].item() == "suppressed (n < 5)"
+
+
+# --------------------------------------------------------------------------------------------
+# Case-mix adjustment and over-dispersion (issue 14)
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def sample():
+    from spinedash.sample import load_sample
+
+    return load_sample()
+
+
+def _hand_fitted(sample, formula: str, event: np.ndarray):
+    """Observed, expected and exact-binomial 99.8% flags per surgeon from statsmodels' formula GLM."""
+    import statsmodels.api as sm
+    import statsmodels.formula.api as smf
+
+    frame = sample.assign(event=event.astype(float), surgeon=sample["surgeon"].astype(str))
+    fit = smf.glm(f"event ~ {formula}", frame, family=sm.families.Binomial()).fit()
+    frame["p"] = fit.predict(frame)
+    per = frame.groupby("surgeon").agg(n=("event", "size"), o=("event", "sum"), e=("p", "sum"))
+    p0 = frame["event"].mean()
+    lo, hi = binomial_limits(per["n"].to_numpy(), p0, funnel.TAIL_998)
+    y = p0 * per["o"] / per["e"]
+    return per, set(per.index[(y < lo) | (y > hi)])
+
+
+def test_adjusted_funnel_flags_at_most_what_a_hand_fitted_model_flags(sample):
+    event = (sample["length_of_stay_hours"] <= 12).to_numpy()
+    formula = "C(condition) + C(approach) + age + C(sex) + C(spinal_level)"
+    per, hand_flags = _hand_fitted(sample, formula, event)
+    for dispersion in funnel.DISPERSION:
+        result = funnel_data(sample, measure="same_day_discharge", dispersion=dispersion)
+        units = result.units.set_index("unit")
+        np.testing.assert_allclose(units.loc[per.index, "expected"].to_numpy(dtype=float), per["e"].to_numpy(), rtol=1e-6)
+        flagged = set(units.index[units["outside_998"].astype(bool)])
+        assert flagged <= hand_flags
+    # Without the allowance the adjusted flags are exactly the hand-fitted model's.
+    plain = funnel_data(sample, measure="same_day_discharge", dispersion="none").units.set_index("unit")
+    assert set(plain.index[plain["outside_998"].astype(bool)]) == hand_flags
+    # The crude funnel flags 4 of 6 surgeons for their approach mix; the adjusted one none of them.
+    crude = funnel_data(sample, measure="same_day_discharge", adjust=False, dispersion="none").units
+    assert int(crude["outside_998"].sum()) == 4
+    assert hand_flags == set()
+
+
+def test_adjust_for_approach_can_be_switched_off(sample):
+    result = funnel_data(sample, measure="same_day_discharge", adjust_for_approach=False)
+    assert "approach" not in result.model.used
+    assert set(result.model.used) == {"condition", "age", "sex", "level"}
+    with_approach = funnel_data(sample, measure="same_day_discharge")
+    assert "approach" in with_approach.model.used
+    assert with_approach.model.fit_name == "c-statistic" and 0.5 < with_approach.model.fit_value <= 1
+    assert result.phi > with_approach.phi  # approach mix explains most of the spread between surgeons
+
+
+def test_score_funnel_is_linear_and_matches_statsmodels_ols(sample):
+    import statsmodels.formula.api as smf
+
+    frame = sample.dropna(subset=["odi_12m", "odi_pre"]).assign(surgeon=lambda f: f["surgeon"].astype(str))
+    fit = smf.ols("odi_12m ~ odi_pre + C(condition) + C(approach) + age + C(sex) + C(spinal_level)", frame).fit()
+    expected = frame.assign(e=fit.fittedvalues).groupby("surgeon")["e"].sum()
+    result = funnel_data(frame, measure="odi_12m")
+    assert result.kind == "score" and result.model.kind == "linear"
+    units = result.units.set_index("unit")
+    np.testing.assert_allclose(units.loc[expected.index, "expected"].to_numpy(dtype=float), expected.to_numpy(), rtol=1e-8)
+    assert result.model.fit_name == "R²" and result.model.fit_value == pytest.approx(fit.rsquared, rel=1e-8)
+    # Adjusted mean = overall mean + (O − E)/n.
+    n = units["n"].astype(float)
+    np.testing.assert_allclose(units["rate"], result.overall_rate + (units["events"] - units["expected"]) / n, rtol=1e-10)
+
+
+def test_overdispersion_by_hand():
+    # z = 0, 1, 2, 3 (4 units: nothing winsorised): φ = (0 + 1 + 4 + 9) / 4 = 3.5.
+    # se = 0.1, 0.1, 0.2, 0.2 -> w = 100, 100, 25, 25; Σw = 250, Σw² = 21,250, Σw − Σw²/Σw = 165.
+    # τ² = (4·3.5 − 3) / 165 = 11 / 165.
+    phi, tau2 = funnel.overdispersion(np.array([0.0, 1.0, 2.0, 3.0]), np.array([0.1, 0.1, 0.2, 0.2]))
+    assert phi == pytest.approx(3.5)
+    assert tau2 == pytest.approx(11 / 165)
+    # Ten units: the single most extreme each side is winsorised to the next one in.
+    z = np.array([-9.0, -1, -1, 0, 0, 0, 0, 1, 1, 9])
+    phi10, _ = funnel.overdispersion(z, np.full(10, 0.1))
+    assert phi10 == pytest.approx((1 + 1 + 1 + 0 + 0 + 0 + 0 + 1 + 1 + 1) / 10)
+    assert np.isnan(funnel.overdispersion(np.array([1.0, 2.0]), np.array([0.1, 0.1]))[0])
+
+
+def test_limits_widen_when_phi_exceeds_one_and_say_so(sample):
+    plain = funnel_data(sample, measure="same_day_discharge", adjust=False, dispersion="none")
+    for how in ("additive", "multiplicative"):
+        wide = funnel_data(sample, measure="same_day_discharge", adjust=False, dispersion=how)
+        assert wide.phi > 1 and wide.widened
+        n = wide.limits["n"].to_numpy()
+        p0, z = wide.overall_rate, 3.090232306167813
+        sd2 = p0 * (1 - p0) / n
+        half = z * np.sqrt(wide.phi * sd2) if how == "multiplicative" else z * np.sqrt(sd2 + wide.tau2)
+        np.testing.assert_allclose(wide.limits["upper_998"], np.clip(p0 + half, 0, 1), rtol=1e-10)
+        assert (wide.limits["upper_998"].to_numpy() >= plain.limits["upper_998"].to_numpy() - 1e-12).all()
+        assert "limits widened" in funnel.dispersion_text(wide)
+        assert "φ = " in funnel.dispersion_text(wide)
+    assert not plain.widened and "not widened" in funnel.dispersion_text(plain)
+
+
+def test_unadjusted_is_named_as_such(sample):
+    result = funnel_data(sample, measure="complication", adjust=False)
+    assert funnel.y_axis_title(result).endswith("unadjusted")
+    assert funnel.adjustment_text(result).startswith("Unadjusted")
+    adjusted = funnel_data(sample, measure="complication")
+    assert funnel.y_axis_title(adjusted).endswith("risk-adjusted")
+    assert "Risk-adjusted for condition, approach, age, sex and level" in funnel.adjustment_text(adjusted)
+    table = funnel.units_display(adjusted, 5)
+    assert list(table.columns) == ["Surgeon", "Cases", "Observed", "Expected", "O/E", "Risk-adjusted", "Where it falls"]
+
+
+def test_missing_covariates_and_tiny_data_say_what_was_left_out(sample):
+    no_level = sample.drop(columns=["spinal_level", "sex"])
+    result = funnel_data(no_level, measure="same_day_discharge")
+    assert "level" not in result.model.used and "level (not in the data)" in result.model.left_out
+    assert "sex (not in the data)" in funnel.adjustment_text(result)
+    # 40 cases, 7 events: no room for even one term (10 events per term), so nothing is adjusted for.
+    tiny = sample.head(40).copy()
+    tiny["length_of_stay_hours"] = [6.0] * 7 + [30.0] * 33
+    small = funnel_data(tiny, measure="same_day_discharge", min_cell=1)
+    assert small.model.used == ()
+    assert any("fewer than 10 per term" in reason for reason in small.model.left_out)
+    assert funnel.adjustment_text(small).startswith("Not adjusted")
+    ratio = small.units["ratio"].astype(float)
+    np.testing.assert_allclose(small.units["rate"], small.overall_rate * ratio)
+    # A blank covariate value is its own level, not a dropped case.
+    holes = sample.copy()
+    holes.loc[holes.index[:50], "age"] = np.nan
+    holes["condition"] = holes["condition"].astype("object")
+    holes.loc[holes.index[50:80], "condition"] = None
+    filled = funnel_data(holes, measure="same_day_discharge")
+    assert filled.model.n == len(holes)
+    assert "age not recorded" in set(filled.model.terms["term"])
+
+
+# --------------------------------------------------------------------------------------------
+# Recovery 1 (issue 14): "Showing N" minus the shown units' n must not give a hidden unit's n
+# --------------------------------------------------------------------------------------------
+
+
+def _one_small_surgeon(sample, size: int = 3) -> pd.DataFrame:
+    small = sample[sample["surgeon"] == "Surgeon F"].head(size)
+    return pd.concat([sample[sample["surgeon"] != "Surgeon F"], small], ignore_index=True)
+
+
+@pytest.mark.parametrize("measure", ["same_day_discharge", "complication", "mcid_vas_leg_12m"])
+@pytest.mark.parametrize("adjust", [True, False])
+def test_recovery_1_showing_minus_shown_units_never_gives_a_hidden_unit(sample, measure, adjust):
+    cases = _one_small_surgeon(sample)
+    result = funnel_data(cases, measure=measure, min_cell=5, adjust=adjust)
+    shown = result.units[~result.units["suppressed"]]
+    table = funnel.units_display(result, 5)
+    # The attack: the page's "Showing N cases" minus every n on the page.
+    showing = len(cases)
+    recovered = showing - int(shown["n"].astype(int).sum())
+    true_small = int((cases["surgeon"] == "Surgeon F").sum())
+    assert recovered != true_small
+    # The same attack on the cases with the measure recorded (what the funnel counts).
+    _, recorded = funnel._outcome(cases, measure, None)
+    small_recorded = int((recorded & (cases["surgeon"] == "Surgeon F").to_numpy()).sum())
+    if small_recorded:
+        assert int(recorded.sum()) - int(shown["n"].astype(int).sum()) != small_recorded
+        assert result.units["suppressed"].sum() >= 2
+    # Nothing below k is printed for any unit.
+    hidden_rows = table[table["Surgeon"].isin(result.units.loc[result.units["suppressed"], "unit"])]
+    assert not hidden_rows.drop(columns="Surgeon").map(lambda v: any(ch.isdigit() for ch in v.replace("n < 5", ""))).any().any()
+    spec = funnel_chart(result, "t")
+    assert {r["unit"] for r in spec["datasets"]["shown"]} == set(shown["unit"])

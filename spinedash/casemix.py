@@ -1,0 +1,231 @@
+"""Case mix: what a unit's or a group's patients would be expected to score, given who they are.
+
+A surgeon who operates mostly on stenosis, or mostly with open surgery, sends fewer patients home
+the same day whoever they are. Benchmarking and Compare therefore set each unit's or group's
+outcome against what a model of the loaded data expects for its own patients:
+
+- the model is fitted on the cases in view with statsmodels: logistic regression (GLM, binomial
+  family) for a yes/no outcome, ordinary least squares for a score;
+- covariates, in order of priority: the score before surgery (where the outcome is a score at
+  follow-up), condition, approach (optional: choosing the approach may be part of what is
+  judged), age, sex, level;
+- a covariate the data lack, leave blank, or hold only one value of is left out, and a model
+  that would have fewer than 10 events per term (the usual rule of thumb, Peduzzi et al., J Clin
+  Epidemiol 1996) drops covariates from the end of that list; every covariate left out is named,
+  with the reason, in words;
+- a blank value of a category is its own level ("not recorded"); levels with fewer than
+  RARE_LEVEL cases are pooled as "other"; a blank number is set to the median and flagged by an
+  indicator term, so no case is dropped for a missing covariate.
+
+Pure numpy / pandas / statsmodels; no Streamlit.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+from statsmodels.genmod import families
+from statsmodels.genmod.generalized_linear_model import GLM
+from statsmodels.regression.linear_model import OLS
+from statsmodels.tools.sm_exceptions import PerfectSeparationError, PerfectSeparationWarning
+
+# (column, kind, what the page calls it). Order = priority: the last are dropped first.
+CASE_MIX: tuple[tuple[str, str, str], ...] = (
+    ("condition", "category", "condition"),
+    ("approach", "category", "approach"),
+    ("age", "number", "age"),
+    ("sex", "category", "sex"),
+    ("spinal_level", "category", "level"),
+)
+CASE_MIX_COLUMNS: tuple[str, ...] = tuple(c for c, _, _ in CASE_MIX)
+# ASSUMPTION: a category level seen fewer than 10 times is pooled with the other rare ones; its own
+# coefficient would be noise (and can make the logistic fit diverge).
+RARE_LEVEL = 10
+# Peduzzi P et al., J Clin Epidemiol 1996;49:1373–9: about 10 events per model term.
+EVENTS_PER_TERM = 10
+
+
+@dataclass(frozen=True)
+class Covariate:
+    """One covariate turned into design columns: its label, columns and their names."""
+
+    label: str
+    columns: np.ndarray  # 2-D, one column per model term
+    names: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CaseMixModel:
+    """A fitted case-mix model: expected outcome per case and what went into it.
+
+    `expected`: per case, in the order given (a probability 0–1 for "logistic", points for "linear").
+    `used`: labels of the covariates in the model. `left_out`: "level (not in the data)", … .
+    `fit_name`/`fit_value`: "c-statistic" (area under the ROC curve) or "R²".
+    `residual_sd`: the residual standard deviation (linear), NaN for logistic.
+    `terms`: term, estimate (odds ratio or points), ci_low, ci_high, for the method note.
+    """
+
+    kind: str
+    expected: np.ndarray
+    used: tuple[str, ...]
+    left_out: tuple[str, ...]
+    fit_name: str
+    fit_value: float
+    n: int
+    residual_sd: float
+    terms: pd.DataFrame
+
+    def describe(self) -> str:
+        """'Adjusted for condition, approach and age (c-statistic 0.81, 2,500 cases).'"""
+        if not self.used:
+            return "Not adjusted: no case-mix covariate could be used."
+        return f"Adjusted for {join_words(self.used)} ({self.fit_name} {self.fit_value:.2f}, {self.n:,} cases)."
+
+
+def join_words(words: Sequence[str]) -> str:
+    """['a', 'b', 'c'] -> 'a, b and c'."""
+    words = list(words)
+    if len(words) <= 1:
+        return "".join(words)
+    return ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def candidates(cases: pd.DataFrame, baseline: tuple[str, str] | None = None, approach: bool = True) -> list[tuple[str, str, str]]:
+    """The covariates to try, in priority order: the baseline score first (if given), then CASE_MIX."""
+    out = [(baseline[0], "number", baseline[1])] if baseline else []
+    out += [c for c in CASE_MIX if approach or c[0] != "approach"]
+    return out
+
+
+def _category(values: pd.Series, label: str) -> Covariate | str:
+    text = values.astype("object").where(values.notna(), "not recorded").astype(str).to_numpy()
+    levels, counts = np.unique(text, return_counts=True)
+    rare = set(levels[counts < RARE_LEVEL])
+    if len(rare) > 1 or (rare and len(levels) > 2):
+        text = np.where(np.isin(text, list(rare)), "other", text)
+        levels, counts = np.unique(text, return_counts=True)
+    if len(levels) < 2:
+        return f"{label} (the same for every case)"
+    reference = levels[np.argmax(counts)]
+    kept = [lv for lv in levels if lv != reference]
+    columns = np.column_stack([(text == lv).astype(np.float64) for lv in kept])
+    return Covariate(label, columns, tuple(f"{label}: {lv} (vs {reference})" for lv in kept))
+
+
+def _number(values: pd.Series, label: str) -> Covariate | str:
+    x = pd.to_numeric(values, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    blank = np.isnan(x)
+    if blank.all():
+        return f"{label} (not recorded)"
+    filled = np.where(blank, np.nanmedian(x), x)
+    if np.ptp(filled) == 0:
+        return f"{label} (the same for every case)"
+    if blank.any():
+        return Covariate(label, np.column_stack([filled, blank.astype(np.float64)]), (label, f"{label} not recorded"))
+    return Covariate(label, filled[:, None], (label,))
+
+
+def design(cases: pd.DataFrame, wanted: Sequence[tuple[str, str, str]]) -> tuple[list[Covariate], list[str]]:
+    """The covariates that can be used, in order, and the others with the reason in words."""
+    used: list[Covariate] = []
+    left_out: list[str] = []
+    for column, kind, label in wanted:
+        if column not in cases.columns:
+            left_out.append(f"{label} (not in the data)")
+            continue
+        if cases[column].isna().all():
+            left_out.append(f"{label} (not recorded)")
+            continue
+        made = _category(cases[column], label) if kind == "category" else _number(cases[column], label)
+        (left_out if isinstance(made, str) else used).append(made)
+    return used, left_out
+
+
+def c_statistic(y: np.ndarray, score: np.ndarray) -> float:
+    """Area under the ROC curve: P(score of a random event > score of a random non-event), ties ½."""
+    y = np.asarray(y, dtype=bool)
+    n1, n0 = int(y.sum()), int((~y).sum())
+    if n1 == 0 or n0 == 0:
+        return float("nan")
+    ranks = stats.rankdata(score)
+    return float((ranks[y].sum() - n1 * (n1 + 1) / 2) / (n1 * n0))
+
+
+def _fit(kind: str, y: np.ndarray, X: np.ndarray):
+    if kind == "linear":
+        return OLS(y, X).fit()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", PerfectSeparationWarning)
+        fit = GLM(y, X, family=families.Binomial()).fit()
+    if not fit.converged:
+        raise np.linalg.LinAlgError("did not converge")
+    return fit
+
+
+def fit_case_mix(cases: pd.DataFrame, y: np.ndarray, kind: str, wanted: Sequence[tuple[str, str, str]]) -> CaseMixModel:
+    """Fit the case-mix model of `y` (one value per row of `cases`, none missing) on the `wanted` covariates.
+
+    kind "logistic" (y is 0/1) or "linear" (y is a score). Covariates are dropped from the end of
+    `wanted` while the model has fewer than EVENTS_PER_TERM events (for linear: cases) per term,
+    or while the fit fails (perfect separation, a singular design). With none left, expected is
+    the overall mean: the result is the unadjusted one, and `used` is empty.
+    """
+    y = np.asarray(y, dtype=np.float64)
+    n = len(y)
+    covariates, left_out = design(cases, wanted)
+    if kind == "logistic":
+        budget = int(min(y.sum(), n - y.sum()) // EVENTS_PER_TERM)
+        too_few = "too few events for more terms: fewer than 10 per term"
+    else:
+        budget = n // EVENTS_PER_TERM
+        too_few = "too few cases for more terms: fewer than 10 per term"
+    while covariates and sum(c.columns.shape[1] for c in covariates) > budget:
+        left_out.append(f"{covariates.pop().label} ({too_few})")
+    fit = None
+    while True:
+        X = np.column_stack([np.ones(n), *[c.columns for c in covariates]]) if covariates else np.ones((n, 1))
+        try:
+            fit = _fit(kind, y, X) if n > X.shape[1] else None
+            break
+        except (PerfectSeparationError, PerfectSeparationWarning, np.linalg.LinAlgError, ValueError):
+            if not covariates:
+                fit = None
+                break
+            left_out.append(f"{covariates.pop().label} (the model could not be fitted with it)")
+    names = ["intercept", *[name for c in covariates for name in c.names]]
+    if fit is None:
+        expected = np.full(n, y.mean() if n else np.nan)
+        terms = pd.DataFrame(columns=["term", "estimate", "ci_low", "ci_high"])
+        covariates = []
+    else:
+        expected = np.asarray(fit.fittedvalues if kind == "linear" else fit.predict(X), dtype=np.float64)
+        ci = np.asarray(fit.conf_int(0.05))
+        params = np.asarray(fit.params)
+        if kind == "logistic":
+            with np.errstate(over="ignore"):  # a near-separated level's CI runs to infinity: shown as such
+                params, ci = np.exp(params), np.exp(ci)
+        terms = pd.DataFrame({"term": names, "estimate": params, "ci_low": ci[:, 0], "ci_high": ci[:, 1]}).iloc[1:]
+    if kind == "logistic":
+        fit_name, fit_value, resid_sd = "c-statistic", c_statistic(y > 0.5, expected), float("nan")
+    else:
+        resid = y - expected
+        dof = max(n - (1 + sum(c.columns.shape[1] for c in covariates)), 1)
+        resid_sd = float(np.sqrt(resid @ resid / dof)) if n else float("nan")
+        total = float(((y - y.mean()) ** 2).sum()) if n else 0.0
+        fit_name, fit_value = "R²", (1 - float(resid @ resid) / total) if total > 0 else float("nan")
+    return CaseMixModel(
+        kind=kind,
+        expected=expected,
+        used=tuple(c.label for c in covariates),
+        left_out=tuple(left_out),
+        fit_name=fit_name,
+        fit_value=float(fit_value),
+        n=n,
+        residual_sd=resid_sd,
+        terms=terms.reset_index(drop=True),
+    )
