@@ -258,7 +258,8 @@ def funnel_data(
     model's residual SD). Over-dispersion (`dispersion` "additive", "multiplicative" or "none"):
     z_i = (y_i − target)/se_i with se_i = σ/√n_i (σ² = p0(1 − p0) for a rate); φ̂ and τ̂² from
     `overdispersion`; when φ̂ > 1 the limits become target ± z·√(φ̂·σ²/n) (multiplicative) or
-    target ± z·√(σ²/n + τ̂²) (additive), and `widened` is True. Units are flagged against the limits
+    target ± z·√(σ²/n + τ̂²) (additive), never inside the exact binomial limits for a rate (at a
+    handful of cases the exact limits are the wider), and `widened` is True. Units are flagged against the limits
     at their own n.
 
     Small units: a unit with fewer than `min_cell` cases with the measure recorded is suppressed,
@@ -361,6 +362,9 @@ def funnel_data(
             if widened:
                 lo, hi = _normal_limits(at, target, sd1, z, phi if dispersion == "multiplicative" else 1.0,
                                         tau2 if dispersion == "additive" else 0.0)
+                if kind == "rate":  # widening never narrows: at small n the exact limits can be the wider
+                    exact_lo, exact_hi = binomial_limits(at, target, tail)
+                    lo, hi = np.minimum(lo, exact_lo), np.maximum(hi, exact_hi)
             elif kind == "rate":
                 return binomial_limits(at, target, tail)
             else:
