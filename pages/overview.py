@@ -19,8 +19,8 @@ cards = card_row("headline")
 for row in figures.itertuples(index=False):
     with cards.container(border=True, key=f"card_{row.key}"):
         # The qualifier in brackets goes to the help text; the card shows the short name in full.
-        st.metric(row.figure.split(" (")[0], row.display, help=f"{row.figure}; based on {row.n:,} cases.")
-        st.caption(row.comparison_sentence if isinstance(row.comparison_sentence, str) else f"n = {row.n:,}")
+        st.metric(row.figure.split(" (")[0], row.display, help=f"{row.figure}; based on {row.n_display} cases.")
+        st.caption(row.comparison_sentence if isinstance(row.comparison_sentence, str) else f"n = {row.n_display}")
 st.caption(
     "Minimally invasive = full-endoscopic, tubular and microscopic surgery; open surgery is the contrast. "
     "These are observational figures: patients were not allocated to approaches at random."
@@ -32,7 +32,10 @@ if not ctx.dataset.is_synthetic:
 st.header("Activity and trends")
 left, right = chart_row("volume_stay")
 with left:
-    show_chart(ctx, lambda: overview.volume_chart(ctx.memo(overview.volume_by_quarter)), "volume", "Operations per quarter")
+    show_chart(
+        ctx, lambda: overview.volume_chart(ctx.memo(overview.volume_by_quarter, min_cell=ctx.min_cell)),
+        "volume", "Operations per quarter",
+    )
 with right:
     trend = ctx.memo(overview.trend_by_quarter, min_cell=ctx.min_cell)
     show_chart(

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from spinedash import privacy
 from spinedash.analysis import SAME_DAY_MAX_HOURS, kaplan_meier, mcid_rates, suppression_label
 from spinedash.charts import NEUTRAL_PALETTE
 from spinedash.vegalite import Spec, channel, encoding, records, single_chart, tooltip
@@ -26,6 +27,10 @@ OPEN_GROUP = "Open"
 # points to Compare, which adjusts for case mix (issue 14).
 UNADJUSTED_NOTE = "(unadjusted for case mix; Compare adjusts)"
 ALL_GROUP = "All"
+# Cases without a recorded approach or surgery date are a group of their own in the counts by
+# quarter and approach: left out, they would be the total minus everything shown (issue 14, 3).
+NO_APPROACH = "Approach not recorded"
+NO_DATE = "Date not recorded"
 
 HEADLINE_COLUMNS = [
     "figure",
@@ -43,6 +48,8 @@ HEADLINE_COLUMNS = [
     "mi_display",
     "mi_n",
     "open_n",
+    # The n to print: "< k" for a suppressed figure (its own count is never shown).
+    "n_display",
 ]
 
 
@@ -122,8 +129,13 @@ def _bed_days_per_100(frame: pd.DataFrame) -> tuple[float, int]:
 
 
 def _mi_share(frame: pd.DataFrame) -> tuple[float, int]:
-    a = frame["approach"].dropna().astype(str)
-    return _share(a.isin(MINIMALLY_INVASIVE))
+    """Share of ALL cases operated with a minimally invasive approach; a blank approach counts as not.
+
+    Over all cases, not only those with an approach recorded: otherwise the figure's n would be
+    the cases minus the blank-approach group, giving that group's size away (small-cell rule).
+    """
+    a = frame["approach"].astype("object")
+    return _share(a.isin(MINIMALLY_INVASIVE).astype(bool).where(pd.Series(True, index=frame.index)))
 
 
 def _one_group(frame: pd.DataFrame) -> pd.DataFrame:
@@ -168,7 +180,7 @@ def _return_to_work(frame: pd.DataFrame) -> tuple[float, int]:
 def _figures(mcid_threshold: float) -> list[_Figure]:
     return [
         _Figure("cases", "Cases", "cases", (), lambda f: (float(len(f)), len(f)), _count),
-        _Figure("mi_share", "Minimally invasive share", "%", ("approach",), _mi_share, _pct),
+        _Figure("mi_share", "Minimally invasive share (of all cases)", "%", ("approach",), _mi_share, _pct),
         _Figure("same_day", f"Same-day discharge (stay ≤ {SAME_DAY_MAX_HOURS} h)", "%", ("length_of_stay_hours",), _same_day, _pct, "Same-day discharge"),
         _Figure("median_stay", "Median hospital stay", "hours", ("length_of_stay_hours",), _median_stay, _hours, "Median stay"),
         _Figure("bed_days", "Bed-days used", "bed-days", ("length_of_stay_hours",), _bed_days_used, _bed_days),
@@ -261,6 +273,7 @@ def headline_figures(cases: pd.DataFrame, min_cell: int = 5, mcid_threshold: flo
             "mi_display": None,
             "mi_n": 0,
             "open_n": 0,
+            "n_display": privacy.count_text(n, min_cell),
         }
         if fig.phrase is not None and sides is not None:
             mi_value, mi_n = fig.stat(sides[0])
@@ -298,35 +311,73 @@ def _quarters(dates: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 def _approach_order(values) -> list[str]:
     present = {str(v) for v in values if pd.notna(v)}
-    return [a for a in APPROACHES if a in present] + sorted(present - set(APPROACHES))
+    known = [a for a in APPROACHES if a in present]
+    rest = sorted(present - set(APPROACHES) - {NO_APPROACH})
+    return known + rest + ([NO_APPROACH] if NO_APPROACH in present else [])
 
 
-def volume_by_quarter(cases: pd.DataFrame) -> pd.DataFrame:
-    """Cases per calendar quarter and approach, and each approach's share of that quarter (0–1).
+def _cells(cases: pd.DataFrame) -> pd.DataFrame:
+    """Per case: quarter label (NO_DATE where blank), quarter start (NaT), approach (NO_APPROACH where blank)."""
+    dates = pd.to_datetime(cases["surgery_date"])
+    quarter, start = _quarters(dates)
+    approach = cases["approach"].astype("object").where(cases["approach"].notna(), NO_APPROACH).astype(str)
+    return pd.DataFrame({"quarter": quarter.where(dates.notna(), NO_DATE), "quarter_start": start, "approach": approach}, index=cases.index)
 
-    Every approach seen in the cases gets a row in every quarter (zero where it had none), so the
-    shares of a quarter add up to 1. Cases without a surgery date or approach are left out. Returns
-    an empty frame with the same columns when there is no surgery_date or approach column.
+
+def _mi_class(approach: pd.Series) -> pd.Series:
+    return approach.isin(MINIMALLY_INVASIVE).map({True: MI_GROUP, False: "not minimally invasive"})
+
+
+def approach_quarter_counts(cases: pd.DataFrame, min_cell: int = 1) -> pd.DataFrame:
+    """Cases per quarter × approach, every cell present, with the small-cell rule applied.
+
+    Cases without a surgery date form the quarter NO_DATE (last), cases without an approach the
+    approach NO_APPROACH, so the cells add up to all cases. `hidden`: the cell's count may not be
+    shown — fewer than `min_cell` cases, or hidden by complementary suppression
+    (`privacy.protect_table`) across every total a reader can see or work out: each quarter's
+    (stack height, "All", shares), each approach's (other pages' n per approach), minimally
+    invasive against the rest (the Minimally invasive share), and all cases. `primary`: hidden
+    because the cell itself is small.
+
+    Returns:
+        DataFrame[quarter, quarter_start, approach, cases, hidden, primary], quarters in time order.
     """
-    columns = ["quarter", "quarter_start", "approach", "cases", "share"]
-    if "surgery_date" not in cases.columns or "approach" not in cases.columns:
+    columns = ["quarter", "quarter_start", "approach", "cases", "hidden", "primary"]
+    if "surgery_date" not in cases.columns or "approach" not in cases.columns or cases.empty:
         return _empty(columns)
-    frame = cases[["surgery_date", "approach"]].dropna()
-    if frame.empty:
-        return _empty(columns)
-    quarter, start = _quarters(pd.to_datetime(frame["surgery_date"]))
-    frame = pd.DataFrame({"quarter": quarter, "quarter_start": start, "approach": frame["approach"].astype(str)})
-    approaches = _approach_order(frame["approach"])
-    quarters = frame[["quarter", "quarter_start"]].drop_duplicates().sort_values("quarter_start")
-    grid = quarters.merge(pd.DataFrame({"approach": approaches}), how="cross")
-    counts = frame.groupby(["quarter", "approach"]).size().rename("cases").reset_index()
+    cells = _cells(cases)
+    approaches = _approach_order(cells["approach"])
+    quarters = cells[["quarter", "quarter_start"]].drop_duplicates("quarter")
+    quarters = quarters.assign(_nodate=quarters["quarter"] == NO_DATE).sort_values(["_nodate", "quarter_start"])
+    grid = quarters[["quarter", "quarter_start"]].merge(pd.DataFrame({"approach": approaches}), how="cross")
+    counts = cells.groupby(["quarter", "approach"]).size().rename("cases").reset_index()
     out = grid.merge(counts, on=["quarter", "approach"], how="left")
     out["cases"] = out["cases"].fillna(0).astype("int64")
+    out["primary"] = privacy.is_small(out["cases"].to_numpy(), min_cell)
+    out["_class"] = _mi_class(out["approach"])
+    out["hidden"] = privacy.protect_table(out, "cases", ["quarter", "approach", "_class", None], min_cell).to_numpy()
+    return out[columns].reset_index(drop=True)
+
+
+def volume_by_quarter(cases: pd.DataFrame, min_cell: int = 1) -> pd.DataFrame:
+    """Cases per calendar quarter and approach, each approach's share of that quarter (0–1), and what is hidden.
+
+    Every approach seen gets a row in every quarter (zero where it had none), so the shares of a
+    quarter add up to 1. Cases without an approach are the approach NO_APPROACH, cases without a
+    surgery date the last "quarter" NO_DATE — nothing is left out for a reader to work out by
+    subtraction. Cells hidden by the small-cell rule (`approach_quarter_counts`) have cases and
+    share NaN and `suppressed` True. Returns an empty frame with the same columns when there is
+    no surgery_date or approach column.
+    """
+    columns = ["quarter", "quarter_start", "approach", "cases", "share", "suppressed"]
+    cells = approach_quarter_counts(cases, min_cell)
+    if cells.empty:
+        return _empty(columns)
+    out = cells.rename(columns={"hidden": "suppressed"})
     out["share"] = out["cases"] / out.groupby("quarter")["cases"].transform("sum")
-    out["approach"] = pd.Categorical(out["approach"], categories=approaches)
-    out = out.sort_values(["quarter_start", "approach"]).reset_index(drop=True)
-    out["approach"] = out["approach"].astype(str)
-    return out[columns]
+    out["cases"] = out["cases"].astype("float64").mask(out["suppressed"])
+    out["share"] = out["share"].mask(out["suppressed"])
+    return out[columns].astype({"suppressed": "bool"})
 
 
 def _empty(columns: list[str]) -> pd.DataFrame:
@@ -350,49 +401,62 @@ TREND_COLUMNS = [
 def trend_by_quarter(cases: pd.DataFrame, min_cell: int = 5, mcid_threshold: float = 3.2) -> pd.DataFrame:
     """Median stay (hours) and VAS leg MCID rate at 12 months (0–1) per quarter, by approach and "All".
 
-    `n` is the quarter's cases; `stay_n` and `mcid_n` the denominators of the two figures. A row with
-    n < min_cell is `suppressed` (both figures blank); a figure whose own denominator is below
-    min_cell is blank too. The MCID rate is also blanked (`mcid_suppressed`) for the smallest other
-    approach of a quarter where exactly one approach was hidden, so "All" minus the shown approaches
-    cannot reveal it. Medians cannot be subtracted, so median stay needs no such step. Recent
-    quarters have few 12-month scores yet; their MCID rates are blank until enough arrive.
-    Returns an empty frame (same columns) when there is no surgery_date or approach column.
+    `n` is the quarter's cases; `stay_n` and `mcid_n` the denominators of the two figures. Cases
+    without an approach are the group NO_APPROACH; cases without a surgery date have no quarter.
+    A row is `suppressed` (n NaN, both figures blank) when its cases are hidden by the small-cell
+    rule in `approach_quarter_counts` — fewer than min_cell, or hidden beside such a cell so the
+    quarter's total cannot give it away. A figure whose own denominator is below min_cell is blank
+    too, and the MCID rates get the same complementary suppression over their own denominators
+    (`mcid_suppressed`, `mcid_n` NaN). Recent quarters have few 12-month scores yet; their MCID
+    rates are blank until enough arrive. Returns an empty frame (same columns) when there is no
+    surgery_date or approach column.
     """
     if "surgery_date" not in cases.columns or "approach" not in cases.columns:
         return _empty(TREND_COLUMNS)
     min_cell = max(int(min_cell), 1)
-    frame = cases[cases["surgery_date"].notna() & cases["approach"].notna()]
+    frame = cases[cases["surgery_date"].notna()]
     if frame.empty:
         return _empty(TREND_COLUMNS)
-    quarter, start = _quarters(pd.to_datetime(frame["surgery_date"]))
+    cells = _cells(frame)
     stay = frame["length_of_stay_hours"] if "length_of_stay_hours" in frame.columns else pd.Series(np.nan, index=frame.index)
-    data = pd.DataFrame({"quarter": quarter, "quarter_start": start, "approach": frame["approach"].astype(str), "stay": stay})
+    data = pd.DataFrame({"quarter": cells["quarter"], "quarter_start": cells["quarter_start"], "approach": cells["approach"], "stay": stay})
     data = pd.concat([data, data.assign(approach=ALL_GROUP)], ignore_index=True)
     out = (
         data.groupby(["quarter", "quarter_start", "approach"], sort=False)
         .agg(n=("stay", "size"), median_stay_hours=("stay", "median"), stay_n=("stay", "count"))
         .reset_index()
     )
-    mcid = _mcid_by_cell(frame, quarter, mcid_threshold)
+    hidden = approach_quarter_counts(cases, min_cell).set_index(["quarter", "approach"])["hidden"]
+    key = pd.MultiIndex.from_frame(out[["quarter", "approach"]])
+    out["suppressed"] = hidden.reindex(key).fillna(False).to_numpy(dtype=bool)
+    mcid = _mcid_by_cell(frame.assign(approach=cells["approach"]), cells["quarter"], mcid_threshold)
     out = out.merge(mcid, on=["quarter", "approach"], how="left")
     out["mcid_n"] = out["mcid_n"].fillna(0).astype("int64")
-    out["suppressed"] = out["n"] < min_cell
     out.loc[out["suppressed"] | (out["stay_n"] < min_cell), "median_stay_hours"] = np.nan
-    hidden = out["suppressed"] | (out["mcid_n"] < min_cell)
-    out["mcid_suppressed"] = hidden & (out["mcid_n"] > 0)
-    # Complementary suppression: a single hidden approach in a quarter would be All − the others.
-    for _, q in out[out["approach"] != ALL_GROUP].groupby("quarter"):
-        measured = q[q["mcid_n"] > 0]
-        if int(out.loc[measured.index, "mcid_suppressed"].sum()) == 1:
-            shown = measured[~out.loc[measured.index, "mcid_suppressed"]]
-            if len(shown):
-                out.loc[shown["mcid_n"].idxmin(), "mcid_suppressed"] = True
+    # MCID denominators: the same rule over their own totals (each quarter's "All", each approach).
+    per_approach = out["approach"] != ALL_GROUP
+    mcid_cells = out.loc[per_approach, ["quarter", "approach", "mcid_n", "suppressed"]]
+    mcid_hidden = privacy.protect_table(mcid_cells, "mcid_n", ["quarter", "approach", None], min_cell, hidden_col="suppressed")
+    out["mcid_suppressed"] = False
+    out.loc[per_approach, "mcid_suppressed"] = mcid_hidden.to_numpy() & (mcid_cells["mcid_n"].to_numpy() > 0)
+    for quarter, part in out[per_approach].groupby("quarter"):
+        if privacy.total_must_hide(part["mcid_n"], out.loc[part.index, "mcid_suppressed"], min_cell):
+            out.loc[(out["quarter"] == quarter) & ~per_approach, "mcid_suppressed"] = True
+    out.loc[~per_approach & (out["mcid_n"] < min_cell) & (out["mcid_n"] > 0), "mcid_suppressed"] = True
+    # A quarter whose hidden approaches could not be covered by others: its "All" goes too.
+    counts = approach_quarter_counts(cases, min_cell)
+    for quarter, part in counts.groupby("quarter"):
+        if privacy.total_must_hide(part["cases"], part["hidden"], min_cell):
+            out.loc[(out["quarter"] == quarter) & ~per_approach, "suppressed"] = True
     out.loc[out["mcid_suppressed"] | (out["mcid_n"] == 0), "mcid_rate"] = np.nan
-    order = _approach_order(out.loc[out["approach"] != ALL_GROUP, "approach"]) + [ALL_GROUP]
+    order = _approach_order(out.loc[per_approach, "approach"]) + [ALL_GROUP]
     out["approach"] = pd.Categorical(out["approach"], categories=order)
     out = out.sort_values(["quarter_start", "approach"]).reset_index(drop=True)
     out["approach"] = out["approach"].astype(str)
-    return out[TREND_COLUMNS].astype({"n": "int64", "stay_n": "int64", "mcid_n": "int64", "suppressed": "bool", "mcid_suppressed": "bool"})
+    out = out.astype({"n": "float64", "stay_n": "float64", "mcid_n": "float64"})
+    out.loc[out["suppressed"], ["n", "stay_n"]] = np.nan
+    out.loc[out["suppressed"] | out["mcid_suppressed"], "mcid_n"] = np.nan
+    return out[TREND_COLUMNS].astype({"suppressed": "bool", "mcid_suppressed": "bool"})
 
 
 def _mcid_by_cell(frame: pd.DataFrame, quarter: pd.Series, threshold: float) -> pd.DataFrame:
@@ -424,12 +488,24 @@ def _quarter_sort(frame: pd.DataFrame) -> list[str]:
 
 
 def volume_chart(volume: pd.DataFrame) -> Spec:
-    """Stacked bars: cases per quarter, coloured by approach (a Vega-Lite spec)."""
+    """Stacked bars: cases per quarter, coloured by approach (a Vega-Lite spec).
+
+    Cells hidden by the small-cell rule (`suppressed`) are not drawn and are named in the subtitle.
+    """
     approaches = _approach_order(volume["approach"])
     colour = {"domain": approaches, "range": _approach_colours(approaches)}
+    hidden = volume[volume["suppressed"].fillna(False).astype(bool)] if "suppressed" in volume.columns else volume.iloc[:0]
+    shown = volume.drop(index=hidden.index).drop(columns=["suppressed"], errors="ignore")
+    extra = {}
+    if len(hidden):
+        extra["title"] = {
+            "text": "Operations per quarter by approach",
+            "subtitle": [f"Not shown (small-cell rule: fewer than the smallest group shown, or hidden so one cannot be worked out): "
+                         f"{len(hidden)} quarter × approach cells"],
+        }  # fmt: skip
     return single_chart(
         "shown",
-        records(volume),
+        records(shown),
         {"type": "bar"},
         encoding(
             x=channel("quarter:O", title="Quarter of surgery", sort=_quarter_sort(volume), axis={"labelAngle": -45}),
@@ -444,7 +520,7 @@ def volume_chart(volume: pd.DataFrame) -> Spec:
             ],
         ),
         transform=[{"calculate": _rank_expression(approaches), "as": "approach_rank"}],
-        title="Operations per quarter by approach",
+        **({"title": "Operations per quarter by approach"} | extra),
         height=300,
     )
 

@@ -140,6 +140,35 @@ def protect_margins(frame: pd.DataFrame, count_col: str, within: Sequence[str] |
     return out
 
 
+def protect_table(
+    frame: pd.DataFrame,
+    count_col: str,
+    margins: Sequence[Sequence[str] | str | None],
+    min_cell: int,
+    hidden_col: str | None = None,
+    max_rounds: int = 50,
+) -> pd.Series:
+    """Rule 2 for a table whose cells add up along several margins at once; a bool Series.
+
+    E.g. cases per quarter × approach, where the page shows (or lets a reader work out) each
+    quarter's total, each approach's total and the grand total: `margins=["quarter", "approach",
+    None]`. `protect_margins` is applied to every margin in turn, carrying the cells hidden so far,
+    until nothing changes (the usual iterative heuristic for secondary suppression in two-way
+    tables). Each margin then has either no hidden cell or hidden cells holding ≥ k patients over
+    ≥ 2 cells, so no single margin's subtraction gives a small cell away.
+    """
+    check_min_cell(min_cell)
+    data = frame.copy()
+    data["_hidden"] = data[hidden_col].fillna(False).astype(bool) if hidden_col else False
+    for _ in range(max_rounds):
+        before = data["_hidden"].copy()
+        for within in margins:
+            data["_hidden"] = protect_margins(data, count_col, within, min_cell, hidden_col="_hidden")
+        if data["_hidden"].equals(before):
+            break
+    return data["_hidden"].rename(None)
+
+
 def at_risk_cut(times: np.ndarray, at_risk: np.ndarray, min_cell: int) -> float:
     """The last time a curve may be drawn to (rule 3): the last `times` entry with at_risk ≥ k.
 

@@ -29,7 +29,7 @@ def headline_for_report(cases: pd.DataFrame, min_cell: int) -> pd.DataFrame:
         {
             "figure": figures["figure"],
             "value": figures["display"],
-            "n": figures["n"].astype(int),
+            "n": figures["n_display"],  # "< k" for a suppressed figure: its own count is never shown
             "comparison": comparison,
         }
     )

@@ -81,3 +81,25 @@ def test_at_risk_cut():
 def test_rule_text_names_k():
     text = privacy.rule_text(7)
     assert "fewer than 7" in text and "complementary suppression" in text and "< 7" in text
+
+
+def test_protect_table_covers_every_margin():
+    # Quarters × approaches; the blank approach ("Not recorded") has 2 cases in Q1.
+    frame = pd.DataFrame(
+        {
+            "quarter": [q for q in ("Q1", "Q2", "Q3", "Q4") for _ in range(3)],
+            "approach": ["Open", "Tubular", "Not recorded"] * 4,
+            "n": [30, 8, 2, 25, 9, 0, 40, 12, 0, 33, 20, 0],
+        }
+    )
+    hidden = privacy.protect_table(frame, "n", ["quarter", "approach", None], 5)
+    assert hidden[2] and hidden.sum() < 8  # the small cell, and not the whole table
+    # Every margin: hidden cells hold 0, or ≥ 5 over ≥ 2 cells, or are all its non-empty cells
+    # (a margin whose total the caller must then not show).
+    marked = frame.assign(h=hidden)
+    for within in ("quarter", "approach", None):
+        parts = [marked] if within is None else [p for _, p in marked.groupby(within)]
+        for part in parts:
+            held = part.loc[part["h"], "n"]
+            all_hidden = (part["h"] | (part["n"] == 0)).all()
+            assert held.empty or all_hidden or (held.sum() >= 5 and len(held) >= 2), (within, part)

@@ -74,3 +74,64 @@ def test_km_median_takes_the_smallest_time_with_s_at_most_half():
         assert (np.isnan(got) and np.isnan(expected)) or got == expected
     # Never reached: NaN.
     assert np.isnan(analysis.km_median(np.array([1.0, 2.0]), np.array([0.9, 0.8])))
+
+
+def _with_blank_approaches(n_blank: int = 3) -> pd.DataFrame:
+    from spinedash.sample import generate_cohort
+
+    cases = generate_cohort(400, seed=3)
+    cases["approach"] = cases["approach"].astype("object")
+    cases.loc[cases.index[[10, 150, 300]][:n_blank], "approach"] = None
+    return cases
+
+
+def test_recovery_3_overview_all_minus_mi_minus_open_does_not_give_the_blank_approach_group():
+    from spinedash import overview
+
+    cases = _with_blank_approaches()
+    figures = overview.headline_figures(cases, min_cell=K).set_index("key")
+    total = int(figures.loc["cases", "value"])
+    assert total == 400
+    # Every count the Overview shows by approach: the volume chart's cells (and its shares), the
+    # trend chart's n per approach and "All". The replay: all cases − everything shown by approach.
+    volume = overview.volume_by_quarter(cases, min_cell=K)
+    shown = volume.loc[~volume["suppressed"], "cases"].sum()
+    held = total - shown
+    assert held != 3 and (held == 0 or held >= K)
+    blank_cells = volume.loc[(volume["approach"] == overview.NO_APPROACH) & ~volume["suppressed"], "cases"]
+    assert ((blank_cells == 0) | (blank_cells >= K)).all()
+    assert volume.loc[volume["approach"] == overview.NO_APPROACH, "suppressed"].sum() == 3
+    # Quarter by quarter, from the shares (cases / share = the quarter's total).
+    for quarter, part in volume.groupby("quarter"):
+        visible = part[~part["suppressed"] & (part["share"] > 0)]
+        if visible.empty:
+            continue
+        quarter_total = round(float((visible["cases"] / visible["share"]).iloc[0]))
+        rest = quarter_total - visible["cases"].sum()
+        assert rest == 0 or (rest >= K and part["suppressed"].sum() >= 2), (quarter, part)
+    trend = overview.trend_by_quarter(cases, min_cell=K)
+    for quarter, part in trend.groupby("quarter"):
+        everyone = part[part["approach"] == "All"]
+        if everyone["suppressed"].all():
+            continue
+        rest = everyone["n"].iloc[0] - part.loc[(part["approach"] != "All") & ~part["suppressed"], "n"].sum()
+        assert rest == 0 or rest >= K, (quarter, part)
+    # The minimally invasive share is over all cases: its n is the total, not total − blanks.
+    assert figures.loc["mi_share", "n"] == total
+
+
+def test_a_suppressed_group_never_shows_its_own_size():
+    from spinedash import overview
+    from spinedash.summary import headline_for_report
+
+    cases = _with_blank_approaches().iloc[:4]
+    figures = overview.headline_figures(cases, min_cell=K)
+    assert figures["suppressed"].all()
+    assert set(figures["n_display"]) == {"< 5"}
+    assert (figures["display"] == "suppressed (n < 5)").all()
+    assert set(headline_for_report(cases, K)["n"]) == {"< 5"}
+    # Trend rows and volume cells of suppressed groups carry no count.
+    trend = overview.trend_by_quarter(_with_blank_approaches(), min_cell=K)
+    assert trend.loc[trend["suppressed"], "n"].isna().all()
+    volume = overview.volume_by_quarter(_with_blank_approaches(), min_cell=K)
+    assert volume.loc[volume["suppressed"], "cases"].isna().all()

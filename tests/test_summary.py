@@ -24,7 +24,7 @@ def test_headline_table_has_figure_value_n_comparison(sample):
     table = headline_for_report(sample, min_cell=5)
     assert list(table.columns) == ["figure", "value", "n", "comparison"]
     cases = table.set_index("figure").loc["Cases"]
-    assert cases["value"] == "2,500" and cases["n"] == 2500
+    assert cases["value"] == "2,500" and cases["n"] == "2,500"
     assert table["comparison"].str.contains("open surgery").any()
 
 
