@@ -119,6 +119,17 @@ MALE_P = np.array([0.565, 0.50])
 # ASSUMPTION: employed before surgery, by condition, under 65 / 65 and over.
 EMPLOYED_P = np.array([[0.82, 0.12], [0.65, 0.06]])
 
+# Technique by condition x approach (rows disc, stenosis; columns in approach order). ASSUMPTION:
+# one typical technique per cell, not drawn at random: PTED is transforaminal (Gadjradj BMJ 2022),
+# the microendoscopic laminotomy of PMC3234002 sits under Tubular MIS, microdiscectomy under
+# Microscopic (as in data/benchmarks.csv); the rest is a plausible choice. Every case is a first
+# operation (ASSUMPTION: the sample holds no revisions) in the lumbar spine.
+TECHNIQUES: tuple[str, ...] = (
+    "Uniportal full-endoscopic (transforaminal)", "Uniportal full-endoscopic (interlaminar)", "Tubular microscopic",
+    "Microendoscopic (MED)", "Open microdiscectomy", "Microscope", "Loupes",
+)
+TECHNIQUE_BY_CELL = np.array([[0, 2, 4, 6], [1, 3, 5, 6]])
+
 ANESTHESIA: tuple[str, ...] = ("general", "local with sedation")
 # Endoscopic discectomy "is performed under local anesthesia and sedation" (doc 001 seeds).
 # ASSUMPTION: 85% of endoscopic disc cases, 55% of endoscopic stenosis cases (longer operations),
@@ -570,8 +581,11 @@ def generate_cohort(n: int, seed: int = 0) -> pd.DataFrame:
         "sex": _categorical(sex_codes, ("female", "male")),
         "condition": _categorical(cond, CONDITIONS),
         "approach": _categorical(appr, APPROACH_ORDER),
+        "technique": _categorical(TECHNIQUE_BY_CELL[cond, appr], TECHNIQUES),
         "procedure": _categorical(procedure, PROCEDURES),
+        "revision": pd.arrays.BooleanArray(np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)),
         "spinal_level": _categorical(level, LEVELS),
+        "region": _categorical(np.zeros(n, dtype=np.int64), ("lumbar",)),
         "surgeon": _categorical(surgeon, SURGEONS),
         "site": _categorical(site, SITES),
         "operation_minutes": _round(minutes, 0),

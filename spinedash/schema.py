@@ -7,30 +7,42 @@ clinical norms.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
-# Follow-up time points as the registries record them, with their nominal day after surgery.
-# "pre" is the true pre-operative baseline; nothing else may be called baseline.
-TIMEPOINT_DAYS: dict[str, int] = {"pre": 0, "2w": 14, "6w": 42, "3m": 91, "6m": 182, "12m": 365}
-TIMEPOINT_LABELS: dict[str, str] = {
-    "pre": "Before surgery",
-    "2w": "2 weeks",
-    "6w": "6 weeks",
-    "3m": "3 months",
-    "6m": "6 months",
-    "12m": "12 months",
-}
-VAS_TIMEPOINTS: tuple[str, ...] = ("pre", "2w", "6w", "3m", "6m", "12m")
-ODI_TIMEPOINTS: tuple[str, ...] = ("pre", "6w", "3m", "12m")
+from spinedash.catalogue import REGIONS, Measure, load_catalogue
 
-# The pain and function scores: measure -> (column prefix, time points, scale max, label with unit).
+_CATALOGUE = load_catalogue()
+
+# Every outcome measure of data/measures.csv, in catalogue order: id -> Measure (label, scale,
+# direction, MCID and its source, time points). New code takes its measures from here.
+MEASURES: dict[str, Measure] = _CATALOGUE.measures
+
+# Follow-up time points from data/timepoints.csv, with their nominal day after surgery.
+# "pre" is the true pre-operative baseline; nothing else may be called baseline. Any other day
+# after surgery is a custom time point "d<days>" (see timepoint_days / timepoint_label).
+TIMEPOINT_DAYS: dict[str, int] = {t.id: t.days for t in _CATALOGUE.timepoints.values()}
+TIMEPOINT_LABELS: dict[str, str] = {t.id: t.label for t in _CATALOGUE.timepoints.values()}
+
+# The lumbar first-year measures whose columns are fixed in the template and the sample cohort
+# (a derived view kept for older code): measure -> time points, scale max, label with scale.
 PAIN_MEASURES: dict[str, dict] = {
-    "vas_leg": {"timepoints": VAS_TIMEPOINTS, "max": 10, "label": "VAS leg pain (0–10)"},
-    "vas_back": {"timepoints": VAS_TIMEPOINTS, "max": 10, "label": "VAS back pain (0–10)"},
-    "odi": {"timepoints": ODI_TIMEPOINTS, "max": 100, "label": "ODI disability (0–100)"},
+    m.id: {
+        "timepoints": m.dictionary_timepoints,
+        "max": int(m.scale_max) if float(m.scale_max).is_integer() else m.scale_max,
+        "label": m.label_with_scale,
+    }
+    for m in MEASURES.values()
+    if m.dictionary_timepoints
 }
+VAS_TIMEPOINTS: tuple[str, ...] = PAIN_MEASURES["vas_leg"]["timepoints"]
+ODI_TIMEPOINTS: tuple[str, ...] = PAIN_MEASURES["odi"]["timepoints"]
+
+# Spine region of a case: a column, derived from the level or the procedure when the file has none.
+REGION_VALUES: tuple[str, ...] = REGIONS
 
 COMPLICATIONS: tuple[str, ...] = ("none", "dural tear", "nerve root injury", "infection", "haematoma", "other")
 SEXES: tuple[str, ...] = ("female", "male", "other")
@@ -52,25 +64,51 @@ class ColumnSpec:
     aliases: tuple[str, ...] = field(default_factory=tuple)  # header spellings seen in exports
 
 
+def timepoint_days(tp: str) -> int:
+    """Nominal day after surgery of a standard ("12m" -> 365) or custom ("d90" -> 90) time point."""
+    return _CATALOGUE.timepoint(tp).days
+
+
+def timepoint_label(tp: str) -> str:
+    """"12 months", "Before surgery", "Day 90"."""
+    return _CATALOGUE.timepoint(tp).label
+
+
+def parse_outcome_column(name: str) -> tuple[str, str] | None:
+    """(measure, time point) of an outcome column ("ndi_12m" -> ("ndi", "12m")); None for any other column."""
+    return _CATALOGUE.parse_column(name)
+
+
+def outcome_column(measure: str, timepoint: str) -> str:
+    """Column name of a measure at a time point, e.g. ("ndi", "12m") -> "ndi_12m".
+
+    Raises KeyError for an unknown measure, or a standard time point the measure is not recorded at.
+    """
+    name = f"{measure}_{timepoint}"
+    if parse_outcome_column(name) is None:
+        raise KeyError(f"{measure} is not recorded at {timepoint}")
+    return name
+
+
+def _outcome_spec(measure: str, tp: str) -> ColumnSpec:
+    m = MEASURES[measure]
+    when = "before surgery (baseline)" if tp == "pre" else f"at {timepoint_label(tp).lower()}"
+    # The fixed lumbar columns keep the wording the data dictionary has always used.
+    word = {"vas_leg": "VAS leg pain", "vas_back": "VAS back pain", "odi": "Oswestry Disability Index"}.get(m.id, m.instrument)
+    return ColumnSpec(
+        name=m.column(tp),
+        kind="number",
+        group="pain and function",
+        description=f"{word} {when}; blank if not recorded.",
+        unit=m.scale,
+        min=m.scale_min,
+        max=m.scale_max,
+        example=m.example if tp == "pre" else "",
+    )
+
+
 def _pain_columns() -> list[ColumnSpec]:
-    specs = []
-    for measure, info in PAIN_MEASURES.items():
-        word = {"vas_leg": "VAS leg pain", "vas_back": "VAS back pain", "odi": "Oswestry Disability Index"}[measure]
-        for tp in info["timepoints"]:
-            when = "before surgery (baseline)" if tp == "pre" else f"at {TIMEPOINT_LABELS[tp].lower()}"
-            specs.append(
-                ColumnSpec(
-                    name=f"{measure}_{tp}",
-                    kind="number",
-                    group="pain and function",
-                    description=f"{word} {when}; blank if not recorded.",
-                    unit="0–10" if measure != "odi" else "0–100",
-                    min=0,
-                    max=info["max"],
-                    example={"vas_leg": "7", "vas_back": "5", "odi": "44"}[measure] if tp == "pre" else "",
-                )
-            )
-    return specs
+    return [_outcome_spec(m, tp) for m, info in PAIN_MEASURES.items() for tp in info["timepoints"]]
 
 
 COLUMNS: tuple[ColumnSpec, ...] = (
@@ -80,8 +118,11 @@ COLUMNS: tuple[ColumnSpec, ...] = (
     ColumnSpec("sex", "category", "identity and case mix", "Sex recorded for the case.", allowed=SEXES, example="female"),
     ColumnSpec("condition", "category", "identity and case mix", "Diagnosis operated on, one of the knowledge base's conditions.", example="Herniated disc"),
     ColumnSpec("approach", "category", "identity and case mix", "Surgical approach, one of the knowledge base's approaches.", example="Full-endoscopic"),
+    ColumnSpec("technique", "category", "identity and case mix", "How it was done, in the clinic's words: how the surgeon sees (naked eye, loupes, microscope, endoscope) or the named technique (uniportal full-endoscopic transforaminal or interlaminar, biportal endoscopic UBE/BESS, tubular microscopic, microendoscopic MED, open microdiscectomy); any value is kept as written.", example="Uniportal full-endoscopic, transforaminal"),
     ColumnSpec("procedure", "category", "identity and case mix", "What was done: discectomy, decompression, foraminotomy, laminectomy, fusion…", example="Discectomy"),
-    ColumnSpec("spinal_level", "category", "identity and case mix", "Operated level, e.g. L4-L5 or L5-S1.", example="L5-S1"),
+    ColumnSpec("revision", "boolean", "identity and case mix", "A revision (an earlier operation at this level) rather than the first operation.", example="no"),
+    ColumnSpec("spinal_level", "category", "identity and case mix", "Operated level, e.g. L4-L5, L5-S1 or C5-C6.", example="L5-S1"),
+    ColumnSpec("region", "category", "identity and case mix", "Spine region; when blank, worked out from the level (C…, T…, L… or S…) or the procedure (ACDF, TLIF…).", allowed=REGION_VALUES, example="lumbar"),
     ColumnSpec("surgeon", "category", "identity and case mix", "Operating surgeon (pseudonym or code).", example="Surgeon A"),
     ColumnSpec("site", "category", "identity and case mix", "Hospital or clinic site.", example="North"),
     ColumnSpec("operation_minutes", "number", "operation", "Skin-to-skin operation time.", unit="minutes", min=0, max=1440, example="55"),
@@ -99,20 +140,130 @@ COLUMNS: tuple[ColumnSpec, ...] = (
     ColumnSpec("satisfied_12m", "boolean", "safety", "Patient satisfied with the result at 12 months.", example="yes"),
 )
 
-COLUMN_BY_NAME: dict[str, ColumnSpec] = {c.name: c for c in COLUMNS}
 CANONICAL_COLUMNS: tuple[str, ...] = tuple(c.name for c in COLUMNS)
 REQUIRED_COLUMNS: tuple[str, ...] = ("case_id", "condition", "approach")
 RECOVERY_COLUMNS: tuple[str, ...] = ("length_of_stay_hours", "return_to_activities_days", "return_to_work_days")
 PAIN_COLUMNS: tuple[str, ...] = tuple(c.name for c in COLUMNS if c.group == "pain and function")
-# A file must carry at least one of these to be worth analysing.
+# A file must carry at least one of these to be worth analysing (or any catalogue outcome column:
+# see is_outcome_column).
 OUTCOME_COLUMNS: tuple[str, ...] = RECOVERY_COLUMNS + PAIN_COLUMNS
+
+# Outcome columns of the catalogue beyond the fixed ones (NDI, mJOA, EQ-5D, 24 months…): read, checked
+# and kept when a file has them, never added blank when it has not. Custom days ("ndi_d90") too.
+OPTIONAL_COLUMNS: tuple[ColumnSpec, ...] = tuple(
+    _outcome_spec(m.id, tp) for m in MEASURES.values() for tp in m.timepoints if m.column(tp) not in CANONICAL_COLUMNS
+)
+COLUMN_BY_NAME: dict[str, ColumnSpec] = {c.name: c for c in (*COLUMNS, *OPTIONAL_COLUMNS)}
+
+
+def spec_for(name: str) -> ColumnSpec | None:
+    """The column's spec: fixed, optional outcome, or a custom-day outcome ("ndi_d90"); None if unknown."""
+    spec = COLUMN_BY_NAME.get(name)
+    if spec is None:
+        parsed = parse_outcome_column(name)
+        if parsed is not None:
+            spec = _outcome_spec(*parsed)
+    return spec
+
+
+def specs_for(columns) -> tuple[ColumnSpec, ...]:
+    """The fixed columns, then the outcome columns beyond them that `columns` holds, in catalogue order."""
+    extra = [spec_for(c) for c in columns if c not in CANONICAL_COLUMNS]
+    extra = [s for s in extra if s is not None]
+    order = {m: i for i, m in enumerate(MEASURES)}
+
+    def key(spec: ColumnSpec) -> tuple[int, int]:
+        measure, tp = parse_outcome_column(spec.name)
+        return order[measure], timepoint_days(tp)
+
+    return (*COLUMNS, *sorted(extra, key=key))
+
+
+def is_outcome_column(name: str) -> bool:
+    """Stay, return to activities or work, or any catalogue measure at any time point."""
+    return name in RECOVERY_COLUMNS or parse_outcome_column(name) is not None
+
+
+def outcome_columns_in(columns) -> list[str]:
+    """The catalogue outcome columns among `columns`, in catalogue then time order."""
+    return [s.name for s in specs_for(columns) if s.name in set(columns) and s.group == "pain and function"]
+
+
+def measures_in(columns) -> list[str]:
+    """Catalogue measures with at least one column among `columns`, in catalogue order."""
+    present = {p[0] for p in map(parse_outcome_column, columns) if p is not None}
+    return [m for m in MEASURES if m in present]
+
+
+def timepoints_in(measure: str, columns) -> list[str]:
+    """Time points (standard and custom) at which `measure` has a column among `columns`, in time order."""
+    found = [p[1] for p in map(parse_outcome_column, columns) if p is not None and p[0] == measure]
+    return sorted(found, key=timepoint_days)
 
 
 def pain_column(measure: str, timepoint: str) -> str:
     """Column name of a pain/function score at a time point, e.g. ("vas_leg", "12m") -> "vas_leg_12m"."""
-    if measure not in PAIN_MEASURES or timepoint not in PAIN_MEASURES[measure]["timepoints"]:
-        raise KeyError(f"{measure} is not recorded at {timepoint}")
-    return f"{measure}_{timepoint}"
+    return outcome_column(measure, timepoint)
+
+
+# --- spine region -------------------------------------------------------------------------------
+
+_LEVEL_REGION = {"c": "cervical", "t": "thoracic", "th": "thoracic", "l": "lumbar", "s": "lumbar"}
+_LEVEL = re.compile(r"^\s*(c|th|t|l|s)\s*-?\s*\d", re.IGNORECASE)
+# Procedure words that name the region (ACDF is anterior cervical; TLIF is lumbar). Others say nothing.
+_PROCEDURE_REGION = (
+    (re.compile(r"\b(acdf|accf|cervical|cervikal|laminoplasty|nakke|halsrygg|hws)\b", re.IGNORECASE), "cervical"),
+    (re.compile(r"\b(thoracic|thorakal|bws)\b", re.IGNORECASE), "thoracic"),
+    (re.compile(r"\b(tlif|plif|alif|xlif|olif|llif|lumbar|lumbal|lws|korsrygg|ländrygg)\b", re.IGNORECASE), "lumbar"),
+)
+_REGION_WORDS = {
+    "cervical": "cervical", "c": "cervical", "neck": "cervical", "nakke": "cervical", "cervikal": "cervical",
+    "thoracic": "thoracic", "t": "thoracic", "th": "thoracic", "thorakal": "thoracic",
+    "lumbar": "lumbar", "l": "lumbar", "lumbosacral": "lumbar", "lumbal": "lumbar", "korsrygg": "lumbar", "ländrygg": "lumbar",
+}
+
+
+def region_of_level(level: object) -> str | None:
+    """"C5-C6" -> "cervical", "T12-L1" -> "thoracic" (the upper level), "L5-S1" -> "lumbar"; None if unreadable."""
+    m = _LEVEL.match(str(level)) if isinstance(level, str) else None
+    return _LEVEL_REGION[m.group(1).lower()] if m else None
+
+
+def region_of_procedure(procedure: object) -> str | None:
+    """"ACDF" -> "cervical", "TLIF" -> "lumbar"; None when the words do not say."""
+    if not isinstance(procedure, str):
+        return None
+    for pattern, region in _PROCEDURE_REGION:
+        if pattern.search(procedure):
+            return region
+    return None
+
+
+def _by_category(s: pd.Series, fn) -> pd.Series:
+    # One call per distinct value, not per row: a million rows hold a few dozen levels.
+    values = s.astype("category") if not isinstance(s.dtype, pd.CategoricalDtype) else s
+    mapping = {c: fn(c) for c in values.cat.categories}
+    return values.map(mapping).astype("object")
+
+
+def with_region(cases: pd.DataFrame) -> pd.DataFrame:
+    """`cases` with its `region` filled: as recorded (normalised to cervical/thoracic/lumbar), else
+    from the level, else from the procedure; blank when none of them says.
+
+    A recorded region the app does not know is left as written (validation then names it).
+    """
+    n = len(cases)
+    region = pd.Series(np.full(n, None, dtype=object), index=cases.index)
+    if "region" in cases.columns:
+        region = _by_category(cases["region"], lambda v: _REGION_WORDS.get(str(v).strip().lower(), v))
+    for column, fn in (("spinal_level", region_of_level), ("procedure", region_of_procedure)):
+        if column in cases.columns and region.isna().any():
+            region = region.fillna(_by_category(cases[column], fn))
+    if "region" not in cases.columns and region.isna().all():
+        return cases
+    out = cases.copy(deep=False)
+    out["region"] = region.astype("category")
+    return out
 
 
 def to_canonical_dtypes(df: pd.DataFrame) -> pd.DataFrame:
@@ -122,7 +273,7 @@ def to_canonical_dtypes(df: pd.DataFrame) -> pd.DataFrame:
     booleans -> pandas nullable "boolean". Columns are ordered as in the data dictionary; non-canonical
     columns are dropped. Values must already be clean (this casts, it does not parse free text).
     """
-    return cast_columns({c: df[c] for c in df.columns if c in COLUMN_BY_NAME}, df.index)
+    return cast_columns({c: df[c] for c in df.columns if spec_for(c) is not None}, df.index)
 
 
 def cast_columns(columns: dict[str, pd.Series], index: pd.Index) -> pd.DataFrame:
@@ -133,7 +284,7 @@ def cast_columns(columns: dict[str, pd.Series], index: pd.Index) -> pd.DataFrame
     Safe to share memory with the input because pandas copies on write.
     """
     cast: dict[str, pd.Series] = {}
-    for spec in COLUMNS:
+    for spec in specs_for(columns):
         if spec.name not in columns:
             continue
         s = columns[spec.name]
@@ -184,5 +335,46 @@ def data_dictionary_markdown() -> str:
     return "\n".join(lines)
 
 
+def measure_table() -> pd.DataFrame:
+    """The outcome measures of the catalogue as a table: one row per measure, for the Data page and README."""
+    rows = []
+    for m in MEASURES.values():
+        if m.kind == "rating":
+            threshold = f"{m.cutoff:g} or {'more' if m.higher_is_better else 'less'} at follow-up"
+            source = m.cutoff_source
+        else:
+            threshold = f"{m.mcid:g}" if m.mcid is not None else "—"
+            source = m.mcid_source
+        rows.append(
+            {
+                "measure": m.id,
+                "label": m.label,
+                "instrument": m.instrument,
+                "region": ", ".join(m.regions),
+                "scale": m.scale,
+                "better": m.better,
+                "time points": ", ".join(m.timepoints),
+                "columns": f"{m.id}_<time point>",
+                "default MCID or cut-off": threshold,
+                "source": source,
+                "where studies disagree": m.mcid_range,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def measure_table_markdown() -> str:
+    """The measure catalogue as a Markdown table (the README embeds this; a test keeps them in sync)."""
+    table = measure_table()
+    cols = ["measure", "label", "region", "scale", "better", "time points", "default MCID or cut-off", "source", "where studies disagree"]
+    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    for row in table[cols].itertuples(index=False):
+        cells = [f"`{row[0]}`", *(str(v).replace("|", "/") for v in row[1:])]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 if __name__ == "__main__":
     print(data_dictionary_markdown())
+    print()
+    print(measure_table_markdown())

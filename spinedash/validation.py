@@ -83,22 +83,24 @@ class OutcomeDataError(ValueError):
 
 
 def _has_outcome(df: pd.DataFrame) -> bool:
-    return any(c in df.columns for c in schema.OUTCOME_COLUMNS)
+    return any(schema.is_outcome_column(c) for c in df.columns)
 
 
-def build_schema(approaches: Iterable[str], conditions: Iterable[str]) -> pa.DataFrameSchema:
+def build_schema(approaches: Iterable[str], conditions: Iterable[str], columns: Iterable[str] = ()) -> pa.DataFrameSchema:
     """The pandera schema of a canonical case table.
 
     Args:
         approaches, conditions: the knowledge base's canonical names, the only values allowed.
+        columns: the table's columns, so outcome columns beyond the fixed ones (NDI, 24 months…) are checked too.
     """
     # Imported here: a valid file never needs pandera (passes_every_rule answers first), and
     # importing it costs about a quarter of a second of every app start.
     import pandera.pandas as pa
 
     known = {"approach": tuple(approaches), "condition": tuple(conditions)}
+    specs = schema.specs_for(tuple(columns))
     columns = {}
-    for spec in schema.COLUMNS:
+    for spec in specs:
         checks = []
         if spec.min is not None and spec.max is not None:
             checks.append(pa.Check.in_range(spec.min, spec.max))
@@ -162,7 +164,7 @@ def passes_every_rule(
     if not all(c in cases.columns for c in schema.REQUIRED_COLUMNS) or not _has_outcome(cases):
         return False
     known = {"approach": tuple(approaches), "condition": tuple(conditions)}
-    for spec in schema.COLUMNS:
+    for spec in schema.specs_for(cases.columns):
         if spec.name not in cases.columns:
             continue
         s = cases[spec.name]
@@ -210,7 +212,7 @@ def validate_cases(
     from pandera.errors import SchemaErrors
 
     try:
-        build_schema(approaches, conditions).validate(cases, lazy=True)
+        build_schema(approaches, conditions, cases.columns).validate(cases, lazy=True)
     except SchemaErrors as err:
         fc = err.failure_cases
     else:
@@ -229,17 +231,17 @@ def validate_cases(
                     )
                 )
             continue
-        if check == "has_outcome_column" or column not in schema.COLUMN_BY_NAME:
+        if check == "has_outcome_column" or schema.spec_for(column) is None:
             problems.append(
                 make_problem(
                     "(whole file)",
                     [],
                     "No outcome columns found: the file needs at least one of length of stay, return to "
-                    "daily activities or work, or a VAS leg / VAS back / ODI score at some time point.",
+                    "daily activities or work, or a score such as VAS leg, ODI, NDI or EQ-5D at some time point.",
                 )
             )
             continue
-        spec = schema.COLUMN_BY_NAME[column]
+        spec = schema.spec_for(column)
         rows = pd.to_numeric(group["index"], errors="coerce").dropna().astype(int).tolist()
         label = header_for.get(column, column)
         shown = label if label == column else f"{label} ({column})"

@@ -217,7 +217,7 @@ def test_csv_with_title_rows_above_the_header():
         ("Gender", "sex", None),
         ("Level", "spinal_level", None),
         ("Diagnosis", "condition", None),
-        ("Technique", "approach", None),
+        ("Technique", "technique", None),  # the technique column; it also gives the approach when there is none
         ("Surgical approach", "approach", None),
         ("RTW days", "return_to_work_days", "days"),
         ("Return to work (weeks)", "return_to_work_days", "weeks"),

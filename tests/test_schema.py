@@ -73,3 +73,8 @@ def test_dataset_description_with_and_without_the_number_of_cases():
     assert upload.describe() == "clinic.csv — 2 cases" and upload.describe(count=False) == "clinic.csv"
     assert sample.describe() == "Sample cohort — synthetic demonstration data, 3 cases"
     assert sample.describe(count=False) == "Sample cohort — synthetic demonstration data"
+
+
+def test_readme_carries_the_current_measure_table():
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    assert schema.measure_table_markdown() in readme, "regenerate with: python -m spinedash.schema"

@@ -17,6 +17,7 @@ import pandas as pd
 import pyarrow.compute as pc
 
 from spinedash import schema
+from spinedash.catalogue import load_catalogue
 from spinedash.ingest.cells import (
     _COMPLICATION_WORDS,
     _SEX_WORDS,
@@ -45,21 +46,13 @@ def _tokens(text: object) -> list[str]:
     return re.findall(r"[^\W_]+", str(text).casefold())
 
 
-_MEASURE_WORDS: dict[str, tuple[str, ...]] = {
-    "vas_leg": ("vas leg", "vas leg pain", "leg vas", "leg pain", "leg pain vas", "nrs leg", "leg nrs", "nrs leg pain", "vas ben", "beinsmerte"),
-    "vas_back": ("vas back", "vas back pain", "back vas", "back pain", "back pain vas", "nrs back", "back nrs", "nrs back pain", "vas rygg", "ryggsmerte"),
-    "odi": ("odi", "odi score", "oswestry", "oswestry disability index", "oswestry disability", "oswestry index"),
-}
-_TIMEPOINT_WORDS: dict[str, tuple[str, ...]] = {
-    "pre": ("pre", "preop", "pre op", "pre operative", "preoperative", "pre operatively", "baseline", "base", "before surgery", "pre surgery", "presurgery", "0"),
-    "2w": ("2w", "2 weeks", "2 week", "2 wk", "2 wks", "two weeks", "week 2", "14 days", "14d"),
-    "6w": ("6w", "6 weeks", "6 week", "6 wk", "6 wks", "six weeks", "week 6", "42 days", "42d"),
-    "3m": ("3m", "3 months", "3 month", "3 mo", "3 mnd", "three months", "month 3", "12 weeks", "12w", "90 days"),
-    "6m": ("6m", "6 months", "6 month", "6 mo", "6 mnd", "six months", "month 6", "26 weeks", "180 days"),
-    "12m": ("12m", "12 months", "12 month", "12 mo", "12 mnd", "twelve months", "month 12", "1 year", "1 yr", "1y", "one year", "year 1", "52 weeks", "1 aar", "1 år"),
-}
+# Header words for each measure and time point come from the catalogue (data/measures.csv and
+# data/timepoints.csv, column `aliases`), so a new measure needs no code here.
+_MEASURE_WORDS: dict[str, tuple[str, ...]] = {m.id: m.aliases for m in schema.MEASURES.values()}
+_TIMEPOINT_WORDS: dict[str, tuple[str, ...]] = {t: load_catalogue().timepoints[t].aliases for t in schema.TIMEPOINT_DAYS}
 _TWELVE_MONTH_WORDS: dict[str, tuple[str, ...]] = {
-    "reoperation_12m": ("reoperation", "reoperated", "re operation", "reop", "revision", "reoperation same level"),
+    # "revision" alone is the revision column (first operation or revision), not a reoperation within 12 months.
+    "reoperation_12m": ("reoperation", "reoperated", "re operation", "reop", "reoperation same level"),
     "recurrence_12m": ("recurrence", "recurrent herniation", "reherniation", "re herniation", "recurrence of symptoms"),
     "satisfied_12m": ("satisfied", "satisfaction", "patient satisfied", "satisfied with result", "fornoyd", "fornøyd"),
 }
@@ -72,13 +65,16 @@ _EXPLICIT_ALIASES: dict[str, tuple[str, ...]] = {
     "age": ("age", "age at surgery", "patient age", "alder"),
     "sex": ("sex", "gender", "kjonn", "kjønn"),
     "condition": ("condition", "diagnosis", "primary diagnosis", "indication", "dx", "pathology", "diagnose"),
-    "approach": ("approach", "surgical approach", "technique", "surgical technique", "operative approach", "access", "teknikk"),
+    "approach": ("approach", "surgical approach", "operative approach", "access", "approach family"),
     "procedure": ("procedure", "operation", "operation type", "procedure type", "surgery type", "type of surgery", "intervention", "inngrep"),
     "spinal_level": ("level", "levels", "spinal level", "operated level", "level operated", "segment", "vertebral level", "nivå", "niva"),
     "surgeon": ("surgeon", "operating surgeon", "surgeon code", "operator", "kirurg"),
     "site": ("site", "hospital", "clinic", "centre", "center", "unit", "sykehus"),
     "anesthesia": ("anesthesia", "anaesthesia", "anesthetic", "anaesthetic", "anesthesia type", "anaesthesia type", "type of anaesthesia", "type of anesthesia"),
     "employed_before_surgery": ("employed", "employed before surgery", "employed preop", "employed pre op", "working before surgery", "in work", "in work before surgery", "working"),
+    "technique": ("surgical technique", "teknikk", "operative technique", "technique detail", "surgical technique detail", "visualisation", "visualization", "magnification", "endoscopic technique"),
+    "revision": ("revision", "revision surgery", "reoperation at this level", "previous surgery same level", "first operation or revision", "reoperasjon"),
+    "region": ("region", "spine region", "spinal region", "anatomical region"),
     "complication": ("complication", "complications", "main complication", "complication type", "adverse event", "komplikasjon"),
 }
 
@@ -133,8 +129,10 @@ def _build_aliases() -> dict[str, tuple[str, str | None]]:
 
     for spec in schema.COLUMNS:
         add(spec.name, spec.name, _CANONICAL_UNIT.get(spec.name))
-    for measure, info in schema.PAIN_MEASURES.items():
-        for tp in info["timepoints"]:
+    for spec in schema.OPTIONAL_COLUMNS:
+        add(spec.name, spec.name)
+    for measure, m in schema.MEASURES.items():
+        for tp in m.timepoints:
             for word in _MEASURE_WORDS[measure]:
                 for when in _TIMEPOINT_WORDS[tp]:
                     add(f"{word} {when}", f"{measure}_{tp}")
@@ -170,6 +168,9 @@ def match_header(header: object) -> tuple[str, str | None] | None:
         return None
     if key in _ALIASES:
         return _ALIASES[key]
+    name = str(header).strip().casefold()
+    if schema.parse_outcome_column(name) is not None:  # a custom day: "ndi_d90"
+        return name, None
     tokens = _tokens(header)
     if len(tokens) >= 2 and tokens[-1] in _UNIT_WORDS:
         unit = _UNIT_WORDS[tokens[-1]]
@@ -194,10 +195,10 @@ def header_aliases(column: str, limit: int = 6) -> list[str]:
             words.insert(0, "LOS (days)")
     if column in _TWELVE_MONTH_WORDS:
         words += list(_TWELVE_MONTH_WORDS[column])
-    for measure in schema.PAIN_MEASURES:
-        if column.startswith(measure + "_"):
-            tp = column[len(measure) + 1 :]
-            words += [f"{w} {t}" for w in _MEASURE_WORDS[measure][:2] for t in _TIMEPOINT_WORDS[tp][:2]]
+    parsed = schema.parse_outcome_column(column)
+    if parsed is not None and parsed[1] in _TIMEPOINT_WORDS:
+        measure, tp = parsed
+        words += [f"{w} {t}" for w in _MEASURE_WORDS[measure][:2] for t in _TIMEPOINT_WORDS[tp][:2]]
     seen = dict.fromkeys(w for w in words if w != column)
     return list(seen)[:limit]
 
@@ -272,12 +273,18 @@ def map_columns(frame: pd.DataFrame, decimal_comma: bool = False, header_row: in
     if ignored:
         warnings.append(f"Columns not in the data dictionary were ignored: {', '.join(_clip(n) for n in ignored[:20])}" + (" …" if len(ignored) > 20 else "") + ".")
     header_for = {c: n for n, c in mapping.items()}
+    if "approach" not in position and "technique" in position:
+        # Many exports have only "Technique" (PTED, microdiscectomy): it names the approach too.
+        # The technique column keeps the words as written; the approach is looked up from them.
+        position["approach"], units["approach"] = position["technique"], None
+        header_for["approach"] = header_for["technique"]
+        warnings.append(f"'{_clip(header_for['technique'])}' also gives the approach (no approach column in the file).")
 
     lookups = _category_lookups()
     out: dict[str, pd.Series] = {}
     ids_unique: Future[bool] | None = None
     for column, pos in position.items():
-        spec = schema.COLUMN_BY_NAME[column]
+        spec = schema.spec_for(column)
         raw = frame.iloc[:, pos]
         label = header_for[column]
         if spec.kind == "id":

@@ -260,7 +260,7 @@ def _read_csv_typed(data: bytes) -> tuple[pd.DataFrame, list[str]] | None:
     seen: set[str] = set()
     for name, cell in zip(names, header, strict=True):
         m = match_header(cell) if cell else None
-        kind = schema.COLUMN_BY_NAME[m[0]].kind if m else None
+        kind = schema.spec_for(m[0]).kind if m else None
         if m is None or m[0] in seen or kind == "id":
             types[name] = pa.string()
         elif kind == "number":

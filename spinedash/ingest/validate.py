@@ -17,7 +17,7 @@ from spinedash.validation import OutcomeDataError, validate_cases
 
 def validate(mapped: Mapped, index: pd.Index, header_row: int = 1) -> tuple[pd.DataFrame, list[str]]:
     """(canonical cases with every schema column, warnings), or raise OutcomeDataError listing every problem."""
-    cases = schema.cast_columns(mapped.columns, index)
+    cases = schema.with_region(schema.cast_columns(mapped.columns, index))
     lookups = _category_lookups()
     approach_names = lookups["approach"][1]
     condition_names = lookups["condition"][1]
@@ -35,7 +35,7 @@ def validate(mapped: Mapped, index: pd.Index, header_row: int = 1) -> tuple[pd.D
 
 
 def _completeness_warnings(cases: pd.DataFrame) -> list[str]:
-    present = [c for c in schema.OUTCOME_COLUMNS if c in cases.columns]
+    present = [c for c in cases.columns if schema.is_outcome_column(c)]
     if not present or cases.empty:
         return []
     none = np.ones(len(cases), dtype=bool)
@@ -59,7 +59,7 @@ def _with_all_columns(cases: pd.DataFrame) -> pd.DataFrame:
     }
     full = {
         spec.name: cases[spec.name] if spec.name in cases.columns else pd.Series(empty[spec.kind](), index=cases.index)
-        for spec in schema.COLUMNS
+        for spec in schema.specs_for(cases.columns)  # the fixed columns, then the file's other outcome columns
     }
     return pd.DataFrame(full, index=cases.index, copy=False)
 
