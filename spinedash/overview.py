@@ -608,52 +608,78 @@ def completeness_chart(completeness: pd.DataFrame) -> Spec:
 
 @dataclass(frozen=True)
 class DemoStep:
-    """One stop of the guided demo: where to go, with which filters, and what to look at."""
+    """One stop of the guided demo: where to go, with which filters, and what to look at.
+
+    `query` holds widget values by widget key: lists for the sidebar filters, strings for the
+    page's own choices, None for a page widget to go back to its own default. `anchor` is the start
+    of the heading the sentence talks about; the demo scrolls to it.
+    """
 
     title: str
     sentence: str
     page: str
-    query: dict[str, list[str] | str] = field(default_factory=dict)
+    query: dict[str, list[str] | str | None] = field(default_factory=dict)
+    anchor: str = ""
 
 
 def demo_steps() -> list[DemoStep]:
     """A two-minute guided tour of the synthetic sample for an administrator.
 
-    The sentences name no numbers: the pages compute them live, and the cohort is synthetic.
+    The sentences name no numbers: the pages compute them live, and the cohort is synthetic. Each
+    sentence describes what is under its anchor heading.
     """
     return [
         DemoStep(
             "The overview",
-            "Start here: the headline figures for all synthetic sample cases, each with how many cases it rests on.",
+            "Start here: the headline figures for all synthetic sample cases — each card says how many cases it rests on, "
+            "and the minimally invasive figures are set beside open surgery.",
             "pages/overview.py",
+            anchor="Headline figures",
         ),
         DemoStep(
             "Hospital stay by approach",
-            "Hospital stay by approach for herniated disc: the full-endoscopic box sits far to the left of open surgery — in this synthetic sample most endoscopic patients went home the same day.",
+            "Hospital stay by approach for herniated disc: the full-endoscopic box sits far to the left of open surgery — "
+            "in this synthetic sample most endoscopic patients went home the same day.",
             "pages/recovery.py",
             {"filter_condition": ["Herniated disc"]},
+            anchor="Hospital stay",
         ),
         DemoStep(
             "Leg pain over the first year",
-            "VAS leg pain for herniated disc: watch how quickly each approach's line falls after surgery, then how the lines come together by twelve months in this synthetic sample.",
+            "VAS leg pain for herniated disc: watch how quickly each approach's line falls after surgery, then how the "
+            "lines come together by twelve months in this synthetic sample.",
             "pages/pain.py",
-            {"filter_condition": ["Herniated disc"]},
+            {"filter_condition": ["Herniated disc"], "pain_measure": None},  # None: the page's default, VAS leg
+            anchor="VAS leg pain",
         ),
         DemoStep(
             "Endoscopic against open",
-            "Full-endoscopic against open discectomy side by side: read the intervals, not just the midpoints — where they overlap the synthetic sample cannot tell the two apart.",
+            "Full-endoscopic (A) against open (B) for herniated disc, outcome by outcome: read each difference's interval, "
+            "not just the difference — where the interval includes zero, this synthetic sample cannot tell the two apart.",
             "pages/compare.py",
-            {"filter_condition": ["Herniated disc"], "filter_approach": ["Full-endoscopic", "Open"]},
+            {
+                "filter_condition": ["Herniated disc"],
+                "filter_approach": ["Full-endoscopic", "Open"],
+                "compare_mode": "Approach vs approach",
+                "compare_a": "Full-endoscopic",
+                "compare_b": "Open",
+            },
+            anchor="Full-endoscopic (A) and Open (B)",
         ),
         DemoStep(
             "Surgeons on a funnel",
-            "Each synthetic surgeon is a dot against funnel-shaped limits: only dots beyond the dotted lines are worth a closer look, and small teams are hidden.",
+            "Each synthetic surgeon is a dot against funnel-shaped limits: only dots beyond the dotted lines are worth a "
+            "closer look, and teams too small to show are listed by name only.",
             "pages/benchmarking.py",
+            {"funnel_by": None},  # None: the page's default, by surgeon
+            anchor="Benchmarking",
         ),
         DemoStep(
             "What the procedure is",
-            "Behind every number is a procedure: the full-endoscopic entry says how it is done, for whom, and what the source documents list as its benefits and risks.",
+            "Behind every number is a procedure: the full-endoscopic entry says how it is done, for whom, and what the "
+            "source documents list as its benefits and risks.",
             "pages/procedures.py",
             {"procedures_approach": "Full-endoscopic"},
+            anchor="One approach in detail",
         ),
     ]

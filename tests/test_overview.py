@@ -350,7 +350,13 @@ def test_demo_steps_name_no_numbers_and_use_real_filters():
         assert step.page.startswith("pages/") and step.page.endswith(".py")
         assert (ROOT / step.page).is_file(), f"demo step goes to a page that does not exist: {step.page}"
         assert step.page in (ROOT / "app.py").read_text(), f"{step.page} is not in app.py's navigation"
-        assert set(step.query) <= FILTER_KEYS
+        page_source = (ROOT / step.page).read_text()
+        for key, value in step.query.items():
+            if isinstance(value, list):
+                assert key in FILTER_KEYS, f"{key} is not a sidebar filter"
+            else:  # one of the step page's own widgets (None: back to its default)
+                assert f'key="{key}"' in page_source, f"{step.page} has no widget {key}"
+        assert step.anchor, "every step names the heading it scrolls to"
         for value in step.query.get("filter_condition", []):
             assert value in CONDITIONS
         for value in step.query.get("filter_approach", []):

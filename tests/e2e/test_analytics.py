@@ -1,4 +1,4 @@
-"""The analytics pages in Chromium: deep links, a filter click redrawing the charts, the demo, exports."""
+"""The analytics pages in Chromium: deep links, a filter click redrawing the charts, exports (the demo: test_demo.py)."""
 
 import io
 import re
@@ -89,21 +89,6 @@ def test_pain_page_draws_trajectory_with_literature_marks(server, page, artifact
     expect(page.locator('[data-testid="stVegaLiteChart"]')).to_have_count(3, timeout=WAIT_MS)
     expect(page.get_by_text("Published figures (not your data)").first).to_be_visible(timeout=WAIT_MS)
     page.screenshot(path=str(artifacts / "pain.png"))
-
-
-def test_guided_demo_walks_to_real_filtered_views(server, page, artifacts):
-    page.goto(server["url"])
-    wait_for_app(page)
-    page.get_by_role("button", name="Start the two-minute demo").click()
-    expect(page.get_by_text(re.compile("Demo 1 of 6"))).to_be_visible(timeout=WAIT_MS)
-    page.get_by_role("button", name="Next").click()
-    expect(page.get_by_text(re.compile("Demo 2 of 6"))).to_be_visible(timeout=WAIT_MS)
-    page.wait_for_url("**/recovery**", timeout=WAIT_MS)
-    wait_for_app(page)
-    expect(page.get_by_text("synthetic sample cohort").first).to_be_visible()
-    page.screenshot(path=str(artifacts / "demo_step2.png"))
-    page.get_by_role("button", name="End demo").click()
-    expect(page.get_by_text(re.compile("Demo 2 of 6"))).to_have_count(0, timeout=WAIT_MS)
 
 
 def download(page, trigger) -> bytes:

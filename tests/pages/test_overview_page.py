@@ -42,3 +42,27 @@ def test_demo_starts_and_steps_to_the_recovery_page():
     assert at.multiselect(key="filter_condition").value == ["Herniated disc"]
     at.button(key="demo_end").click().run()
     assert "Demo" not in " ".join(m.value for m in at.markdown if "Demo " in m.value)
+
+
+def test_demo_walks_every_step_both_ways_and_end_gives_the_filters_back():
+    from spinedash.overview import demo_steps
+
+    steps = demo_steps()
+    at = run_page("pages/overview.py", query_params={"filter_approach": ["Microscopic"]})
+    assert at.multiselect(key="filter_approach").value == ["Microscopic"]
+    at.button(key="demo_start").click().run()
+    forward = [("demo_next", i) for i in range(1, len(steps))]
+    back = [("demo_back", i) for i in range(len(steps) - 2, -1, -1)]
+    for button, index in forward + back:
+        at.button(key=button).click().run()
+        assert not at.exception, (button, index, at.exception)
+        text = all_text(at)
+        assert f"Demo {index + 1} of {len(steps)}" in text and steps[index].sentence in text
+        if steps[index].page != "pages/procedures.py":  # the pages with sidebar filters
+            for key in ("filter_condition", "filter_approach"):
+                assert at.multiselect(key=key).value == steps[index].query.get(key, [])
+    at.button(key="demo_end").click().run()
+    assert not at.exception
+    assert "Demo 1 of" not in all_text(at)
+    assert at.multiselect(key="filter_approach").value == ["Microscopic"]
+    assert at.multiselect(key="filter_condition").value == []
