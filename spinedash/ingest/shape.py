@@ -1,21 +1,45 @@
 """Shape stage: tables to one row per operated case.
 
-This minimal version knows the plain "wide" layout (one row per case, today's template). The
-`formats` engineer extends it with long, REDCap, PROM-tidy, sheet-per-time-point and
-operations + follow-up layouts behind the same two functions (see the ingest contract).
-No Streamlit.
+The layouts clinics' exports arrive in, each turned into one row per operated case:
+
+- ``wide``: one row per case already (today's template, registry datadumps);
+- ``long``: one row per case and time point, REDCap longitudinal exports included (event names to
+  time points, repeating instruments, ``*_complete`` form-status columns, checkbox ``field___N``);
+- ``prom_tidy``: one row per case × time point × instrument with a score (PROM systems);
+- ``sheet_per_timepoint``: a workbook with one sheet per time point (and perhaps a case sheet);
+- ``operations_followup``: an operations file and a follow-up file joined on a patient or case id;
+  when a patient has several operations each questionnaire goes to the operation it follows, by date.
+
+`detect_layout` says which layout the tables look like and why; `shape` applies a layout (a
+profile's "layout" section). A column pivoted from a time point is named ``"<column>@<time point>"``
+and listed in `Shaped.timepoint`; a column seen at one time point only keeps its name and is listed
+there too, so the map stage knows when it was measured. Column-at-a-time pandas/numpy, no per-row
+Python, no Streamlit. Refusals are `OutcomeDataError`s naming the column and the spreadsheet rows.
 """
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
-from spinedash.ingest.cells import _fail
-from spinedash.ingest.map import match_header
+from spinedash.validation import OutcomeDataError, make_problem
 
 LAYOUT_KINDS = ("wide", "long", "prom_tidy", "sheet_per_timepoint", "operations_followup")
+
+# Time points SpineDash knows, with the nominal day after surgery; anything else becomes "dNNN".
+# The catalogue (data/timepoints.csv) is read when present; this is its fallback.
+_NOMINAL_DAYS = {"pre": 0, "2w": 14, "6w": 42, "3m": 91, "6m": 182, "12m": 365, "24m": 730}
+# Follow-up forms dated this many days after an operation count as that time point (by nearest
+# nominal day, within these windows); later than the last window -> custom "dNNN".
+_DAY_WINDOWS = (("2w", 1, 28), ("6w", 28, 63), ("3m", 63, 136), ("6m", 136, 273), ("12m", 273, 548), ("24m", 548, 1096))
+PREOP_WINDOW_DAYS = 90
+
+_TRUE_FLAGS = frozenset({"1", "1.0", "true", "yes", "ja", "j", "y", "x", "checked", "sant", "oui", "si"})
+_FALSE_FLAGS = frozenset({"0", "0.0", "false", "no", "nei", "n", "unchecked", "nej", "nein"})
 
 
 @dataclass(frozen=True)
@@ -32,45 +56,1015 @@ class Shaped:
     notes: list[str] = field(default_factory=list)  # what shaping did, in the user's words
 
 
-def _header_score(frame: pd.DataFrame) -> int:
-    return len({m[0] for c in frame.columns if (m := match_header(c))})
+# ---------------------------------------------------------------------------------------------
+# Small helpers
+# ---------------------------------------------------------------------------------------------
 
 
-def _best_table(tables: dict[str, pd.DataFrame]) -> str:
-    """The table whose headers name the most canonical columns (the first one on ties)."""
+def _fail(column: str, rows, message: str) -> OutcomeDataError:
+    return OutcomeDataError([make_problem(column, rows, message)])
+
+
+def _rows(frame: pd.DataFrame, mask) -> list[int]:
+    """Spreadsheet row numbers of the rows under `mask` (the read stage indexes rows by them)."""
+    index = frame.index[np.asarray(mask, dtype=bool)]
+    if pd.api.types.is_integer_dtype(index):
+        return [int(r) for r in index[:1000]]
+    positions = np.flatnonzero(np.asarray(mask, dtype=bool))[:1000]
+    return [int(p) + 2 for p in positions]
+
+
+def _short(values, k: int = 4) -> str:
+    values = [str(v) for v in values]
+    text = ", ".join(f"'{v}'" for v in values[:k])
+    return text + (f" and {len(values) - k} more" if len(values) > k else "")
+
+
+def _fold(text: object) -> str:
+    """Lower-case, accents off (å stays å for Norwegian/Swedish 'år'), whitespace squeezed."""
+    s = unicodedata.normalize("NFKC", str(text)).strip().lower()
+    s = "".join(ch for ch in unicodedata.normalize("NFD", s) if unicodedata.category(ch) != "Mn" or ch == "\u030a")
+    s = unicodedata.normalize("NFC", s)
+    return re.sub(r"\s+", " ", s)
+
+
+def _blank(s: pd.Series) -> np.ndarray:
+    """True where a cell holds nothing (NaN/None, or only whitespace in a text column)."""
+    missing = s.isna().to_numpy()
+    if s.dtype == object or pd.api.types.is_string_dtype(s.dtype) or isinstance(s.dtype, pd.CategoricalDtype):
+        text = s.astype("string").str.strip()
+        missing = missing | (text == "").fillna(True).to_numpy(dtype=bool)
+    return missing
+
+
+def _col(frame: pd.DataFrame, name) -> pd.Series:
+    """The first column called `name` (exports can repeat a header, e.g. blank trailing ones)."""
+    at = frame.columns.get_loc(name)
+    if isinstance(at, int):
+        return frame.iloc[:, at]
+    return frame.iloc[:, int(np.flatnonzero(np.asarray(at))[0])]
+
+
+def _table_label(name: str) -> str:
+    return name.split("/", 1)[1] if "/" in name else name
+
+
+def timepoint_ids() -> tuple[str, ...]:
+    """The time point ids of the catalogue (pre, 2w, 6w, 3m, 6m, 12m, 24m), fallback when none is on disk."""
+    return tuple(_NOMINAL_DAYS)
+
+
+def _days_to_timepoint(days: int) -> str:
+    for tp, d in _NOMINAL_DAYS.items():
+        if days == d:
+            return tp
+    for tp, lo, hi in ((("3m", 88, 93)), ("6m", 180, 184), ("12m", 360, 366), ("24m", 728, 731)):
+        if lo <= days <= hi:
+            return tp
+    return f"d{days:03d}"
+
+
+_UNIT = {
+    "d": 1, "day": 1, "days": 1, "dag": 1, "dager": 1, "dagar": 1, "tag": 1, "tage": 1, "dogn": 1, "døgn": 1,
+    "w": 7, "wk": 7, "wks": 7, "week": 7, "weeks": 7, "uke": 7, "uker": 7, "u": 7, "v": 7, "vecka": 7, "veckor": 7, "woche": 7, "wochen": 7,
+    "m": 30, "mo": 30, "mon": 30, "mos": 30, "month": 30, "months": 30, "mnd": 30, "mndr": 30, "mån": 30, "manad": 30, "månad": 30, "månader": 30, "monat": 30, "monate": 30, "monaten": 30, "mt": 30,
+    "y": 365, "yr": 365, "yrs": 365, "year": 365, "years": 365, "år": 365, "ar": 365, "aar": 365, "jahr": 365, "jahre": 365, "jahren": 365,
+}  # fmt: skip
+_PRE_WORDS = (
+    "pre", "preop", "pre-op", "pre op", "pre_op", "preoperative", "pre-operative", "preoperativ", "praeop", "praop",
+    "baseline", "base line", "before surgery", "before operation", "for operasjon", "før operasjon", "fore operation",
+    "före operation", "vor op", "vor der operation", "präop", "t0", "0", "pre-surgery", "presurgery",
+)  # fmt: skip
+_TP_RE = re.compile(r"^(?:(?P<n1>\d{1,4})\s*[-_ ]?\s*(?P<u1>[a-zåäö]+)|(?P<u2>[a-zåäö]+)\s*[-_ ]?\s*(?P<n2>\d{1,4}))$")
+
+
+def parse_timepoint(value: object) -> str | None:
+    """A time point id for a label such as "3 months", "12_months_arm_1", "1 år", "Pre-op"; None if unsure.
+
+    REDCap's arm suffix ("_arm_1", "(Arm 1: Surgery)") is ignored. "1 year" is 12m, "2 years" 24m;
+    a count of days, weeks or months that is not a catalogue time point becomes "dNNN".
+    """
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    s = _fold(value)
+    s = re.sub(r"\s*\(arm \d+[^)]*\)\s*$", "", s)
+    s = re.sub(r"_arm_\d+$", "", s)
+    s = s.replace("_", " ").strip()
+    s = re.sub(r"\b(follow[ -]?up|oppfolging|oppfølging|uppföljning|uppfoljning|kontroll|ktr|fu|nach op|post[ -]?op|postoperative|after surgery|etter operasjon|efter operation)\b", " ", s)
+    s = re.sub(r"\s+", " ", s).strip(" -.:")
+    if s in _NOMINAL_DAYS:
+        return s
+    if s in _PRE_WORDS or s.replace(" ", "") in {w.replace(" ", "") for w in _PRE_WORDS}:
+        return "pre"
+    m = re.fullmatch(r"d(\d{1,4})", s)
+    if m:
+        return _days_to_timepoint(int(m.group(1)))
+    m = _TP_RE.fullmatch(s)
+    if not m:
+        return None
+    n = int(m.group("n1") or m.group("n2"))
+    unit = m.group("u1") or m.group("u2")
+    if unit not in _UNIT:
+        return None
+    if _UNIT[unit] == 30:
+        return {3: "3m", 6: "6m", 12: "12m", 24: "24m"}.get(n) or _days_to_timepoint(round(n * 30.44))
+    if _UNIT[unit] == 365:
+        return {1: "12m", 2: "24m"}.get(n) or _days_to_timepoint(n * 365)
+    if _UNIT[unit] == 7:
+        return {2: "2w", 6: "6w"}.get(n) or _days_to_timepoint(n * 7)
+    return _days_to_timepoint(n)
+
+
+def _tp_order(tp: str) -> float:
+    if tp in _NOMINAL_DAYS:
+        return _NOMINAL_DAYS[tp]
+    m = re.fullmatch(r"d(\d+)", tp)
+    return float(m.group(1)) if m else 1e9
+
+
+# ---------------------------------------------------------------------------------------------
+# Column groups: REDCap checkboxes (field___code) and registry flag columns (OpL45, OpL5S1 …)
+# ---------------------------------------------------------------------------------------------
+
+_CHECKBOX = re.compile(r"^(?P<field>.+?)___(?P<code>[A-Za-z0-9_.-]+)$")
+
+
+def _flag_on(s: pd.Series) -> np.ndarray:
+    """True where a 0/1, yes/no or Checked/Unchecked cell is on."""
+    if pd.api.types.is_bool_dtype(s.dtype):
+        return s.fillna(False).to_numpy(dtype=bool)
+    if pd.api.types.is_numeric_dtype(s.dtype):
+        return (s.fillna(0).to_numpy() == 1)
+    text = s.astype("string").str.strip().str.lower()
+    return text.isin(list(_TRUE_FLAGS)).fillna(False).to_numpy(dtype=bool)
+
+
+def _collapse_group(frame: pd.DataFrame, columns: list[str], values: list[str], how: str) -> pd.Series:
+    """One column from a group of flag columns: the value of each flagged column, ";"-joined or the first."""
+    out = np.full(len(frame), None, dtype=object)
+    for col, val in zip(columns, values, strict=True):
+        s = frame[col]
+        on = _flag_on(s)
+        cell: object = val
+        if not on.any():
+            # checkbox-label exports write the choice's label in the cell instead of 1/Checked
+            text = s.astype("string").str.strip()
+            known = text.str.lower().isin(list(_FALSE_FLAGS | _TRUE_FLAGS)).fillna(True).to_numpy(dtype=bool)
+            on = ~_blank(s) & ~known
+            cell = text.to_numpy(dtype=object, na_value=None)
+        if not on.any():
+            continue
+        fill = on & np.equal(out, None)
+        out[fill] = cell[fill] if isinstance(cell, np.ndarray) else cell
+        if how != "first":
+            more = on & ~fill
+            out[more] = out[more] + ";" + (cell[more] if isinstance(cell, np.ndarray) else cell)
+    return pd.Series(out, index=frame.index, dtype=object)
+
+
+def _apply_groups(frame: pd.DataFrame, layout: dict, notes: list[str], label: str) -> pd.DataFrame:
+    """Collapse REDCap checkbox columns and the layout's flag groups into one column each."""
+    out = frame
+    groups: dict[str, tuple[list[str], list[str], str]] = {}
+    if layout.get("checkboxes", "collapse") == "collapse":
+        found: dict[str, list[tuple[str, str]]] = {}
+        for col in frame.columns:
+            m = _CHECKBOX.match(str(col))
+            if m:
+                found.setdefault(m.group("field"), []).append((str(col), m.group("code")))
+        for fieldname, members in found.items():
+            if len(members) >= 2 and fieldname not in frame.columns:
+                groups[fieldname] = ([c for c, _ in members], [code for _, code in members], "join")
+        if groups:
+            notes.append(
+                f"{label}: checkbox columns were combined into one column each, the ticked choices joined by ';': "
+                + "; ".join(f"{f} ← {', '.join(g[0][:3])}{' …' if len(g[0]) > 3 else ''}" for f, g in groups.items())
+                + "."
+            )
+    for name, spec in (layout.get("flag_groups") or {}).items():
+        columns = spec.get("columns") if isinstance(spec, dict) else list(spec)
+        how = spec.get("multiple", "join") if isinstance(spec, dict) else "join"
+        present = [c for c in columns if c in frame.columns]
+        if not present:
+            continue
+        groups[name] = (present, present, "first" if how == "first" else "join")
+        rule = "the first in this order: " + ", ".join(present) if how == "first" else "all flagged, joined by ';'"
+        notes.append(f"{label}: the flag columns {', '.join(present)} were combined into '{name}' ({rule}).")
+    copies = {str(k): str(v) for k, v in (layout.get("copy_columns") or {}).items() if v in frame.columns}
+    if copies:
+        notes.append(f"{label}: " + "; ".join(f"'{src}' is also read as '{dst}'" for dst, src in copies.items()) + ", as the layout says.")
+    if not groups and not copies:
+        return out
+    new = {name: _collapse_group(frame, cols, vals, how) for name, (cols, vals, how) in groups.items()}
+    used = {c for cols, _, _ in groups.values() for c in cols}
+    keep = {c: frame[c] for c in frame.columns if c not in used}
+    copied = {dst: frame[src] for dst, src in copies.items()}
+    out = pd.DataFrame({**keep, **new, **copied}, index=frame.index)
+    out.attrs = dict(frame.attrs)
+    return out
+
+
+def _drop_form_status(frame: pd.DataFrame, notes: list[str], label: str) -> pd.DataFrame:
+    status = [c for c in frame.columns if str(c).endswith("_complete")]
+    if not status:
+        return frame
+    notes.append(f"{label}: REDCap form-status columns were ignored: {', '.join(status)}.")
+    out = frame.drop(columns=status)
+    out.attrs = dict(frame.attrs)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# The pivot at the heart of every multi-row layout: rows (case, time point) -> one row per case
+# ---------------------------------------------------------------------------------------------
+
+
+def _scatter(values: pd.Series, where: np.ndarray, n: int) -> pd.Series:
+    """A length-n column holding `values` at positions `where`, missing elsewhere."""
+    dtype = values.dtype
+    if pd.api.types.is_bool_dtype(dtype) or isinstance(dtype, pd.CategoricalDtype):
+        values = values.astype(object)
+        dtype = values.dtype
+    if pd.api.types.is_float_dtype(dtype) or pd.api.types.is_integer_dtype(dtype) and isinstance(dtype, np.dtype):
+        out = np.full(n, np.nan)
+        out[where] = values.to_numpy(dtype=float)
+        return pd.Series(out)
+    if pd.api.types.is_datetime64_dtype(dtype) and isinstance(dtype, np.dtype):
+        out = np.full(n, np.datetime64("NaT"), dtype=dtype)
+        out[where] = values.to_numpy()
+        return pd.Series(out)
+    out = np.full(n, None, dtype=object)
+    out[where] = values.to_numpy(dtype=object, na_value=None)
+    return pd.Series(out, dtype=values.dtype if values.dtype != object and not pd.api.types.is_numeric_dtype(values.dtype) else object)
+
+
+def _pivot(
+    frame: pd.DataFrame,
+    case_col: str,
+    tps: np.ndarray,
+    label: str,
+    notes: list[str],
+    *,
+    case_columns: tuple[str, ...] = (),
+    always_pivot: tuple[str, ...] = (),
+    dedupe: str = "refuse",
+) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Rows of (case, time point) to one row per case.
+
+    A column with values at several time points that differ within a case is pivoted to
+    "<column>@<tp>"; one whose values agree within every case is a case column and keeps its name;
+    one with values at a single time point keeps its name and is recorded with that time point.
+    """
+    ids = frame[case_col]
+    case_codes, case_values = pd.factorize(ids, sort=False)
+    tp_codes, tp_values = pd.factorize(pd.Series(tps, index=frame.index), sort=False)
+    ntp = len(tp_values)
+    ncase = len(case_values)
+    key = case_codes.astype(np.int64) * max(ntp, 1) + tp_codes
+    dup = pd.Series(key).duplicated(keep="first").to_numpy()
+    if dup.any():
+        if dedupe == "refuse":
+            both = pd.Series(key).duplicated(keep=False).to_numpy()
+            first = np.flatnonzero(both)[0]
+            raise _fail(
+                case_col,
+                _rows(frame, both),
+                f"{both.sum():,} rows repeat a case and time point (e.g. '{ids.iloc[first]}' at {tps[first]}): "
+                "each case may have one row per time point. Remove the repeated rows, or choose the column "
+                "that tells the visits apart as the time point column.",
+            )
+        notes.append(f"{label}: {int(dup.sum()):,} repeated rows for the same case and time point were left out (rows {_short(_rows(frame, dup), 8)}); the first was used.")
+        keep = ~dup
+        frame, tps, case_codes, tp_codes, key = frame[keep], tps[keep], case_codes[keep], tp_codes[keep], key[keep]
+    first_row = np.full(ncase, -1, dtype=np.int64)
+    first_pos = np.unique(case_codes, return_index=True)[1]
+    first_row[:] = first_pos
+    index = frame.index[first_row] if pd.api.types.is_integer_dtype(frame.index) else pd.RangeIndex(ncase)
+    order = np.argsort(case_codes, kind="stable")
+    cc_sorted = case_codes[order]
+    same_case = cc_sorted[1:] == cc_sorted[:-1]
+    out: dict[str, pd.Series] = {case_col: pd.Series(np.asarray(case_values, dtype=object) if ids.dtype == object else case_values)}
+    when: dict[str, str] = {}
+    tp_names = list(tp_values)
+    empty = []
+    for pos, col in enumerate(frame.columns):
+        if col == case_col:
+            continue
+        s = frame.iloc[:, pos]
+        present = ~_blank(s)
+        if not present.any():
+            empty.append(str(col))
+            continue
+        at = np.unique(tp_codes[present])
+        if col in case_columns or (len(at) > 1 and col not in always_pivot and _agrees_within_case(s, present, order, same_case)):
+            rows_present = np.flatnonzero(present)
+            firsts = rows_present[np.unique(case_codes[rows_present], return_index=True)[1]]
+            out[str(col)] = _scatter(s.iloc[firsts], case_codes[firsts], ncase)
+            continue
+        if len(at) == 1 and col not in always_pivot:
+            rows_present = np.flatnonzero(present)
+            out[str(col)] = _scatter(s.iloc[rows_present], case_codes[rows_present], ncase)
+            when[str(col)] = tp_names[at[0]]
+            continue
+        for code in sorted(at, key=lambda c: _tp_order(tp_names[c])):
+            sel = np.flatnonzero(present & (tp_codes == code))
+            name = f"{col}@{tp_names[code]}"
+            out[name] = _scatter(s.iloc[sel], case_codes[sel], ncase)
+            when[name] = tp_names[code]
+    if empty:
+        notes.append(f"{label}: columns with no values were left out: {_short(empty, 6)}.")
+    cases = pd.DataFrame(out)
+    cases.index = index
+    cases.attrs = dict(frame.attrs)
+    cases.attrs["rows_read"] = frame.attrs.get("rows_read", len(frame))
+    return cases, when
+
+
+def _agrees_within_case(s: pd.Series, present: np.ndarray, order: np.ndarray, same_case: np.ndarray) -> bool:
+    """True if some case has this column at two rows and, in every case, all its values are equal."""
+    p = present[order]
+    v = s.to_numpy(dtype=object)[order]
+    # compare each present value with the previous present value of the same case
+    idx = np.flatnonzero(p)
+    if len(idx) < 2:
+        return False
+    cases_sorted = np.concatenate([[0], np.cumsum(~same_case)])[idx]
+    pair_same_case = cases_sorted[1:] == cases_sorted[:-1]
+    if not pair_same_case.any():
+        return False
+    vals = v[idx]
+    differ = np.fromiter((a != b for a, b in zip(vals[1:], vals[:-1], strict=True)), dtype=bool, count=len(vals) - 1)
+    return not (differ & pair_same_case).any()
+
+
+# ---------------------------------------------------------------------------------------------
+# Layouts
+# ---------------------------------------------------------------------------------------------
+
+
+def _table(tables: dict[str, pd.DataFrame], name: str | None, what: str = "table") -> tuple[str, pd.DataFrame]:
     if not tables:
-        raise _fail("There is no table to read.")
-    scores = {name: _header_score(frame) for name, frame in tables.items()}
-    best = max(scores.values())
-    return next(name for name, score in scores.items() if score == best)
+        raise _fail("(whole file)", [], "There is no table to read.")
+    if name is None:
+        name = _best_table(tables)
+    if name not in tables:
+        # a profile saved with last month's file names: match on the sheet name or a single table
+        by_sheet = [n for n in tables if _table_label(n) == _table_label(name)]
+        if len(by_sheet) == 1:
+            name = by_sheet[0]
+        else:
+            raise _fail("(whole file)", [], f"The layout names the {what} '{name}', which is not among the files: {', '.join(tables)}.")
+    return name, tables[name]
 
 
-def detect_layout(tables: dict[str, pd.DataFrame]) -> LayoutGuess:
-    """The layout the tables look like, with the evidence for it in one sentence."""
-    name = _best_table(tables)
-    return LayoutGuess("wide", {"kind": "wide", "table": name},
-                       f"'{name}' looks like one row per operated case.")
+def _column(frame: pd.DataFrame, name: str | None, what: str, label: str) -> str:
+    if not name:
+        raise _fail("(whole file)", [], f"The layout does not say which column of {label} holds the {what}.")
+    if name in frame.columns:
+        return name
+    folded = {_fold(c): c for c in frame.columns}
+    if _fold(name) in folded:
+        return folded[_fold(name)]
+    raise _fail(name, [], f"{label} has no column '{name}' (the {what}); its columns are {_short(list(frame.columns), 8)}.")
+
+
+def _require_ids(frame: pd.DataFrame, col: str, what: str) -> None:
+    missing = _blank(frame[col])
+    if missing.any() and not missing.all():
+        raise _fail(col, _rows(frame, missing), f"The {what} is empty on {missing.sum():,} rows: every row needs one.")
+    if missing.all():
+        raise _fail(col, [], f"The {what} column '{col}' is empty.")
+
+
+def _timepoints_for(frame: pd.DataFrame, col: str, mapping: dict | None, label: str, notes: list[str]) -> np.ndarray:
+    """Time point ids for the values of a time point column: the layout's mapping, else parsed from the words."""
+    s = frame[col]
+    text = s.astype("string").str.strip()
+    uniques = pd.unique(text.dropna())
+    mapping = {str(k): v for k, v in (mapping or {}).items()}
+    folded_map = {_fold(k): v for k, v in mapping.items()}
+    table: dict[str, str | None] = {}
+    ignored_values = []
+    for u in uniques:
+        tp = mapping.get(u, folded_map.get(_fold(u), "")) if (u in mapping or _fold(u) in folded_map) else parse_timepoint(u)
+        if tp is None and (u in mapping or _fold(u) in folded_map):
+            ignored_values.append(u)  # mapped to null: the user's choice to leave these rows out
+        table[u] = tp
+    unknown = [u for u, tp in table.items() if tp is None and u not in ignored_values]
+    if unknown:
+        bad = text.isin(unknown).fillna(False).to_numpy(dtype=bool)
+        raise _fail(
+            col,
+            _rows(frame, bad),
+            f"{_short(unknown)} {'is not a time point' if len(unknown) == 1 else 'are not time points'} SpineDash can place "
+            "(it knows before surgery, 2 and 6 weeks, 3, 6, 12 and 24 months, or a number of days): say which time point "
+            "each is in the layout step, or leave it out.",
+        )
+    blank = text.isna().to_numpy() | (text == "").fillna(True).to_numpy(dtype=bool)
+    if blank.any():
+        raise _fail(col, _rows(frame, blank), f"The time point is empty on {blank.sum():,} rows.")
+    tps = text.map(table).to_numpy(dtype=object)
+    if ignored_values:
+        notes.append(f"{label}: rows at {_short(ignored_values)} were left out, as the layout says.")
+    return tps
+
+
+def _shape_wide(tables, layout, notes) -> Shaped:
+    name, frame = _table(tables, layout.get("table"))
+    others = [n for n in tables if n != name]
+    if others:
+        workbook = name.rsplit("/", 1)[0] if "/" in name else None
+        if workbook is not None and all(n.startswith(workbook + "/") for n in others):
+            notes.append(f"Read the sheet '{_table_label(name)}'; other sheets were ignored: {', '.join(_table_label(n) for n in others)}.")
+        else:
+            notes.append(f"Read '{name}'; other tables were ignored: {', '.join(others)}.")
+    frame = _apply_groups(frame, layout, notes, _table_label(name))
+    return Shaped(cases=frame, timepoint={}, notes=notes)
+
+
+def _redcap_fold_repeats(frame: pd.DataFrame, case_col: str, tps: np.ndarray, layout: dict, label: str, notes: list[str]):
+    """Fold REDCap repeating-instrument rows into their case × event row (first instance kept, the rest reported)."""
+    inst_col = layout.get("repeat_instrument_column", "redcap_repeat_instrument")
+    num_col = layout.get("repeat_instance_column", "redcap_repeat_instance")
+    if inst_col not in frame.columns and num_col not in frame.columns:
+        return frame, tps
+    inst = frame[inst_col].astype("string").str.strip() if inst_col in frame.columns else pd.Series(pd.NA, index=frame.index, dtype="string")
+    num = pd.to_numeric(frame[num_col], errors="coerce") if num_col in frame.columns else pd.Series(np.nan, index=frame.index)
+    repeating = (~_blank(inst)) | num.notna().to_numpy()
+    frame = frame.drop(columns=[c for c in (inst_col, num_col) if c in frame.columns])
+    if not repeating.any():
+        return frame, tps
+    rep = frame[repeating]
+    ordering = pd.DataFrame({"case": rep[case_col].astype("string"), "tp": tps[repeating], "inst": inst[repeating].fillna(""), "num": num[repeating]})
+    ordering = ordering.sort_values(["case", "tp", "inst", "num"], kind="stable")
+    later = ordering.duplicated(["case", "tp", "inst"], keep="first")
+    if later.any():
+        dropped = ordering.index[later.to_numpy()]
+        names = sorted({v for v in ordering.loc[later, "inst"] if v}) or ["repeating event"]
+        notes.append(
+            f"{label}: {len(dropped):,} later instances of the repeating instrument {_short(names)} were left out "
+            f"(rows {_short([int(r) for r in dropped] if pd.api.types.is_integer_dtype(frame.index) else [], 8)}); "
+            "the first instance per case and time point was used."
+        )
+    firsts = ordering.index[~later.to_numpy()]
+    base_mask = ~repeating
+    base = frame[base_mask]
+    base_tps = tps[base_mask]
+    rep_first = frame.loc[firsts]
+    rep_tps = tps[frame.index.get_indexer(firsts)] if frame.index.is_unique else tps[repeating][: len(firsts)]
+    # merge: a case × time point takes its values from the event row and every first instance
+    combined = pd.concat([base, rep_first])
+    ctps = np.concatenate([base_tps, rep_tps])
+    key = combined[case_col].astype("string") + "\x1f" + pd.Series(ctps, index=combined.index, dtype="string")
+    merged = combined.groupby(key.to_numpy(), sort=False).first()
+    first_index = pd.Series(combined.index, index=key.to_numpy()).groupby(level=0, sort=False).first()
+    merged.index = first_index.loc[merged.index].to_numpy()
+    mtps = np.asarray([k.split("\x1f", 1)[1] for k in first_index.index], dtype=object)
+    merged.attrs = dict(frame.attrs)
+    return merged, mtps
+
+
+def _shape_long(tables, layout, notes, *, frame=None, label=None) -> Shaped:
+    if frame is None:
+        name, frame = _table(tables, layout.get("table"))
+        label = _table_label(name)
+        others = [n for n in tables if n != name]
+        if others:
+            notes.append(f"Read '{name}'; other tables were ignored: {', '.join(others)}.")
+    case_col = _column(frame, layout.get("case_id"), "case id", label)
+    tp_col = _column(frame, layout.get("timepoint_column"), "time point", label)
+    _require_ids(frame, case_col, "case id")
+    redcap = tp_col == "redcap_event_name" or layout.get("redcap", False)
+    if redcap:
+        frame = _drop_form_status(frame, notes, label)
+    frame = _apply_groups(frame, layout, notes, label)
+    tps = _timepoints_for(frame, tp_col, layout.get("timepoints"), label, notes)
+    keep = np.asarray([tp is not None for tp in tps])
+    if not keep.all():
+        frame, tps = frame[keep], tps[keep]
+    frame = frame.drop(columns=[tp_col])
+    if redcap or any(c in frame.columns for c in ("redcap_repeat_instrument", "redcap_repeat_instance")):
+        frame, tps = _redcap_fold_repeats(frame, case_col, tps, layout, label, notes)
+    cases, when = _pivot(
+        frame, case_col, tps, label, notes,
+        case_columns=tuple(layout.get("case_columns") or ()), always_pivot=tuple(layout.get("pivot_columns") or ()),
+    )  # fmt: skip
+    seen = sorted(set(when.values()), key=_tp_order)
+    notes.append(f"{label}: {len(frame):,} rows of cases × time points became {len(cases):,} cases with answers at {', '.join(seen) or 'no time point'}.")
+    return Shaped(cases=cases, timepoint=when, notes=notes)
+
+
+def _shape_prom_tidy(tables, layout, notes) -> Shaped:
+    name, frame = _table(tables, layout.get("table"))
+    label = _table_label(name)
+    case_col = _column(frame, layout.get("case_id"), "case id", label)
+    tp_col = _column(frame, layout.get("timepoint_column"), "time point", label)
+    inst_col = _column(frame, layout.get("instrument_column"), "instrument (questionnaire)", label)
+    val_col = _column(frame, layout.get("value_column"), "score", label)
+    _require_ids(frame, case_col, "case id")
+    tps = _timepoints_for(frame, tp_col, layout.get("timepoints"), label, notes)
+    keep = np.asarray([tp is not None for tp in tps])
+    frame, tps = frame[keep], tps[keep]
+    inst = frame[inst_col].astype("string").str.strip()
+    no_inst = _blank(inst)
+    if no_inst.any():
+        raise _fail(inst_col, _rows(frame, no_inst), f"The instrument is empty on {no_inst.sum():,} rows.")
+    ids = frame[case_col]
+    case_codes, case_values = pd.factorize(ids, sort=False)
+    tp_codes, tp_values = pd.factorize(pd.Series(tps), sort=False)
+    inst_codes, inst_values = pd.factorize(inst, sort=False)
+    ncase, ntp, ninst = len(case_values), len(tp_values), len(inst_values)
+    key = (case_codes.astype(np.int64) * ntp + tp_codes) * ninst + inst_codes
+    dup = pd.Series(key).duplicated(keep=False).to_numpy()
+    if dup.any():
+        first = np.flatnonzero(dup)[0]
+        raise _fail(
+            val_col,
+            _rows(frame, dup),
+            f"{dup.sum():,} rows give a second score for the same case, time point and instrument "
+            f"(e.g. '{ids.iloc[first]}', {tps[first]}, '{inst.iloc[first]}'): keep one score each.",
+        )
+    scores = frame[val_col]
+    out: dict[str, pd.Series] = {}
+    when: dict[str, str] = {}
+    for i, instrument in enumerate(inst_values):
+        for t in sorted(range(ntp), key=lambda c: _tp_order(tp_values[c])):
+            sel = np.flatnonzero((inst_codes == i) & (tp_codes == t))
+            if len(sel) == 0:
+                continue
+            col = f"{instrument}@{tp_values[t]}"
+            out[col] = _scatter(scores.iloc[sel], case_codes[sel], ncase)
+            when[col] = tp_values[t]
+    # Case details repeated on every row (procedure date, site …) become case columns; the rest
+    # (e.g. completion time) is pivoted by time point like a long file.
+    rest = frame.drop(columns=[tp_col, inst_col, val_col])
+    first_per_visit = ~pd.Series(case_codes.astype(np.int64) * ntp + tp_codes).duplicated().to_numpy()
+    visits = rest[first_per_visit]
+    others, more_when = _pivot(visits, case_col, tps[first_per_visit], label, [], case_columns=tuple(layout.get("case_columns") or ()))
+    instruments = pd.DataFrame(out)
+    instruments.index = others.index
+    cases = pd.concat([others, instruments], axis=1)
+    cases.attrs = dict(frame.attrs)
+    when.update(more_when)
+    notes.append(f"{label}: {len(frame):,} scores ({ninst} instruments at {ntp} time points) became {ncase:,} cases.")
+    return Shaped(cases=cases, timepoint=when, notes=notes)
+
+
+def _shape_sheets(tables, layout, notes) -> Shaped:
+    sheets = layout.get("sheets") or {}
+    if not sheets:
+        raise _fail("(whole file)", [], "The layout does not say which sheet holds which time point.")
+    resolved = {}
+    for sheet, tp in sheets.items():
+        name, _ = _table(tables, sheet, "sheet")
+        if tp is None:
+            continue
+        tp_id = tp if (tp in _NOMINAL_DAYS or re.fullmatch(r"d\d+", str(tp))) else parse_timepoint(tp)
+        if tp_id is None:
+            raise _fail("(whole file)", [], f"The sheet '{_table_label(name)}' is given the time point '{tp}', which SpineDash does not know.")
+        resolved[name] = tp_id
+    case_id = layout.get("case_id")
+    parts, tps = [], []
+    for name, tp in resolved.items():
+        frame = tables[name]
+        col = _column(frame, case_id, "case id", f"the sheet '{_table_label(name)}'")
+        frame = frame.rename(columns={col: case_id}) if col != case_id else frame
+        blank = _blank(frame[case_id])
+        if blank.all():
+            continue
+        frame = frame[~blank]
+        parts.append(frame)
+        tps.append(np.full(len(frame), tp, dtype=object))
+    if not parts:
+        raise _fail(case_id, [], "No sheet has a case id.")
+    stacked = pd.concat(parts, ignore_index=False)
+    stacked.attrs = dict(parts[0].attrs)
+    # rows of different sheets share spreadsheet row numbers: index by position for the pivot
+    row_tp = np.concatenate(tps)
+    stacked = stacked.reset_index(drop=True)
+    stacked = _apply_groups(stacked, layout, notes, "the workbook")
+    cases, when = _pivot(stacked, case_id, row_tp, "the workbook", notes, case_columns=tuple(layout.get("case_columns") or ()))
+    case_sheet = layout.get("case_sheet")
+    if case_sheet:
+        cname, cframe = _table(tables, case_sheet, "sheet")
+        col = _column(cframe, case_id, "case id", f"the sheet '{_table_label(cname)}'")
+        cframe = cframe.rename(columns={col: case_id}) if col != case_id else cframe
+        cframe = cframe[~_blank(cframe[case_id])]
+        dup = cframe[case_id].duplicated(keep=False).to_numpy()
+        if dup.any():
+            raise _fail(case_id, _rows(cframe, dup), f"The sheet '{_table_label(cname)}' repeats case ids: it should hold one row per case.")
+        cframe = _apply_groups(cframe, layout, notes, _table_label(cname))
+        clash = [c for c in cframe.columns if c in cases.columns and c != case_id]
+        extra = cases.drop(columns=clash)
+        merged = cframe.merge(extra, on=case_id, how="outer", sort=False, suffixes=("", ""))
+        missing_case = ~merged[case_id].isin(cframe[case_id]).to_numpy()
+        if missing_case.any():
+            notes.append(f"{int(missing_case.sum()):,} cases have answers but no row on the sheet '{_table_label(cname)}': {_short(merged.loc[missing_case, case_id].tolist())}.")
+        if clash:
+            notes.append(f"Columns on '{_table_label(cname)}' and on the time point sheets share names; the case sheet's were used: {_short(clash)}.")
+        row_of = pd.Series(cframe.index, index=cframe[case_id].to_numpy())
+        at = merged[case_id].map(row_of)
+        merged.index = at.astype("int64").to_numpy() if at.notna().all() and pd.api.types.is_integer_dtype(cframe.index) else pd.RangeIndex(len(merged))
+        merged.attrs = dict(cframe.attrs)
+        cases = merged
+    sheets_text = ", ".join(f"'{_table_label(n)}' = {tp}" for n, tp in resolved.items())
+    notes.append(f"Read one sheet per time point ({sheets_text}){' with case details from ' + repr(_table_label(case_sheet)) if case_sheet else ''}: {len(cases):,} cases.")
+    ignored = [n for n in tables if n not in resolved and (not case_sheet or _table_label(n) != _table_label(case_sheet))]
+    if ignored:
+        notes.append(f"Sheets not used: {', '.join(_table_label(n) for n in ignored)}.")
+    return Shaped(cases=cases, timepoint=when, notes=notes)
+
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+
+
+def _parse_dates(frame: pd.DataFrame, col: str, label: str, fmt: str | None = None) -> pd.Series:
+    """Dates of a column, dd/mm or mm/dd judged from the values (a day above 12 settles it; else day first)."""
+    s = frame[col]
+    if pd.api.types.is_datetime64_any_dtype(s.dtype):
+        return s
+    text = s.astype("string").str.strip()
+    if fmt:
+        parsed = pd.to_datetime(text, format=fmt, errors="coerce")
+    elif text.dropna().str.match(_ISO_DATE).all():
+        parsed = pd.to_datetime(text.str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
+    else:
+        parts = text.str.extract(r"^(\d{1,2})[./-](\d{1,2})[./-](\d{2,4})")
+        first = pd.to_numeric(parts[0], errors="coerce")
+        second = pd.to_numeric(parts[1], errors="coerce")
+        dayfirst = not ((second > 12).any() and not (first > 12).any())
+        parsed = pd.to_datetime(text, dayfirst=dayfirst, errors="coerce", format="mixed")
+    bad = parsed.isna().to_numpy() & ~_blank(s)
+    if bad.any():
+        raise _fail(col, _rows(frame, bad), f"{_short(text[bad].unique().tolist())} {'is not a date' if bad.sum() == 1 else 'are not dates'} SpineDash can read in {label}.")
+    return parsed
+
+
+def _shape_ops_followup(tables, layout, notes) -> Shaped:
+    oname, ops = _table(tables, layout.get("operations"), "operations table")
+    fname, fus = _table(tables, layout.get("followup"), "follow-up table")
+    olabel, flabel = _table_label(oname), _table_label(fname)
+    pid = layout.get("patient_id")
+    pid_ops = _column(ops, pid.get("operations") if isinstance(pid, dict) else pid, "patient id", olabel) if pid else None
+    pid_fu = _column(fus, pid.get("followup") if isinstance(pid, dict) else pid, "patient id", flabel) if pid else None
+    case_id = layout.get("case_id")
+    case_ops = _column(ops, case_id, "case id", olabel) if case_id else None
+    case_in_fu = case_ops is not None and case_ops in fus.columns and not pid
+    if not pid and not case_in_fu:
+        raise _fail("(whole file)", [], f"The layout must say which column joins {flabel} to {olabel}: a patient id or a case id present in both.")
+    ops = ops[~_blank(ops[case_ops if case_in_fu else pid_ops])] if len(ops) else ops
+    if case_ops is None:
+        case_ops = "operation"
+        ops = ops.copy()
+        order = ops.groupby(ops[pid_ops].astype("string"), sort=False).cumcount() + 1
+        ops[case_ops] = ops[pid_ops].astype("string") + "-" + order.astype("string")
+        notes.append(f"{olabel} has no operation id: cases are numbered per patient ('<patient>-1', '<patient>-2' …).")
+    dup = ops[case_ops].duplicated(keep=False).to_numpy()
+    if dup.any():
+        raise _fail(case_ops, _rows(ops, dup), f"{olabel} repeats operation ids: it should hold one row per operation.")
+    tp_col = layout.get("timepoint_column")
+    tp_col = _column(fus, tp_col, "time point", flabel) if tp_col else None
+    fus = fus[~_blank(fus[case_ops if case_in_fu else pid_fu])]
+    if case_in_fu:
+        if not tp_col:
+            raise _fail("(whole file)", [], f"{flabel} is joined on the case id but the layout names no time point column.")
+        tps = _timepoints_for(fus, tp_col, layout.get("timepoints"), flabel, notes)
+        long = fus.drop(columns=[tp_col])
+        assigned_case = long[case_ops]
+    else:
+        op_date_col = _column(ops, layout.get("operation_date"), "operation date", olabel)
+        fu_date_col = _column(fus, layout.get("followup_date"), "questionnaire date", flabel)
+        op_dates = _parse_dates(ops, op_date_col, olabel, layout.get("date_format"))
+        fu_dates = _parse_dates(fus, fu_date_col, flabel, layout.get("date_format"))
+        no_date = op_dates.isna().to_numpy()
+        if no_date.any():
+            raise _fail(op_date_col, _rows(ops, no_date), "The operation date is empty: questionnaires cannot be placed without it.")
+        no_fu_date = fu_dates.isna().to_numpy()
+        if no_fu_date.any():
+            raise _fail(fu_date_col, _rows(fus, no_fu_date), "The questionnaire date is empty: it cannot be given to an operation without it.")
+        window = int(layout.get("preop_window_days", PREOP_WINDOW_DAYS))
+        o = pd.DataFrame({"pid": ops[pid_ops].astype("string").to_numpy(), "op_date": op_dates.to_numpy(), "case": ops[case_ops].to_numpy()})
+        o = o.sort_values("op_date", kind="stable")
+        f = pd.DataFrame({"pid": fus[pid_fu].astype("string").to_numpy(), "fu_date": fu_dates.to_numpy(), "pos": np.arange(len(fus))})
+        f = f.sort_values("fu_date", kind="stable")
+        back = pd.merge_asof(f, o.rename(columns={"op_date": "prev_date", "case": "prev_case"}), left_on="fu_date", right_on="prev_date", by="pid", direction="backward")
+        fwd = pd.merge_asof(f, o.rename(columns={"op_date": "next_date", "case": "next_case"}), left_on="fu_date", right_on="next_date", by="pid", direction="forward", allow_exact_matches=False)
+        m = back.merge(fwd[["pos", "next_date", "next_case"]], on="pos").sort_values("pos")
+        days_after = (m["fu_date"] - m["prev_date"]).dt.days
+        days_before = (m["next_date"] - m["fu_date"]).dt.days
+        explicit = None
+        if tp_col:
+            explicit = _timepoints_for(fus, tp_col, layout.get("timepoints"), flabel, notes)
+        is_pre = (days_before <= window).fillna(False).to_numpy()
+        if explicit is not None:
+            is_pre = (explicit == "pre") & m["next_case"].notna().to_numpy() | (is_pre & m["prev_case"].isna().to_numpy())
+        case = np.where(is_pre, m["next_case"].to_numpy(dtype=object), m["prev_case"].to_numpy(dtype=object))
+        if explicit is not None:
+            tps = explicit.copy()
+        else:
+            after = days_after.to_numpy()
+            tps = np.full(len(m), None, dtype=object)
+            tps[is_pre] = "pre"
+            for tp, lo, hi in _DAY_WINDOWS:
+                sel = ~is_pre & (after >= lo) & (after < hi)
+                tps[sel] = tp
+            late = ~is_pre & (after >= _DAY_WINDOWS[-1][2])
+            tps[late] = [f"d{int(d):03d}" for d in after[late]]
+            same_day = ~is_pre & (after < 1)
+            tps[same_day] = None
+        unplaced = pd.isna(case) | pd.isna(tps)
+        if unplaced.any():
+            notes.append(
+                f"{flabel}: {int(unplaced.sum()):,} questionnaires follow no operation of their patient "
+                f"(or fall on the day of surgery) and were left out: rows {_short(_rows(fus, unplaced), 8)}."
+            )
+        keep = ~unplaced
+        long = fus[keep].drop(columns=[c for c in (fu_date_col, tp_col, pid_fu) if c]).copy()
+        long.insert(0, case_ops, case[keep])
+        tps = tps[keep]
+        if explicit is None:
+            # two forms in one window: keep the one nearest the time point's nominal day
+            nominal = np.asarray([_NOMINAL_DAYS.get(t, 0) for t in tps])
+            dist = np.abs(np.where(tps == "pre", -days_before.to_numpy()[keep], days_after.to_numpy()[keep]) - nominal)
+            order = np.lexsort((dist, tps.astype(str), long[case_ops].astype(str).to_numpy()))
+            long, tps = long.iloc[order], tps[order]
+            dup = pd.DataFrame({"c": long[case_ops].to_numpy(), "t": tps}).duplicated().to_numpy()
+            if dup.any():
+                notes.append(f"{flabel}: {int(dup.sum()):,} questionnaires fell in the same time point as another of the same operation; the one nearest the nominal day was used (rows {_short(_rows(long, dup), 8)}).")
+                long, tps = long[~dup], tps[~dup]
+        notes.append(
+            f"Questionnaires in {flabel} were given to the operation in {olabel} that they follow by date "
+            f"(or, if dated up to {window} days before an operation, to that operation as its pre-op form)."
+        )
+        assigned_case = long[case_ops]
+    long = long.copy()
+    long[case_ops] = assigned_case.to_numpy()
+    long = _apply_groups(long, layout, notes, flabel)
+    answers, when = _pivot(long, case_ops, np.asarray(tps, dtype=object), flabel, notes, always_pivot=tuple(c for c in long.columns if c != case_ops), dedupe="refuse")
+    ops = _apply_groups(ops, layout, notes, olabel)
+    answers = answers.drop(columns=[c for c in answers.columns if c in ops.columns and c != case_ops])
+    cases = ops.merge(answers, on=case_ops, how="left", sort=False)
+    cases.index = ops.index
+    cases.attrs = dict(ops.attrs)
+    with_answers = int(cases[case_ops].isin(answers[case_ops]).sum())
+    notes.append(f"{len(ops):,} operations, {with_answers:,} of them with questionnaires.")
+    return Shaped(cases=cases, timepoint=when, notes=notes)
 
 
 def shape(tables: dict[str, pd.DataFrame], layout: dict) -> Shaped:
     """One row per operated case from the tables, as `layout` (a profile's "layout" section) says.
 
     Raises:
-        OutcomeDataError: the layout does not fit the tables.
+        OutcomeDataError: the layout does not fit the tables; the problem names the column and rows.
     """
+    layout = dict(layout or {})
     kind = layout.get("kind", "wide")
-    if kind != "wide":
-        raise _fail(f"The layout '{kind}' is not supported yet; SpineDash reads one row per operated case.")
-    name = layout.get("table") or _best_table(tables)
-    if name not in tables:
-        raise _fail(f"The profile names the table '{name}', which is not among the files: {', '.join(tables)}.")
-    notes = []
-    others = [n for n in tables if n != name]
-    if others:
-        sheet = lambda n: n.split("/", 1)[1] if "/" in n else n  # noqa: E731
-        workbook = name.rsplit("/", 1)[0] if "/" in name else None
-        if workbook is not None and all(n.startswith(workbook + "/") for n in others):
-            notes.append(f"Read the sheet '{sheet(name)}'; other sheets were ignored: {', '.join(sheet(n) for n in others)}.")
-        else:
-            notes.append(f"Read '{name}'; other tables were ignored: {', '.join(others)}.")
-    return Shaped(cases=tables[name], notes=notes)
+    notes: list[str] = []
+    if kind == "wide":
+        return _shape_wide(tables, layout, notes)
+    if kind == "long":
+        return _shape_long(tables, layout, notes)
+    if kind == "prom_tidy":
+        return _shape_prom_tidy(tables, layout, notes)
+    if kind == "sheet_per_timepoint":
+        return _shape_sheets(tables, layout, notes)
+    if kind == "operations_followup":
+        return _shape_ops_followup(tables, layout, notes)
+    raise _fail("(whole file)", [], f"'{kind}' is not a layout SpineDash knows; choose one of {', '.join(LAYOUT_KINDS)}.")
+
+
+# ---------------------------------------------------------------------------------------------
+# Detection
+# ---------------------------------------------------------------------------------------------
+
+_CASE_WORDS = ("case_id", "case id", "case", "caseid", "case no", "case number", "episode_id", "episode", "forlopsid", "mceid",
+               "operation id", "operation no", "operation_id", "record_id", "record id", "study_id", "fall-nr", "fallnr", "fall nr",
+               "op id", "surgery id")  # fmt: skip
+_PATIENT_WORDS = ("patient_id", "patient id", "patient no", "patient number", "patient", "pasientid", "pasient id", "pid",
+                  "personnr", "personnr (pseudonym)", "patientnr", "patient-nr", "mrn")  # fmt: skip
+_INSTRUMENT_WORDS = ("instrument", "questionnaire", "measure", "prom", "scale", "score_name", "score name", "form", "outcome", "skjema", "instrument_name")
+_VALUE_WORDS = ("score", "value", "result", "total", "verdi", "wert", "resultat", "answer")
+_TP_WORDS = ("timepoint", "time point", "time_point", "visit", "event", "redcap_event_name", "tidspunkt", "follow-up", "followup", "follow up", "interval", "period", "zeitpunkt")
+_OP_DATE_WORDS = ("operation date", "surgery date", "date of surgery", "op date", "opdato", "oprdato", "op.datum", "op-datum", "operasjonsdato", "procedure_date", "procedure date", "surgery_date", "date")
+_FU_DATE_WORDS = ("form date", "questionnaire date", "answered", "completed_at", "completed", "date completed", "response date", "utfylt", "utfdato", "date")
+
+
+def _find(columns, words) -> str | None:
+    folded = {_fold(c): c for c in columns}
+    for w in words:
+        if w in folded:
+            return folded[w]
+    for w in words:
+        for f, c in folded.items():
+            if len(w) > 3 and w in f:
+                return c
+    return None
+
+
+def _header_score(frame: pd.DataFrame) -> int:
+    try:
+        from spinedash.ingest.map import match_header
+    except ImportError:  # the map stage is not importable on its own (tests of this stage alone)
+        return 0
+    return len({m[0] for c in frame.columns if (m := match_header(c))})
+
+
+def _best_table(tables: dict[str, pd.DataFrame]) -> str:
+    """The table whose headers name the most canonical columns (the largest one on ties)."""
+    if not tables:
+        raise _fail("(whole file)", [], "There is no table to read.")
+    scores = {name: (_header_score(frame), frame.shape[0] * max(frame.shape[1], 1)) for name, frame in tables.items()}
+    return max(scores, key=lambda n: scores[n])
+
+
+def _timepoint_share(s: pd.Series, limit: int = 60) -> tuple[float, list]:
+    values = pd.unique(s.astype("string").str.strip().dropna())[:limit]
+    values = [v for v in values if v != ""]
+    if len(values) < 2:
+        return 0.0, values
+    ok = [v for v in values if parse_timepoint(v) is not None]
+    return len(ok) / len(values), values
+
+
+def _repeats(s: pd.Series | pd.DataFrame) -> bool:
+    if isinstance(s, pd.DataFrame):
+        s = s.iloc[:, 0]
+    present = s[~_blank(s)]
+    return bool(present.duplicated().any())
+
+
+def _id_column(frame: pd.DataFrame) -> str:
+    return _find(frame.columns, _CASE_WORDS) or _find(frame.columns, _PATIENT_WORDS) or str(frame.columns[0])
+
+
+def detect_layout(tables: dict[str, pd.DataFrame]) -> LayoutGuess:
+    """The layout the tables look like, with the evidence for it in one sentence.
+
+    Never raises for an unfamiliar file: the fallback is "wide" on the table that looks most like
+    outcome data, and the evidence says so.
+    """
+    if not tables:
+        raise _fail("(whole file)", [], "There is no table to read.")
+    name = _best_table(tables)
+    if tables[name].shape[1] == 0:
+        return LayoutGuess("wide", {"kind": "wide", "table": name}, f"'{_table_label(name)}' has no columns.")
+    try:
+        return _detect(tables, name)
+    except (KeyError, IndexError, ValueError, TypeError):
+        # an odd file (repeated or empty headers, mixed cells) must still get a layout: the read and
+        # validate stages then say what is wrong with it in the user's words
+        return LayoutGuess("wide", {"kind": "wide", "table": name}, f"'{_table_label(name)}' is read as one row per operated case.")
+
+
+def _detect(tables: dict[str, pd.DataFrame], name: str) -> LayoutGuess:
+    if len(tables) >= 2:
+        guess = _detect_sheets(tables) or _detect_ops_followup(tables)
+        if guess:
+            return guess
+    frame = tables[name]
+    label = _table_label(name)
+    cols = [str(c) for c in frame.columns]
+    if "redcap_event_name" in cols:
+        case = cols[0] if cols[0] != "redcap_event_name" else _id_column(frame)
+        events = pd.unique(_col(frame, "redcap_event_name").astype("string").dropna())
+        mapping = {str(e): parse_timepoint(e) for e in events}
+        n_cases = _col(frame, case).nunique()
+        repeat = [c for c in ("redcap_repeat_instrument", "redcap_repeat_instance") if c in cols]
+        extras = []
+        if repeat:
+            extras.append("repeating instruments")
+        if any(c.endswith("_complete") for c in cols):
+            extras.append("form-status (*_complete) columns")
+        if any(_CHECKBOX.match(c) for c in cols):
+            extras.append("checkbox columns (field___N)")
+        settings = {"kind": "long", "table": name, "case_id": case, "timepoint_column": "redcap_event_name", "timepoints": mapping, "redcap": True}
+        unknown = [e for e, tp in mapping.items() if tp is None]
+        return LayoutGuess(
+            "long",
+            settings,
+            f"'{label}' is a REDCap longitudinal export: one row per record and event ({len(frame):,} rows for {n_cases:,} "
+            f"records in '{case}', events {_short(list(mapping), 4)})"
+            + (f", with {', '.join(extras)}" if extras else "")
+            + (f"; events {_short(unknown)} need a time point" if unknown else "")
+            + ".",
+        )
+    inst = _find(cols, _INSTRUMENT_WORDS)
+    value = _find([c for c in cols if c != inst], _VALUE_WORDS)
+    tp_col = _best_tp_column(frame)
+    if inst and value and tp_col and inst != tp_col:
+        case = _find(cols, _CASE_WORDS) or _find(cols, _PATIENT_WORDS) or cols[0]
+        n_inst = _col(frame, inst).nunique()
+        settings = {
+            "kind": "prom_tidy", "table": name, "case_id": case, "timepoint_column": tp_col, "instrument_column": inst,
+            "value_column": value, "timepoints": _tp_mapping(_col(frame, tp_col)),
+        }  # fmt: skip
+        return LayoutGuess(
+            "prom_tidy",
+            settings,
+            f"'{label}' has one score per row: '{inst}' names {n_inst} instruments, '{value}' holds the score and "
+            f"'{tp_col}' the time point, for each '{case}'.",
+        )
+    case = _id_column(frame)
+    if tp_col and case in frame.columns and _repeats(_col(frame, case)):
+        n = _col(frame, case).nunique()
+        settings = {"kind": "long", "table": name, "case_id": case, "timepoint_column": tp_col, "timepoints": _tp_mapping(_col(frame, tp_col))}
+        return LayoutGuess(
+            "long",
+            settings,
+            f"'{label}' looks like one row per case and visit: '{case}' repeats ({len(frame):,} rows for {n:,} cases) and "
+            f"'{tp_col}' holds time points ({_short(list(settings['timepoints']), 4)}).",
+        )
+    settings = {"kind": "wide", "table": name}
+    if case in frame.columns and _repeats(_col(frame, case)):
+        return LayoutGuess("wide", settings, f"'{label}' has no time point column, so it is read as one row per operated case; note that '{case}' repeats.")
+    others = f" ({len(tables) - 1} other table{'s' if len(tables) > 2 else ''} not used)" if len(tables) > 1 else ""
+    return LayoutGuess("wide", settings, f"'{label}' looks like one row per operated case: each '{case}' appears once{others}.")
+
+
+def _tp_mapping(s: pd.Series) -> dict[str, str | None]:
+    return {str(v): parse_timepoint(v) for v in pd.unique(s.astype("string").str.strip().dropna()) if str(v) != ""}
+
+
+def _best_tp_column(frame: pd.DataFrame) -> str | None:
+    named = _find(frame.columns, _TP_WORDS)
+    candidates = ([named] if named else []) + [c for c in frame.columns if c != named]
+    for col in candidates[:80]:
+        s = _col(frame, col)
+        if pd.api.types.is_numeric_dtype(s.dtype) and col != named:
+            continue
+        share, values = _timepoint_share(s)
+        if share >= 0.8 and len(values) <= 40:
+            return str(col)
+    return None
+
+
+def _detect_sheets(tables: dict[str, pd.DataFrame]) -> LayoutGuess | None:
+    books: dict[str, list[str]] = {}
+    for name in tables:
+        if "/" in name:
+            books.setdefault(name.rsplit("/", 1)[0], []).append(name)
+    for book, names in books.items():
+        tp_sheets = {n: parse_timepoint(_table_label(n)) for n in names}
+        timed = {n: tp for n, tp in tp_sheets.items() if tp}
+        if len(timed) < 2:
+            continue
+        common = set.intersection(*(set(map(str, tables[n].columns)) for n in timed))
+        case = _find(sorted(common), _CASE_WORDS) or _find(sorted(common), _PATIENT_WORDS) or (str(tables[next(iter(timed))].columns[0]) if common else None)
+        if not case:
+            continue
+        untimed = [n for n in names if n not in timed and case in map(str, tables[n].columns)]
+        settings = {"kind": "sheet_per_timepoint", "case_id": case, "sheets": {_table_label(n): tp for n, tp in timed.items()}}
+        if untimed:
+            settings["case_sheet"] = _table_label(untimed[0])
+        return LayoutGuess(
+            "sheet_per_timepoint",
+            settings,
+            f"The workbook '{book}' has one sheet per time point ({', '.join(f'{_table_label(n)} = {tp}' for n, tp in timed.items())}), "
+            f"joined on '{case}'" + (f", with case details on '{_table_label(untimed[0])}'" if untimed else "") + ".",
+        )
+    return None
+
+
+def _detect_ops_followup(tables: dict[str, pd.DataFrame]) -> LayoutGuess | None:
+    names = list(tables)
+    for a in names:
+        for b in names:
+            if a == b:
+                continue
+            ops, fus = tables[a], tables[b]
+            shared = [c for c in ops.columns if c in set(fus.columns)]
+            if not shared:
+                continue
+            pid = _find(shared, _PATIENT_WORDS)
+            case = _find(ops.columns, _CASE_WORDS)
+            if case and case in shared and not _repeats(_col(ops, case)):
+                tp = _best_tp_column(fus)
+                if tp and _repeats(_col(fus, case)):
+                    settings = {"kind": "operations_followup", "operations": a, "followup": b, "case_id": case, "timepoint_column": tp, "timepoints": _tp_mapping(_col(fus, tp))}
+                    return LayoutGuess("operations_followup", settings, f"'{_table_label(a)}' has one row per operation and '{_table_label(b)}' one row per questionnaire, joined on '{case}' with time points in '{tp}'.")
+            if not pid:
+                continue
+            op_date = _find([c for c in ops.columns if c != pid], _OP_DATE_WORDS)
+            fu_date = _find([c for c in fus.columns if c != pid], _FU_DATE_WORDS)
+            if not op_date or not fu_date:
+                continue
+            # the operations table is the one with fewer rows per patient
+            if len(ops) / max(_col(ops, pid).nunique(), 1) > len(fus) / max(_col(fus, pid).nunique(), 1):
+                continue
+            settings = {"kind": "operations_followup", "operations": a, "followup": b, "patient_id": pid, "operation_date": op_date, "followup_date": fu_date}
+            if case and case not in shared:
+                settings["case_id"] = case
+            tp = _best_tp_column(fus)
+            if tp:
+                settings["timepoint_column"] = tp
+                settings["timepoints"] = _tp_mapping(_col(fus, tp))
+            several = int((_col(ops, pid).value_counts() > 1).sum())
+            return LayoutGuess(
+                "operations_followup",
+                settings,
+                f"'{_table_label(a)}' lists operations ({len(ops):,}, dated in '{op_date}') and '{_table_label(b)}' questionnaires "
+                f"({len(fus):,}, dated in '{fu_date}'), joined on '{pid}'"
+                + (f"; {several} patient{'s' if several != 1 else ''} had more than one operation, so each questionnaire goes to the operation it follows by date" if several else "")
+                + ".",
+            )
+    return None

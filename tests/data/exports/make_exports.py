@@ -417,7 +417,7 @@ def prom_tidy(cases: list[Case]) -> bytes:
     """A PROM system's tidy export: one row per patient x episode x time point x instrument (score)."""
     instruments = {"leg": "NRS leg pain", "back": "NRS back pain", "odi": "ODI", "eq5d": "EQ-5D-5L index"}
     names = {"pre": "Pre-op", "3m": "3 months", "12m": "12 months", "24m": "24 months"}
-    columns = ["patient_id", "episode_id", "procedure_date", "procedure", "site", "timepoint", "instrument", "score", "completed_at"]
+    columns = ["patient_id", "episode_id", "procedure_date", "procedure", "diagnosis", "approach", "site", "timepoint", "instrument", "score", "completed_at"]
     rows = []
     for c in cases:
         for tp in ("pre", "3m", "12m", "24m"):
@@ -430,6 +430,8 @@ def prom_tidy(cases: list[Case]) -> bytes:
                         "episode_id": f"E{c.case_id}",
                         "procedure_date": c.surgery_date.isoformat(),
                         "procedure": c.procedure,
+                        "diagnosis": REDCAP_DIAGNOSIS[c.condition][1],
+                        "approach": c.approach,
                         "site": c.site,
                         "timepoint": names[tp],
                         "instrument": name,
