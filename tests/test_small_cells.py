@@ -135,3 +135,11 @@ def test_a_suppressed_group_never_shows_its_own_size():
     assert trend.loc[trend["suppressed"], "n"].isna().all()
     volume = overview.volume_by_quarter(_with_blank_approaches(), min_cell=K)
     assert volume.loc[volume["suppressed"], "cases"].isna().all()
+
+
+def test_a_small_filtered_view_does_not_print_its_size():
+    from spinedash.filters import Filters
+    from spinedash.ui.page import filters_line
+
+    assert filters_line(Filters(), 3, 2500, 5).startswith("Showing < 5 of 2,500 cases")
+    assert filters_line(Filters(), 30, 2500, 5).startswith("Showing 30 of 2,500 cases")

@@ -13,8 +13,6 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-# ASSUMPTION (analysis.DEFAULT_MIN_CELL = 5): SpineDash's own default for one clinic's review, below
-# the registries' cells (NORspine < 10, OpenSAFELY ≤ 7); the user can raise it.
 from spinedash.analysis import DEFAULT_MIN_CELL
 from spinedash.filters import (
     FilterOptions,
@@ -24,6 +22,10 @@ from spinedash.filters import (
     no_match_message,
     slider_bounds,
 )
+
+# ASSUMPTION (analysis.DEFAULT_MIN_CELL = 5): SpineDash's own default for one clinic's review, below
+# the registries' cells (NORspine < 10, OpenSAFELY ≤ 7); the user can raise it.
+from spinedash.privacy import count_text
 from spinedash.ui.common import FILTER_OPTIONS_KEY
 
 # Filters field -> (widget key, label, placeholder). Sidebar order.
@@ -130,7 +132,9 @@ def sidebar_filters(cases: pd.DataFrame, content_key: str | None = None) -> Filt
 
     n = count_matching(cases, filters)
     with count_slot:
-        st.markdown(f"**{n:,} of {len(cases):,} cases**")
+        # A view of 1..k−1 cases reads "< k" (small-cell rule 1); k is the sidebar setting below.
+        k = st.session_state.get(MIN_CELL_KEY) or DEFAULT_MIN_CELL
+        st.markdown(f"**{count_text(n, int(k))} of {len(cases):,} cases**")
         if n == 0 and len(cases) > 0:
             st.warning(no_match_message(cases, filters), icon=":material/filter_alt_off:")
     return filters

@@ -19,6 +19,7 @@ from spinedash.analysis import MissingColumnError
 from spinedash.dataset import Dataset
 from spinedash.export import chart_image, export_filename, image_subtitle
 from spinedash.filters import Filters, apply_filters, describe_filters, no_match_message
+from spinedash.privacy import count_text
 from spinedash.tables import escape_markdown
 from spinedash.ui.common import PAGE_MEMO_KEY, disclaimer, ensure_app_router, synthetic_notice
 from spinedash.ui.data_source import current_dataset
@@ -43,7 +44,8 @@ class PageContext:
         (image, spreadsheet notes) carries, e.g. ["Condition: Herniated disc · 1,654 of 2,500 cases",
         "Sample cohort — synthetic demonstration data"]."""
         filters = describe_filters(self.filters)
-        return [f"{filters} · {len(self.cases):,} of {self.dataset.n_cases:,} cases", self.dataset.describe(count=False)]
+        shown = count_text(len(self.cases), self.min_cell)  # a view of 1..k−1 cases reads "< k"
+        return [f"{filters} · {shown} of {self.dataset.n_cases:,} cases", self.dataset.describe(count=False)]
 
     @property
     def chart_subtitle(self) -> list[str]:
@@ -111,7 +113,7 @@ def analytics_page(title: str, intro: str) -> PageContext:
     if dataset.is_synthetic:
         synthetic_notice()
     cases = apply_filters(dataset.cases, filters)
-    st.caption(filters_line(filters, len(cases), len(dataset.cases)))
+    st.caption(filters_line(filters, len(cases), len(dataset.cases), min_cell))
     if cases.empty:
         st.warning(no_match_message(dataset.cases, filters), icon=":material/filter_alt_off:")
         disclaimer()
@@ -119,10 +121,13 @@ def analytics_page(title: str, intro: str) -> PageContext:
     return PageContext(dataset=dataset, cases=cases, filters=filters, min_cell=min_cell)
 
 
-def filters_line(filters: Filters, shown: int, total: int) -> str:
-    """'Showing 6,496 of 10,000 cases · Condition: Herniated disc' (Markdown-escaped: values come from the data)."""
+def filters_line(filters: Filters, shown: int, total: int, min_cell: int = 1) -> str:
+    """'Showing 6,496 of 10,000 cases · Condition: Herniated disc' (Markdown-escaped: values come from the data).
+
+    A view of 1..k−1 cases reads 'Showing < 5 of …' (small-cell rule 1, spinedash.privacy).
+    """
     described = describe_filters(filters)
-    line = f"Showing {shown:,} of {total:,} cases"
+    line = f"Showing {count_text(shown, min_cell)} of {total:,} cases"
     return line + (f" · {escape_markdown(described)}" if described and described != "All cases" else " (no filters)")
 
 
