@@ -33,7 +33,7 @@ from statsmodels.stats.proportion import (
 
 from spinedash.privacy import DEFAULT_MIN_CELL, at_risk_cut, suppression_label  # noqa: F401  (re-exported: pages and tables import it from here)
 from spinedash.privacy import check_min_cell as _check_min_cell
-from spinedash.schema import PAIN_MEASURES, TIMEPOINT_DAYS, TIMEPOINT_LABELS, pain_column
+from spinedash.schema import MEASURES, PAIN_MEASURES, pain_column, timepoint_days, timepoint_label, timepoints_in
 from spinedash.vocabulary import APPROACHES
 
 # --------------------------------------------------------------------------------------------
@@ -53,13 +53,21 @@ KM_MAX_POINTS = 500
 # Parai et al., ISSLS Prize 2020 (Swespine): ODI 18 points; NRS back 2.7; NRS leg 3.2.
 # The thresholds were derived for the 0–10 NRS; SpineDash applies them to VAS on the same 0–10
 # scale (evidence.md treats VAS and NRS 0–10 alike).
-MCID_DEFAULTS: dict[str, float] = {"vas_leg": 3.2, "vas_back": 2.7, "odi": 18.0}
+# Every default now lives in data/measures.csv with its source (schema.MEASURES); these dicts are
+# derived from it: measures without a published default are absent (the user sets their own).
+# MCID_DEFAULTS keeps the three lumbar first-year scores (older callers); mcid_default(m) answers for any.
+MCID_DEFAULTS: dict[str, float] = {m: float(MEASURES[m].mcid) for m in PAIN_MEASURES}
 MCID_DEFAULTS_SOURCE = "Parai et al., ISSLS Prize 2020 (Swespine)"
 MCID_CITATIONS: dict[str, str] = {
-    "vas_leg": "NRS leg 3.2 points — Parai et al., ISSLS Prize 2020 (Swespine)",
-    "vas_back": "NRS back 2.7 points — Parai et al., ISSLS Prize 2020 (Swespine)",
-    "odi": "ODI 18 points — Parai et al., ISSLS Prize 2020 (Swespine)",
+    m.id: f"{m.short_label} {m.mcid:g} points — {m.mcid_source}" for m in MEASURES.values() if m.id in PAIN_MEASURES
 }
+
+
+def mcid_default(measure: str) -> float | None:
+    """The catalogue's default threshold: the MCID of a score, the cut-off of a rating; None = set your own."""
+    info = MEASURES[measure]
+    value = info.cutoff if info.kind == "rating" else info.mcid
+    return None if value is None else float(value)
 # NORspine success definition (PMC10851101): ODI improvement ≥ 22; NRS back ≥ 2; NRS leg ≥ 4.
 MCID_ALTERNATIVES: dict[str, dict[str, float]] = {
     "NORspine success": {"vas_leg": 4.0, "vas_back": 2.0, "odi": 22.0},
@@ -330,15 +338,21 @@ def _blank(frame: pd.DataFrame, suppressed: np.ndarray, keep: Sequence[str]) -> 
 
 
 def _pain_timepoints(cases: pd.DataFrame, measure: str, analysis: str, need_pre: bool) -> list[str]:
-    if measure not in PAIN_MEASURES:
-        raise ValueError(f"Unknown pain measure {measure!r}; expected one of {', '.join(PAIN_MEASURES)}.")
-    timepoints = PAIN_MEASURES[measure]["timepoints"]
-    present = [tp for tp in timepoints if pain_column(measure, tp) in cases.columns]
+    if measure not in MEASURES:
+        raise ValueError(f"Unknown pain measure {measure!r}; expected one of {', '.join(MEASURES)}.")
+    # The columns a file could have, for the message; what it has, standard and custom days ("d90").
+    timepoints = MEASURES[measure].dictionary_timepoints or MEASURES[measure].timepoints
+    present = timepoints_in(measure, cases.columns)
     if need_pre:
         follow = [tp for tp in timepoints if tp != "pre"]
+        if MEASURES[measure].kind == "rating":  # a rating is given after surgery only: no "pre"
+            need = [tp for tp in present if tp != "pre"]
+            if not need:
+                raise MissingColumnError([pain_column(measure, tp) for tp in follow], analysis)
+            return need
         if pain_column(measure, "pre") not in cases.columns:
             raise MissingColumnError([pain_column(measure, "pre")], analysis)
-        present_follow = [tp for tp in follow if tp in present]
+        present_follow = [tp for tp in present if tp != "pre"]
         if not present_follow:
             raise MissingColumnError([pain_column(measure, tp) for tp in follow], analysis)
         return present_follow
@@ -352,8 +366,8 @@ def _timepoint_block(labels: list[str], tp: str) -> dict[str, object]:
     return {
         "group": labels,
         "timepoint": [tp] * g,
-        "timepoint_label": [TIMEPOINT_LABELS[tp]] * g,
-        "day": np.full(g, TIMEPOINT_DAYS[tp], dtype=np.int64),
+        "timepoint_label": [timepoint_label(tp)] * g,
+        "day": np.full(g, timepoint_days(tp), dtype=np.int64),
     }
 
 
@@ -661,7 +675,7 @@ def pain_trajectory(
 ) -> pd.DataFrame:
     """Mean score with a t-based 95% CI at each recorded time point, per group.
 
-    `measure` is "vas_leg", "vas_back" or "odi" (schema.PAIN_MEASURES). Time points whose column
+    `measure` is any measure of the catalogue (schema.MEASURES). Time points whose column
     is absent from the data are left out; MissingColumnError only if none is present. Each
     group × time point uses every case with that score (not only complete cases), so `n` varies
     with follow-up. Only "pre" (before surgery) is the baseline.
@@ -699,12 +713,16 @@ def pain_change(cases: pd.DataFrame, measure: str, by: str = "approach", min_cel
     """Mean paired change from before surgery at each follow-up time point, with t-based 95% CI.
 
     change = score at the time point − score before surgery, among cases with both recorded;
-    a NEGATIVE change is an IMPROVEMENT (less pain, less disability). "pre" itself is excluded.
+    for a lower-is-better score a NEGATIVE change is an IMPROVEMENT (less pain, less disability),
+    for a higher-is-better one (EQ-5D, mJOA) a POSITIVE change is (schema.MEASURES[m].sign).
+    "pre" itself is excluded. A rating (satisfaction) has no change: ValueError.
 
     Returns:
         DataFrame[group, timepoint, timepoint_label, day, n, mean_change, ci_low, ci_high, suppressed]
     """
     _check_min_cell(min_cell)
+    if measure in MEASURES and MEASURES[measure].kind == "rating":
+        raise ValueError(f"{MEASURES[measure].label} is a rating after surgery, not a change from before it.")
     timepoints = _pain_timepoints(cases, measure, f"The {measure} change from before surgery", need_pre=True)
     _require(cases, [by], f"The {measure} change from before surgery")
     codes, labels = _group_codes(cases, by)
@@ -723,9 +741,11 @@ def pain_change(cases: pd.DataFrame, measure: str, by: str = "approach", min_cel
     return _stack(blocks, CHANGE_COLUMNS, n_groups)
 
 
-def _responders(pre: np.ndarray, value: np.ndarray, both: np.ndarray, threshold: float, relative: bool) -> tuple[np.ndarray, np.ndarray]:
-    """(counted in the denominator, responder) per case."""
-    improvement = pre - value
+def _responders(
+    pre: np.ndarray, value: np.ndarray, both: np.ndarray, threshold: float, relative: bool, sign: int = -1
+) -> tuple[np.ndarray, np.ndarray]:
+    """(counted in the denominator, responder) per case. `sign` −1: a fall is better; +1: a rise is."""
+    improvement = sign * (value - pre)
     if relative:
         counted = both & (pre > 0)
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -746,9 +766,12 @@ def mcid_rates(
 ) -> pd.DataFrame:
     """Share of responders (improved by at least `threshold`) at each follow-up time point, Wilson CIs.
 
-    Responder: score before surgery − score at the time point ≥ threshold points, or with
-    relative=True ≥ threshold percent of the score before surgery (cases with 0 before surgery
-    are then not counted). Denominator `n`: cases with both scores. See MCID_DEFINITION.
+    Responder: the improvement from before surgery ≥ threshold points — score before − score
+    after for a lower-is-better score, after − before for a higher-is-better one (EQ-5D, mJOA) —
+    or with relative=True ≥ threshold percent of the score before surgery (cases with 0 before
+    surgery are then not counted). Denominator `n`: cases with both scores. See MCID_DEFINITION.
+    For a rating (satisfaction 1–5) `threshold` is the cut-off: a responder rated at or beyond it
+    (≥ for higher-is-better), among cases with a rating at the time point.
 
     Returns:
         DataFrame[group, timepoint, timepoint_label, day, n, responders, share, ci_low, ci_high, suppressed]
@@ -760,8 +783,14 @@ def mcid_rates(
     n_groups = len(labels)
     in_group = codes >= 0
     blocks = []
+    info = MEASURES[measure]
     for tp in timepoints:
-        counted, responder = _responders(*_paired(cases, measure, tp), threshold, relative)
+        if info.kind == "rating":
+            value = _numbers(cases, pain_column(measure, tp))
+            counted = ~np.isnan(value)
+            responder = counted & (info.sign * (value - threshold) >= -_EPS)
+        else:
+            counted, responder = _responders(*_paired(cases, measure, tp), threshold, relative, info.sign)
         n = np.bincount(codes[in_group & counted], minlength=n_groups).astype(np.int64)
         hits = np.bincount(codes[in_group & responder], minlength=n_groups).astype(np.float64)
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -963,9 +992,10 @@ def _ancova(y: np.ndarray, group_b: np.ndarray, baseline: np.ndarray, age: np.nd
 def _score_row(
     cases: pd.DataFrame, measure: str, a: np.ndarray, b: np.ndarray, label_a: str, label_b: str, min_cell: int
 ) -> dict[str, object]:
-    names = {"vas_leg": "VAS leg pain", "vas_back": "VAS back pain", "odi": "ODI"}
-    word = names[measure]
-    unit = "points (0–10)" if measure != "odi" else "points (0–100)"
+    info = MEASURES[measure]
+    word = {"odi": "ODI"}.get(measure, info.label)  # "VAS leg pain", "NDI disability", "EQ-5D index"
+    unit = f"points ({info.scale})"
+    better, worse = ("higher", "lower") if info.higher_is_better else ("lower", "higher")
     keep = a | b
     y = _numbers(cases, pain_column(measure, "12m"))[keep]
     in_b = b[keep]
@@ -999,6 +1029,7 @@ def _score_row(
         else:
             adjusted.update(adjusted_difference=coef, adjusted_ci_low=c_low, adjusted_ci_high=c_high, adjusted_p_value=c_p)
             direction = "the same" if coef == 0 else f"{_fmt(abs(coef))} points {_more_less(coef, 'lower', 'higher')}"
+            direction += "" if coef == 0 else f" ({better} is better)"
             adjusted_text = f"adjusted for {covariates}, {label_b} was {direction} ({_fmt_p(c_p)})"
     head = (
         f"Mean {word} at 12 months was the same with {label_b} and {label_a} ({_fmt(mean_a, strip=False)})"
@@ -1058,7 +1089,8 @@ def compare_groups(
     - Return to work (days): employed before surgery only; Kaplan–Meier medians; p from the
       log-rank test (statsmodels survdiff). The CI of the difference of medians is always NaN:
       no simple reliable method exists for two Kaplan–Meier medians.
-    - VAS leg / VAS back / ODI at 12 months (points): means, Welch t 95% CI and p; adjusted
+    - Every catalogue score with a 12-month column (VAS leg, VAS back, ODI, NDI, EQ-5D…; points):
+      means, Welch t 95% CI and p; adjusted
       difference from ANCOVA `value_12m ~ group + baseline + age` (OLS; group = 1 for B), i.e.
       the B-vs-A coefficient with its CI and p. Without an age column (or no ages recorded) the
       model adjusts for the score before surgery only and the sentence says so.
@@ -1086,8 +1118,8 @@ def compare_groups(
         rows.append(_stay_row(_numbers(cases, "length_of_stay_hours"), a, b, label_a, label_b))
     if {"return_to_work_days", "last_followup_days", "employed_before_surgery"} <= columns:
         rows.append(_return_to_work_row(cases, a, b, label_a, label_b))
-    for measure in ("vas_leg", "vas_back", "odi"):
-        if pain_column(measure, "12m") in columns:
+    for measure, info in MEASURES.items():
+        if info.kind == "score" and f"{measure}_12m" in columns:
             rows.append(_score_row(cases, measure, a, b, label_a, label_b, min_cell))
     if {"vas_leg_pre", "vas_leg_12m"} <= columns and "vas_leg" in thresholds:
         threshold = float(thresholds["vas_leg"])

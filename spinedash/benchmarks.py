@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 
 from spinedash.filters import present_values
-from spinedash.schema import TIMEPOINT_DAYS
+from spinedash.schema import MEASURES as CATALOGUE
+from spinedash.schema import REGION_VALUES, TIMEPOINT_DAYS
 from spinedash.vocabulary import APPROACHES, CONDITIONS
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
@@ -23,17 +24,14 @@ BENCHMARKS_PATH = DATA_DIR / "benchmarks.csv"
 MCID_PATH = DATA_DIR / "mcid_thresholds.csv"
 
 # measure -> (plausible value range on the app's scale for non-change kinds, what it is).
+# Every catalogue measure (data/measures.csv) on its own scale, and the share reaching its MCID.
 MEASURES: dict[str, tuple[tuple[float, float], str]] = {
-    "vas_leg": ((0, 10), "VAS leg pain (0–10)"),
-    "vas_back": ((0, 10), "VAS back pain (0–10)"),
-    "odi": ((0, 100), "ODI disability (0–100)"),
+    **{m.id: ((m.scale_min, m.scale_max), m.label_with_scale) for m in CATALOGUE.values()},
+    **{f"mcid_{m.id}": ((0, 1), f"Share reaching the MCID for {m.short_label}") for m in CATALOGUE.values()},
     "length_of_stay_hours": ((0, 24 * 365), "Hospital stay (hours)"),
     "return_to_work_days": ((0, 3650), "Return to work (days)"),
     "operation_minutes": ((0, 1440), "Operation time (minutes)"),
     "blood_loss_ml": ((0, 10000), "Blood loss (mL)"),
-    "mcid_vas_leg": ((0, 1), "Share reaching the MCID for leg pain"),
-    "mcid_vas_back": ((0, 1), "Share reaching the MCID for back pain"),
-    "mcid_odi": ((0, 1), "Share reaching the MCID for ODI"),
     "returned_to_work": ((0, 1), "Share returned to work"),
     "complication": ((0, 1), "Share with a complication"),
     "recurrence_12m": ((0, 1), "Share with recurrence within 12 months"),
@@ -41,12 +39,12 @@ MEASURES: dict[str, tuple[tuple[float, float], str]] = {
 }
 KINDS: tuple[str, ...] = ("mean", "median", "change", "share")
 BENCHMARK_COLUMNS: tuple[str, ...] = (
-    "measure", "condition", "approach", "timepoint", "value", "kind", "label", "source", "note",
+    "measure", "region", "condition", "approach", "timepoint", "value", "kind", "label", "source", "note",
 )
 MCID_COLUMNS: tuple[str, ...] = ("measure", "threshold", "definition", "source", "unit", "kind", "condition")
 THRESHOLD_KINDS: tuple[str, ...] = ("mcid", "success", "failure", "state")
 THRESHOLD_UNITS: tuple[str, ...] = ("points", "percent")
-THRESHOLD_MEASURES: tuple[str, ...] = ("vas_leg", "vas_back", "odi")
+THRESHOLD_MEASURES: tuple[str, ...] = tuple(CATALOGUE)
 
 
 class BenchmarkError(ValueError):
@@ -81,6 +79,9 @@ def validate_benchmarks(df: pd.DataFrame, path: Path = BENCHMARKS_PATH) -> pd.Da
     _bad_rows(path, ~df["kind"].isin(KINDS), f"must be one of {', '.join(KINDS)}", df, "kind")
     _bad_rows(path, df["source"] == "", "must name the published source", df, "source")
     _bad_rows(path, df["label"] == "", "must not be empty", df, "label")
+    # Every figure says which part of the spine its patients were operated on: lumbar figures are
+    # never drawn beside cervical cases.
+    _bad_rows(path, ~df["region"].isin(REGION_VALUES), f"must be one of {', '.join(REGION_VALUES)}", df, "region")
     _bad_rows(path, ~df["condition"].isin(("", *CONDITIONS)), "must be blank or a known condition", df, "condition")
     _bad_rows(path, ~df["approach"].isin(("", *APPROACHES)), "must be blank or a known approach", df, "approach")
     _bad_rows(path, ~df["timepoint"].isin(("", *TIMEPOINT_DAYS)), f"must be blank or one of {', '.join(TIMEPOINT_DAYS)}", df, "timepoint")
@@ -164,16 +165,23 @@ def benchmarks_for_view(measure: str, cases: pd.DataFrame, kind: str | None = No
     """Published figures that fit the cases on screen: only when they are all one condition.
 
     A stenosis figure drawn over a mixed herniated-disc and stenosis view would mislead, so a view
-    with several conditions (or none recorded) gets no reference marks. Figures are kept only for
-    approaches present in the view.
+    with several conditions (or none recorded) gets no reference marks. Likewise the spine region:
+    a view whose recorded regions are several (cervical and lumbar) gets none, and a one-region view
+    only figures from that region, so lumbar figures never sit beside cervical cases. Figures are
+    kept only for approaches present in the view.
     """
     empty = _benchmarks().iloc[0:0]
     if "condition" not in cases.columns:
+        return empty
+    regions = present_values(cases["region"]) if "region" in cases.columns else []
+    if len(regions) > 1:
         return empty
     conditions = present_values(cases["condition"])
     if len(conditions) != 1:
         return empty
     found = benchmarks_for(measure, condition=conditions[0], kind=kind)
+    if regions:
+        found = found[found["region"] == regions[0]]
     if "approach" in cases.columns:
         present = set(present_values(cases["approach"]))
         found = found[found["approach"].isna() | found["approach"].isin(present)]

@@ -197,7 +197,7 @@ def test_bad_arguments_are_rejected():
     with pytest.raises(ValueError, match="time_col"):
         kaplan_meier(cases, "length_of_stay_hours")
     with pytest.raises(ValueError, match="pain measure"):
-        pain_trajectory(cases, "eq5d")
+        pain_trajectory(cases, "sf36")  # EQ-5D is in the catalogue now; SF-36 is not
     a = (cases["approach"] == "Open").to_numpy()
     with pytest.raises(ValueError, match="overlap"):
         compare_groups(cases, a, a, "Open", "Open")

@@ -1,0 +1,86 @@
+"""Analysis of catalogue measures beyond the lumbar three: direction, ratings, custom days (hand-worked numbers)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from spinedash import analysis
+
+
+def _cases(**columns):
+    n = len(next(iter(columns.values())))
+    return pd.DataFrame({"approach": pd.Categorical(["Open"] * n), **{k: np.asarray(v, dtype=float) for k, v in columns.items()}})
+
+
+def test_eq5d_improves_upwards():
+    cases = _cases(eq5d_pre=[0.3, 0.5, 0.6, 0.9], eq5d_12m=[0.5, 0.55, 0.8, 0.7])
+    change = analysis.pain_change(cases, "eq5d", min_cell=1).iloc[0]
+    assert change["mean_change"] == pytest.approx((0.2 + 0.05 + 0.2 - 0.2) / 4)  # positive = better here
+    assert change["ci_low"] == pytest.approx(stats.t.interval(0.95, 3, loc=0.0625, scale=stats.sem([0.2, 0.05, 0.2, -0.2]))[0])
+    rates = analysis.mcid_rates(cases, "eq5d", 0.10, min_cell=1).iloc[0]
+    assert (rates["n"], rates["responders"], rates["share"]) == (4, 2, 0.5)  # +0.2 twice; +0.05 and −0.2 are not
+
+
+def test_mjoa_threshold_counts_a_rise_and_never_a_fall():
+    cases = _cases(mjoa_pre=[12, 12, 14, 15], mjoa_24m=[14, 13, 12, 17])
+    rates = analysis.mcid_rates(cases, "mjoa", 2, min_cell=1)
+    assert rates["timepoint"].tolist() == ["24m"]
+    assert rates.iloc[0]["responders"] == 2  # +2 and +2; +1 is short, −2 is a decline
+    # The same numbers read as a lower-is-better score would count the decline instead.
+    flipped = _cases(ndi_pre=[12, 12, 14, 15], ndi_24m=[14, 13, 12, 17])
+    assert analysis.mcid_rates(flipped, "ndi", 2, min_cell=1).iloc[0]["responders"] == 1
+
+
+def test_satisfaction_is_a_rating_with_a_cut_off():
+    cases = _cases(satisfaction_score_12m=[5, 4, 3, 2, np.nan])
+    assert analysis.mcid_default("satisfaction_score") == 4
+    rates = analysis.mcid_rates(cases, "satisfaction_score", 4, min_cell=1).iloc[0]
+    assert (rates["n"], rates["responders"]) == (4, 2)
+    trajectory = analysis.pain_trajectory(cases, "satisfaction_score", min_cell=1)
+    assert trajectory["mean"].iloc[0] == pytest.approx(3.5)
+    with pytest.raises(ValueError, match="rating"):
+        analysis.pain_change(cases, "satisfaction_score", min_cell=1)
+
+
+def test_custom_days_and_24_months_sit_in_time_order():
+    cases = _cases(ndi_pre=[40, 50], ndi_d90=[30, 30], ndi_24m=[20, 10], ndi_12m=[25, 15])
+    traj = analysis.pain_trajectory(cases, "ndi", min_cell=1)
+    assert traj["timepoint"].tolist() == ["pre", "d90", "12m", "24m"]
+    assert traj["timepoint_label"].tolist() == ["Before surgery", "Day 90", "12 months", "24 months"]
+    assert traj["day"].tolist() == [0, 90, 365, 730]
+    assert analysis.mcid_default("ndi") is None  # no published default: the user sets one
+
+
+def test_compare_groups_takes_every_score_at_12_months():
+    rng = np.random.default_rng(3)
+    n = 40
+    cases = pd.DataFrame({
+        "approach": pd.Categorical(["Open"] * 20 + ["Microscopic"] * 20),
+        "ndi_pre": rng.uniform(30, 60, n), "ndi_12m": rng.uniform(5, 30, n),
+        "eq5d_pre": rng.uniform(0.2, 0.6, n), "eq5d_12m": rng.uniform(0.5, 0.9, n),
+    })
+    a = (cases["approach"] == "Open").to_numpy()
+    table = analysis.compare_groups(cases, a, ~a, "Open", "Microscopic", min_cell=5)
+    assert table["outcome"].tolist() == ["NDI disability at 12 months", "EQ-5D index at 12 months"]
+    eq5d = table.iloc[1]
+    assert eq5d["unit"] == "points (−0.6–1)"
+    res = stats.ttest_ind(cases.loc[~a, "eq5d_12m"], cases.loc[a, "eq5d_12m"], equal_var=False)
+    assert eq5d["p_value"] == pytest.approx(res.pvalue)
+    assert "higher is better" in eq5d["sentence"] and "lower is better" in table.iloc[0]["sentence"]
+
+
+def test_lumbar_figures_never_sit_beside_cervical_cases():
+    from spinedash.benchmarks import benchmarks_for, benchmarks_for_view
+
+    assert benchmarks_for("vas_neck").empty and benchmarks_for("ndi").empty
+    lumbar = pd.DataFrame({"condition": ["Herniated disc"] * 2, "approach": ["Open", "Open"], "region": ["lumbar"] * 2})
+    cervical = lumbar.assign(region="cervical")
+    both = lumbar.assign(region=["lumbar", "cervical"])
+    assert not benchmarks_for_view("vas_leg", lumbar).empty
+    assert set(benchmarks_for_view("vas_leg", lumbar)["region"]) == {"lumbar"}
+    assert benchmarks_for_view("vas_leg", cervical).empty
+    assert benchmarks_for_view("length_of_stay_hours", cervical).empty
+    assert benchmarks_for_view("vas_leg", both).empty
