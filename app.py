@@ -6,6 +6,7 @@ import streamlit as st
 
 from spinedash.ui.data_source import read_pending_upload, show_data_source_in_sidebar
 from spinedash.ui.demo import demo_banner
+from spinedash.ui.errors import apology_on_error
 from spinedash.ui.layout import page_style
 
 # A bundled icon: a Material icon as page_icon makes every browser fetch it from Google's font
@@ -30,10 +31,13 @@ pages = {
 }
 
 navigation = st.navigation(pages)
-read_pending_upload()  # before the sidebar, so it already names the new file
-with st.sidebar:
-    st.caption("SpineDash · outcomes review for spine surgery")
-    show_data_source_in_sidebar()
-page_style()  # wrapping rows for tablets; see spinedash/ui/layout.py
-demo_banner()
-navigation.run()
+# An unexpected error anywhere below shows an apology and a way back, never a traceback; the
+# details go to the server log without any data (spinedash.ui.errors).
+with apology_on_error(navigation.title):
+    read_pending_upload()  # before the sidebar, so it already names the new file
+    with st.sidebar:
+        st.caption("SpineDash · outcomes review for spine surgery")
+        show_data_source_in_sidebar()
+    page_style()  # wrapping rows for tablets; see spinedash/ui/layout.py
+    demo_banner()
+    navigation.run()

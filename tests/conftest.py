@@ -13,6 +13,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 os.chdir(ROOT)
+# A page that raises fails its test (AppTest's at.exception, an e2e exception element) instead of
+# showing the production apology (spinedash.ui.errors); the e2e servers inherit this too.
+os.environ.setdefault("SPINEDASH_RAISE_ERRORS", "1")
 
 
 def _route_apptest_through_app_py() -> None:
