@@ -87,7 +87,7 @@ def test_semicolon_file_with_decimal_commas():
     result = load_outcomes(text.encode())
     assert result.cases["vas_leg_pre"].tolist() == [3.5, 7.0]
     assert result.cases["length_of_stay_hours"].tolist() == [1234.5, 6.25]
-    assert any("decimal comma" in w for w in result.warnings)
+    assert any("decimal comma" in w for w in result.info)
 
 
 def test_comma_file_with_quoted_decimal_and_thousands():
@@ -108,7 +108,7 @@ def test_latin1_names_survive():
     result = load_outcomes(text.encode("cp1252"))
     assert result.cases["surgeon"].iloc[0] == "Søren"
     assert result.cases["site"].iloc[0] == "Zürich"
-    assert any("Windows-1252" in w for w in result.warnings)
+    assert any("Windows-1252" in w for w in result.info)
 
 
 def test_utf16_text_export():
@@ -149,7 +149,7 @@ def test_xlsx_with_title_rows_on_second_sheet():
     assert result.cases["surgery_date"].tolist() == list(pd.to_datetime(["2024-03-18", "2024-04-02", "2024-05-21"]))
     assert result.cases["length_of_stay_hours"].tolist() == [6.5, 26.0, 96.0]
     assert result.cases["satisfied_12m"].tolist()[:2] == [True, False]
-    assert any("'Outcomes'" in w and "Read me" in w for w in result.warnings)
+    assert any("'Outcomes'" in w and "Read me" in w for w in result.info)
 
 
 def test_xlsx_row_numbers_count_the_title_rows():
@@ -273,7 +273,7 @@ def test_vas_on_0_100_is_divided_by_10_per_measure():
     assert result.cases["vas_leg_12m"].tolist() == [0.5, 0.9]
     # VAS back stays 0–10.
     assert result.cases["vas_back_pre"].tolist() == [4.0, 6.0]
-    warning = next(w for w in result.warnings if "0–100" in w)
+    warning = next(w for w in result.info if "0–100" in w)
     assert "vas_leg_pre" in warning and "vas_leg_12m" in warning and "vas_back_pre" not in warning
 
 
@@ -281,7 +281,7 @@ def test_stay_in_days_by_header():
     text = "case_id,condition,approach,LOS (days)\nC1,Herniated disc,Open,2\nC2,Herniated disc,Open,0.5\n"
     result = load_outcomes(text.encode())
     assert result.cases["length_of_stay_hours"].tolist() == [48.0, 12.0]
-    assert any("converted to hours" in w for w in result.warnings)
+    assert any("converted to hours" in w for w in result.info)
 
 
 def test_stay_in_days_by_unit_in_the_cells():
@@ -290,10 +290,28 @@ def test_stay_in_days_by_unit_in_the_cells():
 
 
 def test_stay_without_a_unit_is_read_as_hours_and_says_so():
+    # 3.2 is not a whole number of days: hours, with the evidence said.
     text = "case_id,condition,approach,LOS\nC1,Herniated disc,Open,3.2\n"
     result = load_outcomes(text.encode())
     assert result.cases["length_of_stay_hours"].tolist() == [3.2]
-    assert any("names no unit" in w for w in result.warnings)
+    note = next(w for w in result.info if "names no unit" in w)
+    assert "max 3.2, median 3.2: looks like hours" in note
+    assert not result.warnings
+
+
+def test_bare_stay_in_whole_days_is_read_as_days_with_the_evidence():
+    # Issue 12: a bare "LOS" in days was read as hours, so every case became a same-day discharge.
+    rows = "".join(f"C{i},Herniated disc,Open,{d}\n" for i, d in enumerate([1, 2, 2, 3, 14, 1, 2]))
+    result = load_outcomes(("case_id,condition,approach,LOS\n" + rows).encode())
+    assert result.cases["length_of_stay_hours"].tolist() == [24.0, 48.0, 48.0, 72.0, 336.0, 24.0, 48.0]
+    note = next(w for w in result.info if "names no unit" in w)
+    assert "max 14, median 2, whole numbers: looks like days" in note
+
+
+def test_bare_stay_in_whole_hours_beyond_sixty_is_read_as_hours():
+    rows = "".join(f"C{i},Herniated disc,Open,{h}\n" for i, h in enumerate([6, 24, 72, 96]))
+    result = load_outcomes(("case_id,condition,approach,LOS\n" + rows).encode())
+    assert result.cases["length_of_stay_hours"].tolist() == [6.0, 24.0, 72.0, 96.0]
 
 
 def test_operation_time_in_hours_is_converted_to_minutes():
@@ -310,14 +328,14 @@ def test_dates_iso_and_day_first():
     result = load_outcomes(text.encode())
     assert result.cases["surgery_date"].tolist()[:3] == list(pd.to_datetime(["2024-03-18", "2024-04-03", "2023-12-25"]))
     assert pd.isna(result.cases["surgery_date"].iloc[3])
-    assert any("day first" in w for w in result.warnings)
+    assert any("day first" in w for w in result.info)
 
 
 def test_month_first_dates_are_recognised_when_the_file_shows_it():
     text = "case_id,condition,approach,vas_leg_pre,surgery_date\nC1,Herniated disc,Open,7,03/25/2024\nC2,Herniated disc,Open,7,04/01/2024\n"
     result = load_outcomes(text.encode())
     assert result.cases["surgery_date"].tolist() == list(pd.to_datetime(["2024-03-25", "2024-04-01"]))
-    assert any("month first" in w for w in result.warnings)
+    assert any("month first" in w for w in result.info)
 
 
 def test_mixed_date_orders_are_a_problem():

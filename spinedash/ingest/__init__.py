@@ -22,11 +22,11 @@ import pandas as pd
 import pyarrow as pa
 
 from spinedash.ingest.map import header_aliases, map_columns, match_header
-from spinedash.ingest.profile import ProfileSource, load_profile
+from spinedash.ingest.profile import ProfileSource, detect_profile, dump_profile, load_profile
 from spinedash.ingest.read import MAX_COLUMNS, MAX_ROWS, MAX_UPLOAD_MB, Source, read_tables
 from spinedash.ingest.shape import detect_layout, shape
 from spinedash.ingest.template import data_dictionary_csv, data_dictionary_table, template_csv
-from spinedash.ingest.validate import validate
+from spinedash.ingest.validate import explain_refusal, validate
 from spinedash.validation import OutcomeDataError, Problem
 
 __all__ = [
@@ -38,6 +38,10 @@ __all__ = [
     "Problem",
     "data_dictionary_csv",
     "data_dictionary_table",
+    "dump_profile",
+    "load_profile",
+    "read_tables",
+    "run_pipeline",
     "header_aliases",
     "load_outcomes",
     "match_header",
@@ -47,14 +51,17 @@ __all__ = [
 
 @dataclass(frozen=True)
 class IngestResult:
-    """Cases read from one file, in the canonical schema, and what the reader did to get them."""
+    """Cases read from one export, in the canonical schema, and what the reader did to get them."""
 
     cases: pd.DataFrame
-    warnings: tuple[str, ...] = field(default_factory=tuple)
+    warnings: tuple[str, ...] = field(default_factory=tuple)  # worth the user's attention
     column_mapping: dict[str, str] = field(default_factory=dict)  # original header -> canonical column
     rows_read: int = 0
     rows_accepted: int = 0
     file_format: str = ""
+    info: tuple[str, ...] = field(default_factory=tuple)  # routine conversions: said, not warned about
+    profile: dict = field(default_factory=dict)  # the profile used (given, built-in, or {} = headers only)
+    layout: dict = field(default_factory=dict)  # the layout section used
 
 
 def load_outcomes(sources: Source | list[Source], profile: ProfileSource | None = None, *,
@@ -63,27 +70,52 @@ def load_outcomes(sources: Source | list[Source], profile: ProfileSource | None 
 
     Args:
         sources: a path, the file's bytes, or a binary file-like (e.g. Streamlit's UploadedFile);
-            or a list of them (several files of one export).
-        profile: an import profile (path, bytes or dict) saying how to read the export.
+            or a list of them (the files of one export: operations + follow-up, a month's files).
+        profile: an import profile (path, bytes or dict) saying how to read the export; without one,
+            a built-in profile whose columns the files carry is used, else the headers decide.
         filename: the name to quote in messages; the format is judged from the bytes, not the name.
     Raises:
-        OutcomeDataError: the file is not a readable table or breaks the data dictionary.
+        OutcomeDataError: the files are not readable tables or break the data dictionary. Its
+            `recognised` (source column -> canonical) and `candidates` (missing required column ->
+            source columns that may hold it) say what was understood.
     """
     if isinstance(profile, str) and not profile.lower().endswith(".json") and not os.path.exists(profile):
         # load_outcomes(data, "export.csv") was the old call: the name is keyword-only now.
         raise TypeError(f"load_outcomes: {profile!r} is not a profile file; pass a file name as filename=…")
-    prof = load_profile(profile) if profile is not None else {}
+    prof = load_profile(profile) if profile is not None else None
     many = isinstance(sources, list | tuple)
-    tables = read_tables(sources, None if many else [filename])
+    tables = read_tables(sources, None if many else [filename], (prof or {}).get("read"))
+    info: list[str] = []
+    if prof is None:
+        prof = detect_profile(tables) or {}
+        if prof:
+            info.append(f"Recognised as {prof.get('name', 'a known export')}: read with SpineDash's built-in import profile.")
+    return run_pipeline(tables, prof, info)
+
+
+def run_pipeline(tables: dict[str, pd.DataFrame], prof: dict, info: list[str] | None = None) -> IngestResult:
+    """shape -> map -> validate on tables already read, as the profile `prof` says ({} = headers decide)."""
+    info = list(info or [])
     layout = prof.get("layout") or detect_layout(tables).settings
     shaped = shape(tables, layout)
     frame = shaped.cases
     attrs = frame.attrs
-    warnings = list(attrs.get("notes", [])) + list(shaped.notes)
-    mapped = map_columns(frame, decimal_comma=attrs.get("decimal_comma", False), header_row=attrs.get("header_row", 1))
+    header_row = attrs.get("header_row", 1)
+    decimal_comma = attrs.get("decimal_comma", False)
+    if (prof.get("read") or {}).get("decimal") == ",":
+        decimal_comma = True
+    warnings: list[str] = []
+    info += list(attrs.get("notes", [])) + list(shaped.notes)
+    mapped = map_columns(frame, decimal_comma=decimal_comma, header_row=header_row, profile=prof,
+                         timepoint=shaped.timepoint)
     warnings += mapped.warnings
-    cases, more = validate(mapped, frame.index, header_row=attrs.get("header_row", 1))
+    info += mapped.info
+    try:
+        cases, more, more_info = validate(mapped, frame.index, header_row=header_row)
+    except OutcomeDataError as error:
+        raise explain_refusal(error, frame, mapped, layout) from None
     warnings += more
+    info += more_info
     # Hand the reader's scratch memory back to the system: a long-running server keeps what its
     # allocator holds, and a million-row read leaves ~150 MB of it behind.
     pa.default_memory_pool().release_unused()
@@ -94,5 +126,7 @@ def load_outcomes(sources: Source | list[Source], profile: ProfileSource | None 
         rows_read=attrs.get("rows_read", len(frame)),
         rows_accepted=len(cases),
         file_format=attrs.get("format", ""),
+        info=tuple(info),
+        profile=prof,
+        layout=dict(layout),
     )
-

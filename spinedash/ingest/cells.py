@@ -29,20 +29,27 @@ def _rows_short(rows: list[int], k: int = 8) -> str:
 
 # Spellings of "no value" in exports; "none" is not one of them (it is a complication value).
 MISSING_TOKENS = frozenset({"", "n/a", "na", "-", "--", ".", "nan", "null", "#n/a", "n.a.", "nd", "missing"})
-TRUE_WORDS = frozenset({"yes", "y", "true", "t", "1", "ja", "j", "sant"})
-FALSE_WORDS = frozenset({"no", "n", "false", "f", "0", "nei", "usant"})
+# Norwegian (ja/nei), Swedish (ja/nej), German (ja/nein) and Danish (ja/nej) yes/no as well.
+TRUE_WORDS = frozenset({"yes", "y", "true", "t", "1", "ja", "j", "sant", "sann", "wahr"})
+FALSE_WORDS = frozenset({"no", "n", "false", "f", "0", "nei", "usant", "nej", "nein", "falsch", "falskt"})
 _SEX_WORDS = {
-    **dict.fromkeys(("f", "female", "woman", "w", "k", "kvinne", "femme", "fem", "frau"), "female"),
-    **dict.fromkeys(("m", "male", "man", "mann", "homme", "masc"), "male"),
-    **dict.fromkeys(("other", "o", "x", "diverse", "d", "non binary", "nonbinary", "annet"), "other"),
+    **dict.fromkeys(("f", "female", "woman", "w", "k", "kvinne", "kvinna", "kvinde", "femme", "fem", "frau",
+                     "weiblich", "kvinnlig", "kvinnelig"), "female"),
+    **dict.fromkeys(("m", "male", "man", "mann", "homme", "masc", "männlich", "maennlich", "manlig", "mannlig"), "male"),
+    **dict.fromkeys(("other", "o", "x", "diverse", "d", "non binary", "nonbinary", "annet", "annat", "andere"), "other"),
 }
 _COMPLICATION_WORDS = {
-    **dict.fromkeys(("none", "no", "nil", "no complication", "ingen", "0"), "none"),
-    **dict.fromkeys(("dural tear", "durotomy", "incidental durotomy", "dural leak", "csf leak", "dura tear", "duratear"), "dural tear"),
-    **dict.fromkeys(("nerve root injury", "nerve injury", "root injury", "nerve root damage", "neural injury"), "nerve root injury"),
-    **dict.fromkeys(("infection", "wound infection", "ssi", "surgical site infection", "deep infection", "superficial infection"), "infection"),
-    **dict.fromkeys(("haematoma", "hematoma", "epidural haematoma", "epidural hematoma", "wound haematoma", "wound hematoma"), "haematoma"),
-    "other": "other",
+    **dict.fromkeys(("none", "no", "nil", "no complication", "ingen", "0", "nei", "nej", "keine", "ingen komplikasjon",
+                     "ingen komplikation", "keine komplikation"), "none"),
+    **dict.fromkeys(("dural tear", "durotomy", "incidental durotomy", "dural leak", "csf leak", "dura tear", "duratear",
+                     "durarift", "duraskade", "duraskada", "durariss", "duraverletzung"), "dural tear"),
+    **dict.fromkeys(("nerve root injury", "nerve injury", "root injury", "nerve root damage", "neural injury", "nerveskade",
+                     "nervskada", "nervenverletzung", "nervenwurzelverletzung"), "nerve root injury"),
+    **dict.fromkeys(("infection", "wound infection", "ssi", "surgical site infection", "deep infection", "superficial infection",
+                     "infeksjon", "sårinfeksjon", "infektion", "sårinfektion", "wundinfektion"), "infection"),
+    **dict.fromkeys(("haematoma", "hematoma", "epidural haematoma", "epidural hematoma", "wound haematoma", "wound hematoma",
+                     "hematom", "hämatom"), "haematoma"),
+    **dict.fromkeys(("other", "annet", "annat", "andere", "sonstige"), "other"),
 }
 # Case variants of the tokens, so the check is one hash lookup per cell, no lower-casing.
 _MISSING_ARRAY = pa.array(sorted({v for t in MISSING_TOKENS for v in (t, t.upper(), t.title(), t.capitalize())}))

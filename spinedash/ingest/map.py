@@ -7,10 +7,11 @@ hours, VAS 0–100 or 0–10). No Streamlit.
 
 from __future__ import annotations
 
+import difflib
 import functools
 import re
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -21,6 +22,8 @@ from spinedash.catalogue import load_catalogue
 from spinedash.ingest.cells import (
     _COMPLICATION_WORDS,
     _SEX_WORDS,
+    FALSE_WORDS,
+    TRUE_WORDS,
     _by_unique,
     _clip,
     _examples,
@@ -32,6 +35,7 @@ from spinedash.ingest.cells import (
     _to_label,
     _to_mapped,
     _to_number,
+    _word_key,
 )
 from spinedash.knowledge import load_knowledge, normalise_label
 from spinedash.validation import Problem, make_problem
@@ -225,6 +229,284 @@ def _background() -> ThreadPoolExecutor:
 
 
 
+# ---------------------------------------------------------------------------------------------
+# Columns: every source column gets a target (or is ignored, visibly).
+# ---------------------------------------------------------------------------------------------
+
+def _spec(column: str):
+    """The schema's ColumnSpec of a canonical column, or None (works before and after the measure catalogue)."""
+    spec_for = getattr(schema, "spec_for", None)
+    return spec_for(column) if spec_for is not None else schema.COLUMN_BY_NAME.get(column)
+
+
+def _measures() -> dict[str, tuple[str, ...]]:
+    """Measure id -> its time points, from the schema (the measure catalogue once it is there)."""
+    measures = getattr(schema, "MEASURES", None)
+    if measures:
+        return {m: tuple(getattr(info, "timepoints", ())) for m, info in measures.items()}
+    return {m: tuple(info["timepoints"]) for m, info in schema.PAIN_MEASURES.items()}
+
+
+def _measure_words() -> dict[str, str]:
+    """Compact key -> measure id, for a header that names a measure without a time point ("ODI", "Oswestry")."""
+    table = {_key(m): m for m in _measures()}
+    for m, words in _MEASURE_WORDS.items():
+        for w in words:
+            table.setdefault(_key(w), m)
+    return table
+
+
+def _timepoint_of(text: str) -> str | None:
+    """The time point a header or a long file's time-point cell names ("12 mnd" -> "12m"), or None."""
+    key = _key(text)
+    for tp, words in _TIMEPOINT_WORDS.items():
+        if key in {_key(w) for w in words} or key == _key(tp):
+            return tp
+    return None
+
+
+def outcome_column(measure: str, timepoint: str) -> str | None:
+    """`<measure>_<timepoint>` when the schema knows that column, else None."""
+    name = f"{measure}_{timepoint}"
+    return name if _spec(name) is not None else None
+
+
+@dataclass(frozen=True)
+class ColumnChoice:
+    """What one source column becomes. `target` None = not used (see `how`)."""
+
+    position: int
+    source: str  # the header as in the shaped table ("OswTot@12m" for a pivoted column)
+    target: str | None  # a canonical column (measure x time point composed already)
+    unit: str | None = None  # the unit the header states ("LOS (days)" -> "days")
+    how: str = "header"  # "header" | "profile" | "measure" | "ignored" (user's choice) | "unmatched" | "blank"
+    candidates: tuple[str, ...] = ()  # best guesses when unmatched
+    note: str = ""  # why, in the user's words, when it is not simply the header
+
+
+def _candidates(header: str, k: int = 3) -> tuple[str, ...]:
+    """Canonical columns whose spellings are nearest to an unmatched header (for the wizard to offer)."""
+    key = _key(header)
+    if not key:
+        return ()
+    close = difflib.get_close_matches(key, list(_ALIASES), n=12, cutoff=0.6)
+    out = list(dict.fromkeys(_ALIASES[c][0] for c in close))
+    tokens = set(_tokens(header))
+    for m, words in _MEASURE_WORDS.items():  # "OswTot", "NDI score" share a word with a measure
+        if any(set(_tokens(w)) <= tokens or _key(w) in key for w in words if len(_key(w)) >= 3):
+            out += [c for c in schema.CANONICAL_COLUMNS if c.startswith(m + "_")][:1]
+    return tuple(dict.fromkeys(out))[:k]
+
+
+def _resolve_target(value: object, source: str, timepoint: dict[str, str]) -> tuple[str | None, str]:
+    """A profile's column value (canonical column, measure id, or measure_timepoint) -> (column, problem text)."""
+    value = str(value)
+    if _spec(value) is not None:
+        return value, ""
+    if value in _measures():
+        tp = timepoint.get(source) or (source.rsplit("@", 1)[1] if "@" in source else None) or _timepoint_of(source)
+        if tp is None:
+            return None, f"is mapped to the measure {value} but names no time point; map it to e.g. {value}_12m"
+        column = outcome_column(value, tp)
+        if column is None:
+            return None, f"is {value} at {tp}, a time point SpineDash does not record for {value}"
+        return column, ""
+    return None, f"is mapped to {value!r}, which is not a column or measure SpineDash knows"
+
+
+def choose_columns(header: list[str], columns: dict | None = None, timepoint: dict[str, str] | None = None,
+                   frame: pd.DataFrame | None = None) -> tuple[list[ColumnChoice], list[Problem]]:
+    """One ColumnChoice per source column: the profile's choice, else the header's meaning, else candidates.
+
+    Args:
+        header: the source column names, in order.
+        columns: a profile's "columns" section: source name (or the name before "@") -> target or None.
+        timepoint: pivoted column -> time point id, from the shape stage.
+        frame: the table, only to tell a blank unnamed column from one holding values.
+    """
+    columns = columns or {}
+    timepoint = timepoint or {}
+    measure_words = _measure_words()
+    choices: list[ColumnChoice] = []
+    problems: list[Problem] = []
+    for i, name in enumerate(header):
+        base = name.rsplit("@", 1)[0] if "@" in name else name
+        key = name if name in columns else (base if base in columns else None)
+        if key is not None:
+            if columns[key] is None:
+                choices.append(ColumnChoice(i, name, None, how="ignored", note="ignored by your choice"))
+                continue
+            target, problem = _resolve_target(columns[key], name, timepoint)
+            if problem:
+                problems.append(make_problem(_clip(name), (), f"The profile says this column {problem}."))
+                choices.append(ColumnChoice(i, name, None, how="unmatched", candidates=_candidates(base)))
+                continue
+            unit = match_header(base)[1] if match_header(base) and match_header(base)[0] == target else None
+            choices.append(ColumnChoice(i, name, target, unit, how="profile"))
+            continue
+        if not name:
+            has_values = frame is not None and pc.any(pc.is_valid(_text(frame.iloc[:, i]))).as_py()
+            choices.append(ColumnChoice(i, f"column {i + 1} (no header)", None, how="unmatched" if has_values else "blank"))
+            continue
+        m = match_header(name)
+        if m is not None:
+            choices.append(ColumnChoice(i, name, m[0], m[1]))
+            continue
+        if "@" in name or name in timepoint:
+            measure = measure_words.get(_key(base))
+            tp = timepoint.get(name) or name.rsplit("@", 1)[1]
+            column = outcome_column(measure, tp) if measure else None
+            if column is not None:
+                choices.append(ColumnChoice(i, name, column, how="measure", note=f"{base} at {tp}"))
+                continue
+        choices.append(ColumnChoice(i, name, None, how="unmatched", candidates=_candidates(base)))
+    return choices, problems
+
+
+# ---------------------------------------------------------------------------------------------
+# Codes: a value table per categorical column; profile code tables applied before the defaults.
+# ---------------------------------------------------------------------------------------------
+
+def _recode(raw: pd.Series, table: dict) -> pd.Series:
+    """Cells through a profile's code table (source code -> canonical value; null = missing); others unchanged."""
+    lookup = {str(k).strip(): v for k, v in table.items()}
+    lookup_folded = {k.casefold(): v for k, v in lookup.items()}
+
+    def parse(u: pd.Series) -> pd.Series:
+        def one(v):
+            v = str(v)
+            if v in lookup:
+                return lookup[v]
+            if v.casefold() in lookup_folded:
+                return lookup_folded[v.casefold()]
+            if v.endswith(".0") and v[:-2] in lookup:  # Excel and Parquet give 1.0 for the code 1
+                return lookup[v[:-2]]
+            return v
+        return u.map(one).astype("object")
+
+    return _by_unique(raw, parse)[0]
+
+
+def _apply_cutoff(raw: pd.Series, cutoff: dict) -> pd.Series:
+    """A rating (1–5) -> yes/no by the stated cut-off: codes in satisfied_if are yes, other numbers no."""
+    yes = {str(v).strip() for v in cutoff.get("satisfied_if", [])}
+    no = {str(v).strip() for v in cutoff.get("not_satisfied_if", [])}
+
+    def parse(u: pd.Series) -> pd.Series:
+        def one(v):
+            v = str(v)
+            v2 = v[:-2] if v.endswith(".0") else v
+            if v2 in yes:
+                return "yes"
+            if v2 in no or (not no and re.fullmatch(r"-?\d+(\.\d+)?", v2)):
+                return "no"
+            return v
+        return u.map(one).astype("object")
+
+    return _by_unique(raw, parse)[0]
+
+
+# Words exports use for sex, yes/no and complications in Norwegian, Swedish and German as well.
+_SEX_NUMBER_NOTE = ("ISO/IEC 5218 codes sex 1 = male, 2 = female; NORspine and most registries follow it. "
+                    "0/1 has no standard meaning: say which is which.")
+
+
+def value_table(raw: pd.Series, target: str, codes: dict | None = None) -> pd.DataFrame:
+    """Every distinct value of a categorical source column with its count and what it maps to.
+
+    Columns: value, count, maps_to (canonical value or None), status ("recognised" | "your code" |
+    "ask" | "unmapped"), note. Ambiguous words ("MIS") are "ask" with the candidates in the note;
+    codes no table covers are "unmapped", never guessed (sex 1/2 gets a suggestion with its standard).
+    """
+    text = _text_series(raw)
+    counts = text.value_counts(dropna=True)
+    codes = {str(k): v for k, v in (codes or {}).items()}
+    spec = _spec(target)
+    kb = load_knowledge()
+    rows = []
+    numeric_sex = target == "sex" and set(counts.index) <= {"0", "1", "2", "1.0", "2.0", "0.0"}
+    for value, count in counts.items():
+        maps_to, status, note = None, "unmapped", ""
+        if value in codes:
+            maps_to, status = codes[value], "your code"
+        elif target in ("approach", "condition", "technique", "procedure"):
+            t = kb.resolve_term(value, target)
+            if t.status == "known" and (t.kind == target or (target == "approach" and t.approach)):
+                maps_to, status = (t.value if t.kind == target else t.approach), "recognised"
+            elif t.status == "ambiguous":
+                options = t.approach_candidates if target == "approach" and t.approach_candidates else t.candidates
+                status, note = "ask", f"Which one? {', '.join(options)}. {t.note}".strip()
+            elif t.status == "known":
+                note = f"'{value}' is a {t.kind}, not a {target}."
+        elif numeric_sex:
+            if set(counts.index) <= {"1", "2", "1.0", "2.0"}:
+                maps_to, status = {"1": "male", "2": "female"}[value[0]], "suggested"
+            note = _SEX_NUMBER_NOTE
+        elif target == "sex":
+            maps_to = _SEX_WORDS.get(_word_key(pd.Series([value])).iloc[0])
+        elif target == "complication":
+            maps_to = _COMPLICATION_WORDS.get(_word_key(pd.Series([value])).iloc[0])
+        elif spec is not None and spec.kind == "boolean":
+            v = _word_key(pd.Series([value])).str.replace(r"\.0$", "", regex=True).iloc[0]
+            maps_to = "yes" if v in TRUE_WORDS else ("no" if v in FALSE_WORDS else None)
+            if maps_to is None and re.fullmatch(r"\d", v) and target.startswith("satisfied"):
+                note = "a rating: set a cut-off (e.g. 1–2 on a 1–5 scale = satisfied)"
+        else:
+            maps_to = value  # free text (surgeon, site, level): kept as written
+        if maps_to is not None and status == "unmapped":
+            status = "recognised"
+        rows.append({"value": value, "count": int(count), "maps_to": maps_to, "status": status, "note": note})
+    return pd.DataFrame(rows, columns=["value", "count", "maps_to", "status", "note"])
+
+
+# ---------------------------------------------------------------------------------------------
+# Units, decided per column with the evidence shown.
+# ---------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class UnitDecision:
+    unit: str | None  # "days" | "hours" | … | "0-100" | "0-10"; None = nothing to decide
+    evidence: str  # "max 14, median 2, whole numbers: looks like days"
+    source: str  # "header" | "profile" | "values"
+
+
+def decide_stay_unit(values: pd.Series) -> UnitDecision:
+    """Days or hours for a stay column whose header names no unit, from its values.
+
+    Inpatient stays in whole days rarely pass a few weeks; stays in hours run past 24 for any
+    overnight case and carry fractions (day surgery of 3.2 h, Medicine 2019). So: whole numbers with
+    a median of at most 7 and a maximum of at most 60 read as days; anything else as hours.
+    """
+    v = pd.to_numeric(values, errors="coerce").dropna()
+    if v.empty:
+        return UnitDecision("hours", "no values: hours, the dictionary's unit", "values")
+    mx, med = float(v.max()), float(v.median())
+    whole = bool((v == v.round()).all())
+    facts = f"max {mx:g}, median {med:g}" + (", whole numbers" if whole else "")
+    if whole and med <= 7 and mx <= 60:
+        return UnitDecision("days", f"{facts}: looks like days", "values")
+    return UnitDecision("hours", f"{facts}: looks like hours", "values")
+
+
+def decide_vas_scale(arrays: list[np.ndarray]) -> UnitDecision:
+    """0–100 or 0–10 for one measure's columns together (see VAS_0_100_SHARE)."""
+    count = sum(len(a) - int(np.count_nonzero(np.isnan(a))) for a in arrays)
+    with_values = [a for a in arrays if len(a) and not np.isnan(a).all()]
+    if count == 0:
+        return UnitDecision(None, "no values", "values")
+    mx = max(float(np.nanmax(a)) for a in with_values)
+    above = sum(int(np.count_nonzero(a > 10)) for a in arrays)  # NaN > 10 is False
+    facts = f"max {mx:g}, {above} of {count} values above 10"
+    if mx <= 100 and min(float(np.nanmin(a)) for a in with_values) >= 0 \
+            and above >= VAS_0_100_MIN_COUNT and above / count >= VAS_0_100_SHARE:
+        return UnitDecision("0-100", f"{facts}: looks like 0–100", "values")
+    return UnitDecision("0-10", f"{facts}: looks like 0–10", "values")
+
+
+# ---------------------------------------------------------------------------------------------
+# The map stage itself.
+# ---------------------------------------------------------------------------------------------
+
 @dataclass
 class Mapped:
     """The map stage's answer: canonical columns as typed Series, and what mapping did."""
@@ -232,39 +514,54 @@ class Mapped:
     columns: dict[str, pd.Series]
     mapping: dict[str, str]  # source header -> canonical column
     header_for: dict[str, str]  # canonical column -> source header, for messages in the user's words
-    warnings: list[str]
+    warnings: list[str]  # worth the user's attention (amber)
     problems: list[Problem]
     ids_unique: Future[bool] | None = None
+    info: list[str] = field(default_factory=list)  # routine conversions, said but not a warning
+    choices: list[ColumnChoice] = field(default_factory=list)
+    units: dict[str, UnitDecision] = field(default_factory=dict)  # canonical column or measure -> decision
 
 
-def map_columns(frame: pd.DataFrame, decimal_comma: bool = False, header_row: int = 1) -> Mapped:
+def _profile_unit(units: dict, column: str) -> str | None:
+    if column in units:
+        return str(units[column])
+    parsed = column.rsplit("_", 1)[0] if "_" in column else column
+    for key in (parsed, column.split("_")[0]):
+        if key in units:
+            return str(units[key])
+    return None
+
+
+def map_columns(frame: pd.DataFrame, decimal_comma: bool = False, header_row: int = 1,
+                profile: dict | None = None, timepoint: dict[str, str] | None = None) -> Mapped:
     """Source columns of one-row-per-case `frame` -> canonical columns, converted cell by column.
 
-    Columns are matched by header spelling; codes (yes/no, sex, approach and condition aliases,
-    complications) and units (stay, VAS scale) are converted. Problems are collected, not raised.
+    Columns are matched by the profile, else by header spelling; codes (the profile's code tables,
+    then yes/no, sex, approach and condition aliases, complications) and units (stay, VAS scale:
+    the profile's, else the header's, else decided from the values with the evidence said) are
+    converted. Problems are collected, not raised.
     """
+    profile = profile or {}
+    codes_by_column = profile.get("codes") or {}
+    profile_units = profile.get("units") or {}
+    cutoffs = profile.get("cutoffs") or {}
     header = [str(c) for c in frame.columns]
     warnings: list[str] = []
-    problems: list[Problem] = []
+    info: list[str] = []
+    choices, problems = choose_columns(header, profile.get("columns"), timepoint, frame)
     mapping: dict[str, str] = {}
     units: dict[str, str | None] = {}
     position: dict[str, int] = {}
     claimed: dict[str, list[str]] = {}
-    ignored: list[str] = []
-    for i, name in enumerate(header):
-        if not name:
-            if pc.any(pc.is_valid(_text(frame.iloc[:, i]))).as_py():
-                ignored.append(f"column {i + 1} (no header)")
+    ignored = [c.source for c in choices if c.how == "unmatched"]
+    by_choice = [c.source for c in choices if c.how == "ignored"]
+    for c in choices:
+        if c.target is None:
             continue
-        m = match_header(name)
-        if m is None:
-            ignored.append(name)
+        claimed.setdefault(c.target, []).append(c.source)
+        if c.target in position:
             continue
-        column, unit = m
-        claimed.setdefault(column, []).append(name)
-        if column in position:
-            continue
-        mapping[name], units[column], position[column] = column, unit, i
+        mapping[c.source], units[c.target], position[c.target] = c.target, c.unit, c.position
     for column, names in claimed.items():
         if len(names) > 1:
             problems.append(make_problem(
@@ -272,6 +569,8 @@ def map_columns(frame: pd.DataFrame, decimal_comma: bool = False, header_row: in
                 f"These columns all mean {column}; keep one of them (or rename the others)."))
     if ignored:
         warnings.append(f"Columns not in the data dictionary were ignored: {', '.join(_clip(n) for n in ignored[:20])}" + (" …" if len(ignored) > 20 else "") + ".")
+    if by_choice:
+        info.append(f"Columns left out by your choice: {', '.join(_clip(n) for n in by_choice[:20])}" + (" …" if len(by_choice) > 20 else "") + ".")
     header_for = {c: n for n, c in mapping.items()}
     if "approach" not in position and "technique" in position:
         # Many exports have only "Technique" (PTED, microdiscectomy): it names the approach too.
@@ -282,11 +581,19 @@ def map_columns(frame: pd.DataFrame, decimal_comma: bool = False, header_row: in
 
     lookups = _category_lookups()
     out: dict[str, pd.Series] = {}
+    decisions: dict[str, UnitDecision] = {}
     ids_unique: Future[bool] | None = None
     for column, pos in position.items():
-        spec = schema.spec_for(column)
+        spec = _spec(column)
         raw = frame.iloc[:, pos]
         label = header_for[column]
+        table = codes_by_column.get(column) or codes_by_column.get(label)
+        if table:
+            raw = _recode(raw, table)
+        cutoff = cutoffs.get(column) or (cutoffs.get("satisfaction") if column.startswith("satisfied") else None)
+        if cutoff and spec.kind == "boolean":
+            raw = _apply_cutoff(raw, cutoff)
+            info.append(f"'{label}': {cutoff.get('note') or 'codes ' + ', '.join(map(str, cutoff.get('satisfied_if', []))) + ' = satisfied'}.")
         if spec.kind == "id":
             out[column] = _text_series(raw)
             if column == "case_id":
@@ -299,18 +606,32 @@ def map_columns(frame: pd.DataFrame, decimal_comma: bool = False, header_row: in
                 values, bad = _stay_with_units(raw, values, bad)
             if bad.any():
                 problems.append(make_problem(label, bad.index[bad.to_numpy()], f"Expected a number ({spec.unit or 'no unit'}); found {_examples(_text_series(raw[bad]))}."))
-            values, note = _convert_unit(column, label, units[column], values)
+            unit = _profile_unit(profile_units, column) if column in _CANONICAL_UNIT else None
+            source = "profile" if unit else "header"
+            if unit is None:
+                unit = units[column]
+            if unit is None and column == "length_of_stay_hours" and values.notna().any():
+                decision = decide_stay_unit(values[~bad])
+                unit = decision.unit
+                decisions[column] = decision
+                info.append(f"'{label}' names no unit; {decision.evidence}. Read as {unit}; if that is wrong, "
+                            f"choose the unit in the import's Units step (or name the column 'LOS (hours)').")
+            elif unit is not None and column in _CANONICAL_UNIT:
+                decisions[column] = UnitDecision(unit, f"{'your profile' if source == 'profile' else 'the header'} says {unit}", source)
+            values, note = _convert_unit(column, label, unit, values)
             if note:
-                warnings.append(note)
+                info.append(note)
             out[column] = values
         elif spec.kind == "boolean":
             values, bad = _to_bool(raw)
             if bad.any():
-                problems.append(make_problem(label, bad.index[bad.to_numpy()], f"Expected yes or no (also y/n, 1/0, true/false, ja/nei); found {_examples(_text_series(raw[bad]))}."))
+                hint = (" For a rating, set a cut-off in the import (e.g. 1–2 on a 1–5 scale = satisfied)."
+                        if column.startswith("satisfied") else "")
+                problems.append(make_problem(label, bad.index[bad.to_numpy()], f"Expected yes or no (also y/n, 1/0, true/false, ja/nei/nej/nein); found {_examples(_text_series(raw[bad]))}.{hint}"))
             out[column] = values
         elif spec.kind == "date":
             values, bad, notes, date_problems = _to_date(raw, label)
-            warnings += notes
+            info.extend(notes)
             problems += date_problems
             if bad.any():
                 problems.append(make_problem(label, bad.index[bad.to_numpy()], f"Expected a date such as 2024-03-18 or 18/03/2024; found {_examples(_text_series(raw[bad]))}."))
@@ -321,7 +642,11 @@ def map_columns(frame: pd.DataFrame, decimal_comma: bool = False, header_row: in
         elif column == "sex":
             values, bad = _to_mapped(raw, _SEX_WORDS)
             if bad.any():
-                problems.append(make_problem(label, bad.index[bad.to_numpy()], f"Expected female, male or other (also f/m, woman/man); found {_examples(_text_series(raw[bad]))}."))
+                found = _text_series(raw[bad])
+                numeric = bool(found.dropna().str.fullmatch(r"[0-9](\.0)?").all())
+                hint = (" These look like codes: say what they mean in the import's Codes step "
+                        "(e.g. 1 = male, 2 = female)." if numeric else "")
+                problems.append(make_problem(label, bad.index[bad.to_numpy()], f"Expected female, male or other (also f/m, woman/man, kvinne/mann, kvinna/man, weiblich/männlich); found {_examples(found)}.{hint}"))
             out[column] = values
         elif column == "complication":
             values, bad = _to_mapped(raw, _COMPLICATION_WORDS)
@@ -334,10 +659,10 @@ def map_columns(frame: pd.DataFrame, decimal_comma: bool = False, header_row: in
         else:
             out[column] = _to_label(raw)
 
-
-    warnings += _rescale_vas(out, header_for)
-    return Mapped(out, mapping, header_for, warnings, problems, ids_unique)
-
+    vas_notes, vas_decisions = _rescale_vas(out, header_for, profile_units)
+    info += vas_notes
+    decisions.update(vas_decisions)
+    return Mapped(out, mapping, header_for, warnings, problems, ids_unique, info, choices, decisions)
 
 
 def _map_known(raw, label, column, lookup, names, hint, out) -> list[Problem]:
@@ -352,9 +677,14 @@ def _map_known(raw, label, column, lookup, names, hint, out) -> list[Problem]:
             if n == 20:
                 problems.append(make_problem(label, bad_values.index, f"… and {len(groups) - 20} more unknown {column} values."))
                 break
-            problems.append(make_problem(
-                label, idx,
-                f"Unknown {column} {_clip(value)!r}. Known values: {', '.join(names)} (or an alias the knowledge base lists{hint})."))
+            term = load_knowledge().resolve_term(str(value), column)
+            if term.status == "ambiguous":
+                options = term.approach_candidates if column == "approach" and term.approach_candidates else term.candidates
+                message = (f"{_clip(value)!r} can mean {', '.join(options)}: say which in the import's Codes step. "
+                           f"{term.note}").strip()
+            else:
+                message = f"Unknown {column} {_clip(value)!r}. Known values: {', '.join(names)} (or an alias the knowledge base lists{hint})."
+            problems.append(make_problem(label, idx, message))
     return problems
 
 
@@ -404,27 +734,48 @@ VAS_0_100_SHARE = 0.2  # ASSUMPTION: at least a fifth of values above 10 …
 VAS_0_100_MIN_COUNT = 2  # ASSUMPTION: … and more than one such value, so one typo never rescales a file
 
 
-def _rescale_vas(out: dict[str, pd.Series], header_for: dict[str, str]) -> list[str]:
-    warnings = []
-    for measure in ("vas_leg", "vas_back"):
-        cols = [c for c in out if c.startswith(measure + "_")]
+def _rescale_vas(out: dict[str, pd.Series], header_for: dict[str, str],
+                 profile_units: dict | None = None) -> tuple[list[str], dict[str, UnitDecision]]:
+    notes: list[str] = []
+    decisions: dict[str, UnitDecision] = {}
+    profile_units = profile_units or {}
+    for measure in _ten_point_measures():
+        cols = [c for c in out if (_parse(c) or ("", ""))[0] == measure]
         if not cols:
             continue
-        # Column by column in numpy: no concatenated copy of a million-row file's VAS columns.
-        arrays = [out[c].to_numpy(dtype=np.float64, na_value=np.nan) for c in cols]
-        counts = [len(a) - int(np.count_nonzero(np.isnan(a))) for a in arrays]
-        count = sum(counts)
-        if count == 0:
+        stated = profile_units.get(measure)
+        if stated is not None:
+            decision = UnitDecision(str(stated).replace("–", "-"), f"your profile says {stated}", "profile")
+        else:
+            # Column by column in numpy: no concatenated copy of a million-row file's VAS columns.
+            decision = decide_vas_scale([out[c].to_numpy(dtype=np.float64, na_value=np.nan) for c in cols])
+        if decision.unit is None:
             continue
-        with_values = [a for a, n in zip(arrays, counts, strict=True) if n]
-        if max(np.nanmax(a) for a in with_values) > 100 or min(np.nanmin(a) for a in with_values) < 0:
-            continue
-        above = sum(int(np.count_nonzero(a > 10)) for a in arrays)  # NaN > 10 is False
-        if above >= VAS_0_100_MIN_COUNT and above / count >= VAS_0_100_SHARE:
+        decisions[measure] = decision
+        if decision.unit == "0-100":
             for c in cols:
                 out[c] = out[c] / 10
             names = ", ".join(f"'{header_for[c]}'" for c in cols)
-            warnings.append(f"VAS recorded on 0–100, divided by 10 to the app's 0–10 scale: {names}.")
-    return warnings
+            notes.append(f"Pain scores recorded on 0–100 ({decision.evidence}), divided by 10 to the app's 0–10 scale: {names}.")
+    return notes, decisions
+
+
+def _parse(column: str) -> tuple[str, str] | None:
+    """(measure, time point) of an outcome column, or None."""
+    parse = getattr(schema, "parse_outcome_column", None)
+    if parse is not None:
+        return parse(column)
+    for m in schema.PAIN_MEASURES:
+        if column.startswith(m + "_"):
+            return m, column[len(m) + 1:]
+    return None
+
+
+def _ten_point_measures() -> list[str]:
+    """Measures scored 0–10 (VAS/NRS): the ones a 0–100 file is divided by 10 for."""
+    measures = getattr(schema, "MEASURES", None)
+    if measures:
+        return [m for m, info in measures.items() if getattr(info, "scale_max", None) == 10]
+    return [m for m, info in schema.PAIN_MEASURES.items() if info["max"] == 10]
 
 

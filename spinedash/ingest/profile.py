@@ -6,9 +6,12 @@ See the README ("Import profiles") for the format. No Streamlit.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from pathlib import Path
+
+import pandas as pd
 
 from spinedash.ingest.cells import _fail
 
@@ -54,3 +57,41 @@ def dump_profile(profile: dict) -> bytes:
     """A profile as indented UTF-8 JSON, sections in the documented order."""
     ordered = {k: profile[k] for k in SECTIONS if k in profile}
     return (json.dumps(ordered, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+PROFILES_DIR = Path(__file__).resolve().parents[2] / "data" / "profiles"
+
+
+@functools.cache
+def builtin_profiles(directory: str | None = None) -> tuple[tuple[str, dict], ...]:
+    """(file name, profile) for every built-in profile in data/profiles/, in name order."""
+    root = Path(directory) if directory else PROFILES_DIR
+    if not root.is_dir():
+        return ()
+    return tuple((p.name, load_profile(p)) for p in sorted(root.glob("*.json")))
+
+
+def _columns_of(tables: dict[str, pd.DataFrame]) -> set[str]:
+    return {str(c).strip() for frame in tables.values() for c in frame.columns}
+
+
+def matches(profile: dict, tables: dict[str, pd.DataFrame]) -> bool:
+    """True when the tables carry every column of the profile's detect.all_columns and one of any_columns."""
+    detect = profile.get("detect") or {}
+    need, anyof = detect.get("all_columns") or [], detect.get("any_columns") or []
+    if not need and not anyof:
+        return False
+    have = {c.casefold() for c in _columns_of(tables)}
+    return all(str(c).casefold() in have for c in need) and (not anyof or any(str(c).casefold() in have for c in anyof))
+
+
+def detect_profile(tables: dict[str, pd.DataFrame]) -> dict | None:
+    """The built-in profile whose detect section fits the tables best (most columns named), or None."""
+    best, best_score = None, 0
+    for _, profile in builtin_profiles():
+        if matches(profile, tables):
+            detect = profile.get("detect") or {}
+            score = len(detect.get("all_columns") or []) * 10 + len(detect.get("any_columns") or [])
+            if score > best_score:
+                best, best_score = profile, score
+    return best

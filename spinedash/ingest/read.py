@@ -510,12 +510,13 @@ def _finish(read: _Read, fmt: str, filename: str) -> pd.DataFrame:
     return frame
 
 
-def read_source(source: Source, filename: str | None = None) -> dict[str, pd.DataFrame]:
+def read_source(source: Source, filename: str | None = None, options: dict | None = None) -> dict[str, pd.DataFrame]:
     """The tables of one file: {name: frame}, one per CSV/TSV/Parquet file, one per non-empty XLSX sheet.
 
     Each frame's columns are its header cells (text, possibly blank or repeated), its index the
     spreadsheet row numbers, and `frame.attrs` holds "format", "header_row", "decimal_comma",
-    "notes" (what reading did, in the user's words), "rows_read" and "file".
+    "notes" (what reading did, in the user's words), "rows_read" and "file". `options` is a
+    profile's "read" section: "delimiter", "encoding", "decimal" (otherwise judged from the bytes).
 
     Raises:
         OutcomeDataError: the file is not a readable table.
@@ -533,7 +534,8 @@ def read_source(source: Source, filename: str | None = None) -> dict[str, pd.Dat
         frame.columns = range(frame.shape[1])
         frame.index = np.arange(len(frame)) + 2
         return {name: _finish(_Read(frame, header, 1), fmt, name)}
-    if fmt == "text" and (fast := _read_csv_typed(data)) is not None:
+    options = options or {}
+    if fmt == "text" and not options and (fast := _read_csv_typed(data)) is not None:
         frame, header = fast
         return {name: _finish(_Read(frame, header, 1), fmt, name)}
     if fmt == "xlsx":
@@ -546,11 +548,20 @@ def read_source(source: Source, filename: str | None = None) -> dict[str, pd.Dat
         if not tables:
             raise _fail("The file is empty: no header row and no data rows.")
         return tables
-    text, note = _decode(data)
+    encoding = options.get("encoding")
+    if encoding:
+        try:
+            text, note = data.decode(encoding).removeprefix("\ufeff"), None
+        except (LookupError, UnicodeDecodeError):
+            text, note = _decode(data)
+        if note is None and encoding.replace("-", "").lower() not in ("utf8", "utf8sig"):
+            note = f"Read as {encoding} text, as the import profile says."
+    else:
+        text, note = _decode(data)
     notes = [note] if note else []
-    delimiter = _sniff_delimiter(text)
-    decimal_comma = delimiter == ";"
-    utf8 = None if note else (data[3:] if data.startswith(b"\xef\xbb\xbf") else data)
+    delimiter = options.get("delimiter") or _sniff_delimiter(text)
+    decimal_comma = options["decimal"] == "," if options.get("decimal") else delimiter == ";"
+    utf8 = None if note or encoding else (data[3:] if data.startswith(b"\xef\xbb\xbf") else data)
     grid = _read_csv_grid(text, delimiter, utf8)
     if delimiter == ";" and grid.shape[1] > 1:
         notes.append("Semicolon-separated file: commas in numbers were read as decimal commas (3,5 = 3.5).")
@@ -561,7 +572,8 @@ def read_source(source: Source, filename: str | None = None) -> dict[str, pd.Dat
     return {name: _finish(_from_grid(grid, notes, decimal_comma), fmt, name)}
 
 
-def read_tables(sources: Source | list[Source], filenames: list[str | None] | None = None) -> dict[str, pd.DataFrame]:
+def read_tables(sources: Source | list[Source], filenames: list[str | None] | None = None,
+                options: dict | None = None) -> dict[str, pd.DataFrame]:
     """Every table of one source or a list of sources, named by file (and sheet: "file.xlsx/Sheet1").
 
     Raises:
@@ -572,7 +584,7 @@ def read_tables(sources: Source | list[Source], filenames: list[str | None] | No
     names = list(filenames) if filenames else [None] * len(items)
     tables: dict[str, pd.DataFrame] = {}
     for i, (source, filename) in enumerate(zip(items, names, strict=True)):
-        got = read_source(source, filename)
+        got = read_source(source, filename, options)
         for key, frame in got.items():
             if key == "upload" and many:
                 key = f"file {i + 1}"

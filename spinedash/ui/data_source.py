@@ -176,6 +176,7 @@ def show_report(report: UploadReport) -> None:
         )
         # st.table, not st.dataframe: every message is read in full, wrapped, and the text is in the page.
         show_table(problems_frame(report.error.problems), hide_index=True)
+        show_refusal_hints(report.error)
         return
     result = report.result
     skipped = result.rows_read - result.rows_accepted
@@ -185,10 +186,24 @@ def show_report(report: UploadReport) -> None:
         icon=":material/check_circle:",
     )
     if result.warnings:
-        st.warning("\n".join(f"- {escape_markdown(w)}" for w in result.warnings), icon=":material/info:")
+        st.warning("\n".join(f"- {escape_markdown(w)}" for w in result.warnings), icon=":material/warning:")
+    if result.info:
+        st.info("\n".join(f"- {escape_markdown(w)}" for w in result.info), icon=":material/info:")
     with st.expander("How the columns were read"):
         mapping = pd.DataFrame({"column in your file": list(result.column_mapping), "read as": list(result.column_mapping.values())})
         st.dataframe(mapping, hide_index=True, width="stretch")
+
+
+def show_refusal_hints(error: OutcomeDataError) -> None:
+    """What a refused file still told SpineDash: the columns it recognised and where the missing ones may be."""
+    hints = getattr(error, "hints", [])
+    recognised = getattr(error, "recognised", {})
+    if hints:
+        st.info("\n".join(f"- {escape_markdown(h)}" for h in hints), icon=":material/lightbulb:")
+    if recognised:
+        with st.expander("What SpineDash recognised in the file"):
+            st.dataframe(pd.DataFrame({"column in your file": list(recognised), "read as": list(recognised.values())}),
+                         hide_index=True, width="stretch")
 
 
 def show_data_source_in_sidebar() -> None:

@@ -56,7 +56,9 @@ def test_uploading_a_messy_export_puts_it_in_use():
     text = all_text(at)
     assert f"clinic.csv — {MESSY_ROWS} cases" in text
     assert f"{MESSY_ROWS} cases accepted and now in use ({MESSY_ROWS + 1} rows read, 1 blank)" in at.success[0].value
-    assert "converted to hours" in at.warning[0].value
+    # Routine conversions are information, not amber warnings (issue 11); an ignored column is a warning.
+    assert any("converted to hours" in i.value for i in at.info)
+    assert not any("converted" in w.value for w in at.warning) and "ignored" in at.warning[0].value
     assert not any("synthetic demonstration data" in i.value for i in at.info)
     assert not at.button(key="use_sample").disabled
     preview = next(d.value for d in at.dataframe if "vas_leg_pre" in d.value.columns)
