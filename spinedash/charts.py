@@ -18,6 +18,7 @@ Rules every chart keeps:
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 
 import numpy as np
@@ -40,9 +41,10 @@ from spinedash.vegalite import (
 from spinedash.vocabulary import APPROACH_COLOURS, APPROACHES, OTHER_COLOUR
 
 # Surgeons and sites: ColorBrewer "Dark2" — a categorical palette distinct from the Okabe–Ito
-# approach colours, so "Surgeon A" is never read as an approach.
+# approach colours, so "Surgeon A" is never read as an approach. Its light green and yellow are
+# darkened (hue kept) to reach 3:1 on white like the rest.
 NEUTRAL_PALETTE: tuple[str, ...] = (
-    "#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666",
+    "#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#619D1C", "#B38502", "#a6761d", "#666666",
 )
 BENCHMARK_COLOUR = "#333333"
 BENCHMARK_SHAPES: tuple[str, ...] = ("diamond", "triangle-up", "square", "triangle-down", "cross", "circle", "triangle-left", "triangle-right")
@@ -94,8 +96,54 @@ def _subtitle_lines(subtitle: Subtitle, extra: Sequence[str] = ()) -> list[str]:
     return [line for line in [*lines, *extra] if line]
 
 
+# Longest note line under a chart title: Vega cuts a longer line with "…" at the chart's width, and
+# a chart can be 26rem wide (spinedash.ui.layout). ~60 characters of 12 px text fit in 380 px.
+NOTE_WIDTH = 60
+
+
+def wrap_notes(lines: Sequence[str], width: int = NOTE_WIDTH) -> list[str]:
+    """Subtitle lines broken at word boundaries so none is wider than a narrow chart."""
+    out: list[str] = []
+    for line in lines:
+        out.extend(textwrap.wrap(str(line), width=width, break_on_hyphens=False) or [""])
+    return out
+
+
 def _title(title: str, subtitle: Subtitle, extra: Sequence[str] = ()) -> Spec:
-    return title_params(title, _subtitle_lines(subtitle, extra), anchor="start", subtitleColor="#444444", subtitleFontSize=12)
+    return title_params(title, wrap_notes(_subtitle_lines(subtitle, extra)), anchor="start", subtitleColor="#3d4852",
+                        subtitleFontSize=12)  # fmt: skip
+
+
+# --------------------------------------------------------------------------------------------
+# Charts in words: every chart carries a text description (its accessible name, and the text the
+# page shows under it) stating what it shows and its key numbers, built from the aggregated frame.
+# --------------------------------------------------------------------------------------------
+
+
+def _fmt(v: float, fmt: str = "{:.1f}") -> str:
+    return "not estimable" if pd.isna(v) else fmt.format(v)
+
+
+def describe(title: str, what: str, items: Sequence[str], hidden: Sequence[str] = (), min_cell: int = DEFAULT_MIN_CELL) -> str:
+    """'<title>. <what>. <item>; <item>. Not shown (fewer than k cases or no data): <hidden>.'"""
+    text = f"{title.rstrip('.')}. {what.rstrip('.')}."
+    if items:
+        text += " " + "; ".join(items) + "."
+    else:
+        text += f" Nothing to show: every group has fewer than {min_cell} cases or no data."
+    if hidden:
+        text += f" Not shown (fewer than {min_cell} cases or no data): {', '.join(hidden)}."
+    return text
+
+
+def nothing_to_show_layer(message: str) -> Spec:
+    """A text mark saying in words that a chart has nothing to draw (dataset "nothing")."""
+    return mark_layer("text", "nothing", encoding(x=value(0), y=value(24), text=channel("message:N")),
+                      align="left", fontSize=14, fontStyle="italic", color="#3d4852")  # fmt: skip
+
+
+def _nothing_message(min_cell: int) -> str:
+    return f"Nothing to show: every group has fewer than {min_cell} cases, or no data."
 
 
 def _suppressed_text(n: float, min_cell: int) -> str:
@@ -158,18 +206,27 @@ def _benchmark_shape_scale(legends: Sequence[str]) -> Spec:
 
 def _chart(
     layers: list[Spec], datasets: dict[str, pd.DataFrame], height: int | Spec, title: str, subtitle: Subtitle,
-    extra: Sequence[str] = (),
+    extra: Sequence[str] = (), description: str = "", min_cell: int = DEFAULT_MIN_CELL, main: str = "shown",
 ) -> Spec:
-    """The finished layered chart: container width, fit-x, title with the subtitle lines, the data.
+    """The finished layered chart: container width, fit-x, title with the subtitle lines, the data,
+    and `description` (the chart in words; Vega makes it the chart's accessible name).
 
-    Only the datasets some layer draws are converted and sent."""
+    Only the datasets some layer draws are converted and sent. When the `main` dataset is empty —
+    every group suppressed or without data — the chart is a sentence saying so, not bare axes.
+    """
+    if main in datasets and datasets[main].empty:
+        layers = [nothing_to_show_layer(_nothing_message(min_cell))]
+        datasets = {"nothing": pd.DataFrame({"message": [_nothing_message(min_cell)]})}
+        height = 60
     used = {layer["data"]["name"] for layer in layers if "data" in layer}
+    props = {"description": description} if description else {}
     return layer_chart(
         layers,
         {name: records(frame) for name, frame in datasets.items() if name in used},
         title=_title(title, subtitle, extra),
         height=height,
         resolve=_RESOLVE,
+        **props,
     )
 
 
@@ -269,8 +326,13 @@ def distribution_chart(
         *(_row_layers_for_suppressed() if len(hidden) else []),
     ]
     notes = ["Box: middle half of cases; line: 5th–95th percentile; black tick: median; dark bar: its 95% CI"]
+    u = f" {unit}" if unit else ""
+    items = [f"{r.group}: median {_fmt(r.median)}{u} (95% CI {r.median_ci}), middle half {_fmt(r.q1)} to {_fmt(r.q3)}, "
+             f"n = {r.n:,.0f}" for r in shown.itertuples()]  # fmt: skip
+    text = describe(title or value_label, f"{value_label} by {group_title.lower()}: median, its 95% CI and the middle half of cases",
+                    items, list(hidden["group"]), min_cell)  # fmt: skip
     return _chart(layers, {"shown": shown, "hidden": hidden, **bench_data}, {"step": ROW_STEP}, title or value_label,
-                  subtitle, notes + _suppressed_note(list(hidden["group"]), min_cell))  # fmt: skip
+                  subtitle, notes + _suppressed_note(list(hidden["group"]), min_cell), text, min_cell)  # fmt: skip
 
 
 def _ci_text(low: float, high: float, fmt: str = "{:.1f}") -> str:
@@ -323,8 +385,15 @@ def bar_by_group_chart(
     bench_layers, bench_data = _row_benchmarks(benchmarks, domain, value_col)
     layers += [*bench_layers, *(_row_layers_for_suppressed() if len(hidden) else [])]
     notes = ["Black line: 95% CI of the median"] if value_col == "median" else []
+    u = f" {unit}" if unit else ""
+    items = [f"{r.group}: {word.lower()} {_fmt(getattr(r, value_col))}{u}"
+             + (f" (95% CI {r.median_ci})" if value_col == "median" else "") + f", n = {r.n:,.0f}"
+             for r in shown.itertuples()]  # fmt: skip
+    text = describe(title or f"{word} {value_label.lower()}", f"{word} {value_label.lower()} by {group_title.lower()}", items,
+                    list(hidden["group"]), min_cell)  # fmt: skip
     return _chart(layers, {"shown": shown, "hidden": hidden, **bench_data}, {"step": ROW_STEP},
-                  title or f"{word} {value_label.lower()}", subtitle, notes + _suppressed_note(list(hidden["group"]), min_cell))  # fmt: skip
+                  title or f"{word} {value_label.lower()}", subtitle, notes + _suppressed_note(list(hidden["group"]), min_cell),
+                  text, min_cell)  # fmt: skip
 
 
 SHARE_LABELS: dict[str, str] = {"same_day": "Same day", "within_24h": "Within 24 hours"}
@@ -383,8 +452,11 @@ def share_chart(
         *(_row_layers_for_suppressed() if len(hidden) else []),
     ]  # fmt: skip
     notes = ["Black lines: 95% confidence interval (Wilson)"]
+    items = [f"{r.group}, {r.when.lower()}: {r.label} (95% CI {r.ci}), {r.count:,.0f} of {r.n:,.0f}" for r in shown.itertuples()]
+    text = describe(title, f"Share of cases discharged {' and '.join(w.lower() for w in whens)}, by {group_title.lower()}", items,
+                    list(hidden["group"]), min_cell)  # fmt: skip
     return _chart(layers, {"shown": shown, "hidden": hidden}, {"step": ROW_STEP // len(whens)}, title, subtitle,
-                  notes + _suppressed_note(list(hidden["group"]), min_cell))  # fmt: skip
+                  notes + _suppressed_note(list(hidden["group"]), min_cell), text, min_cell)  # fmt: skip
 
 
 # --------------------------------------------------------------------------------------------
@@ -487,7 +559,15 @@ def km_chart(
     notes = ["Shaded: 95% confidence band; dots: median time to return (where reached)"]
     if min_cell > 1:
         notes.append(f"Each curve ends where fewer than {min_cell} patients remain at risk")
-    return _chart(layers, datasets, 360, title, subtitle, notes + _suppressed_note(hidden_groups, min_cell))
+    items = []
+    for r in medians[~_flag(medians)].itertuples():
+        med = (f"median {r.median_days:.0f} days (95% CI {_ci_text(r.median_ci_low, r.median_ci_high, '{:.0f}')})"
+               if pd.notna(r.median_days) else "median not reached")  # fmt: skip
+        items.append(f"{r.group}: {med}, {r.events:,.0f} of {r.n:,.0f} returned")
+    text = describe(title, f"Kaplan–Meier curves of the share returned over days since surgery, by {group_title.lower()}",
+                    items, hidden_groups, min_cell)  # fmt: skip
+    return _chart(layers, datasets, 360, title, subtitle, notes + _suppressed_note(hidden_groups, min_cell), text, min_cell,
+                  main="curves")  # fmt: skip
 
 
 # --------------------------------------------------------------------------------------------
@@ -543,6 +623,16 @@ def _suppressed_cell_layer(hidden: pd.DataFrame, colour: Spec) -> list[Spec]:
         return []
     enc = encoding(x=channel("timepoint_label:N"), xOffset=channel("group:N"), y=channel("y:Q"), text=channel("text:N"), color=colour)
     return [mark_layer("text", "hidden", enc, angle=270, align="left", baseline="middle", dx=4, fontStyle="italic", fontSize=11)]
+
+
+def _per_group(shown: pd.DataFrame, col: str, fmt: str) -> list[str]:
+    """'Open: before surgery 7.1 (n = 330), 12 months 2.4 (n = 290)' per group, time points in order."""
+    items = []
+    for group, rows in shown.groupby("group", sort=False):
+        cells = [f"{str(r.timepoint_label).lower() if r.timepoint_label == 'Before surgery' else r.timepoint_label} "
+                 f"{_fmt(getattr(r, col), fmt)} (n = {r.n:,.0f})" for r in rows.itertuples()]  # fmt: skip
+        items.append(f"{group}: " + ", ".join(cells))
+    return items
 
 
 def _time_axis(order: list[str]) -> Spec:
@@ -601,8 +691,10 @@ def trajectory_chart(
         *_suppressed_cell_layer(hidden, colour),
     ]
     notes = ["Dots: mean; bars: 95% confidence interval; n varies with follow-up"]
+    text = describe(title or measure_label, f"Mean {measure_label} by {group_title.lower()} at each time point, with n",
+                    _per_group(shown, "mean", "{:.1f}"), hidden_names, min_cell)  # fmt: skip
     return _chart(layers, {"shown": shown, "benchmarks": b, "hidden": hidden.assign(y=0.0)}, 380, title or measure_label,
-                  subtitle, notes + _suppressed_note(hidden_names, min_cell))  # fmt: skip
+                  subtitle, notes + _suppressed_note(hidden_names, min_cell), text, min_cell)  # fmt: skip
 
 
 def change_chart(
@@ -647,8 +739,11 @@ def change_chart(
     ]
     notes = ["Change = score at the time point minus score before surgery, in cases with both; bars: 95% CI"]
     datasets = {"zero": pd.DataFrame({"zero": [0.0]}), "shown": shown, "benchmarks": b, "hidden": hidden.assign(y=low)}
+    text = describe(title or f"Change in {name} since surgery",
+                    f"Mean change in {name} from before surgery by {group_title.lower()}, below 0 = better, with n",
+                    _per_group(shown, "mean_change", "{:+.1f}"), hidden_names, min_cell)  # fmt: skip
     return _chart(layers, datasets, 360, title or f"Change in {name} since surgery", subtitle,
-                  notes + _suppressed_note(hidden_names, min_cell))  # fmt: skip
+                  notes + _suppressed_note(hidden_names, min_cell), text, min_cell)  # fmt: skip
 
 
 def mcid_chart(
@@ -694,5 +789,7 @@ def mcid_chart(
         *_suppressed_cell_layer(hidden, colour),
     ]  # fmt: skip
     notes = [threshold_text, "Black lines: 95% confidence interval (Wilson)"]
+    text = describe(title, f"Share of patients {threshold_text} by {group_title.lower()}, with n",
+                    _per_group(shown, "share", "{:.0%}"), hidden_names, min_cell)  # fmt: skip
     return _chart(layers, {"shown": shown, "benchmarks": b, "hidden": hidden.assign(y=0.0)}, 340, title, subtitle,
-                  notes + _suppressed_note(hidden_names, min_cell))  # fmt: skip
+                  notes + _suppressed_note(hidden_names, min_cell), text, min_cell)  # fmt: skip

@@ -157,7 +157,7 @@ def layers_with(s: dict, kind: str) -> list[dict]:
 
 
 def subtitle(s: dict) -> str:
-    return "\n".join(s["title"]["subtitle"])
+    return " ".join(s["title"]["subtitle"])
 
 
 def colour_scales(s: dict) -> list[dict]:
@@ -389,7 +389,7 @@ def test_mcid_chart_bars_wilson_and_threshold_in_subtitle():
     assert bar["encoding"]["color"]["scale"]["domain"] == ["Full-endoscopic", "Tubular MIS"]
     rule = layers_with(s, "rule")[0]
     assert (rule["encoding"]["y"]["field"], rule["encoding"]["y2"]["field"]) == ("ci_low", "ci_high")
-    assert subtitle(s).splitlines()[:2] == ["Herniated disc", text]
+    assert subtitle(s).startswith(f"Herniated disc {text} ")  # notes wrap at word boundaries
     lit = [lay for lay in layers_with(s, "point") if "shape" in lay["encoding"]][0]
     assert [r["share"] for r in rows(s, lit)] == [0.79]
 

@@ -152,9 +152,23 @@ def show_chart(ctx: PageContext, make: Callable[[], Spec], name: str, title: str
     except MissingColumnError as error:
         st.info(needs_columns_message(error), icon=":material/info:")
         return False
-    st.vega_lite_chart(spec, width="stretch")
+    words, drawn = chart_description(spec, title)
+    st.vega_lite_chart(drawn, width="stretch", alt=words)
     chart_downloads(ctx, spec, name, title)
+    with st.expander(f"In words: {title}", icon=":material/notes:"):
+        st.markdown(escape_markdown(words))
     return True
+
+
+def chart_description(spec: Spec, title: str) -> tuple[str, Spec]:
+    """The chart in words (its `description`, or its title) and the spec to draw without it.
+
+    The description carries the view's numbers; kept in the drawn spec it would change the spec
+    with every filter and make the browser rebuild the chart instead of swapping its data. It goes
+    to st.vega_lite_chart's `alt` (the chart's accessible name) and to the text under the chart.
+    """
+    words = spec.get("description") or f"Chart: {title}."
+    return words, {key: val for key, val in spec.items() if key != "description"}
 
 
 @st.cache_resource(max_entries=512, show_spinner=False)
