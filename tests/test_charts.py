@@ -412,3 +412,77 @@ def test_mcid_chart_bars_wilson_and_threshold_in_subtitle():
 def test_charts_render_to_png(build):
     png = vlc.vegalite_to_png(json.dumps(spec(build())), scale=1)
     assert png[:4] == b"\x89PNG" and len(png) > 5000
+
+
+# ---------------------------------------------------------------- reading: contrast, words, nothing to show
+
+
+def _contrast(hex_colour: str, against: str = "#ffffff") -> float:
+    """WCAG 2.1 contrast ratio (relative luminance, sRGB)."""
+
+    def lum(h: str) -> float:
+        r, g, b = (int(h.lstrip("#")[i : i + 2], 16) / 255 for i in (0, 2, 4))
+        lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in (r, g, b)]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+    hi, lo = sorted((lum(hex_colour), lum(against)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def test_contrast_helper_matches_known_ratios():
+    # Worked examples: black on white is 21:1; the old Okabe–Ito orange measured 2.25:1 in the issue.
+    assert _contrast("#000000") == pytest.approx(21.0)
+    assert _contrast("#E69F00") == pytest.approx(2.25, abs=0.01)
+
+
+@pytest.mark.parametrize("colour", [*APPROACH_COLOURS.values(), *charts.NEUTRAL_PALETTE, OTHER_COLOUR])
+def test_group_colours_reach_3_to_1_on_white(colour):
+    assert _contrast(colour) >= 3.0, colour  # WCAG 2.1 SC 1.4.11, graphical objects
+
+
+def test_chart_text_reaches_4_5_to_1():
+    from spinedash.vegalite import CHART_CONFIG
+
+    s = spec(charts.distribution_chart(summary(), "Hospital stay", "hours"))
+    for part in ("axis", "legend"):
+        for key in ("labelColor", "titleColor"):
+            assert _contrast(s["config"][part][key]) >= 4.5
+    assert s["config"] == CHART_CONFIG
+    assert _contrast(s["title"]["subtitleColor"]) >= 4.5
+
+
+def test_notes_wrap_instead_of_being_cut():
+    s = spec(charts.distribution_chart(summary(), "Hospital stay", "hours", subtitle="Sample"))
+    assert all(len(line) <= charts.NOTE_WIDTH for line in s["title"]["subtitle"])
+    assert "black tick: median; dark bar: its 95% CI" in subtitle(s)
+
+
+def test_every_chart_states_its_numbers_in_words():
+    s = charts.distribution_chart(summary(), "Hospital stay", "hours", title="Hospital stay by approach")
+    words = s["description"]
+    assert words.startswith("Hospital stay by approach. Hospital stay by approach: median")
+    assert "Full-endoscopic: median 5.0 hours (95% CI 4.0 to 6.5), middle half 3.0 to 20.0, n = 90" in words
+    assert "Not shown (fewer than 5 cases or no data): Open." in words
+    traj = charts.trajectory_chart(trajectory(), "VAS leg pain (0–10)")["description"]
+    # The n behind every point, not only in a tooltip.
+    assert "Full-endoscopic: before surgery 6.8 (n = 80), 6 weeks 2.3 (n = 80), 12 months 1.4 (n = 80)" in traj
+    assert "Microscopic at 12 months" in traj
+    km = charts.km_chart(*km_frames(), "Return to work")["description"]
+    assert "Full-endoscopic: median 29 days (95% CI 25 to 33), 190 of 200 returned" in km
+    mcid = charts.mcid_chart(rates(), "improved by ≥ 3.2 points")["description"]
+    assert "Tubular MIS: 6 weeks 70% (n = 50), 12 months 70% (n = 50)" in mcid
+    share = charts.share_chart(shares())["description"]
+    assert "Full-endoscopic, same day: 60% (95% CI 50% to 69%), 54 of 90" in share
+
+
+def test_a_chart_with_every_group_suppressed_says_so_in_words():
+    frame = summary().assign(suppressed=True)
+    for col in ("median", "median_ci_low", "median_ci_high", "q1", "q3", "p5", "p95", "mean"):
+        frame[col] = NAN
+    s = spec(charts.distribution_chart(frame, "Hospital stay", "hours", min_cell=5))
+    assert [mark(lay) for lay in layers(s)] == ["text"]
+    assert s["datasets"] == {"nothing": [{"message": "Nothing to show: every group has fewer than 5 cases, or no data."}]}
+    assert "Nothing to show" in s["description"]
+    curves, medians = km_frames()
+    s = spec(charts.km_chart(curves.iloc[0:0], medians.assign(suppressed=True), "Return to work"))
+    assert [mark(lay) for lay in layers(s)] == ["text"]
