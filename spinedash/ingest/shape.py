@@ -26,13 +26,14 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from spinedash.catalogue import load_catalogue
 from spinedash.validation import OutcomeDataError, make_problem
 
 LAYOUT_KINDS = ("wide", "long", "prom_tidy", "sheet_per_timepoint", "operations_followup")
 
-# Time points SpineDash knows, with the nominal day after surgery; anything else becomes "dNNN".
-# The catalogue (data/timepoints.csv) is read when present; this is its fallback.
-_NOMINAL_DAYS = {"pre": 0, "2w": 14, "6w": 42, "3m": 91, "6m": 182, "12m": 365, "24m": 730}
+# Time points SpineDash knows (data/timepoints.csv), with the nominal day after surgery; any other
+# day after surgery is a custom time point "d<days>".
+_NOMINAL_DAYS = {t.id: t.days for t in load_catalogue().timepoints.values()}
 # Follow-up forms dated this many days after an operation count as that time point (by nearest
 # nominal day, within these windows); later than the last window -> custom "dNNN".
 _DAY_WINDOWS = (("2w", 1, 28), ("6w", 28, 63), ("3m", 63, 136), ("6m", 136, 273), ("12m", 273, 548), ("24m", 548, 1096))
@@ -110,8 +111,14 @@ def _table_label(name: str) -> str:
 
 
 def timepoint_ids() -> tuple[str, ...]:
-    """The time point ids of the catalogue (pre, 2w, 6w, 3m, 6m, 12m, 24m), fallback when none is on disk."""
+    """The time point ids of the catalogue (pre, 2w, 6w, 3m, 6m, 12m, 24m)."""
     return tuple(_NOMINAL_DAYS)
+
+
+# Every word the catalogue lists for a time point (its id, label and aliases), folded.
+_CATALOGUE_WORDS = {
+    re.sub(r"[\s_-]+", " ", _fold(word)).strip(): t.id for t in load_catalogue().timepoints.values() for word in (t.id, t.label, *t.aliases)
+}
 
 
 def _days_to_timepoint(days: int) -> str:
@@ -121,7 +128,7 @@ def _days_to_timepoint(days: int) -> str:
     for tp, lo, hi in ((("3m", 88, 93)), ("6m", 180, 184), ("12m", 360, 366), ("24m", 728, 731)):
         if lo <= days <= hi:
             return tp
-    return f"d{days:03d}"
+    return f"d{days}"
 
 
 _UNIT = {
@@ -154,6 +161,8 @@ def parse_timepoint(value: object) -> str | None:
     s = re.sub(r"\s+", " ", s).strip(" -.:")
     if s in _NOMINAL_DAYS:
         return s
+    if re.sub(r"[\s_-]+", " ", s).strip() in _CATALOGUE_WORDS:
+        return _CATALOGUE_WORDS[re.sub(r"[\s_-]+", " ", s).strip()]
     if s in _PRE_WORDS or s.replace(" ", "") in {w.replace(" ", "") for w in _PRE_WORDS}:
         return "pre"
     m = re.fullmatch(r"d(\d{1,4})", s)
@@ -514,6 +523,8 @@ def _redcap_fold_repeats(frame: pd.DataFrame, case_col: str, tps: np.ndarray, la
     rep_tps = tps[frame.index.get_indexer(firsts)] if frame.index.is_unique else tps[repeating][: len(firsts)]
     # merge: a case × time point takes its values from the event row and every first instance
     combined = pd.concat([base, rep_first])
+    # empty cells as missing, so an event row's blank does not hide the instance's value
+    combined = pd.DataFrame({c: combined[c].where(~_blank(combined[c])) for c in combined.columns}, index=combined.index)
     ctps = np.concatenate([base_tps, rep_tps])
     key = combined[case_col].astype("string") + "\x1f" + pd.Series(ctps, index=combined.index, dtype="string")
     merged = combined.groupby(key.to_numpy(), sort=False).first()
@@ -769,7 +780,7 @@ def _shape_ops_followup(tables, layout, notes) -> Shaped:
                 sel = ~is_pre & (after >= lo) & (after < hi)
                 tps[sel] = tp
             late = ~is_pre & (after >= _DAY_WINDOWS[-1][2])
-            tps[late] = [f"d{int(d):03d}" for d in after[late]]
+            tps[late] = [f"d{int(d)}" for d in after[late]]
             same_day = ~is_pre & (after < 1)
             tps[same_day] = None
         unplaced = pd.isna(case) | pd.isna(tps)
