@@ -6,7 +6,7 @@ from spinedash import ui
 from spinedash.ingest import MAX_UPLOAD_MB, data_dictionary_csv, data_dictionary_table, template_csv
 from spinedash.quality import completeness_text
 from spinedash.tables import escape_markdown
-from spinedash.ui import data_source
+from spinedash.ui import data_source, followup
 from spinedash.ui.common import show_table
 
 ui.ensure_app_router()
@@ -42,8 +42,9 @@ if dataset.is_synthetic:
 st.button("Use the sample cohort", key="use_sample", on_click=data_source.use_sample, disabled=dataset.is_synthetic)
 
 st.subheader("Follow-up completeness")
-st.caption("Share of cases with a recorded score at each time point; — where the measure is not asked then.")
-show_table(completeness_text(dataset.cases))
+export_date = followup.export_date(dataset, "data")
+st.caption(followup.completeness_caption(export_date) + " — where the measure is not asked then.")
+show_table(completeness_text(dataset.cases, export_date))
 st.subheader("Preview")
 st.caption("The first 50 rows as SpineDash read them: VAS 0–10, stay in hours, dates as dates.")
 st.dataframe(dataset.cases.head(50), hide_index=True, width="stretch",

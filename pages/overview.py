@@ -4,7 +4,7 @@ import streamlit as st
 
 from spinedash import overview, quality
 from spinedash.tables import escape_markdown
-from spinedash.ui import demo, disclaimer
+from spinedash.ui import demo, disclaimer, followup
 from spinedash.ui.layout import card_row, chart_row
 from spinedash.ui.page import analytics_page, show_chart
 
@@ -49,11 +49,12 @@ with left:
         "mcid_trend", "VAS leg MCID reached at 12 months, per quarter",
     )
 with right:
+    export_date = followup.export_date(ctx.dataset, "overview")
     show_chart(
-        ctx, lambda: overview.completeness_chart(ctx.memo(quality.followup_completeness)),
-        "completeness", "Follow-up completeness per time point",
+        ctx, lambda: overview.completeness_chart(ctx.memo(quality.followup_completeness, export_date)),
+        "completeness", "Follow-up completeness per time point", key=export_date,
     )
-    st.caption("Share of cases with a score recorded at each time point — a registry's first quality question.")
+    st.caption(followup.completeness_caption(export_date) + " A registry's first quality question.")
 st.header("About SpineDash")
 st.markdown(
     "SpineDash puts what is known about each spine operation — full-endoscopic discectomy, tubular "

@@ -576,11 +576,15 @@ def trend_chart(trend: pd.DataFrame, value_col: str, title: str, axis_title: str
 def completeness_chart(completeness: pd.DataFrame) -> Spec:
     """Grouped bars: % of cases with a score recorded at each time point, one bar per measure.
 
-    Takes `spinedash.quality.followup_completeness(cases)` (measure, time point, days after
-    surgery, cases with a value, cases, share 0–1).
+    Takes `spinedash.quality.followup_completeness(cases, export_date)` (measure, time point, days
+    after surgery, cases with a value, cases due, share 0–1, not yet due): the share is among the
+    patients due at each time point by the export date.
     """
     data = completeness.copy()
     data["percent"] = data["share"] * 100
+    if "not yet due" in data.columns:
+        # Patients operated recently are a group by date: fewer than 5 read "< 5" (small-cell rule).
+        data["not yet due"] = [privacy.count_text(v, privacy.DEFAULT_MIN_CELL) for v in data["not yet due"]]
     order = data.sort_values("days after surgery")["time point"].drop_duplicates().tolist()
     measures = data["measure"].drop_duplicates().tolist()
     colours = {"domain": measures, "range": [NEUTRAL_PALETTE[i % len(NEUTRAL_PALETTE)] for i in range(len(measures))]}
@@ -591,17 +595,18 @@ def completeness_chart(completeness: pd.DataFrame) -> Spec:
         encoding(
             x=channel("time point:N", title="Time point after surgery", sort=order, axis={"labelAngle": 0}),
             xOffset=channel("measure:N", sort=measures),
-            y=channel("percent:Q", title="Cases with a value recorded (%)", scale={"domain": [0, 100]}),
+            y=channel("percent:Q", title="Patients due with a value recorded (%)", scale={"domain": [0, 100]}),
             color=channel("measure:N", title="Score", scale=colours, sort=measures),
             tooltip=[
                 tooltip("measure:N", "Score"),
                 tooltip("time point:N", "Time point"),
-                tooltip("cases with a value:Q", "Cases with a value"),
-                tooltip("cases:Q", "Cases"),
-                tooltip("percent:Q", "Recorded (%)", ".0f"),
+                tooltip("cases with a value:Q", "Cases due with a value"),
+                tooltip("cases:Q", "Cases due"),
+                tooltip("percent:Q", "Recorded among those due (%)", ".0f"),
+                *([tooltip("not yet due:N", "Not yet due (left out)")] if "not yet due" in data.columns else []),
             ],
         ),
-        title="Follow-up completeness",
+        title="Follow-up completeness among patients due",
         height=260,
     )
 

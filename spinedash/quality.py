@@ -1,4 +1,4 @@
-"""Data quality of a case table: how complete the follow-up is at each time point."""
+"""Data quality of a case table: how complete the follow-up is at each time point, among patients due."""
 
 from __future__ import annotations
 
@@ -6,50 +6,96 @@ import pandas as pd
 
 from spinedash import schema
 
-_MEASURE_LABELS = {"vas_leg": "VAS leg", "vas_back": "VAS back", "odi": "ODI"}
+
+def _measure_label(measure: str) -> str:
+    m = schema.MEASURES.get(measure)
+    return m.short_label if m is not None else measure
 
 
-def followup_completeness(cases: pd.DataFrame) -> pd.DataFrame:
-    """Share of cases with a recorded score, for each pain/function measure and time point.
+def default_export_date(cases: pd.DataFrame) -> pd.Timestamp | None:
+    """The export date SpineDash assumes when the user has not set one: the latest date the file shows.
+
+    That is the latest of every surgery date and every surgery date + last_followup_days (the last
+    follow-up contact recorded): the export cannot be older than the newest thing in it. It can be
+    newer (an export taken weeks after the last visit), which makes more patients due; the user
+    can set the real date. None when the file has no surgery dates.
+    """
+    if "surgery_date" not in cases.columns:
+        return None
+    dates = pd.to_datetime(cases["surgery_date"])
+    if dates.notna().sum() == 0:
+        return None
+    latest = dates.max()
+    if "last_followup_days" in cases.columns:
+        contact = dates + pd.to_timedelta(pd.to_numeric(cases["last_followup_days"], errors="coerce"), unit="D")
+        if contact.notna().any():
+            latest = max(latest, contact.max())
+    return pd.Timestamp(latest).normalize()
+
+
+def due_mask(cases: pd.DataFrame, days: int, export_date: pd.Timestamp | None) -> pd.Series:
+    """True for cases due at `days` after surgery by `export_date`: surgery date + days ≤ export date.
+
+    A case without a surgery date, or every case when there is no export date (no dates in the
+    file), counts as due: nothing says it is not, and leaving it out would flatter completeness.
+    """
+    if export_date is None or "surgery_date" not in cases.columns or days <= 0:
+        return pd.Series(True, index=cases.index)
+    dates = pd.to_datetime(cases["surgery_date"])
+    due = dates + pd.Timedelta(days=days) <= pd.Timestamp(export_date)
+    return due | dates.isna()
+
+
+def followup_completeness(cases: pd.DataFrame, export_date: pd.Timestamp | str | None = None) -> pd.DataFrame:
+    """Share of the patients DUE at each time point who have a score recorded, per measure.
+
+    A patient is due at a time point when surgery date + the time point's days ≤ `export_date`
+    (`due_mask`); patients not yet due are not missing, they are counted in `not yet due`.
+    `export_date` defaults to `default_export_date(cases)` (the latest date in the file). Before
+    surgery, every case is due.
 
     Returns one row per (measure, time point) in the data dictionary: `measure` ("VAS leg"),
-    `time point` ("Before surgery", "6 weeks" …), `days after surgery`, `cases with a value`,
-    `cases`, `share` (0–1; NaN when there are no cases). A column missing from `cases` counts as
-    no values recorded.
+    `time point` ("Before surgery", "6 weeks" …), `days after surgery`, `cases with a value` (among
+    those due), `cases` (due), `share` (0–1; NaN when none is due), `not yet due`. A column
+    missing from `cases` counts as no values recorded.
     """
-    n = len(cases)
+    export = default_export_date(cases) if export_date is None else pd.Timestamp(export_date)
     rows = []
     for measure, info in schema.PAIN_MEASURES.items():
         for tp in info["timepoints"]:
             column = schema.pain_column(measure, tp)
-            have = int(cases[column].notna().sum()) if column in cases.columns else 0
+            days = schema.TIMEPOINT_DAYS[tp]
+            due = due_mask(cases, days, export).to_numpy(dtype=bool)
+            n = int(due.sum())
+            have = int((cases[column].notna().to_numpy() & due).sum()) if column in cases.columns else 0
             rows.append(
                 {
-                    "measure": _MEASURE_LABELS[measure],
+                    "measure": _measure_label(measure),
                     "time point": schema.TIMEPOINT_LABELS[tp],
-                    "days after surgery": schema.TIMEPOINT_DAYS[tp],
+                    "days after surgery": days,
                     "cases with a value": have,
                     "cases": n,
                     "share": have / n if n else float("nan"),
+                    "not yet due": len(cases) - n,
                 }
             )
     return pd.DataFrame(rows)
 
 
-def completeness_wide(cases: pd.DataFrame) -> pd.DataFrame:
+def completeness_wide(cases: pd.DataFrame, export_date: pd.Timestamp | str | None = None) -> pd.DataFrame:
     """The completeness table pivoted for reading: one row per measure, one column per time point (share 0–1).
 
     Time points a measure is not recorded at (ODI at 2 weeks) are left blank.
     """
-    long = followup_completeness(cases)
+    long = followup_completeness(cases, export_date)
     order = [schema.TIMEPOINT_LABELS[tp] for tp in schema.TIMEPOINT_DAYS]
     wide = long.pivot(index="measure", columns="time point", values="share")
-    wide = wide.reindex(index=list(_MEASURE_LABELS.values()), columns=[c for c in order if c in wide.columns])
+    wide = wide.reindex(index=list(dict.fromkeys(long["measure"])), columns=[c for c in order if c in wide.columns])
     wide.columns.name = None
     return wide
 
 
-def completeness_text(cases: pd.DataFrame) -> pd.DataFrame:
+def completeness_text(cases: pd.DataFrame, export_date: pd.Timestamp | str | None = None) -> pd.DataFrame:
     """The wide completeness table as text for reading: whole percentages, "—" where a measure is not recorded."""
-    wide = completeness_wide(cases)
+    wide = completeness_wide(cases, export_date)
     return wide.apply(lambda col: col.map(lambda v: "—" if pd.isna(v) else f"{v:.0%}"))

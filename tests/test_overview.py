@@ -309,7 +309,7 @@ def test_completeness_chart_spec():
     completeness = followup_completeness(cases)
     spec = validate(overview.completeness_chart(completeness))
     assert spec["mark"]["type"] == "bar"
-    assert spec["encoding"]["y"]["title"] == "Cases with a value recorded (%)"
+    assert spec["encoding"]["y"]["title"] == "Patients due with a value recorded (%)"
     assert spec["encoding"]["x"]["sort"] == ["Before surgery", "2 weeks", "6 weeks", "3 months", "6 months", "12 months"]
     assert spec["encoding"]["xOffset"]["field"] == "measure"
     rows = spec["datasets"][spec["data"]["name"]]
