@@ -22,9 +22,12 @@ from spinedash.vocabulary import APPROACHES, CONDITIONS
 class Filters:
     """Which cases to look at. Empty tuples / None ranges mean all cases."""
 
+    regions: tuple[str, ...] = ()
     conditions: tuple[str, ...] = ()
     approaches: tuple[str, ...] = ()
+    techniques: tuple[str, ...] = ()
     procedures: tuple[str, ...] = ()
+    revisions: tuple[str, ...] = ()  # REVISION_LABELS
     spinal_levels: tuple[str, ...] = ()
     sexes: tuple[str, ...] = ()
     surgeons: tuple[str, ...] = ()
@@ -37,9 +40,12 @@ class Filters:
 class FilterOptions:
     """The values a filter can take in these cases; None where the column is absent."""
 
+    regions: tuple[str, ...] | None = None
     conditions: tuple[str, ...] | None = None
     approaches: tuple[str, ...] | None = None
+    techniques: tuple[str, ...] | None = None
     procedures: tuple[str, ...] | None = None
+    revisions: tuple[str, ...] | None = None
     spinal_levels: tuple[str, ...] | None = None
     sexes: tuple[str, ...] | None = None
     surgeons: tuple[str, ...] | None = None
@@ -51,9 +57,12 @@ class FilterOptions:
 # Filters field -> (data column, label for messages). The order is the order filters are applied
 # and described in, and the order of the sidebar widgets.
 FILTER_COLUMNS: dict[str, tuple[str, str]] = {
+    "regions": ("region", "Spine region"),
     "conditions": ("condition", "Condition"),
     "approaches": ("approach", "Approach"),
+    "techniques": ("technique", "Technique"),
     "procedures": ("procedure", "Procedure"),
+    "revisions": ("revision", "First operation or revision"),
     "spinal_levels": ("spinal_level", "Spinal level"),
     "sexes": ("sex", "Sex"),
     "surgeons": ("surgeon", "Surgeon"),
@@ -62,6 +71,10 @@ FILTER_COLUMNS: dict[str, tuple[str, str]] = {
     "date_range": ("surgery_date", "Surgery date"),
 }
 _CATEGORY_FIELDS: tuple[str, ...] = tuple(f for f in FILTER_COLUMNS if f not in ("age_range", "date_range"))
+
+# The revision column is yes/no; the filter offers it in words. True = a revision.
+REVISION_LABELS: dict[bool, str] = {False: "First operation", True: "Revision"}
+REGION_ORDER: tuple[str, ...] = ("cervical", "thoracic", "lumbar")
 
 # Spinal regions from head to pelvis, so levels list as a surgeon reads a spine (C, T, L, S).
 _REGION_ORDER = {"C": 0, "T": 1, "L": 2, "S": 3}
@@ -110,6 +123,11 @@ def filter_options(cases: pd.DataFrame) -> FilterOptions:
             out[name] = _ordered(values, APPROACHES)
         elif name == "spinal_levels":
             out[name] = tuple(sorted(values, key=_level_sort_key))
+        elif name == "regions":
+            out[name] = _ordered(values, REGION_ORDER)
+        elif name == "revisions":
+            flags = cases[column].astype("boolean")
+            out[name] = tuple(REVISION_LABELS[b] for b in (False, True) if (flags == b).any())
         else:
             out[name] = tuple(sorted(values))
     if "age" in cases.columns:
@@ -157,6 +175,10 @@ def _single_masks(cases: pd.DataFrame, filters: Filters) -> list[tuple[str, np.n
             lo = np.datetime64(pd.Timestamp(start), "ns")
             hi = np.datetime64(pd.Timestamp(end) + pd.Timedelta(days=1), "ns")
             masks.append((label, (stamps >= lo) & (stamps < hi)))
+        elif name == "revisions":
+            flags = cases[column].astype("boolean")
+            wanted = [b for b, text in REVISION_LABELS.items() if text in value]
+            masks.append((label, flags.isin(wanted).fillna(False).to_numpy(dtype=bool)))
         else:
             masks.append((label, _category_mask(cases[column], value)))
     return masks

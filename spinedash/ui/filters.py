@@ -30,9 +30,12 @@ from spinedash.ui.common import FILTER_OPTIONS_KEY
 
 # Filters field -> (widget key, label, placeholder). Sidebar order.
 MULTISELECTS: dict[str, tuple[str, str, str]] = {
+    "regions": ("filter_region", "Spine region", "All regions"),
     "conditions": ("filter_condition", "Condition", "All conditions"),
     "approaches": ("filter_approach", "Approach", "All approaches"),
+    "techniques": ("filter_technique", "Technique", "All techniques"),
     "procedures": ("filter_procedure", "Procedure", "All procedures"),
+    "revisions": ("filter_revision", "First operation or revision", "Both"),
     "spinal_levels": ("filter_level", "Spinal level", "All levels"),
     "sexes": ("filter_sex", "Sex", "All"),
     "surgeons": ("filter_surgeon", "Surgeon", "All surgeons"),
