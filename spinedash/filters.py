@@ -261,3 +261,85 @@ def no_match_message(cases: pd.DataFrame, filters: Filters) -> str:
     if label is None:
         return "No cases match these filters."
     return f"No cases match: the {label} filter left nothing. Widen it or press Reset filters."
+
+
+@dataclass(frozen=True)
+class LinkCheck:
+    """What a shared link's filter values need before they can be applied to these data.
+
+    `corrected`: Filters field -> the values to put back in the link instead (a reversed range
+    swapped, a range reaching past the data clamped to it). `notes`: one sentence per value that
+    was ignored or changed, in the user's words, for the page to say so.
+    """
+
+    corrected: dict[str, list[str]]
+    notes: list[str]
+
+
+def _parse_number(text: str) -> float | None:
+    try:
+        value = float(text)
+    except (TypeError, ValueError):
+        return None
+    return value if math.isfinite(value) else None
+
+
+def _parse_date(text: str) -> date | None:
+    try:
+        return date.fromisoformat(str(text).strip())
+    except ValueError:
+        return None
+
+
+def check_link(params: dict[str, list[str]], options: FilterOptions) -> LinkCheck:
+    """Compare a link's filter values (Filters field -> the URL's strings) with what the data offers.
+
+    Category values the data does not have are ignored (and named); a filter whose column the data
+    lacks is ignored whole. A range given high-to-low is swapped; a range reaching beyond the data
+    is clamped to it; a range that is not two numbers or dates is ignored.
+    """
+    corrected: dict[str, list[str]] = {}
+    notes: list[str] = []
+    ignored: list[str] = []
+    for name, values in params.items():
+        if name not in FILTER_COLUMNS or not values:
+            continue
+        label = FILTER_COLUMNS[name][1]
+        available = getattr(options, name)
+        if name in _CATEGORY_FIELDS:
+            if available is None:
+                ignored.append(f"{label} (the data has no {label.lower()} column)")
+                continue
+            unknown = [v for v in values if v not in available]
+            ignored += [f"{label} “{v}”" for v in unknown]
+        elif name == "age_range":
+            numbers = [_parse_number(v) for v in values]
+            if available is None or len(numbers) != 2 or None in numbers:
+                ignored.append(f"Age {'–'.join(values)}" + (" (the data has no ages)" if available is None else ""))
+                continue
+            low, high = slider_bounds(available)
+            a, b = sorted(int(round(x)) for x in numbers)  # type: ignore[arg-type]
+            fixed = [min(max(a, low), high), max(min(b, high), low)]
+            if numbers[0] > numbers[1]:  # type: ignore[operator]
+                notes.append(f"The link's age range {values[0]}–{values[1]} ran high to low: showing ages {a}–{b}.")
+            if fixed != [a, b]:
+                notes.append(f"The link's ages {a}–{b} reach beyond the data's {low}–{high}: showing {fixed[0]}–{fixed[1]}.")
+            if [str(x) for x in fixed] != list(values):
+                corrected[name] = [str(x) for x in fixed]
+        elif name == "date_range":
+            dates = [_parse_date(v) for v in values]
+            if available is None or len(dates) != 2 or None in dates:
+                ignored.append(f"Surgery date {' to '.join(values)}" + (" (the data has no surgery dates)" if available is None else ""))
+                continue
+            first, last = available
+            a, b = sorted(dates)  # type: ignore[type-var]
+            fixed = [min(max(a, first), last), max(min(b, last), first)]
+            if dates[0] > dates[1]:  # type: ignore[operator]
+                notes.append(f"The link's surgery dates {values[0]} to {values[1]} ran backwards: showing {a} to {b}.")
+            if fixed != [a, b]:
+                notes.append(f"The link's surgery dates {a} to {b} reach beyond the data's {first} to {last}: showing {fixed[0]} to {fixed[1]}.")
+            if [d.isoformat() for d in fixed] != list(values):
+                corrected[name] = [d.isoformat() for d in fixed]
+    if ignored:
+        notes.insert(0, "This link asked for values these data do not have, so they were ignored: " + "; ".join(ignored) + ".")
+    return LinkCheck(corrected=corrected, notes=notes)

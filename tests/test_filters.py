@@ -309,3 +309,61 @@ def test_half_picked_date_range_runs_to_the_last_date():
     assert _date_range((date(2024, 3, 1),), first, last) == (date(2024, 3, 1), last)
     assert _date_range((date(2024, 3, 1), date(2024, 4, 1)), first, last) == (date(2024, 3, 1), date(2024, 4, 1))
     assert _date_range((), first, last) is None
+
+
+# --- Shared links: values the data lacks are named, reversed ranges swapped -------------------
+
+def _link_options():
+    from spinedash.filters import FilterOptions
+
+    return FilterOptions(
+        conditions=("Herniated disc", "Spinal stenosis"),
+        approaches=("Full-endoscopic", "Open"),
+        age_range=(18.0, 92.0),
+        date_range=(date(2021, 1, 1), date(2025, 12, 31)),
+    )
+
+
+def test_a_valid_link_needs_nothing():
+    from spinedash.filters import check_link
+
+    check = check_link(
+        {"conditions": ["Herniated disc"], "age_range": ["40", "70"], "date_range": ["2024-01-01", "2024-06-30"]},
+        _link_options(),
+    )
+    assert check.corrected == {} and check.notes == []
+
+
+def test_a_link_names_every_value_the_data_does_not_have():
+    from spinedash.filters import check_link
+
+    check = check_link(
+        {"conditions": ["Herniated disc", "Broken leg"], "approaches": ["Laser"], "sites": ["North"]},
+        _link_options(),
+    )
+    assert check.corrected == {}
+    (note,) = check.notes
+    assert "ignored" in note
+    assert "Condition “Broken leg”" in note and "Approach “Laser”" in note
+    assert "Site (the data has no site column)" in note
+    assert "Herniated disc" not in note  # a value the data has is applied, not reported
+
+
+def test_a_reversed_range_is_swapped_and_said():
+    from spinedash.filters import check_link
+
+    check = check_link({"age_range": ["70", "40"], "date_range": ["2024-06-30", "2024-01-01"]}, _link_options())
+    assert check.corrected == {"age_range": ["40", "70"], "date_range": ["2024-01-01", "2024-06-30"]}
+    assert any("70–40" in n and "40–70" in n for n in check.notes)
+    assert any("2024-06-30 to 2024-01-01" in n and "2024-01-01 to 2024-06-30" in n for n in check.notes)
+
+
+def test_a_range_past_the_data_is_clamped_and_nonsense_is_ignored():
+    from spinedash.filters import check_link
+
+    check = check_link({"age_range": ["10", "60"]}, _link_options())
+    assert check.corrected == {"age_range": ["18", "60"]}
+    assert "18–92" in check.notes[0]
+    check = check_link({"age_range": ["abc", "60"], "date_range": ["2024-02-31", "2024-06-30"]}, _link_options())
+    assert check.corrected == {}
+    assert "Age abc–60" in check.notes[0] and "Surgery date 2024-02-31 to 2024-06-30" in check.notes[0]

@@ -12,11 +12,13 @@ from datetime import date
 
 import pandas as pd
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
 from spinedash.analysis import DEFAULT_MIN_CELL
 from spinedash.filters import (
     FilterOptions,
     Filters,
+    check_link,
     count_matching,
     filter_options,
     no_match_message,
@@ -26,6 +28,7 @@ from spinedash.filters import (
 # ASSUMPTION (analysis.DEFAULT_MIN_CELL = 5): SpineDash's own default for one clinic's review, below
 # the registries' cells (NORspine < 10, OpenSAFELY ≤ 7); the user can raise it.
 from spinedash.privacy import count_text
+from spinedash.tables import escape_markdown
 from spinedash.ui.common import FILTER_OPTIONS_KEY
 
 # Filters field -> (widget key, label, placeholder). Sidebar order.
@@ -82,6 +85,7 @@ def sidebar_filters(cases: pd.DataFrame, content_key: str | None = None) -> Filt
     dataset's), the choices are worked out once per dataset and session instead of every rerun.
     """
     options = _options(cases, content_key)
+    _check_shared_link(options)
     chosen: dict[str, object] = {}
     defaults: dict[str, object] = {}
 
@@ -133,6 +137,7 @@ def sidebar_filters(cases: pd.DataFrame, content_key: str | None = None) -> Filt
         disabled=not chosen,
     )
 
+    _show_link_notes(filters)
     n = count_matching(cases, filters)
     with count_slot:
         # A view of 1..k−1 cases reads "< k" (small-cell rule 1); k is the sidebar setting below.
@@ -141,6 +146,47 @@ def sidebar_filters(cases: pd.DataFrame, content_key: str | None = None) -> Filt
         if n == 0 and len(cases) > 0:
             st.warning(no_match_message(cases, filters), icon=":material/filter_alt_off:")
     return filters
+
+
+# Filters field -> its widget key (the URL parameter).
+_FIELD_KEYS: dict[str, str] = {**{name: key for name, (key, _, _) in MULTISELECTS.items()}, "age_range": AGE_KEY, "date_range": DATES_KEY}
+_LINK_NOTES_KEY = "_filter_link_notes"
+
+
+def _check_shared_link(options: FilterOptions) -> None:
+    """Before the widgets read the URL: note a link's values these data lack, and fix reversed ranges.
+
+    Streamlit silently drops a bound multiselect's unknown values and takes a reversed range as
+    given (matching nothing). The notes are kept to show under the filters (_show_link_notes); a
+    range to fix is rewritten in the URL and the run restarted, so the widget reads the fixed one.
+    Only a parameter not yet bound to a widget can be rewritten, i.e. on the run that opens a link.
+    """
+    params = {name: st.query_params.get_all(key) for name, key in _FIELD_KEYS.items() if key in st.query_params}
+    if not params:
+        return
+    check = check_link(params, options)
+    if check.notes:
+        st.session_state[_LINK_NOTES_KEY] = {"notes": check.notes, "filters": None}
+    if check.corrected:
+        try:
+            for name, values in check.corrected.items():
+                st.query_params[_FIELD_KEYS[name]] = values
+        except StreamlitAPIException:  # already bound: the widget's own value, nothing to fix
+            return
+        st.rerun()
+
+
+def _show_link_notes(filters: Filters) -> None:
+    """Say what the opened link asked for that could not be shown, until the user changes a filter."""
+    entry = st.session_state.get(_LINK_NOTES_KEY)
+    if not entry:
+        return
+    if entry["filters"] is None:
+        entry["filters"] = filters
+    if entry["filters"] != filters:
+        del st.session_state[_LINK_NOTES_KEY]
+        return
+    st.info("  \n".join(escape_markdown(note) for note in entry["notes"]), icon=":material/link_off:")
 
 
 def _options(cases: pd.DataFrame, content_key: str | None) -> FilterOptions:
