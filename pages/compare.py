@@ -7,7 +7,7 @@ from spinedash.export import export_filename, to_csv_bytes
 from spinedash.tables import comparison_display, escape_markdown
 from spinedash.ui import disclaimer
 from spinedash.ui.common import show_table
-from spinedash.ui.page import analytics_page
+from spinedash.ui.page import analytics_page, show_chart
 
 ctx = analytics_page(
     "Compare",
@@ -30,8 +30,13 @@ if mode == "Surgeon vs the rest":
 else:
     b = right.selectbox("Group B", [c for c in choices if c != a], key="compare_b", bind="query-params")
 
+adjust = st.radio(
+    "Adjust for case mix", list(analysis.ADJUSTMENTS), format_func=analysis.ADJUSTMENTS.get, horizontal=True,
+    key="compare_adjust", bind="query-params",
+)
+
 try:
-    pair, table = ctx.memo(comparison.comparison_table, mode, a, b, min_cell=ctx.min_cell)
+    pair, table, balance = ctx.memo(comparison.comparison_result, mode, a, b, min_cell=ctx.min_cell, adjust=adjust)
 except ValueError as error:
     st.warning(str(error))
     disclaimer()
@@ -44,15 +49,29 @@ if table.empty:
 else:
     st.warning(analysis.CAUSAL_CAUTION, icon=":material/warning:")
     st.subheader(f"{escape_markdown(pair.label_a)} (A) and {escape_markdown(pair.label_b)} (B)")
+    st.markdown(f"**{escape_markdown(comparison.adjustment_note(table, adjust))}**")
     display = comparison_display(table, pair.label_a, pair.label_b)
-    show_table(display.set_index("Outcome"))
+    left, right = st.columns([3, 2])
+    with left:
+        show_table(display[comparison.tidy_columns(pair.label_a, pair.label_b)].set_index("Outcome"))
+    with right:
+        show_chart(ctx, lambda: comparison.forest_chart(table, pair.label_a, pair.label_b),
+                   "compare_forest", f"Differences {pair.label_b} − {pair.label_a}", key=(mode, a, b, adjust))
     st.caption(
         "Differences are B − A. Stay: medians, bootstrap 95% CI, Mann–Whitney test. Return to work: Kaplan–Meier "
-        "medians among patients employed before surgery, log-rank test. Scores at 12 months: means, Welch t-test, "
-        "and an ANCOVA (statsmodels OLS) adjusted for the score before surgery and age. Shares: Newcombe CI and "
-        f"score test. MCID threshold: {analysis.MCID_CITATIONS['vas_leg']}. Eight outcomes are tested at once, "
-        "so about one in twelve 'unlikely to be chance' findings is expected by chance alone."
+        "medians among patients employed before surgery, log-rank test. Scores at 12 months: means, Welch t-test. "
+        "Shares: Newcombe CI and score test. Adjusted differences: least squares on the case mix (scores: ANCOVA; "
+        "shares: risk difference with robust errors) or inverse-probability weights. "
+        f"MCID threshold: {analysis.MCID_CITATIONS['vas_leg']}. {comparison.multiple_testing_note(table)} "
+        f"{comparison.rest_note(mode, ctx.min_cell)}"
     )
+    with st.expander("In words, outcome by outcome"):
+        for row in display.itertuples(index=False):
+            st.markdown(f"- **{escape_markdown(row.Outcome)}** — {escape_markdown(row[-1])} _({escape_markdown(row.Test)})_")
+    if adjust == "weighting" and not balance.empty:
+        st.markdown("**Balance of the case mix before and after weighting** (standardised mean differences, B − A)")
+        show_table(comparison.balance_display(balance).set_index("Covariate"))
+        st.caption("A standardised difference below 0.1 either way is the usual mark of balance (Austin, Stat Med 2009).")
     st.download_button(
         "Download this comparison (CSV)",
         data=lambda: to_csv_bytes(display),

@@ -24,13 +24,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 from statsmodels.duration.survfunc import SurvfuncRight, survdiff
-from statsmodels.regression.linear_model import OLS  # not statsmodels.api: ~0.5 s less at app start
 from statsmodels.stats.proportion import (
     confint_proportions_2indep,
     proportion_confint,
     test_proportions_2indep,
 )
 
+from spinedash import casemix, privacy
 from spinedash.privacy import DEFAULT_MIN_CELL, at_risk_cut, suppression_label  # noqa: F401  (re-exported: pages and tables import it from here)
 from spinedash.privacy import check_min_cell as _check_min_cell
 from spinedash.schema import MEASURES, PAIN_MEASURES, pain_column, timepoint_days, timepoint_label, timepoints_in
@@ -94,8 +94,9 @@ CAUSAL_CAUTION = (
     "work and expectations (case mix). A difference between groups is therefore not proof that "
     "the approach or the surgeon caused it, and a p-value only says how surprising the difference "
     "would be if there were no true difference and nothing else differed between the groups. "
-    "The adjusted estimate accounts only for the score before surgery and age, not for anything "
-    "else that differs between the groups."
+    "The adjusted estimates account only for the covariates each row names (by default condition, "
+    "age, sex, level and the score before surgery), not for anything else that differs between the "
+    "groups, such as severity the data do not record."
 )
 
 # Tolerance for "improvement ≥ threshold": 7.2 − 4.0 is 3.2000000000000006 in floating point and
@@ -116,8 +117,8 @@ CHANGE_COLUMNS = ("group", "timepoint", "timepoint_label", "day", "n", "mean_cha
 MCID_COLUMNS = ("group", "timepoint", "timepoint_label", "day", "n", "responders", "share", "ci_low", "ci_high", "suppressed")
 COMPARE_COLUMNS = (
     "outcome", "unit", "n_a", "value_a", "n_b", "value_b", "difference", "diff_ci_low", "diff_ci_high",
-    "p_value", "test", "adjusted_difference", "adjusted_ci_low", "adjusted_ci_high", "adjusted_p_value",
-    "sentence", "suppressed",
+    "p_value", "p_holm", "test", "adjusted_difference", "adjusted_ci_low", "adjusted_ci_high", "adjusted_p_value",
+    "adjusted_p_holm", "adjusted_for", "sentence", "suppressed",
 )  # fmt: skip
 CONDITION_COLUMNS = ("approach", "n", "median_stay_hours", "median_return_to_work_days", "vas_leg_change_12m", "suppressed")
 
@@ -125,9 +126,6 @@ CONDITION_COLUMNS = ("approach", "n", "median_stay_hours", "median_return_to_wor
 # every rerun (and cached pages agree with fresh ones).
 BOOTSTRAP_RESAMPLES = 2000
 BOOTSTRAP_SEED = 20240318
-# Above this many cases the ANCOVA is solved in closed form instead of by statsmodels (speed only;
-# same estimator — see _ols_group_effect).
-ANCOVA_STATSMODELS_MAX_ROWS = 100_000
 
 
 class MissingColumnError(KeyError):
@@ -942,66 +940,95 @@ def _return_to_work_row(cases: pd.DataFrame, a: np.ndarray, b: np.ndarray, label
     return row | {"value_a": med_a, "value_b": med_b, "difference": diff, "p_value": p, "sentence": sentence}
 
 
-def _ols_group_effect(covariates: list[np.ndarray], y: np.ndarray) -> tuple[float, float, float, float]:
-    """OLS of y on an intercept and `covariates`; the first covariate's coefficient, 95% CI and p.
-
-    Up to ANCOVA_STATSMODELS_MAX_ROWS rows this is statsmodels OLS on the design matrix
-    [1, covariates…]. Beyond that statsmodels takes ~0.7 s per fit on a million rows (pinv of the
-    whole design matrix), so the same estimator is computed from the small cross-product matrix
-    of the centred covariates C: β = C⁻¹X_c'y, σ² = RSS/(n − k), se = √(σ²·[C⁻¹]₀₀), with a t-based
-    CI and p on n − k degrees of freedom (centring leaves slopes and their errors unchanged).
-    A test checks both paths agree with statsmodels' formula interface.
-    """
-    n, k = len(y), len(covariates) + 1
-    if n <= ANCOVA_STATSMODELS_MAX_ROWS:
-        fit = OLS(y, np.column_stack([np.ones(n), *covariates])).fit()
-        low, high = fit.conf_int(0.05)[1]
-        return float(fit.params[1]), float(low), float(high), float(fit.pvalues[1])
-    centred = [x - x.mean() for x in covariates]
-    y_c = y - y.mean()
-    cross = np.array([[xi @ xj for xj in centred] for xi in centred])
-    beta = np.linalg.solve(cross, np.array([xi @ y_c for xi in centred]))
-    resid = y_c - sum(b * x for b, x in zip(beta, centred, strict=True))
-    dof = n - k
-    se = float(np.sqrt(float(resid @ resid) / dof * np.linalg.inv(cross)[0, 0]))
-    coef = float(beta[0])
-    t_crit = float(stats.t.ppf(0.975, dof))
-    p = float(2 * stats.t.sf(abs(coef / se), dof)) if se > 0 else np.nan
-    return coef, coef - t_crit * se, coef + t_crit * se, p
+ADJUSTMENTS: dict[str, str] = {
+    "regression": "Regression on case mix",
+    "weighting": "Inverse-probability weighting (propensity score)",
+    "none": "None (raw difference only)",
+}
+# What Compare adjusts for by default (issue 14): condition, age, sex, level, and the outcome's own
+# score before surgery. Approach is not among them: it is often what is being compared.
+COMPARE_CASE_MIX: tuple[tuple[str, str, str], ...] = tuple(c for c in casemix.CASE_MIX if c[0] != "approach")
 
 
-def _ancova(y: np.ndarray, group_b: np.ndarray, baseline: np.ndarray, age: np.ndarray | None) -> tuple[float, float, float, float, int, int]:
-    """ANCOVA `value_12m ~ group + baseline + age` (age optional): B-vs-A coefficient, CI, p, n per group.
+_MCID_WORDS = {"vas_leg": "Leg pain", "vas_back": "Back pain"}
 
-    Fitted on the design matrix [1, group, baseline(, age)] — the model statsmodels' formula
-    interface builds (a test checks they agree) without the formula-parsing cost at 1M rows.
-    """
-    ok = ~np.isnan(y) & ~np.isnan(baseline)
-    if age is not None:
-        ok &= ~np.isnan(age)
-    g = group_b[ok].astype(np.float64)
+
+@dataclass(frozen=True)
+class _Adjustment:
+    """How compare_groups adjusts, prepared once for the two groups' cases (full-length arrays)."""
+
+    method: str
+    covariates: np.ndarray  # n_cases × terms (zeros outside the two groups); regression only
+    labels: tuple[str, ...]  # covariates used, in words
+    left_out: tuple[str, ...]
+    weights: np.ndarray | None  # weighting only
+
+
+def _prepare_adjustment(cases: pd.DataFrame, a: np.ndarray, b: np.ndarray, method: str) -> _Adjustment:
+    both = np.flatnonzero(a | b)
+    sub = cases.iloc[both]
+    if method == "none" or len(both) == 0:
+        return _Adjustment("none", np.zeros((len(cases), 0)), (), (), None)
+    if method == "regression":
+        covs, left_out = casemix.design(sub, COMPARE_CASE_MIX)
+        full = np.zeros((len(cases), sum(c.columns.shape[1] for c in covs)))
+        if covs:
+            full[both] = casemix.design_matrix(covs)
+        return _Adjustment("regression", full, tuple(c.label for c in covs), tuple(left_out), None)
+    wanted = [(pain_column(m, "pre"), "number", f"{_score_word(m)} before surgery") for m in _compared_measures(cases)]
+    weights_sub, model = casemix.propensity_weights(sub, b[both], [*wanted, *COMPARE_CASE_MIX])
+    weights = np.zeros(len(cases))
+    weights[both] = weights_sub
+    return _Adjustment("weighting", np.zeros((len(cases), 0)), model.used, model.left_out, weights)
+
+
+def _compared_measures(cases: pd.DataFrame) -> list[str]:
+    """The catalogue's scores compared at 12 months: those whose 12-month column the cases have."""
+    return [m for m, info in MEASURES.items() if info.kind == "score" and f"{m}_12m" in cases.columns]
+
+
+def _score_word(measure: str) -> str:
+    return {"odi": "ODI"}.get(measure, MEASURES[measure].label)
+
+
+def _adjusted(
+    adj: _Adjustment, y: np.ndarray, rows: np.ndarray, group_b: np.ndarray, baseline: tuple[np.ndarray, str] | None, robust: bool
+) -> tuple[tuple[float, float, float, float], str, int, int]:
+    """The B-vs-A effect on y over `rows` (recorded cases of either group): coefficient, CI, p; words; n per group."""
+    ok = rows & ~np.isnan(y)
+    if adj.method == "regression" and baseline is not None:
+        ok &= ~np.isnan(baseline[0])
+    g = group_b[ok]
     n_b = int(g.sum())
-    n_a = len(g) - n_b
-    covariates = [g, baseline[ok]] + ([age[ok]] if age is not None else [])
-    if n_a == 0 or n_b == 0 or len(g) <= len(covariates) + 1:
-        return np.nan, np.nan, np.nan, np.nan, n_a, n_b
-    coef, low, high, p = _ols_group_effect(covariates, y[ok])
-    return coef, low, high, p, n_a, n_b
+    n_a = int(len(g) - n_b)
+    if adj.method == "weighting":
+        effect = casemix.group_effect(y[ok], g, weights=adj.weights[ok])
+        words = casemix.join_words(adj.labels) if adj.labels else "nothing (no covariate could be used in the propensity score)"
+        return effect, words, n_a, n_b
+    columns = [adj.covariates[ok]]
+    labels = list(adj.labels)
+    if baseline is not None:
+        columns.insert(0, baseline[0][ok][:, None])
+        labels.insert(0, baseline[1])
+    X = np.column_stack(columns) if sum(c.shape[1] for c in columns) else None
+    effect = casemix.group_effect(y[ok], g, X, robust=robust)
+    words = casemix.join_words(labels) if labels else "nothing (no covariate could be used)"
+    return effect, words, n_a, n_b
 
 
 def _score_row(
-    cases: pd.DataFrame, measure: str, a: np.ndarray, b: np.ndarray, label_a: str, label_b: str, min_cell: int
+    cases: pd.DataFrame, measure: str, a: np.ndarray, b: np.ndarray, label_a: str, label_b: str, min_cell: int, adj: _Adjustment
 ) -> dict[str, object]:
     info = MEASURES[measure]
-    word = {"odi": "ODI"}.get(measure, info.label)  # "VAS leg pain", "NDI disability", "EQ-5D index"
+    word = _score_word(measure)  # "VAS leg pain", "NDI disability", "EQ-5D index"
     unit = f"points ({info.scale})"
-    better, worse = ("higher", "lower") if info.higher_is_better else ("lower", "higher")
+    better = "higher" if info.higher_is_better else "lower"
     keep = a | b
-    y = _numbers(cases, pain_column(measure, "12m"))[keep]
-    in_b = b[keep]
+    y = _numbers(cases, pain_column(measure, "12m"))
     rec = ~np.isnan(y)
-    x_a, x_b = y[~in_b & rec], y[in_b & rec]
-    row = _row(f"{word} at 12 months", unit, len(x_a), len(x_b), "means; Welch t; ANCOVA (OLS) for the adjusted difference")
+    x_a, x_b = y[a & rec], y[b & rec]
+    row = _row(f"{word} at 12 months", unit, len(x_a), len(x_b), "means; Welch t; adjusted difference by " +
+               ("least squares on case mix" if adj.method == "regression" else "inverse-probability weighting" if adj.method == "weighting" else "none"))
     if len(x_a) == 0 or len(x_b) == 0:
         return row
     mean_a, mean_b = float(x_a.mean()), float(x_b.mean())
@@ -1013,21 +1040,21 @@ def _score_row(
         ci = res.confidence_interval(0.95)
         low, high = float(ci.low), float(ci.high)
 
+    adjusted = {"adjusted_difference": np.nan, "adjusted_ci_low": np.nan, "adjusted_ci_high": np.nan, "adjusted_p_value": np.nan,
+                "adjusted_for": "not adjusted"}
     pre_col = pain_column(measure, "pre")
-    adjusted = {"adjusted_difference": np.nan, "adjusted_ci_low": np.nan, "adjusted_ci_high": np.nan, "adjusted_p_value": np.nan}
-    if pre_col not in cases.columns:
-        adjusted_text = "not adjusted: no score before surgery recorded"
+    if adj.method == "none":
+        adjusted_text = "not adjusted for case mix"
     else:
-        age = _numbers(cases, "age")[keep] if "age" in cases.columns else None
-        if age is not None and np.isnan(age).all():
-            age = None
-        coef, c_low, c_high, c_p, n_adj_a, n_adj_b = _ancova(y, in_b, _numbers(cases, pre_col)[keep], age)
-        covariates = "score before surgery and age" if age is not None else "score before surgery only (age not recorded)"
+        baseline = (_numbers(cases, pre_col), "the score before surgery") if pre_col in cases.columns and adj.method == "regression" else None
+        (coef, c_low, c_high, c_p), covariates, n_adj_a, n_adj_b = _adjusted(adj, y, keep, b, baseline, robust=False)
+        if adj.method == "regression" and baseline is None:
+            covariates += " (no score before surgery recorded)"
         if min(n_adj_a, n_adj_b) < min_cell or not np.isfinite(coef):
-            needed = "score before surgery and age" if age is not None else "score before surgery"
-            adjusted_text = f"not adjusted: too few cases in a group with the {needed} recorded"
+            adjusted_text = "not adjusted: too few cases in a group with the covariates recorded"
         else:
-            adjusted.update(adjusted_difference=coef, adjusted_ci_low=c_low, adjusted_ci_high=c_high, adjusted_p_value=c_p)
+            adjusted.update(adjusted_difference=coef, adjusted_ci_low=c_low, adjusted_ci_high=c_high, adjusted_p_value=c_p,
+                            adjusted_for=covariates)
             direction = "the same" if coef == 0 else f"{_fmt(abs(coef))} points {_more_less(coef, 'lower', 'higher')}"
             direction += "" if coef == 0 else f" ({better} is better)"
             adjusted_text = f"adjusted for {covariates}, {label_b} was {direction} ({_fmt_p(c_p)})"
@@ -1043,12 +1070,19 @@ def _score_row(
 
 
 def _proportion_row(
-    outcome: str, hit: np.ndarray, counted: np.ndarray, a: np.ndarray, b: np.ndarray, phrase: str, label_a: str, label_b: str
+    outcome: str, hit: np.ndarray, counted: np.ndarray, a: np.ndarray, b: np.ndarray, phrase: str, label_a: str, label_b: str,
+    adj: _Adjustment | None = None, baseline: tuple[np.ndarray, str] | None = None, min_cell: int = DEFAULT_MIN_CELL,
 ) -> dict[str, object]:
-    """Difference of two proportions (B − A): Newcombe hybrid-score CI, Miettinen–Nurminen score test."""
+    """Difference of two proportions (B − A): Newcombe hybrid-score CI, Miettinen–Nurminen score test.
+
+    Adjusted (regression): a linear probability model y ~ group + covariates with HC1 robust
+    errors, whose group coefficient is a risk difference; (weighting): the weighted difference.
+    """
     n_a, n_b = int((a & counted).sum()), int((b & counted).sum())
     k_a, k_b = int((a & counted & hit).sum()), int((b & counted & hit).sum())
-    row = _row(outcome, "share of patients", n_a, n_b, "proportions; Newcombe CI; score test")
+    how = "" if adj is None or adj.method == "none" else "; adjusted risk difference by " + (
+        "least squares on case mix (robust SE)" if adj.method == "regression" else "inverse-probability weighting")
+    row = _row(outcome, "share of patients", n_a, n_b, "proportions; Newcombe CI; score test" + how)
     if n_a == 0 or n_b == 0:
         return row
     p_a, p_b = k_a / n_a, k_b / n_b
@@ -1060,10 +1094,74 @@ def _proportion_row(
     gap = "no difference" if diff == 0 else f"{points} percentage points {_more_less(diff, 'fewer', 'more')} with {label_b}"
     sentence = (
         f"{phrase} {_fmt(p_b * 100)}% with {label_b} ({k_b} of {n_b}) and {_fmt(p_a * 100)}% with {label_a} "
-        f"({k_a} of {n_a}), {gap}; {_chance(p)}."
+        f"({k_a} of {n_a}), {gap}; {_chance(p)}"
     )
+    adjusted: dict[str, object] = {"adjusted_for": "not adjusted"}
+    if adj is not None and adj.method != "none":
+        y = np.where(counted, hit.astype(np.float64), np.nan)
+        (coef, c_low, c_high, c_p), covariates, n_adj_a, n_adj_b = _adjusted(adj, y, (a | b) & counted, b, baseline, robust=True)
+        if min(n_adj_a, n_adj_b) >= min_cell and np.isfinite(coef):
+            adjusted = {"adjusted_difference": coef, "adjusted_ci_low": c_low, "adjusted_ci_high": c_high, "adjusted_p_value": c_p,
+                        "adjusted_for": covariates}
+            change = "no difference" if coef == 0 else f"{_fmt(abs(coef) * 100)} percentage points {_more_less(coef, 'fewer', 'more')}"
+            sentence += f"; adjusted for {covariates}, {change} ({_fmt_p(c_p)})"
+        else:
+            sentence += "; not adjusted: too few cases in a group with the covariates recorded"
     return row | {"value_a": p_a, "value_b": p_b, "difference": diff, "diff_ci_low": float(low), "diff_ci_high": float(high),
-                  "p_value": p, "sentence": sentence}  # fmt: skip
+                  "p_value": p, "sentence": sentence + "."} | adjusted  # fmt: skip
+
+
+def holm(p_values: Sequence[float]) -> np.ndarray:
+    """Holm's step-down adjusted p-values (NaN stays NaN and does not count as a test).
+
+    Sorted ascending p_(1) ≤ … ≤ p_(m): adjusted p_(i) = max over j ≤ i of min(1, (m − j + 1)·p_(j)).
+    Same as statsmodels.stats.multitest.multipletests(p, method="holm") (a test checks).
+    """
+    p = np.asarray(p_values, dtype=np.float64)
+    out = np.full(len(p), np.nan)
+    finite = np.flatnonzero(np.isfinite(p))
+    m = len(finite)
+    if m == 0:
+        return out
+    order = finite[np.argsort(p[finite], kind="stable")]
+    stepped = np.minimum(1.0, (m - np.arange(m)) * p[order])
+    out[order] = np.maximum.accumulate(stepped)
+    return out
+
+
+def chance_of_a_false_alarm(tests: int, alpha: float = 0.05) -> float:
+    """P(at least one p < alpha among `tests` independent tests when no difference is real): 1 − (1 − α)^m."""
+    return 1 - (1 - alpha) ** max(int(tests), 0)
+
+
+def _unit_protection(units: np.ndarray | None, rest: bool, a: np.ndarray, b: np.ndarray, min_cell: int):
+    """recorded mask -> (a, b, reason): the small-cell rule (spinedash.privacy) for one outcome row.
+
+    `units` labels each case's surgeon / site / approach ("" = blank). Units with 1 to k − 1 cases
+    with the outcome recorded are hidden, and complementary suppression hides more (the smallest
+    first) until the hidden units hold ≥ k cases over ≥ 2 units, so that the page's case count or
+    the sum over the units shown cannot give a small unit away. A hidden unit's cases are left out
+    of "the rest"; a row whose own group is a hidden unit is suppressed (reason returned).
+    """
+
+    def protect(recorded: np.ndarray):
+        if units is None or min_cell <= 1:
+            return a, b, None
+        names, codes = np.unique(units[recorded], return_inverse=True)
+        counts = np.bincount(codes, minlength=len(names)).astype(np.float64)
+        blank = names == ""
+        hidden = privacy.complementary_suppression(counts, min_cell, hidden=blank)
+        if (counts[blank] >= min_cell).all() and not privacy.is_small(counts[~blank], min_cell).any():
+            hidden[:] = False
+        hidden_case = np.zeros(len(units), dtype=bool)
+        hidden_case[np.flatnonzero(recorded)] = hidden[codes]
+        for group in (a, *(() if rest else (b,))):
+            if (group & hidden_case).any():
+                small = (group & recorded).sum()
+                return a, b, ("small" if privacy.is_small(small, min_cell) else "complementary")
+        return a, b & ~hidden_case if rest else b, None
+
+    return protect
 
 
 def compare_groups(
@@ -1074,6 +1172,9 @@ def compare_groups(
     label_b: str,
     thresholds: Mapping[str, float] = MCID_DEFAULTS,
     min_cell: int = DEFAULT_MIN_CELL,
+    adjust: str = "regression",
+    units: object = None,
+    rest: bool = False,
 ) -> pd.DataFrame:
     """Key outcomes of group B against group A, one row each, with a plain sentence per row.
 
@@ -1085,71 +1186,104 @@ def compare_groups(
     - Length of stay (hours): medians; difference of medians with a bootstrap percentile 95% CI
       (BOOTSTRAP_RESAMPLES resamples, fixed seed, each group resampled separately — Hodges–Lehmann
       was not used because it estimates a shift, not the difference of medians shown); p from the
-      two-sided Mann–Whitney U test (scipy).
+      two-sided Mann–Whitney U test (scipy). Not adjusted.
     - Return to work (days): employed before surgery only; Kaplan–Meier medians; p from the
       log-rank test (statsmodels survdiff). The CI of the difference of medians is always NaN:
-      no simple reliable method exists for two Kaplan–Meier medians.
+      no simple reliable method exists for two Kaplan–Meier medians. Not adjusted.
     - Every catalogue score with a 12-month column (VAS leg, VAS back, ODI, NDI, EQ-5D…; points):
-      means, Welch t 95% CI and p; adjusted
-      difference from ANCOVA `value_12m ~ group + baseline + age` (OLS; group = 1 for B), i.e.
-      the B-vs-A coefficient with its CI and p. Without an age column (or no ages recorded) the
-      model adjusts for the score before surgery only and the sentence says so.
-    - VAS leg pain: reached MCID at 12 months (improvement ≥ thresholds["vas_leg"] points),
+      means, Welch t 95% CI and p.
+    - The first score's MCID at 12 months (improvement ≥ thresholds[measure] points),
       complications (complication other than "none"), reoperation within 12 months: shares
       (0–1), difference with Newcombe's hybrid score CI (statsmodels confint_proportions_2indep,
       method "newcomb") and the score test (test_proportions_2indep, method "score").
 
-    A row where either group has fewer than `min_cell` cases with the outcome recorded is
-    suppressed: every value NaN, n_a/n_b kept, sentence "Suppressed: fewer than 5 cases in a group".
+    Adjusted difference (`adjust`, see ADJUSTMENTS), for the scores and the shares:
+    - "regression" (default): least squares of the outcome on group (1 = B) and the case mix
+      COMPARE_CASE_MIX (condition, age, sex, level; spinedash.casemix builds the terms: blank
+      categories as their own level, a blank age as the median with an indicator), plus the
+      score before surgery for a score and for the MCID. Scores: classic OLS (ANCOVA) with a t CI;
+      shares: a linear probability model with HC1 robust errors, so the coefficient is a risk
+      difference.
+    - "weighting": stabilised inverse-probability weights from a logistic propensity score on the
+      scores before surgery and COMPARE_CASE_MIX (casemix.propensity_weights); weighted difference
+      with HC1 robust errors. `balance_table` shows the covariates' balance before and after.
+    - "none": no adjusted column.
+    `adjusted_for` names what each row adjusted for. Holm-adjusted p-values across the rows shown
+    (`p_holm`, `adjusted_p_holm`) allow for testing several outcomes at once.
+
+    Small cells: a row where either group has fewer than `min_cell` cases with the outcome recorded
+    is suppressed: every value NaN, n_a/n_b kept, sentence "Suppressed: fewer than 5 cases in a
+    group". With `units` (one label per case: the surgeon, site or approach being compared), the
+    small-cell rule applies to the units of each row too (`_unit_protection`): "the rest"
+    (`rest=True`) leaves out hidden units, and a row whose group is a hidden unit is suppressed.
 
     Returns:
-        DataFrame[outcome, unit, n_a, value_a, n_b, value_b, difference, diff_ci_low, diff_ci_high,
-        p_value, test, adjusted_difference, adjusted_ci_low, adjusted_ci_high, adjusted_p_value,
-        sentence, suppressed]
+        DataFrame[COMPARE_COLUMNS]
     """
     _check_min_cell(min_cell)
+    if adjust not in ADJUSTMENTS:
+        raise ValueError(f"adjust must be one of {', '.join(ADJUSTMENTS)}, got {adjust!r}")
     a = _as_mask(in_a, len(cases), "in_a")
     b = _as_mask(in_b, len(cases), "in_b")
     if (a & b).any():
         raise ValueError(f"{int((a & b).sum())} cases are in both groups; the two groups must not overlap.")
+    labels = None if units is None else pd.Series(units).astype("object").where(pd.Series(units).notna(), "").astype(str).to_numpy()
+    protect = _unit_protection(labels, rest, a, b, min_cell)
     columns = set(cases.columns)
     rows: list[dict[str, object]] = []
+    reasons: list[str | None] = []
+
+    def add(make, recorded: np.ndarray) -> None:
+        a_r, b_r, reason = protect(recorded)
+        rows.append(make(a_r, b_r))
+        reasons.append(reason)
+
+    adj = _prepare_adjustment(cases, a, b, adjust)
     if "length_of_stay_hours" in columns:
-        rows.append(_stay_row(_numbers(cases, "length_of_stay_hours"), a, b, label_a, label_b))
+        stay = _numbers(cases, "length_of_stay_hours")
+        add(lambda x, y: _stay_row(stay, x, y, label_a, label_b), ~np.isnan(stay))
     if {"return_to_work_days", "last_followup_days", "employed_before_surgery"} <= columns:
-        rows.append(_return_to_work_row(cases, a, b, label_a, label_b))
-    for measure, info in MEASURES.items():
-        if info.kind == "score" and f"{measure}_12m" in columns:
-            rows.append(_score_row(cases, measure, a, b, label_a, label_b, min_cell))
-    if {"vas_leg_pre", "vas_leg_12m"} <= columns and "vas_leg" in thresholds:
-        threshold = float(thresholds["vas_leg"])
-        counted, responder = _responders(*_paired(cases, "vas_leg", "12m"), threshold, relative=False)
-        rows.append(
-            _proportion_row(
-                "VAS leg pain: reached MCID at 12 months", responder, counted, a, b,
-                f"Leg pain improved by at least {_fmt(threshold)} points in", label_a, label_b,
-            )  # fmt: skip
-        )
+        employed, _ = _flags(cases, "employed_before_surgery")
+        usable = _km_times(cases, "return_to_work_days")[2]
+        add(lambda x, y: _return_to_work_row(cases, x, y, label_a, label_b), employed & usable)
+    for measure in _compared_measures(cases):
+        recorded_12m = ~np.isnan(_numbers(cases, pain_column(measure, "12m")))
+        add(lambda x, y, m=measure: _score_row(cases, m, x, y, label_a, label_b, min_cell, adj), recorded_12m)
+    first = next(iter(PAIN_MEASURES), None)
+    if first and {pain_column(first, "pre"), pain_column(first, "12m")} <= columns and first in thresholds:
+        threshold = float(thresholds[first])
+        counted, responder = _responders(*_paired(cases, first, "12m"), threshold, relative=False)
+        pre = (_numbers(cases, pain_column(first, "pre")), "the score before surgery")
+        add(lambda x, y: _proportion_row(
+                f"{_score_word(first)}: reached MCID at 12 months", responder, counted, x, y,
+                f"{_MCID_WORDS.get(first, _score_word(first))} improved by at least {_fmt(threshold)} points in",
+                label_a, label_b, adj, pre if adj.method == "regression" else None, min_cell,
+            ), counted)  # fmt: skip
     if "complication" in columns:
         recorded = cases["complication"].notna().to_numpy(dtype=bool)
         hit = recorded & ~_equals(cases["complication"], "none")
-        rows.append(_proportion_row("Complication", hit, recorded, a, b, "A complication was recorded in", label_a, label_b))
+        add(lambda x, y: _proportion_row("Complication", hit, recorded, x, y, "A complication was recorded in", label_a, label_b,
+                                         adj, None, min_cell), recorded)
     if "reoperation_12m" in columns:
-        hit, recorded = _flags(cases, "reoperation_12m")
-        rows.append(
-            _proportion_row("Reoperation within 12 months", hit, recorded, a, b, "Reoperation within 12 months was needed in", label_a, label_b)
-        )
+        hit_r, recorded_r = _flags(cases, "reoperation_12m")
+        add(lambda x, y: _proportion_row("Reoperation within 12 months", hit_r, recorded_r, x, y,
+                                         "Reoperation within 12 months was needed in", label_a, label_b, adj, None, min_cell), recorded_r)
 
-    rows = [r for r in rows if r["n_a"] + r["n_b"] > 0]
-    for r in rows:
-        if min(r["n_a"], r["n_b"]) < min_cell:
+    kept = [(r, why) for r, why in zip(rows, reasons, strict=True) if r["n_a"] + r["n_b"] > 0]
+    for r, why in kept:
+        if why is not None or min(r["n_a"], r["n_b"]) < min_cell:
             for col in COMPARE_COLUMNS:
                 if col not in ("outcome", "unit", "n_a", "n_b", "test", "sentence", "suppressed"):
                     r[col] = np.nan
-            r["sentence"] = f"Suppressed: fewer than {min_cell} cases in a group"
+            r["adjusted_for"] = ""
+            r["sentence"] = (f"Suppressed: {privacy.complementary_label().removeprefix('suppressed ').strip('()')}"
+                             if why == "complementary" else f"Suppressed: fewer than {min_cell} cases in a group")
             r["suppressed"] = True
-    frame = pd.DataFrame(rows, columns=list(COMPARE_COLUMNS))
-    text = ("outcome", "unit", "test", "sentence")
+    frame = pd.DataFrame([r for r, _ in kept], columns=list(COMPARE_COLUMNS))
+    frame["p_holm"] = holm(frame["p_value"].to_numpy(dtype=np.float64, na_value=np.nan))
+    frame["adjusted_p_holm"] = holm(frame["adjusted_p_value"].to_numpy(dtype=np.float64, na_value=np.nan))
+    text = ("outcome", "unit", "test", "sentence", "adjusted_for")
+    frame["adjusted_for"] = frame["adjusted_for"].fillna("")
     return frame.astype(
         {c: ("str" if c in text else "int64" if c in ("n_a", "n_b") else "bool" if c == "suppressed" else "float64") for c in COMPARE_COLUMNS}
     )

@@ -189,6 +189,11 @@ def fit_case_mix(cases: pd.DataFrame, y: np.ndarray, kind: str, wanted: Sequence
     fit = None
     while True:
         X = np.column_stack([np.ones(n), *[c.columns for c in covariates]]) if covariates else np.ones((n, 1))
+        # Identical columns (two scores missing for the same patients give the same indicator) would
+        # make the design rank-deficient: keep the first of each.
+        _, first = np.unique(X, axis=1, return_index=True)
+        distinct = np.sort(first)
+        X = X[:, distinct]
         try:
             fit = _fit(kind, y, X) if n > X.shape[1] else None
             break
@@ -198,6 +203,7 @@ def fit_case_mix(cases: pd.DataFrame, y: np.ndarray, kind: str, wanted: Sequence
                 break
             left_out.append(f"{covariates.pop().label} (the model could not be fitted with it)")
     names = ["intercept", *[name for c in covariates for name in c.names]]
+    names = [names[i] for i in distinct] if covariates else names[:1]
     if fit is None:
         expected = np.full(n, y.mean() if n else np.nan)
         terms = pd.DataFrame(columns=["term", "estimate", "ci_low", "ci_high"])
@@ -229,3 +235,105 @@ def fit_case_mix(cases: pd.DataFrame, y: np.ndarray, kind: str, wanted: Sequence
         residual_sd=resid_sd,
         terms=terms.reset_index(drop=True),
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Two-group comparisons (Compare): the group effect with covariates or weights, propensity, balance
+# --------------------------------------------------------------------------------------------
+
+
+def design_matrix(covariates: Sequence[Covariate]) -> np.ndarray:
+    """The covariates' columns side by side (n × terms); n × 0 when there are none."""
+    if not covariates:
+        return np.zeros((0, 0))
+    return np.column_stack([c.columns for c in covariates])
+
+
+def group_effect(
+    y: np.ndarray, group: np.ndarray, covariates: np.ndarray | None = None, weights: np.ndarray | None = None, robust: bool = False
+) -> tuple[float, float, float, float]:
+    """Least squares of y on [1, group, covariates], optionally weighted: the group coefficient, 95% CI, p.
+
+    Classic (robust=False, no weights): σ² = RSS/(n − k), t on n − k degrees of freedom — statsmodels
+    OLS. Robust: the HC1 sandwich (X'WX)⁻¹ X'W diag(e²) W X (X'WX)⁻¹ · n/(n − k) with normal CI and
+    p — statsmodels WLS(…).fit(cov_type="HC1"); used for yes/no outcomes (a linear probability
+    model: the coefficient is a difference in risk) and for inverse-probability weights. Solved from
+    the k × k cross-products, so a million cases cost milliseconds. Covariate columns constant
+    within these rows are dropped (they would make the design singular).
+    """
+    y = np.asarray(y, dtype=np.float64)
+    n = len(y)
+    cols = [np.ones(n), np.asarray(group, dtype=np.float64)]
+    if covariates is not None and covariates.size:
+        cols += [c for c in covariates.T if np.ptp(c) > 0]
+    X = np.column_stack(cols)
+    k = X.shape[1]
+    if n <= k or np.ptp(X[:, 1]) == 0:
+        return (float("nan"),) * 4
+    w = np.ones(n) if weights is None else np.asarray(weights, dtype=np.float64)
+    Xw = X * w[:, None]
+    cross = X.T @ Xw
+    try:
+        bread = np.linalg.inv(cross)
+    except np.linalg.LinAlgError:
+        return (float("nan"),) * 4
+    beta = bread @ (Xw.T @ y)
+    resid = y - X @ beta
+    if robust or weights is not None:
+        meat = (Xw * (resid**2)[:, None]).T @ Xw
+        cov = bread @ meat @ bread * n / (n - k)
+        se = float(np.sqrt(cov[1, 1]))
+        crit, p_of = float(stats.norm.ppf(0.975)), (lambda t: float(2 * stats.norm.sf(abs(t))))
+    else:
+        sigma2 = float((w * resid**2).sum() / (n - k))
+        se = float(np.sqrt(sigma2 * bread[1, 1]))
+        crit, p_of = float(stats.t.ppf(0.975, n - k)), (lambda t: float(2 * stats.t.sf(abs(t), n - k)))
+    coef = float(beta[1])
+    if not se > 0:
+        return coef, coef, coef, float("nan")
+    return coef, coef - crit * se, coef + crit * se, p_of(coef / se)
+
+
+def propensity_weights(cases: pd.DataFrame, group_b: np.ndarray, wanted: Sequence[tuple[str, str, str]]) -> tuple[np.ndarray, CaseMixModel]:
+    """Stabilised inverse-probability-of-group weights from a logistic propensity score.
+
+    ps = P(group B | covariates), a statsmodels logistic GLM (fit_case_mix) on `cases` (the two
+    groups' cases). Weights: P(B)/ps for B, P(A)/(1 − ps) for A (stabilised, Robins 2000; they weigh
+    both groups to the combined case mix — the average treatment effect). ps is kept within
+    [0.01, 0.99] so that no single case carries the comparison (ASSUMPTION: a common truncation).
+    """
+    group_b = np.asarray(group_b, dtype=bool)
+    model = fit_case_mix(cases, group_b.astype(np.float64), "logistic", wanted)
+    ps = np.clip(model.expected, 0.01, 0.99)
+    share_b = float(group_b.mean())
+    weights = np.where(group_b, share_b / ps, (1 - share_b) / (1 - ps))
+    return weights, model
+
+
+def standardised_differences(cases: pd.DataFrame, group_b: np.ndarray, weights: np.ndarray, wanted: Sequence[tuple[str, str, str]]) -> pd.DataFrame:
+    """Balance table: each covariate term's standardised mean difference (B − A) before and after weighting.
+
+    SMD = (mean_B − mean_A) / √((var_A + var_B)/2), with weighted means and variances after
+    weighting (Austin, Stat Med 2009). |SMD| < 0.1 is the usual mark of balance.
+    """
+    group_b = np.asarray(group_b, dtype=bool)
+    covariates, _ = design(cases, wanted)
+    rows = []
+    for cov in covariates:
+        for name, x in zip(cov.names, cov.columns.T, strict=True):
+            rows.append({"covariate": name, "before": _smd(x, group_b, None), "after": _smd(x, group_b, weights)})
+    return pd.DataFrame(rows, columns=["covariate", "before", "after"])
+
+
+def _smd(x: np.ndarray, group_b: np.ndarray, weights: np.ndarray | None) -> float:
+    def moments(mask: np.ndarray) -> tuple[float, float]:
+        w = np.ones(mask.sum()) if weights is None else weights[mask]
+        mean = float(np.average(x[mask], weights=w))
+        var = float(np.average((x[mask] - mean) ** 2, weights=w))
+        return mean, var
+
+    if group_b.all() or not group_b.any():
+        return float("nan")
+    (m_b, v_b), (m_a, v_a) = moments(group_b), moments(~group_b)
+    pooled = np.sqrt((v_a + v_b) / 2)
+    return float((m_b - m_a) / pooled) if pooled > 0 else 0.0

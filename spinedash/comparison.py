@@ -16,6 +16,11 @@ COMPARE_MODES: dict[str, tuple[str, str]] = {
     "Site vs site": ("site", "two sites"),
 }
 REST = "All other surgeons"
+ADJUSTMENT_WORDS = {
+    "regression": "regression on the case mix",
+    "weighting": "inverse-probability weights from a propensity score",
+    "none": "not adjusted",
+}
 
 
 @dataclass(frozen=True)
@@ -82,3 +87,164 @@ def comparison_table(cases: pd.DataFrame, mode: str, a: str, b: str | None, min_
 
     pair = group_pair(cases, mode, a, b)
     return pair, compare_groups(cases, pair.in_a, pair.in_b, pair.label_a, pair.label_b, min_cell=min_cell)
+
+
+def comparison_result(
+    cases: pd.DataFrame, mode: str, a: str, b: str | None, min_cell: int, adjust: str = "regression"
+) -> tuple[GroupPair, pd.DataFrame, pd.DataFrame]:
+    """The groups, their outcome comparison and (for weighting) the balance table, in one call.
+
+    The small-cell rule applies to the units of the mode's column (surgeons, sites, approaches):
+    "the rest" leaves out units hidden for having fewer than `min_cell` cases with an outcome
+    recorded, and those hidden so that such a unit cannot be worked out by subtraction (see
+    analysis.compare_groups). The balance table is empty unless `adjust` is "weighting" and both
+    groups have at least `min_cell` cases.
+    """
+    from spinedash.analysis import compare_groups
+
+    pair = group_pair(cases, mode, a, b)
+    column = COMPARE_MODES[mode][0]
+    table = compare_groups(cases, pair.in_a, pair.in_b, pair.label_a, pair.label_b, min_cell=min_cell, adjust=adjust,
+                           units=cases[column], rest=mode == "Surgeon vs the rest")
+    balance = balance_table(cases, pair, min_cell) if adjust == "weighting" and not table["suppressed"].all() else _NO_BALANCE
+    return pair, table, balance
+
+
+_NO_BALANCE = pd.DataFrame(columns=["covariate", "before", "after"])
+
+
+def balance_table(cases: pd.DataFrame, pair: GroupPair, min_cell: int) -> pd.DataFrame:
+    """Standardised mean differences (B − A) of the propensity model's covariates, before and after weighting."""
+    from spinedash import casemix
+    from spinedash.analysis import COMPARE_CASE_MIX, _compared_measures, _score_word
+    from spinedash.schema import pain_column
+
+    if min(int(pair.in_a.sum()), int(pair.in_b.sum())) < min_cell:
+        return _NO_BALANCE
+    both = np.flatnonzero(pair.in_a | pair.in_b)
+    sub = cases.iloc[both]
+    group_b = pair.in_b[both]
+    wanted = [(pain_column(m, "pre"), "number", f"{_score_word(m)} before surgery") for m in _compared_measures(cases)]
+    wanted += list(COMPARE_CASE_MIX)
+    weights, _ = casemix.propensity_weights(sub, group_b, wanted)
+    return casemix.standardised_differences(sub, group_b, weights, wanted)
+
+
+def forest_chart(table: pd.DataFrame, label_a: str, label_b: str) -> dict:
+    """A forest plot of the differences B − A with their 95% CIs, one panel per outcome in its own unit.
+
+    Each panel shows the raw difference and, where there is one, the adjusted difference, with a
+    line at no difference. Shares are in percentage points. Suppressed rows are left out.
+    """
+    from spinedash.vegalite import SCHEMA_URL, channel, encoding, records, title_params, tooltip
+
+    rows = []
+    for r in table.itertuples(index=False):
+        if r.suppressed or not np.isfinite(r.difference):
+            continue
+        share = str(r.unit).startswith("share")
+        scale = 100.0 if share else 1.0
+        unit = "percentage points" if share else str(r.unit)
+        panel = f"{r.outcome} ({unit})"
+        for estimate, d, lo, hi in (("Unadjusted", r.difference, r.diff_ci_low, r.diff_ci_high),
+                                    ("Adjusted", r.adjusted_difference, r.adjusted_ci_low, r.adjusted_ci_high)):
+            if not np.isfinite(d):
+                continue
+            rows.append({"panel": panel, "estimate": estimate, "difference": d * scale,
+                         "low": lo * scale if np.isfinite(lo) else None, "high": hi * scale if np.isfinite(hi) else None})
+    frame = pd.DataFrame(rows, columns=["panel", "estimate", "difference", "low", "high"])
+    colours = {"scale": {"domain": ["Unadjusted", "Adjusted"], "range": ["#595959", "#0072B2"]}}
+    y = channel("estimate:N", title=None, sort=["Unadjusted", "Adjusted"], axis={"labelLimit": 120})
+    layers = [
+        {"mark": {"type": "rule", "color": "#767676", "strokeDash": [3, 3]}, "encoding": {"x": {"datum": 0}}},
+        {"mark": {"type": "rule", "strokeWidth": 2},
+         "encoding": encoding(y=y, x=channel("low:Q", title=None, scale={"zero": True, "padding": 10}), x2={"field": "high"},
+                              color=channel("estimate:N", title="Estimate", **colours))},
+        {"mark": {"type": "point", "filled": True, "size": 70},
+         "encoding": encoding(y=y, x=channel("difference:Q"), color=channel("estimate:N", title="Estimate", **colours),
+                              tooltip=[tooltip("panel:N", "Outcome"), tooltip("estimate:N", "Estimate"),
+                                       tooltip("difference:Q", "Difference", ".2f"), tooltip("low:Q", "95% CI from", ".2f"),
+                                       tooltip("high:Q", "95% CI to", ".2f")])},
+    ]
+    return {
+        "$schema": SCHEMA_URL,
+        "title": title_params(f"Differences {label_b} − {label_a} with 95% CIs",
+                              [f"Below 0: lower with {label_b}. Each panel in its outcome's own unit; dashed line: no difference.",
+                               "Grey: unadjusted; blue: adjusted for case mix (where there is an adjusted estimate)."], anchor="start"),
+        "data": {"name": "forest"},
+        "datasets": {"forest": records(frame)},
+        "facet": {"row": {"field": "panel", "type": "nominal", "title": None, "sort": list(dict.fromkeys(frame["panel"])),
+                          "header": {"labelAngle": 0, "labelAlign": "left", "labelAnchor": "start", "labelOrient": "top",
+                                     "labelFontSize": 12}}},
+        "spec": {"width": 460, "height": {"step": 18}, "layer": layers},
+        "resolve": {"scale": {"x": "independent", "y": "independent"}},
+        "spacing": 6,
+    }
+
+
+def tidy_columns(label_a: str, label_b: str) -> list[str]:
+    """The columns the Compare page's table shows (the sentences and tests go below it)."""
+    return ["Outcome", label_a, label_b, "Difference B − A (95% CI)", "p", "Holm p", "Adjusted difference (95% CI)",
+            "Adjusted p", "Adjusted Holm p"]
+
+
+def adjustment_note(table: pd.DataFrame, adjust: str) -> str:
+    """What the comparison adjusted for, in one or two sentences (issue 14: every comparison says so)."""
+    shown = table[~table["suppressed"]]
+    named = [t for t in dict.fromkeys(shown["adjusted_for"]) if t and t != "not adjusted"]
+    if adjust == "none" or not named:
+        return "Not adjusted for case mix — the differences are raw group differences."
+    how = ADJUSTMENT_WORDS[adjust]
+    words = "; ".join(dict.fromkeys(named))
+    prefix = "the score before surgery"
+    with_score = [o for o, t in zip(shown["outcome"], shown["adjusted_for"], strict=True) if str(t).startswith(prefix)]
+    rest_words = {t.removeprefix(prefix).removeprefix(", ").removeprefix(" and ") for t in named}
+    if with_score and len(rest_words) == 1 and all(t != prefix for t in named):
+        common = rest_words.pop()
+        words = f"{common}, and for the score before surgery in {', '.join(with_score)}"
+    unadjusted = [o for o, t in zip(shown["outcome"], shown["adjusted_for"], strict=True) if not t or t == "not adjusted"]
+    out = f"Adjusted for {words} ({how})."
+    if unadjusted:
+        out += f" Not adjusted — {', '.join(unadjusted)} (medians, no adjusted estimate)."
+    return out
+
+
+def multiple_testing_note(table: pd.DataFrame) -> str:
+    """The multiple-testing sentence, computed from the number of outcomes tested on the page."""
+    from spinedash.analysis import chance_of_a_false_alarm
+
+    tests = int(np.isfinite(table["p_value"].to_numpy(dtype=float, na_value=np.nan)).sum())
+    if tests <= 1:
+        return "One outcome is tested, so no allowance for multiple testing is needed."
+    chance = chance_of_a_false_alarm(tests)
+    return (
+        f"{tests} outcomes are tested at once: even if no difference were real, the chance that at least one shows "
+        f"p < 0.05 is about {chance:.2f} (1 − 0.95^{tests}, treating the tests as independent). Holm p allows for "
+        f"this (Holm 1979): a difference with Holm p < 0.05 stands out even among the {tests}."
+    )
+
+
+def rest_note(mode: str, min_cell: int) -> str:
+    """For 'Surgeon vs the rest': who 'the rest' is, under the small-cell rule."""
+    if mode != "Surgeon vs the rest" or min_cell <= 1:
+        return ""
+    return (
+        f"{REST}: every other surgeon with at least {min_cell} cases with that outcome recorded. Smaller teams (and, "
+        f"where needed, the next smallest, so that no small team can be worked out by subtraction) are left out of "
+        f"each row; a row is suppressed when the chosen surgeon is one of them."
+    )
+
+
+def balance_display(balance: pd.DataFrame) -> pd.DataFrame:
+    """The balance table for the page: standardised mean differences before and after weighting."""
+    def fmt(v: float) -> str:
+        return "—" if not np.isfinite(v) else f"{v:+.2f}"
+
+    return pd.DataFrame(
+        {
+            "Covariate": balance["covariate"].to_numpy(),
+            "Standardised difference before": [fmt(v) for v in balance["before"]],
+            "After weighting": [fmt(v) for v in balance["after"]],
+            "Balanced after (|SMD| < 0.1)": ["yes" if abs(v) < 0.1 else "no" for v in balance["after"]],
+        }
+    )

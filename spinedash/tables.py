@@ -149,7 +149,8 @@ def comparison_display(table: pd.DataFrame, label_a: str, label_b: str) -> pd.Da
             ci = "" if _missing(r.diff_ci_low) else f" ({r.diff_ci_low:+,.{digits}f} to {r.diff_ci_high:+,.{digits}f})"
         adjusted = "—"
         if not _missing(r.adjusted_difference):
-            adjusted = f"{r.adjusted_difference:+.1f} ({r.adjusted_ci_low:+.1f} to {r.adjusted_ci_high:+.1f}), p {_p(r.adjusted_p_value)}"
+            k = 100 if str(r.unit).startswith("share") else 1
+            adjusted = f"{k * r.adjusted_difference:+.1f} ({k * r.adjusted_ci_low:+.1f} to {k * r.adjusted_ci_high:+.1f})"
         rows.append(
             {
                 "Outcome": r.outcome if str(r.unit).startswith("share") else f"{r.outcome}, {r.unit}",
@@ -157,8 +158,12 @@ def comparison_display(table: pd.DataFrame, label_a: str, label_b: str) -> pd.Da
                 f"{label_b}": "suppressed" if r.suppressed else f"{fmt_value(r.value_b)} (n={int(r.n_b):,})",
                 "Difference B − A (95% CI)": "—" if r.suppressed else diff + ci,
                 "p": "—" if r.suppressed else _p(r.p_value),
+                "Holm p": "—" if r.suppressed else _p(getattr(r, "p_holm", float("nan"))),
+                "Adjusted difference (95% CI)": adjusted,
+                "Adjusted p": _p(r.adjusted_p_value) if adjusted != "—" else "—",
+                "Adjusted Holm p": _p(getattr(r, "adjusted_p_holm", float("nan"))) if adjusted != "—" else "—",
+                "Adjusted for": (getattr(r, "adjusted_for", "") or "not adjusted") if not r.suppressed else "—",
                 "Test": r.test,
-                "Adjusted for baseline and age": adjusted,
                 "What it means": r.sentence,
             }
         )

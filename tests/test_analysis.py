@@ -93,8 +93,9 @@ EXPECTED_COLUMNS = {
     "pain_change": ["group", "timepoint", "timepoint_label", "day", "n", "mean_change", "ci_low", "ci_high", "suppressed"],
     "mcid_rates": ["group", "timepoint", "timepoint_label", "day", "n", "responders", "share", "ci_low", "ci_high", "suppressed"],
     "compare_groups": [
-        "outcome", "unit", "n_a", "value_a", "n_b", "value_b", "difference", "diff_ci_low", "diff_ci_high", "p_value",
-        "test", "adjusted_difference", "adjusted_ci_low", "adjusted_ci_high", "adjusted_p_value", "sentence", "suppressed",
+        "outcome", "unit", "n_a", "value_a", "n_b", "value_b", "difference", "diff_ci_low", "diff_ci_high", "p_value", "p_holm",
+        "test", "adjusted_difference", "adjusted_ci_low", "adjusted_ci_high", "adjusted_p_value", "adjusted_p_holm",
+        "adjusted_for", "sentence", "suppressed",
     ],  # fmt: skip
     "summarise_for_condition": ["approach", "n", "median_stay_hours", "median_return_to_work_days", "vas_leg_change_12m", "suppressed"],
 }
@@ -559,12 +560,14 @@ def test_compare_groups_rows_and_scipy_statsmodels_cross_checks():
     ancova_data = pd.concat([a, b]).assign(
         group=lambda d: (d["approach"] == "Full-endoscopic").astype(int), baseline=lambda d: d["vas_leg_pre"], value_12m=lambda d: d["vas_leg_12m"]
     )
-    fit = smf.ols("value_12m ~ group + baseline + age", data=ancova_data).fit()
+    # Adjusted by default for the score before surgery, condition, age, sex and level (this cohort has no sex or level).
+    fit = smf.ols("value_12m ~ group + baseline + C(condition) + age", data=ancova_data).fit()
     assert leg["adjusted_difference"] == pytest.approx(fit.params["group"])
     assert leg["adjusted_ci_low"] == pytest.approx(fit.conf_int().loc["group", 0])
     assert leg["adjusted_ci_high"] == pytest.approx(fit.conf_int().loc["group", 1])
     assert leg["adjusted_p_value"] == pytest.approx(fit.pvalues["group"])
-    assert "adjusted for score before surgery and age" in leg["sentence"]
+    assert "adjusted for the score before surgery, condition and age" in leg["sentence"]
+    assert leg["adjusted_for"] == "the score before surgery, condition and age"
 
     mcid = result.loc["VAS leg pain: reached MCID at 12 months"]
     hit = lambda d: int(((d["vas_leg_pre"] - d["vas_leg_12m"]) >= 3.2 - 1e-9).sum())  # noqa: E731
@@ -596,32 +599,29 @@ def test_ancova_recovers_a_known_group_effect_exactly():
     assert row["adjusted_ci_high"] - row["adjusted_ci_low"] == pytest.approx(0.0, abs=1e-6)
 
 
-def test_large_sample_ancova_path_matches_statsmodels(monkeypatch):
-    # Above ANCOVA_STATSMODELS_MAX_ROWS the fit is done from cross-products; force that path here.
+def test_ancova_matches_statsmodels_on_every_score():
+    # group_effect solves the least squares from cross-products (fast at a million cases): same as statsmodels.
     cases = random_cohort(seed=6)
-    small = _compare(cases).loc["ODI at 12 months"]
-    monkeypatch.setattr(an, "ANCOVA_STATSMODELS_MAX_ROWS", 0)
-    large = _compare(cases).loc["ODI at 12 months"]
+    odi = _compare(cases).loc["ODI at 12 months"]
     data = cases.loc[cases["approach"].isin(["Microscopic", "Full-endoscopic"])].assign(
         group=lambda d: (d["approach"] == "Full-endoscopic").astype(int), baseline=lambda d: d["odi_pre"]
     )
-    fit = smf.ols("odi_12m ~ group + baseline + age", data=data).fit()
+    fit = smf.ols("odi_12m ~ group + baseline + C(condition) + age", data=data).fit()
     expected = [fit.params["group"], *fit.conf_int().loc["group"], fit.pvalues["group"]]
     columns = ["adjusted_difference", "adjusted_ci_low", "adjusted_ci_high", "adjusted_p_value"]
-    np.testing.assert_allclose(small[columns].to_numpy(dtype=float), expected, rtol=1e-9)
-    np.testing.assert_allclose(large[columns].to_numpy(dtype=float), expected, rtol=1e-9)
+    np.testing.assert_allclose(odi[columns].to_numpy(dtype=float), expected, rtol=1e-9)
 
 
-def test_ancova_without_age_adjusts_for_baseline_only_and_says_so():
+def test_ancova_without_age_adjusts_for_the_rest_and_says_so():
     cases = random_cohort(seed=4).drop(columns="age")
     leg = _compare(cases).loc["VAS leg pain at 12 months"]
     data = cases.loc[cases["approach"].isin(["Microscopic", "Full-endoscopic"])].assign(
         group=lambda d: (d["approach"] == "Full-endoscopic").astype(int), baseline=lambda d: d["vas_leg_pre"]
     )
-    fit = smf.ols("vas_leg_12m ~ group + baseline", data=data).fit()
+    fit = smf.ols("vas_leg_12m ~ group + baseline + C(condition)", data=data).fit()
     assert leg["adjusted_difference"] == pytest.approx(fit.params["group"])
     assert leg["adjusted_p_value"] == pytest.approx(fit.pvalues["group"])
-    assert "score before surgery only (age not recorded)" in leg["sentence"]
+    assert "adjusted for the score before surgery and condition" in leg["sentence"]
 
 
 def test_compare_sentence_reads_like_the_example():

@@ -1,9 +1,12 @@
 """Group masks for the Compare page."""
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
 
+from spinedash import comparison
 from spinedash.comparison import REST, available_modes, group_choices, group_pair
 
 CASES = pd.DataFrame(
@@ -62,3 +65,172 @@ def test_comparison_table_matches_compare_groups():
     pair, table = comparison_table(cases, "Approach vs approach", "Open", "Full-endoscopic", min_cell=5)
     expected = compare_groups(cases, pair.in_a, pair.in_b, "Open", "Full-endoscopic", min_cell=5)
     pd.testing.assert_frame_equal(table, expected)
+
+
+# --------------------------------------------------------------------------------------------
+# Issue 14: adjustment, weighting, balance, Holm, and the small-cell rule on "the rest"
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def sample():
+    from spinedash.sample import load_sample
+
+    return load_sample()
+
+
+def test_holm_matches_statsmodels_multipletests():
+    from statsmodels.stats.multitest import multipletests
+
+    from spinedash.analysis import holm
+
+    p = np.array([0.003, 0.04, 0.2, 0.0001, 0.049, 0.8, 0.01, 0.03])
+    np.testing.assert_allclose(holm(p), multipletests(p, method="holm")[1], rtol=1e-12)
+    # NaN is not a test: the rest are adjusted as a family of 3.
+    with_nan = holm([0.01, np.nan, 0.04, 0.02])
+    np.testing.assert_allclose(with_nan[[0, 2, 3]], multipletests([0.01, 0.04, 0.02], method="holm")[1])
+    assert np.isnan(with_nan[1])
+
+
+def test_chance_of_a_false_alarm_with_eight_outcomes_is_about_a_third(sample):
+    from spinedash.analysis import chance_of_a_false_alarm
+
+    assert chance_of_a_false_alarm(8) == pytest.approx(1 - 0.95**8) == pytest.approx(0.3366, abs=1e-4)
+    _, table, _ = comparison.comparison_result(sample, "Approach vs approach", "Open", "Full-endoscopic", 5)
+    note = comparison.multiple_testing_note(table)
+    assert note.startswith("8 outcomes are tested at once") and "about 0.34" in note
+    # Fewer outcomes shown, a smaller chance, computed not hard-wired.
+    few = table.iloc[:3]
+    assert "about 0.14" in comparison.multiple_testing_note(few)  # 1 − 0.95³ = 0.1426
+    from statsmodels.stats.multitest import multipletests
+
+    np.testing.assert_allclose(table["p_holm"], multipletests(table["p_value"], method="holm")[1])
+
+
+def test_default_adjustment_is_condition_age_sex_level_and_baseline(sample):
+    import statsmodels.formula.api as smf
+
+    _, table, _ = comparison.comparison_result(sample, "Approach vs approach", "Open", "Full-endoscopic", 5)
+    rows = table.set_index("outcome")
+    odi = rows.loc["ODI at 12 months"]
+    data = sample[sample["approach"].isin(["Open", "Full-endoscopic"])].assign(g=lambda d: (d["approach"] == "Full-endoscopic").astype(int))
+    fit = smf.ols("odi_12m ~ g + odi_pre + C(condition) + age + C(sex) + C(spinal_level)", data).fit()
+    assert odi["adjusted_difference"] == pytest.approx(fit.params["g"], rel=1e-9)
+    assert odi["adjusted_p_value"] == pytest.approx(fit.pvalues["g"], rel=1e-6)
+    assert odi["adjusted_difference"] == pytest.approx(-2.03, abs=0.01) and odi["adjusted_p_value"] == pytest.approx(0.10, abs=0.01)
+    assert odi["adjusted_for"] == "the score before surgery, condition, age, sex and level"
+    # Complications: a risk difference from a linear probability model with HC1 robust errors.
+    comp = rows.loc["Complication"]
+    data = data.assign(hit=lambda d: (d["complication"].astype(str) != "none").astype(float))
+    lpm = smf.ols("hit ~ g + C(condition) + age + C(sex) + C(spinal_level)", data).fit(cov_type="HC1")
+    assert comp["adjusted_difference"] == pytest.approx(lpm.params["g"], rel=1e-9)
+    assert comp["adjusted_ci_low"] == pytest.approx(lpm.conf_int().loc["g", 0], rel=1e-9)
+    assert comp["adjusted_p_value"] == pytest.approx(lpm.pvalues["g"], rel=1e-6)
+    assert comp["adjusted_for"] == "condition, age, sex and level"
+    assert "Adjusted for condition, age, sex and level" in comparison.adjustment_note(table, "regression")
+    unadjusted = comparison.comparison_result(sample, "Approach vs approach", "Open", "Full-endoscopic", 5, "none")[1]
+    assert unadjusted["adjusted_difference"].isna().all()
+    assert comparison.adjustment_note(unadjusted, "none").startswith("Not adjusted")
+
+
+def test_propensity_weights_and_balance_match_statsmodels(sample):
+    import statsmodels.api as sm
+    import statsmodels.formula.api as smf
+
+    from spinedash import casemix
+
+    data = sample[sample["approach"].isin(["Open", "Full-endoscopic"])].reset_index(drop=True)
+    group_b = (data["approach"] == "Full-endoscopic").to_numpy()
+    wanted = [("age", "number", "age"), ("condition", "category", "condition"), ("sex", "category", "sex"),
+              ("spinal_level", "category", "level")]
+    weights, model = casemix.propensity_weights(data, group_b, wanted)
+    fit = smf.glm("b ~ age + C(condition) + C(sex) + C(spinal_level)", data.assign(b=group_b.astype(float)),
+                  family=sm.families.Binomial()).fit()
+    ps = np.clip(fit.predict(data).to_numpy(), 0.01, 0.99)
+    share = group_b.mean()
+    np.testing.assert_allclose(weights, np.where(group_b, share / ps, (1 - share) / (1 - ps)), rtol=1e-6)
+    # Balance: SMD of age by hand, before and after.
+    table = casemix.standardised_differences(data, group_b, weights, wanted).set_index("covariate")
+    age = data["age"].to_numpy()
+    before = (age[group_b].mean() - age[~group_b].mean()) / np.sqrt((age[group_b].var() + age[~group_b].var()) / 2)
+    assert table.loc["age", "before"] == pytest.approx(before)
+    wb, wa = weights[group_b], weights[~group_b]
+    mb, ma = np.average(age[group_b], weights=wb), np.average(age[~group_b], weights=wa)
+    vb, va = np.average((age[group_b] - mb) ** 2, weights=wb), np.average((age[~group_b] - ma) ** 2, weights=wa)
+    assert table.loc["age", "after"] == pytest.approx((mb - ma) / np.sqrt((va + vb) / 2))
+    # Weighting balances the case mix: every |SMD| after is below 0.1; condition was far off before.
+    assert abs(table.loc["condition: Spinal stenosis (vs Herniated disc)", "before"]) > 0.5
+    assert (table["after"].abs() < 0.1).all()
+    # The weighted difference is statsmodels WLS with HC1 errors.
+    _, result, balance = comparison.comparison_result(sample, "Approach vs approach", "Open", "Full-endoscopic", 5, "weighting")
+    assert not balance.empty and set(balance.columns) == {"covariate", "before", "after"}
+    assert "Balanced after (|SMD| < 0.1)" in comparison.balance_display(balance).columns
+
+
+def test_weighted_difference_is_wls_with_robust_errors():
+    import statsmodels.api as sm
+
+    from spinedash.casemix import group_effect
+
+    rng = np.random.default_rng(3)
+    g = rng.random(200) < 0.5
+    y = rng.normal(size=200) + 0.4 * g
+    w = rng.uniform(0.3, 4, 200)
+    fit = sm.WLS(y, sm.add_constant(g.astype(float)), weights=w).fit(cov_type="HC1")
+    coef, low, high, p = group_effect(y, g, weights=w)
+    assert (coef, low, high, p) == (pytest.approx(fit.params[1]), pytest.approx(fit.conf_int()[1][0]),
+                                    pytest.approx(fit.conf_int()[1][1]), pytest.approx(fit.pvalues[1]))
+
+
+def test_forest_plot_shows_each_difference_with_its_interval(sample):
+    from spinedash.vegalite import validate
+
+    pair, table, _ = comparison.comparison_result(sample, "Approach vs approach", "Open", "Full-endoscopic", 5)
+    spec = validate(comparison.forest_chart(table, pair.label_a, pair.label_b))
+    rows = spec["datasets"]["forest"]
+    panels = {r["panel"] for r in rows}
+    assert len(panels) == len(table)
+    odi = {r["estimate"]: r for r in rows if r["panel"].startswith("ODI at 12 months")}
+    row = table.set_index("outcome").loc["ODI at 12 months"]
+    assert odi["Unadjusted"]["low"] == pytest.approx(row["diff_ci_low"]) and odi["Adjusted"]["difference"] == pytest.approx(row["adjusted_difference"])
+    comp = {r["estimate"]: r for r in rows if r["panel"].startswith("Complication")}
+    assert comp["Unadjusted"]["difference"] == pytest.approx(100 * table.set_index("outcome").loc["Complication", "difference"])
+    assert spec["resolve"]["scale"]["x"] == "independent"
+
+
+# --------------------------------------------------------------------------------------------
+# Recovery 2 (issue 14): "surgeon vs the rest" (k of n) counts, each large surgeon in turn
+# --------------------------------------------------------------------------------------------
+
+
+def _counts(sentence: str) -> list[tuple[int, int]]:
+    return [(int(k), int(n)) for k, n in re.findall(r"\((\d[\d,]*) of (\d[\d,]*)\)", sentence.replace(",", ""))]
+
+
+def test_recovery_2_subtracting_each_surgeon_from_the_rest_never_gives_a_hidden_one(sample):
+    # Surgeon F keeps 4 cases, one with a complication (the issue's "1 of 4").
+    f = sample[sample["surgeon"] == "Surgeon F"]
+    small = pd.concat([f[f["complication"].astype(str) != "none"].head(1), f[f["complication"].astype(str) == "none"].head(3)])
+    cases = pd.concat([sample[sample["surgeon"] != "Surgeon F"], small], ignore_index=True)
+    choices = comparison.group_choices(cases, "Surgeon vs the rest")
+    for outcome in ("Complication", "Reoperation within 12 months", "VAS leg pain: reached MCID at 12 months"):
+        own: dict[str, tuple[int, int]] = {}
+        totals = set()
+        for surgeon in choices:
+            _, table, _ = comparison.comparison_result(cases, "Surgeon vs the rest", surgeon, None, 5)
+            row = table.set_index("outcome").loc[outcome]
+            if row["suppressed"]:
+                assert not _counts(row["sentence"])
+                continue
+            (k_b, n_b), (k_a, n_a) = _counts(row["sentence"])
+            own[surgeon] = (k_a, n_a)
+            totals.add((k_a + k_b, n_a + n_b))
+        assert "Surgeon F" not in own
+        assert len(totals) == 1  # the same "everyone" from every surgeon's page
+        (k_all, n_all), = totals
+        recovered = (k_all - sum(k for k, _ in own.values()), n_all - sum(n for _, n in own.values()))
+        f_rows = cases["surgeon"] == "Surgeon F"
+        assert recovered != (1, 4) and recovered[1] not in range(1, 5)
+        # Nor from the page's "Showing N cases": N minus every shown surgeon's n.
+        if outcome == "Complication":
+            assert len(cases) - sum(n for _, n in own.values()) != int(f_rows.sum())
