@@ -20,7 +20,7 @@ pages = {
     ],
     "Outcomes": [
         st.Page("pages/recovery.py", title="Recovery", icon=":material/directions_walk:"),
-        st.Page("pages/pain.py", title="Pain and function", icon=":material/healing:"),
+        st.Page("pages/pain.py", title="Patient-reported outcomes", icon=":material/healing:"),
         st.Page("pages/compare.py", title="Compare", icon=":material/compare_arrows:"),
         st.Page("pages/benchmarking.py", title="Benchmarking", icon=":material/scatter_plot:"),
     ],

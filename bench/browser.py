@@ -159,7 +159,7 @@ def main(argv: list[str] | None = None) -> dict:
                 filter_click(page, "Herniated disc", charts)
                 page.screenshot(path=str(OUT / "bench_recovery.png"), full_page=True)
 
-            go_to(page, "Pain and function", "Pain and function")
+            go_to(page, "Patient-reported outcomes", "Patient-reported outcomes")
             wait_idle(page, expected_charts=3)
             go_to(page, "Compare", "Compare")
             wait_idle(page)

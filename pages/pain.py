@@ -1,91 +1,153 @@
-"""Pain and function: VAS leg, VAS back and ODI over follow-up, change from baseline, MCID rates."""
+"""Patient-reported outcomes: every catalogue measure the data hold for the region in view —
+trajectory, change from before surgery and the share reaching the MCID (or a rating's cut-off)."""
+
+from dataclasses import replace
 
 import streamlit as st
 
 from spinedash import analysis, charts
 from spinedash.benchmarks import benchmarks_for_view
-from spinedash.schema import PAIN_MEASURES
+from spinedash.outcomes import cases_for_region, measure_overview, measures_in_view, regions_in_view
 from spinedash.tables import mcid_display, trajectory_display
 from spinedash.ui import disclaimer
 from spinedash.ui.common import show_table
 from spinedash.ui.page import analytics_page, show_chart
 
 ctx = analytics_page(
-    "Pain and function",
-    "Leg pain, back pain (VAS 0–10) and disability (ODI 0–100) before surgery and over the first year, by approach.",
+    "Patient-reported outcomes",
+    "What patients report — pain, disability, myelopathy, quality of life, satisfaction — before surgery and "
+    "over follow-up, for the spine region in view.",
 )
+
+# Cervical and lumbar scores are never pooled: a view of several regions is shown one at a time.
+regions = regions_in_view(ctx.cases)
+if len(regions) > 1:
+    region = st.segmented_control(
+        "Spine region", regions, default=regions[0], key="pro_region", bind="query-params", required=True
+    )
+    st.caption("Cases from different spine regions are shown one region at a time, never pooled in one chart.")
+    ctx = replace(ctx, cases=cases_for_region(ctx.cases, region), filters=replace(ctx.filters, regions=(region,)))
 k = ctx.min_cell
+by, group = ctx.by, ctx.group_title
 
-with st.expander("How a patient counts as reaching the MCID", icon=":material/info:"):
-    st.markdown(analysis.MCID_DEFINITION)
-    st.caption(f"Defaults: {analysis.MCID_DEFAULTS_SOURCE}. Change them per measure below.")
 
-# Plain labels as options: a bound widget writes its label into the URL (?pain_measure=ODI).
-MEASURE_CHOICES = {"VAS leg": "vas_leg", "VAS back": "vas_back", "ODI": "odi"}
-choice = st.segmented_control(
-    "Measure", list(MEASURE_CHOICES), default="VAS leg", key="pain_measure", bind="query-params", required=True
-)
-measure = MEASURE_CHOICES[choice]
-label = PAIN_MEASURES[measure]["label"]
+def figures(measure_id: str, kind: str | None = None):
+    """Published figures are per approach: drawn only when the charts split by approach."""
+    return benchmarks_for_view(measure_id, ctx.cases, kind=kind) if by == "approach" else None
+
+
+measures = measures_in_view(ctx.cases)
+if not measures:
+    st.info(
+        "No patient-reported scores in this view. Columns such as vas_leg_pre, ndi_12m or eq5d_24m add them "
+        "(the Data page lists every measure SpineDash reads).",
+        icon=":material/info:",
+    )
+    disclaimer()
+    st.stop()
+
+st.header("Measures in this view")
+show_table(measure_overview(ctx.cases).set_index("Measure"))
+
+# Short labels as options: a bound widget writes its label into the URL (?pain_measure=ODI).
+choices = {m.short_label: m for m in measures}
+default = "VAS leg" if "VAS leg" in choices else next(iter(choices))
+choice = st.segmented_control("Measure", list(choices), default=default, key="pain_measure", bind="query-params", required=True)
+m = choices.get(choice) or choices[default]
+measure, label = m.id, m.label_with_scale
+better = "a rise is an improvement" if m.higher_is_better else "a fall is an improvement"
 
 st.header(f"{label} over follow-up")
+st.caption(f"{m.instrument}; {better}.")
 show_chart(
     ctx,
     lambda: charts.trajectory_chart(
-        ctx.memo(analysis.pain_trajectory, measure, min_cell=k), label,
-        benchmarks=benchmarks_for_view(measure, ctx.cases), title=f"{label}: mean with 95% CI",
-        subtitle=ctx.chart_subtitle, min_cell=k, y_max=PAIN_MEASURES[measure]["max"],
+        ctx.memo(analysis.pain_trajectory, measure, by=by, min_cell=k), label,
+        benchmarks=figures(measure), title=f"{label}: mean with 95% CI",
+        subtitle=ctx.chart_subtitle, min_cell=k, y_max=m.scale_max, y_min=min(0.0, m.scale_min), group_title=group,
     ),
-    f"{measure}_trajectory", f"{label}: mean with 95% CI",
+    f"{measure}_trajectory", f"{label}: mean with 95% CI", key=by,
 )
 st.caption("“Before surgery” is the true pre-operative score; hover a point for the number of patients behind it.")
 try:
-    show_table(trajectory_display(ctx.memo(analysis.pain_trajectory, measure, min_cell=k), k).set_index("Approach"))
+    show_table(trajectory_display(ctx.memo(analysis.pain_trajectory, measure, by=by, min_cell=k), k, group).set_index(group))
 except analysis.MissingColumnError:
     pass
 
-st.header("Change from before surgery")
-show_chart(
-    ctx,
-    lambda: charts.change_chart(
-        ctx.memo(analysis.pain_change, measure, min_cell=k), label,
-        benchmarks=benchmarks_for_view(measure, ctx.cases, kind="change"),
-        title="Change from before surgery", subtitle=ctx.chart_subtitle, min_cell=k,
-    ),
-    f"{measure}_change", f"{label}: change from before surgery",
-)
-st.caption("Mean paired change among patients with both scores; below zero = better.")
+if m.kind == "score":
+    st.header("Change from before surgery")
+    show_chart(
+        ctx,
+        lambda: charts.change_chart(
+            ctx.memo(analysis.pain_change, measure, by=by, min_cell=k), label,
+            benchmarks=figures(measure, kind="change"),
+            title="Change from before surgery", subtitle=ctx.chart_subtitle, min_cell=k, group_title=group,
+            higher_is_better=m.higher_is_better,
+        ),
+        f"{measure}_change", f"{label}: change from before surgery", key=by,
+    )
+    st.caption(
+        "Mean paired change among patients with both scores; "
+        + ("above zero = better." if m.higher_is_better else "below zero = better.")
+    )
 
 
 @st.fragment
-def mcid_section() -> None:
-    """Threshold, chart and table of MCID responders: a new threshold reruns only this section."""
-    st.header("Patients reaching the MCID")
-    threshold = st.number_input(
-        f"MCID threshold for {label} (points of improvement)",
-        min_value=0.1, max_value=float(PAIN_MEASURES[measure]["max"]), step=0.1,
-        value=float(analysis.MCID_DEFAULTS[measure]), key=f"mcid_{measure}", bind="query-params",
-        help=f"Default {analysis.MCID_CITATIONS[measure]}. NORspine's stricter success definition "
-        f"uses {analysis.MCID_ALTERNATIVES['NORspine success'][measure]:g} points (PMC10851101).",
-    )
+def threshold_section() -> None:
+    """Threshold, chart and table of responders: a new threshold reruns only this section."""
+    default_value = analysis.mcid_default(measure)
+    if m.kind == "rating":
+        st.header("Patients reaching the cut-off")
+        threshold = st.number_input(
+            f"Cut-off for {m.label} ({'at least' if m.higher_is_better else 'at most'})",
+            min_value=float(m.scale_min), max_value=float(m.scale_max), step=1.0, value=default_value,
+            key=f"mcid_{measure}", bind="query-params", help=m.cutoff_source,
+        )
+        phrase = f"rated {threshold:g} or {'more' if m.higher_is_better else 'less'}"
+    else:
+        st.header("Patients reaching the MCID")
+        with st.expander("How a patient counts as reaching the MCID", icon=":material/info:"):
+            st.markdown(analysis.MCID_DEFINITION)
+            st.markdown(
+                f"For {m.label} {better}: improvement = "
+                + ("score at follow-up − score before surgery." if m.higher_is_better else "score before surgery − score at follow-up.")
+            )
+        source = m.mcid_source if default_value is not None else "no published default: set your own"
+        threshold = st.number_input(
+            f"MCID threshold for {label} (points of improvement)",
+            min_value=10 ** -m.decimals / 10 if m.decimals else 0.1, max_value=float(m.scale_max - m.scale_min),
+            step=0.01 if m.decimals >= 2 else 0.1, value=default_value, key=f"mcid_{measure}", bind="query-params",
+            placeholder="Set your own threshold",
+            help=f"Default: {source}." + (f" Where studies disagree: {m.mcid_range}." if m.mcid_range else ""),
+        )
+        if threshold is None:
+            st.info(
+                f"{m.label} has no published default MCID in SpineDash's sources"
+                + (f" ({m.mcid_range})" if m.mcid_range else "")
+                + ". Enter the threshold your service uses to see who reached it.",
+                icon=":material/edit:",
+            )
+            return
+        phrase = f"improved by ≥ {threshold:g} points"
     show_chart(
         ctx,
         lambda: charts.mcid_chart(
-            ctx.memo(analysis.mcid_rates, measure, threshold, min_cell=k), f"improved by ≥ {threshold:g} points",
-            benchmarks=benchmarks_for_view(f"mcid_{measure}", ctx.cases), subtitle=ctx.chart_subtitle, min_cell=k,
+            ctx.memo(analysis.mcid_rates, measure, threshold, by=by, min_cell=k), phrase,
+            benchmarks=figures(f"mcid_{measure}"), subtitle=ctx.chart_subtitle, min_cell=k,
+            group_title=group,
         ),
-        f"{measure}_mcid", f"{label}: patients reaching the MCID", key=threshold,
+        f"{measure}_mcid", f"{label}: patients reaching the threshold", key=(threshold, by),
     )
-    st.caption("Share improved by at least the threshold, with Wilson 95% confidence intervals.")
+    st.caption("Share reaching the threshold, with Wilson 95% confidence intervals.")
     try:
-        show_table(mcid_display(ctx.memo(analysis.mcid_rates, measure, threshold, min_cell=k), k).set_index("Approach"))
+        show_table(mcid_display(ctx.memo(analysis.mcid_rates, measure, threshold, by=by, min_cell=k), k, group).set_index(group))
     except analysis.MissingColumnError:
         pass
 
 
-mcid_section()
+threshold_section()
 st.caption(
-    "Hollow grey marks are published figures from other cohorts (shown when one condition is selected), "
-    "for orientation only: they are not your data."
+    "Hollow grey marks are published figures from other cohorts (shown when one condition and one spine "
+    "region are in view, and only figures from that region), for orientation only: they are not your data."
 )
 disclaimer()

@@ -14,6 +14,7 @@ ctx = analytics_page(
     "How long patients stayed in hospital and how soon they were back to daily activities and work, by approach.",
 )
 k = ctx.min_cell
+by, group = ctx.by, ctx.group_title  # sidebar "Split charts by": approach or technique
 
 st.header("Hospital stay")
 left, right = chart_row("stay")
@@ -21,20 +22,23 @@ with left:
     show_chart(
         ctx,
         lambda: charts.distribution_chart(
-            ctx.memo(analysis.summarise_distribution, "length_of_stay_hours", min_cell=k),
-            "Hospital stay", "hours", title="Hospital stay by approach", subtitle=ctx.chart_subtitle, min_cell=k,
-            benchmarks=benchmarks_for_view("length_of_stay_hours", ctx.cases),
+            ctx.memo(analysis.summarise_distribution, "length_of_stay_hours", by=by, min_cell=k),
+            "Hospital stay", "hours", title=f"Hospital stay by {group.lower()}", subtitle=ctx.chart_subtitle, min_cell=k,
+            benchmarks=benchmarks_for_view("length_of_stay_hours", ctx.cases) if by == "approach" else None,
+            group_title=group,
         ),
-        "hospital_stay", "Hospital stay by approach",
+        "hospital_stay", f"Hospital stay by {group.lower()}", key=by,
     )
 with right:
     show_chart(
         ctx,
-        lambda: charts.share_chart(ctx.memo(analysis.discharge_shares, min_cell=k), subtitle=ctx.chart_subtitle, min_cell=k),
-        "discharge_shares", "Discharged home the same day and within 24 hours",
+        lambda: charts.share_chart(
+            ctx.memo(analysis.discharge_shares, by=by, min_cell=k), subtitle=ctx.chart_subtitle, min_cell=k, group_title=group
+        ),
+        "discharge_shares", "Discharged home the same day and within 24 hours", key=by,
     )
 if "length_of_stay_hours" in ctx.cases.columns:
-    summary_table(ctx.memo(analysis.summarise_distribution, "length_of_stay_hours", min_cell=k), "Median stay (hours)", k)
+    summary_table(ctx.memo(analysis.summarise_distribution, "length_of_stay_hours", by=by, min_cell=k), "Median stay (hours)", k, group)
 st.caption(
     f"Box: middle half of stays (quartiles); line: 5th–95th percentile; tick: median with its 95% CI. "
     f"Same day = stay of {analysis.SAME_DAY_MAX_HOURS:g} hours or less (the data have no discharge date)."
@@ -53,18 +57,19 @@ for column, title, name, employed_only, y_title in (
 ):
     st.subheader(title)
     try:
-        km = ctx.memo(analysis.kaplan_meier, column, min_cell=k, employed_only=employed_only)
+        km = ctx.memo(analysis.kaplan_meier, column, by=by, min_cell=k, employed_only=employed_only)
     except analysis.MissingColumnError as error:
         st.info(needs_columns_message(error), icon=":material/info:")
         continue
     show_chart(
         ctx,
         lambda km=km, title=title, y_title=y_title: charts.km_chart(
-            km.curves, km.medians, title, subtitle=ctx.chart_subtitle, y_title=y_title, min_cell=k, max_days=365
+            km.curves, km.medians, title, subtitle=ctx.chart_subtitle, y_title=y_title, min_cell=k, max_days=365,
+            group_title=group,
         ),
-        name, title,
+        name, title, key=by,
     )
-    km_tables(km, k)
+    km_tables(km, k, group)
 
 st.header("Operation")
 left, right = chart_row("operation")
@@ -76,11 +81,11 @@ for column, label, unit, name, holder in (
         show_chart(
             ctx,
             lambda column=column, label=label, unit=unit: charts.distribution_chart(
-                ctx.memo(analysis.summarise_distribution, column, min_cell=k),
-                label, unit, title=f"{label} by approach", subtitle=ctx.chart_subtitle, min_cell=k,
-                benchmarks=benchmarks_for_view(column, ctx.cases),
+                ctx.memo(analysis.summarise_distribution, column, by=by, min_cell=k),
+                label, unit, title=f"{label} by {group.lower()}", subtitle=ctx.chart_subtitle, min_cell=k,
+                benchmarks=benchmarks_for_view(column, ctx.cases) if by == "approach" else None, group_title=group,
             ),
-            name, f"{label} by approach",
+            name, f"{label} by {group.lower()}", key=by,
         )
 
 disclaimer()

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from spinedash.analysis import DEFAULT_MIN_CELL
-from spinedash.schema import TIMEPOINT_DAYS, TIMEPOINT_LABELS
+from spinedash.schema import timepoint_days, timepoint_label
 from spinedash.vegalite import (
     Spec,
     channel,
@@ -166,8 +166,8 @@ def _flag(frame: pd.DataFrame) -> np.ndarray:
 
 
 def _tp_order(timepoints) -> list[str]:
-    present = set(timepoints)
-    return [TIMEPOINT_LABELS[tp] for tp in sorted(TIMEPOINT_DAYS, key=TIMEPOINT_DAYS.get) if tp in present]
+    # Standard and custom ("d90") time points, in days after surgery.
+    return [timepoint_label(tp) for tp in sorted(set(timepoints), key=timepoint_days)]
 
 
 def _benchmark_label(row: pd.Series, data_kind: str | None) -> str:
@@ -577,7 +577,7 @@ def km_chart(
 
 def _timepoint_benchmarks(b: pd.DataFrame, order: list[str]) -> pd.DataFrame:
     b = b[b["timepoint"].notna()].copy()
-    b["timepoint_label"] = b["timepoint"].map(TIMEPOINT_LABELS)
+    b["timepoint_label"] = b["timepoint"].map(timepoint_label)
     return b[b["timepoint_label"].isin(order)]
 
 
@@ -658,6 +658,7 @@ def trajectory_chart(
     min_cell: int = DEFAULT_MIN_CELL,
     group_title: str = "Approach",
     y_max: float | None = None,
+    y_min: float = 0.0,
 ) -> Spec:
     """Mean score per group at each time point (clinical order, "Before surgery" first) with 95% CI
     error bars; published figures as hollow dark-grey symbols on dashed lines."""
@@ -675,7 +676,7 @@ def trajectory_chart(
 
     colour = channel("group:N", title=group_title, scale=colour_scale(domain), sort=domain, legend=dict(_GROUP_LEGEND))
     base = {"x": _time_axis(order), "xOffset": _group_offset(domain), "color": colour}
-    y = channel("mean:Q", title=measure_label, scale={"domain": [0, y_max]})
+    y = channel("mean:Q", title=measure_label, scale={"domain": [y_min, y_max]})
     tips = [
         tooltip("group:N", group_title),
         tooltip("timepoint_label:N", "When"),
@@ -705,9 +706,10 @@ def change_chart(
     subtitle: Subtitle = None,
     min_cell: int = DEFAULT_MIN_CELL,
     group_title: str = "Approach",
+    higher_is_better: bool = False,
 ) -> Spec:
     """Mean change from before surgery per group and time point (`pain_change`), 95% CI error bars.
-    Below zero is an improvement."""
+    Below zero is an improvement — above zero for a higher-is-better score (EQ-5D, mJOA)."""
     b = _benchmark_frame(benchmarks, ("change",), None)
     order = _tp_order([*change["timepoint"], *b["timepoint"].dropna()])
     b = _timepoint_benchmarks(b, order)
@@ -721,7 +723,8 @@ def change_chart(
     name = measure_label.split(" (")[0]
     colour = channel("group:N", title=group_title, scale=colour_scale(domain), sort=domain, legend=dict(_GROUP_LEGEND))
     base = {"x": _time_axis(order), "xOffset": _group_offset(domain), "color": colour}
-    y = channel("mean_change:Q", title=f"Change in {name} (points; below 0 = better)")
+    better = "above 0 = better" if higher_is_better else "below 0 = better"
+    y = channel("mean_change:Q", title=f"Change in {name} (points; {better})")
     tips = [
         tooltip("group:N", group_title),
         tooltip("timepoint_label:N", "When"),
@@ -740,7 +743,7 @@ def change_chart(
     notes = ["Change = score at the time point minus score before surgery, in cases with both; bars: 95% CI"]
     datasets = {"zero": pd.DataFrame({"zero": [0.0]}), "shown": shown, "benchmarks": b, "hidden": hidden.assign(y=low)}
     text = describe(title or f"Change in {name} since surgery",
-                    f"Mean change in {name} from before surgery by {group_title.lower()}, below 0 = better, with n",
+                    f"Mean change in {name} from before surgery by {group_title.lower()}, {better}, with n",
                     _per_group(shown, "mean_change", "{:+.1f}"), hidden_names, min_cell)  # fmt: skip
     return _chart(layers, datasets, 360, title or f"Change in {name} since surgery", subtitle,
                   notes + _suppressed_note(hidden_names, min_cell), text, min_cell)  # fmt: skip

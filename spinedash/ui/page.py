@@ -37,6 +37,11 @@ class PageContext:
     cases: pd.DataFrame
     filters: Filters
     min_cell: int
+    by: str = "approach"  # what the charts split by: "approach" or "technique" (sidebar "Split charts by")
+
+    @property
+    def group_title(self) -> str:
+        return "Technique" if self.by == "technique" else "Approach"
 
     @property
     def subtitle(self) -> list[str]:
@@ -110,6 +115,7 @@ def analytics_page(title: str, intro: str) -> PageContext:
     dataset = current_dataset()
     filters = sidebar_filters(dataset.cases, dataset.content_key)
     min_cell = min_cell_setting()
+    by = split_by_setting(dataset.cases)
     if dataset.is_synthetic:
         synthetic_notice()
     cases = apply_filters(dataset.cases, filters)
@@ -118,7 +124,26 @@ def analytics_page(title: str, intro: str) -> PageContext:
         st.warning(no_match_message(dataset.cases, filters), icon=":material/filter_alt_off:")
         disclaimer()
         st.stop()
-    return PageContext(dataset=dataset, cases=cases, filters=filters, min_cell=min_cell)
+    return PageContext(dataset=dataset, cases=cases, filters=filters, min_cell=min_cell, by=by)
+
+
+SPLIT_BY_KEY = "split_by"
+
+
+def split_by_setting(cases: pd.DataFrame) -> str:
+    """"approach" or "technique": what every chart of the page splits its groups by (sidebar, URL `split_by`).
+
+    Offered only when the data record a technique; approach is the family the knowledge base
+    describes, technique the detail (biportal endoscopic, microendoscopic…).
+    """
+    if "technique" not in cases.columns or not cases["technique"].notna().any():
+        return "approach"
+    choice = st.sidebar.radio(
+        "Split charts by", ["Approach", "Technique"], key=SPLIT_BY_KEY, horizontal=True,
+        bind="query-params", persist_state="session",
+        help="Approach: the families the knowledge base describes. Technique: how the surgeon sees and works, as your data record it.",
+    )
+    return "technique" if choice == "Technique" else "approach"
 
 
 def filters_line(filters: Filters, shown: int, total: int, min_cell: int = 1) -> str:

@@ -123,7 +123,7 @@ def show_condition_outcomes(condition: str) -> None:
     links = st.columns(2)
     links[0].page_link("pages/recovery.py", label=f"Recovery for {condition.lower()}", icon=":material/directions_walk:",
                        query_params={"filter_condition": condition})
-    links[1].page_link("pages/pain.py", label=f"Pain and function for {condition.lower()}", icon=":material/healing:",
+    links[1].page_link("pages/pain.py", label=f"Patient-reported outcomes for {condition.lower()}", icon=":material/healing:",
                        query_params={"filter_condition": condition})
     for approach in summary.loc[~summary["suppressed"], "approach"]:
         cols = st.columns(2)

@@ -22,7 +22,7 @@ from tests.e2e.conftest import wait_for_app
 
 pytestmark = pytest.mark.e2e
 WAIT_MS = 60_000
-PAGES = ["Overview", "Recovery", "Pain and function", "Compare", "Benchmarking", "Data", "Report and export"]
+PAGES = ["Overview", "Recovery", "Patient-reported outcomes", "Compare", "Benchmarking", "Data", "Report and export"]
 
 
 def export_csv(tag: str, n: int) -> bytes:

@@ -129,7 +129,7 @@ def test_uploaded_bytes_reach_no_file_and_no_log(private_server, browser, artifa
         wait_for_app(page)
 
         # Draw everything the upload feeds: every page, the exports, a chart image, the PDF report.
-        for name in ("Overview", "Recovery", "Pain and function", "Compare", "Benchmarking", "Procedures"):
+        for name in ("Overview", "Recovery", "Patient-reported outcomes", "Compare", "Benchmarking", "Procedures"):
             go(page, name)
             assert page.get_by_test_id("stException").count() == 0, name
         go(page, "Report and export")

@@ -110,7 +110,7 @@ def test_uploaded_text_is_shown_literally_and_never_runs(server, page, artifacts
     assert_nothing_injected(page, dialogs, "the Data page")
     page.screenshot(path=str(artifacts / "safe_output_data.png"), full_page=True)
 
-    for name in ("Overview", "Recovery", "Pain and function", "Benchmarking", "Report and export", "Procedures"):
+    for name in ("Overview", "Recovery", "Patient-reported outcomes", "Benchmarking", "Report and export", "Procedures"):
         go(page, name)
         assert_nothing_injected(page, dialogs, name)
         assert page.get_by_test_id("stException").count() == 0, name

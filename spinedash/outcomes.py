@@ -1,0 +1,79 @@
+"""Which patient-reported outcomes a view holds, region by region (pure pandas; no Streamlit).
+
+The Patient-reported outcomes page lists the catalogue measures present in the cases in view.
+Cervical and lumbar cases are never pooled in one chart: a view holding several spine regions is
+shown one region at a time (`regions_in_view`, `cases_for_region`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from spinedash.catalogue import Measure
+from spinedash.filters import REGION_ORDER, present_values
+from spinedash.schema import MEASURES, parse_outcome_column, timepoint_days, timepoint_label
+
+# A view whose region is not recorded (no level, procedure or region column).
+UNKNOWN_REGION = "region not recorded"
+
+
+def regions_in_view(cases: pd.DataFrame) -> list[str]:
+    """The spine regions among the cases, head to pelvis; UNKNOWN_REGION last when some cases have none."""
+    if "region" not in cases.columns:
+        return []
+    found = present_values(cases["region"])
+    regions = [r for r in REGION_ORDER if r in found] + sorted(r for r in found if r not in REGION_ORDER)
+    if regions and cases["region"].isna().any():
+        regions.append(UNKNOWN_REGION)
+    return regions
+
+
+def cases_for_region(cases: pd.DataFrame, region: str | None) -> pd.DataFrame:
+    """The cases of one region (UNKNOWN_REGION: those without one); all cases for None."""
+    if region is None or "region" not in cases.columns:
+        return cases
+    column = cases["region"]
+    keep = column.isna() if region == UNKNOWN_REGION else (column.astype("object") == region)
+    return cases[keep.to_numpy(dtype=bool)]
+
+
+def measures_in_view(cases: pd.DataFrame) -> list[Measure]:
+    """Catalogue measures with at least one recorded value among the cases, in catalogue order."""
+    found: set[str] = set()
+    for column in cases.columns:
+        parsed = parse_outcome_column(column)
+        if parsed is not None and parsed[0] not in found and cases[column].notna().any():
+            found.add(parsed[0])
+    return [m for m in MEASURES.values() if m.id in found]
+
+
+def measure_overview(cases: pd.DataFrame) -> pd.DataFrame:
+    """One row per measure present: what it is, which way is better, when recorded, how many answered,
+    and the default threshold with its source (or "set your own")."""
+    rows = []
+    for m in measures_in_view(cases):
+        times = sorted(
+            (tp for c in cases.columns if (p := parse_outcome_column(c)) and p[0] == m.id and cases[c].notna().any()
+             for tp in [p[1]]),
+            key=timepoint_days,
+        )
+        first = m.column(times[0])
+        if m.kind == "rating":
+            threshold = f"{m.cutoff:g} or {'more' if m.higher_is_better else 'less'} = {m.short_label.split(' (')[0].lower()} reached"
+            source = m.cutoff_source
+        elif m.mcid is None:
+            threshold, source = "none: set your own", m.mcid_range or m.mcid_source
+        else:
+            threshold, source = f"{m.mcid:g} points", m.mcid_source
+        rows.append(
+            {
+                "Measure": m.label_with_scale,
+                "Better": "higher" if m.higher_is_better else "lower",
+                "Recorded at": ", ".join(timepoint_label(t) for t in times),
+                "Patients with a first score": int(np.count_nonzero(cases[first].notna().to_numpy())),
+                "Default threshold": threshold,
+                "Source": source,
+            }
+        )
+    return pd.DataFrame(rows, columns=["Measure", "Better", "Recorded at", "Patients with a first score", "Default threshold", "Source"])
