@@ -45,7 +45,7 @@ with right:
 left, right = chart_row("mcid_completeness")
 with left:
     show_chart(
-        ctx, lambda: overview.trend_chart(trend, "mcid_rate", "VAS leg MCID reached at 12 months, per quarter", "Reached the MCID (%)"),
+        ctx, lambda: overview.mcid_trend_chart(trend, "VAS leg MCID reached at 12 months, per quarter"),
         "mcid_trend", "VAS leg MCID reached at 12 months, per quarter",
     )
 with right:

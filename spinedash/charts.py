@@ -635,13 +635,18 @@ def _per_group(shown: pd.DataFrame, col: str, fmt: str) -> list[str]:
     return items
 
 
+# Time point labels on two lines ("Before" / "surgery"): on one line, in a narrow chart, they ran
+# together ("Before surgery12 months") or Vega dropped every other one.
+TIME_LABELS: Spec = {"labelAngle": 0, "labelExpr": "split(datum.label, ' ')", "labelOverlap": False, "labelPadding": 4}
+
+
 def _time_axis(order: list[str]) -> Spec:
     return channel(
         "timepoint_label:N",
         title="Time since surgery",
         scale={"domain": order, "paddingInner": 0.25},
         sort=order,
-        axis={"labelAngle": 0},
+        axis=TIME_LABELS,
     )
 
 

@@ -8,6 +8,7 @@ let it be worked out by subtraction.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -16,8 +17,19 @@ import pandas as pd
 
 from spinedash import privacy
 from spinedash.analysis import SAME_DAY_MAX_HOURS, kaplan_meier, mcid_rates, suppression_label
-from spinedash.charts import NEUTRAL_PALETTE
-from spinedash.vegalite import Spec, channel, encoding, records, single_chart, tooltip
+from spinedash.charts import TIME_LABELS, describe, nothing_to_show_layer
+from spinedash.vegalite import (
+    CHART_CONFIG,
+    SCHEMA_URL,
+    TEXT_COLOUR,
+    Spec,
+    channel,
+    encoding,
+    layer_chart,
+    records,
+    single_chart,
+    tooltip,
+)
 from spinedash.vocabulary import APPROACH_COLOURS, APPROACHES, MINIMALLY_INVASIVE, OPEN_APPROACH, OTHER_COLOUR
 
 MI_GROUP = "Minimally invasive"
@@ -503,14 +515,25 @@ def volume_chart(volume: pd.DataFrame) -> Spec:
             "subtitle": [f"Not shown (small-cell rule: fewer than the smallest group shown, or hidden so one cannot be worked out): "
                          f"{len(hidden)} quarter × approach cells"],
         }  # fmt: skip
+    if shown.empty:
+        return nothing_to_show_chart("Operations per quarter by approach", "No quarter has cases to show.")
+    totals = shown.groupby("approach", sort=False)["cases"].sum()
+    quarters = _quarter_sort(volume)
+    items = [f"{a}: {int(totals.get(a, 0)):,} operations" for a in approaches if a in totals.index]
+    words = describe(
+        "Operations per quarter by approach",
+        f"Stacked bars of operations in each quarter from {quarters[0]} to {quarters[-1]}, by approach; totals shown",
+        items,
+        [f"{len(hidden)} quarter × approach cells (small-cell rule)"] if len(hidden) else [],
+    )
     return single_chart(
         "shown",
         records(shown),
         {"type": "bar"},
         encoding(
-            x=channel("quarter:O", title="Quarter of surgery", sort=_quarter_sort(volume), axis={"labelAngle": -45}),
+            x=channel("quarter:O", title="Quarter of surgery", sort=quarters, axis={"labelAngle": -45}),
             y=channel("cases:Q", title="Cases (number of operations)", stack="zero"),
-            color=channel("approach:N", title="Approach", scale=colour, sort=approaches),
+            color=channel("approach:N", title="Approach", scale=colour, sort=approaches, legend=LEGEND_BELOW),
             order=channel("approach_rank:Q"),
             tooltip=[
                 tooltip("quarter:N", "Quarter"),
@@ -522,7 +545,21 @@ def volume_chart(volume: pd.DataFrame) -> Spec:
         transform=[{"calculate": _rank_expression(approaches), "as": "approach_rank"}],
         **({"title": "Operations per quarter by approach"} | extra),
         height=300,
+        description=words,
     )
+
+
+# Legends under the plot: beside it they took half of a chart in a tablet-width cell.
+LEGEND_BELOW: Spec = {"orient": "bottom", "direction": "horizontal", "columns": 3, "titleOrient": "top"}
+# Measures in the completeness chart: warm and slate tones that no approach uses (approach colours
+# mean approaches everywhere); each at least 3:1 on white.
+MEASURE_PALETTE: tuple[str, ...] = ("#37474F", "#8D6E63", "#78909C", "#827717", "#6D4C41", "#607D8B")
+
+
+def nothing_to_show_chart(title: str, message: str) -> Spec:
+    """A chart that says in words that it has nothing to draw, instead of bare axes."""
+    return layer_chart([nothing_to_show_layer(message)], {"nothing": records(pd.DataFrame({"message": [message]}))},
+                       title={"text": title, "anchor": "start"}, height=60, description=f"{title}. {message}")  # fmt: skip
 
 
 def _rank_expression(approaches: list[str]) -> str:
@@ -541,7 +578,7 @@ def _datum_is(field: str, constant: str) -> str:
 
 
 def trend_chart(trend: pd.DataFrame, value_col: str, title: str, axis_title: str) -> Spec:
-    """Lines per approach (and "All", black) over quarters for one column of `trend_by_quarter`.
+    """Lines per approach (and "All", black, dashed) over quarters for one column of `trend_by_quarter`.
 
     Suppressed quarters are simply absent from the line. Rates (mcid_rate, 0–1) are shown in %.
     """
@@ -549,9 +586,12 @@ def trend_chart(trend: pd.DataFrame, value_col: str, title: str, axis_title: str
     is_rate = value_col.endswith("_rate")
     if is_rate:
         data[value_col] = data[value_col] * 100
+    if data.empty:
+        return nothing_to_show_chart(title, "No quarter has enough cases to show.")
     groups = _approach_order(data.loc[data["approach"] != ALL_GROUP, "approach"])
     domain = [*groups, ALL_GROUP] if (data["approach"] == ALL_GROUP).any() else groups
     colour = {"domain": domain, "range": [*_approach_colours(groups), "#000000"][: len(domain)]}
+    unit = "%" if is_rate else " h"
     return single_chart(
         "shown",
         records(data),
@@ -559,7 +599,7 @@ def trend_chart(trend: pd.DataFrame, value_col: str, title: str, axis_title: str
         encoding(
             x=channel("quarter:O", title="Quarter of surgery", sort=_quarter_sort(trend), axis={"labelAngle": -45}),
             y=channel(f"{value_col}:Q", title=axis_title),
-            color=channel("approach:N", title="Approach", scale=colour, sort=domain),
+            color=channel("approach:N", title="Approach", scale=colour, sort=domain, legend=LEGEND_BELOW),
             strokeDash={"condition": {"test": _datum_is("approach", ALL_GROUP), "value": [5, 3]}, "value": [1, 0]},
             tooltip=[
                 tooltip("quarter:N", "Quarter"),
@@ -570,7 +610,91 @@ def trend_chart(trend: pd.DataFrame, value_col: str, title: str, axis_title: str
         ),
         title=title,
         height=300,
+        description=describe(title, f"{axis_title} per quarter, by approach and for all cases (dashed)",
+                             _first_last(data, value_col, domain, unit)),  # fmt: skip
     )
+
+
+def _first_last(data: pd.DataFrame, value_col: str, groups: list[str], unit: str) -> list[str]:
+    """'Open: 120 h in 2021-Q1 (n = 30) to 131 h in 2025-Q4 (n = 28), lowest 98 h, highest 176 h' per group."""
+    items = []
+    for g in groups:
+        rows = data[data["approach"] == g]
+        if rows.empty:
+            continue
+        first, last = rows.iloc[0], rows.iloc[-1]
+        items.append(
+            f"{g}: {first[value_col]:.0f}{unit} in {first['quarter']} (n = {int(first['n']):,}) to {last[value_col]:.0f}{unit} in "
+            f"{last['quarter']} (n = {int(last['n']):,}), lowest {rows[value_col].min():.0f}{unit}, highest {rows[value_col].max():.0f}{unit}"
+        )
+    return items
+
+
+def mcid_trend_chart(trend: pd.DataFrame, title: str) -> Spec:
+    """Small multiples of the VAS leg MCID rate per quarter: one panel per approach, its own line in its
+    colour over the rate of all cases (grey, dashed), instead of five noisy lines in one plot.
+
+    Each point's size is its number of cases with both scores, so a quarter resting on few patients
+    reads as small without hovering. Where `trend_by_quarter` gives `mcid_ci_low`/`mcid_ci_high`,
+    they are drawn as a band. Panels have a fixed width (a faceted chart cannot fill its container):
+    two columns of 150 px fit the narrowest chart cell (spinedash.ui.layout.CHART_MIN_REM).
+    """
+    has_ci = {"mcid_ci_low", "mcid_ci_high"} <= set(trend.columns)
+    cols = ["quarter", "quarter_start", "approach", "mcid_n", "mcid_rate", *(["mcid_ci_low", "mcid_ci_high"] if has_ci else [])]
+    data = trend[trend["mcid_rate"].notna()][cols].copy()
+    if data.empty:
+        return nothing_to_show_chart(title, "No quarter has enough patients with both scores to show.")
+    groups = _approach_order(data.loc[data["approach"] != ALL_GROUP, "approach"])
+    overall = data[data["approach"] == ALL_GROUP]
+    panels = [data[data["approach"] == g].assign(panel=g, series=g) for g in groups]
+    panels += [overall.assign(panel=g, series=ALL_GROUP) for g in groups]
+    frame = pd.concat(panels, ignore_index=True) if panels else data.iloc[:0].assign(panel=[], series=[])
+    colour = {"domain": [*groups, ALL_GROUP], "range": [*_approach_colours(groups), "#6b7580"]}
+    quarters = _quarter_sort(trend)
+    x = channel("quarter:O", title="Quarter of surgery", sort=quarters, axis={"labelAngle": -45, "labelOverlap": "greedy"})
+    y = channel("mcid_rate:Q", title="Reached the MCID", scale={"domain": [0, 1]}, axis={"format": "%", "tickCount": 5})
+    col = channel("series:N", title="Approach", scale=colour, legend=None)
+    tips = [tooltip("quarter:N", "Quarter"), tooltip("series:N", "Approach"), tooltip("mcid_rate:Q", "Reached the MCID", ".0%"),
+            tooltip("mcid_n:Q", "Patients with both scores", ",")]  # fmt: skip
+    not_all = f"!{_datum_is('series', ALL_GROUP)}"
+    layers = []
+    if has_ci:
+        layers.append({"mark": {"type": "area", "opacity": 0.18},
+                       "transform": [{"filter": not_all}],
+                       "encoding": encoding(x=x, y=channel("mcid_ci_low:Q"), y2={"field": "mcid_ci_high"}, color=col)})  # fmt: skip
+    layers += [
+        {"mark": {"type": "line", "strokeWidth": 1.5},
+         "encoding": encoding(x=x, y=y, color=col, detail=channel("series:N"),
+                              strokeDash={"condition": {"test": _datum_is("series", ALL_GROUP), "value": [4, 3]}, "value": [1, 0]})},
+        {"mark": {"type": "point", "filled": True},
+         "transform": [{"filter": not_all}],
+         "encoding": encoding(x=x, y=y, color=col, tooltip=tips,
+                              size=channel("mcid_n:Q", title="Patients with both scores", scale={"range": [8, 120]},
+                                           legend={"orient": "bottom", "direction": "horizontal"}))},
+    ]  # fmt: skip
+    items = []
+    for g in groups:
+        rows = data[data["approach"] == g]
+        items.append(f"{g}: {len(rows)} quarters shown, from {rows['mcid_rate'].min():.0%} to {rows['mcid_rate'].max():.0%}, "
+                     f"{int(rows['mcid_n'].sum()):,} patients with both scores in all")  # fmt: skip
+    if len(overall):
+        items.append(f"All cases: from {overall['mcid_rate'].min():.0%} to {overall['mcid_rate'].max():.0%} per quarter")
+    spec: Spec = {
+        "$schema": SCHEMA_URL,
+        "data": {"name": "shown"},
+        "datasets": {"shown": records(frame)},
+        "facet": {"field": "panel", "type": "nominal", "title": None, "sort": groups,
+                  "header": {"labelFontWeight": "bold", "labelAnchor": "start", "labelColor": TEXT_COLOUR}},
+        "columns": 2,
+        "spec": {"width": 150, "height": 110, "layer": layers},
+        "title": {"text": title, "anchor": "start",
+                  "subtitle": ["Each panel: one approach; dashed grey: all cases.",
+                               "Dot size: patients with both scores in the quarter."]},
+        "config": copy.deepcopy(CHART_CONFIG),
+        "description": describe(title, "Share of patients reaching the VAS leg MCID at 12 months per quarter, one panel per "
+                                "approach beside all cases", items),
+    }  # fmt: skip
+    return spec
 
 
 def completeness_chart(completeness: pd.DataFrame) -> Spec:
@@ -587,16 +711,22 @@ def completeness_chart(completeness: pd.DataFrame) -> Spec:
         data["not yet due"] = [privacy.count_text(v, privacy.DEFAULT_MIN_CELL) for v in data["not yet due"]]
     order = data.sort_values("days after surgery")["time point"].drop_duplicates().tolist()
     measures = data["measure"].drop_duplicates().tolist()
-    colours = {"domain": measures, "range": [NEUTRAL_PALETTE[i % len(NEUTRAL_PALETTE)] for i in range(len(measures))]}
+    colours = {"domain": measures, "range": [MEASURE_PALETTE[i % len(MEASURE_PALETTE)] for i in range(len(measures))]}
+    if data.empty or data["cases"].fillna(0).eq(0).all():
+        return nothing_to_show_chart("Follow-up completeness", "No cases to count scores for.")
+    items = [f"{m}: " + ", ".join(f"{r['time point'].lower() if r['time point'] == 'Before surgery' else r['time point']} "
+                                  f"{r['percent']:.0f}% ({r['cases with a value']:,} of {r['cases']:,} due)"
+                                  for _, r in data[data["measure"] == m].iterrows())
+             for m in measures]  # fmt: skip
     return single_chart(
         "shown",
         records(data),
         {"type": "bar"},
         encoding(
-            x=channel("time point:N", title="Time point after surgery", sort=order, axis={"labelAngle": 0}),
+            x=channel("time point:N", title="Time point after surgery", sort=order, axis=TIME_LABELS),
             xOffset=channel("measure:N", sort=measures),
             y=channel("percent:Q", title="Patients due with a value recorded (%)", scale={"domain": [0, 100]}),
-            color=channel("measure:N", title="Score", scale=colours, sort=measures),
+            color=channel("measure:N", title="Score", scale=colours, sort=measures, legend=LEGEND_BELOW),
             tooltip=[
                 tooltip("measure:N", "Score"),
                 tooltip("time point:N", "Time point"),
@@ -608,6 +738,8 @@ def completeness_chart(completeness: pd.DataFrame) -> Spec:
         ),
         title="Follow-up completeness among patients due",
         height=260,
+        description=describe("Follow-up completeness among patients due",
+                             "Share of the patients due at each time point who have a score recorded, per measure", items),
     )
 
 

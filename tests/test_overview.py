@@ -251,7 +251,9 @@ def test_volume_chart_greys_an_approach_outside_the_vocabulary():
 def test_volume_chart_of_no_cases_is_still_a_valid_spec():
     volume = volume_by_quarter(generate_cohort(50, seed=7).iloc[:0])
     spec = validate(overview.volume_chart(volume))
-    assert spec["datasets"]["shown"] == []
+    # Not bare axes: a sentence saying there is nothing to show, also as the chart's description.
+    assert spec["datasets"] == {"nothing": [{"message": "No quarter has cases to show."}]}
+    assert spec["description"].endswith("No quarter has cases to show.")
 
 
 def test_chart_specs_are_plain_json():
@@ -317,10 +319,11 @@ def test_completeness_chart_spec():
     assert all(0 <= r["percent"] <= 100 for r in rows)
 
 
-def test_completeness_chart_uses_the_neutral_palette_and_a_0_to_100_axis():
+def test_completeness_chart_uses_measure_colours_no_approach_uses_and_a_0_to_100_axis():
     spec = validate(overview.completeness_chart(followup_completeness(generate_cohort(300, seed=5))))
     colour = spec["encoding"]["color"]
-    assert colour["scale"] == {"domain": ["VAS leg", "VAS back", "ODI"], "range": list(NEUTRAL_PALETTE[:3])}
+    assert colour["scale"] == {"domain": ["VAS leg", "VAS back", "ODI"], "range": list(overview.MEASURE_PALETTE[:3])}
+    assert not set(overview.MEASURE_PALETTE) & (set(APPROACH_COLOURS.values()) | set(NEUTRAL_PALETTE))
     assert colour["sort"] == spec["encoding"]["xOffset"]["sort"] == colour["scale"]["domain"]  # bars in legend order
     assert spec["encoding"]["y"]["scale"] == {"domain": [0, 100]}  # a full axis, so 40% never looks nearly full
 
@@ -366,3 +369,29 @@ def test_demo_steps_name_no_numbers_and_use_real_filters():
     assert steps[0].page == "pages/overview.py"
     with pytest.raises(AttributeError):
         steps[0].title = "changed"  # frozen
+
+
+def test_mcid_per_quarter_is_small_multiples_one_panel_per_approach_over_all_cases():
+    trend = trend_by_quarter(generate_cohort(2500, seed=5))
+    spec = validate(overview.mcid_trend_chart(trend, "MCID per quarter"))
+    rows = spec["datasets"]["shown"]
+    approaches = [a for a in APPROACHES if a in set(trend["approach"])]
+    assert spec["facet"]["field"] == "panel" and spec["facet"]["sort"] == approaches
+    # Every panel holds its approach's quarters and the all-cases reference line.
+    for a in approaches:
+        own = [r for r in rows if r["panel"] == a and r["series"] == a]
+        ref = [r for r in rows if r["panel"] == a and r["series"] == "All"]
+        assert len(own) == trend[(trend["approach"] == a) & trend["mcid_rate"].notna()].shape[0] > 0
+        assert len(ref) == trend[(trend["approach"] == "All") & trend["mcid_rate"].notna()].shape[0]
+    # Dot size is the n behind the point, so it does not depend on hover; the words give n too.
+    points = [lay for lay in spec["spec"]["layer"] if lay["mark"]["type"] == "point"][0]
+    assert points["encoding"]["size"]["field"] == "mcid_n"
+    full = trend[(trend["approach"] == "Full-endoscopic") & trend["mcid_rate"].notna()]
+    assert f"{int(full['mcid_n'].sum()):,} patients with both scores in all" in spec["description"]
+
+
+def test_an_overview_chart_with_nothing_left_after_suppression_says_so():
+    trend = trend_by_quarter(generate_cohort(40, seed=5), min_cell=50)
+    assert trend["mcid_rate"].isna().all()
+    spec = validate(overview.mcid_trend_chart(trend, "MCID per quarter"))
+    assert spec["datasets"]["nothing"][0]["message"].startswith("No quarter has enough patients")
