@@ -73,6 +73,17 @@ def _num(v: float) -> str:
     return f"{v:,.0f}"
 
 
+def _pair(fmt: Callable[[float], str], a: float, b: float, missing: str) -> tuple[str, str]:
+    """Both sides of a comparison at one precision: "3.8% vs 5.0%" and "9.2% vs 16.0%", never
+    "3.8% vs 5%". One decimal for both when either non-zero value is below 10, as `_num` gives one."""
+    ta = fmt(a) if pd.notna(a) else missing
+    tb = fmt(b) if pd.notna(b) else missing
+    one_decimal = _ONE_DECIMAL.get(fmt)
+    if one_decimal and pd.notna(a) and pd.notna(b) and any(0 < abs(v) < 10 for v in (a, b)):
+        ta, tb = one_decimal(a), one_decimal(b)
+    return ta, tb
+
+
 def _pct(v: float) -> str:
     return f"{_num(v)}%"
 
@@ -95,6 +106,13 @@ def _per_100(v: float) -> str:
 
 def _count(v: float) -> str:
     return f"{v:,.0f}"
+
+
+# The same figure with one decimal always (trailing .0 kept), for a pair compared side by side.
+_ONE_DECIMAL: dict[Callable[[float], str], Callable[[float], str]] = {
+    _pct: lambda v: f"{v:,.1f}%",
+    _hours: lambda v: f"{v:,.1f} h",
+}
 
 
 @dataclass(frozen=True)
@@ -299,12 +317,9 @@ def headline_figures(cases: pd.DataFrame, min_cell: int = 5, mcid_threshold: flo
                         f"suppressed (fewer than {min_cell} cases on one side)."
                     )
                 else:
-                    mi_text = fig.fmt(mi_value) if pd.notna(mi_value) else fig.not_reached
-                    open_text = fig.fmt(open_value) if pd.notna(open_value) else fig.not_reached
+                    mi_text, open_text = _pair(fig.fmt, mi_value, open_value, fig.not_reached)
                     row.update(mi_value=mi_value, open_value=open_value, mi_display=mi_text, open_display=open_text)
-                    say = fig.compare_fmt or fig.fmt
-                    mi_said = say(mi_value) if pd.notna(mi_value) else fig.not_reached
-                    open_said = say(open_value) if pd.notna(open_value) else fig.not_reached
+                    mi_said, open_said = _pair(fig.compare_fmt or fig.fmt, mi_value, open_value, fig.not_reached)
                     row["comparison_sentence"] = (
                         f"{fig.phrase} {mi_said} with minimally invasive approaches vs {open_said} with open surgery"
                         f" {UNADJUSTED_NOTE}"

@@ -395,3 +395,12 @@ def test_an_overview_chart_with_nothing_left_after_suppression_says_so():
     assert trend["mcid_rate"].isna().all()
     spec = validate(overview.mcid_trend_chart(trend, "MCID per quarter"))
     assert spec["datasets"]["nothing"][0]["message"].startswith("No quarter has enough patients")
+
+
+def test_both_sides_of_a_comparison_share_one_precision():
+    # Worked by hand: the "3.8% vs 5%" must read "3.8% vs 5.0%".
+    assert overview._pair(overview._pct, 3.8, 5.0, "n/a") == ("3.8%", "5.0%")
+    assert overview._pair(overview._pct, 9.24, 16.0, "n/a") == ("9.2%", "16.0%")
+    assert overview._pair(overview._pct, 18.0, 0.0, "n/a") == ("18%", "0%")  # an exact zero needs no decimal
+    assert overview._pair(overview._hours, 48.0, 129.0, "n/a") == ("48 h", "129 h")
+    assert overview._pair(overview._days, 27.0, float("nan"), "not reached") == ("27 days", "not reached")
