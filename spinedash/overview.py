@@ -108,11 +108,9 @@ def _count(v: float) -> str:
     return f"{v:,.0f}"
 
 
-# The same figure with one decimal always (trailing .0 kept), for a pair compared side by side.
-_ONE_DECIMAL: dict[Callable[[float], str], Callable[[float], str]] = {
-    _pct: lambda v: f"{v:,.1f}%",
-    _hours: lambda v: f"{v:,.1f} h",
-}
+# Percentages with one decimal always (trailing .0 kept), for a pair compared side by side. Hours
+# and days stay whole: "7 h vs 74 h" reads as one precision already.
+_ONE_DECIMAL: dict[Callable[[float], str], Callable[[float], str]] = {_pct: lambda v: f"{v:,.1f}%"}
 
 
 @dataclass(frozen=True)

@@ -402,5 +402,5 @@ def test_both_sides_of_a_comparison_share_one_precision():
     assert overview._pair(overview._pct, 3.8, 5.0, "n/a") == ("3.8%", "5.0%")
     assert overview._pair(overview._pct, 9.24, 16.0, "n/a") == ("9.2%", "16.0%")
     assert overview._pair(overview._pct, 18.0, 0.0, "n/a") == ("18%", "0%")  # an exact zero needs no decimal
-    assert overview._pair(overview._hours, 48.0, 129.0, "n/a") == ("48 h", "129 h")
+    assert overview._pair(overview._hours, 7.0, 74.0, "n/a") == ("7 h", "74 h")
     assert overview._pair(overview._days, 27.0, float("nan"), "not reached") == ("27 days", "not reached")
