@@ -569,6 +569,10 @@ LEGEND_BELOW: Spec = {"orient": "bottom", "direction": "horizontal", "columns": 
 MEASURE_PALETTE: tuple[str, ...] = ("#37474F", "#8D6E63", "#78909C", "#827717", "#6D4C41", "#607D8B")
 
 
+def _pct_or_none(v: float) -> str:
+    return "none due" if pd.isna(v) else f"{v:.0f}%"
+
+
 def nothing_to_show_chart(title: str, message: str) -> Spec:
     """A chart that says in words that it has nothing to draw, instead of bare axes."""
     return layer_chart([nothing_to_show_layer(message)], {"nothing": records(pd.DataFrame({"message": [message]}))},
@@ -728,7 +732,7 @@ def completeness_chart(completeness: pd.DataFrame) -> Spec:
     if data.empty or data["cases"].fillna(0).eq(0).all():
         return nothing_to_show_chart("Follow-up completeness", "No cases to count scores for.")
     items = [f"{m}: " + ", ".join(f"{r['time point'].lower() if r['time point'] == 'Before surgery' else r['time point']} "
-                                  f"{r['percent']:.0f}% ({r['cases with a value']:,} of {r['cases']:,} due)"
+                                  f"{_pct_or_none(r['percent'])} ({r['cases with a value']:,} of {r['cases']:,} due)"
                                   for _, r in data[data["measure"] == m].iterrows())
              for m in measures]  # fmt: skip
     return single_chart(
