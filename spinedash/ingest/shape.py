@@ -90,12 +90,17 @@ def _fold(text: object) -> str:
 
 
 def _blank(s: pd.Series) -> np.ndarray:
-    """True where a cell holds nothing (NaN/None, or only whitespace in a text column)."""
-    missing = s.isna().to_numpy()
-    if s.dtype == object or pd.api.types.is_string_dtype(s.dtype) or isinstance(s.dtype, pd.CategoricalDtype):
-        text = s.astype("string").str.strip()
-        missing = missing | (text == "").fillna(True).to_numpy(dtype=bool)
-    return missing
+    """True where a cell holds nothing (NaN/None, or only whitespace in a text column).
+
+    Text is judged once per distinct value (factorize), not once per row: a million-row category
+    or Arrow string column is never turned into Python strings.
+    """
+    if not (s.dtype == object or pd.api.types.is_string_dtype(s.dtype) or isinstance(s.dtype, pd.CategoricalDtype)):
+        return s.isna().to_numpy()
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    empty = pd.Series(uniques, dtype=object).astype("string").str.strip().eq("").fillna(True).to_numpy(dtype=bool)
+    empty = np.append(empty, True)  # code -1 (missing) indexes this last slot
+    return empty[codes]
 
 
 def _col(frame: pd.DataFrame, name) -> pd.Series:
@@ -288,23 +293,11 @@ def _drop_form_status(frame: pd.DataFrame, notes: list[str], label: str) -> pd.D
 # ---------------------------------------------------------------------------------------------
 
 
-def _scatter(values: pd.Series, where: np.ndarray, n: int) -> pd.Series:
-    """A length-n column holding `values` at positions `where`, missing elsewhere."""
-    dtype = values.dtype
-    if pd.api.types.is_bool_dtype(dtype) or isinstance(dtype, pd.CategoricalDtype):
-        values = values.astype(object)
-        dtype = values.dtype
-    if pd.api.types.is_float_dtype(dtype) or pd.api.types.is_integer_dtype(dtype) and isinstance(dtype, np.dtype):
-        out = np.full(n, np.nan)
-        out[where] = values.to_numpy(dtype=float)
-        return pd.Series(out)
-    if pd.api.types.is_datetime64_dtype(dtype) and isinstance(dtype, np.dtype):
-        out = np.full(n, np.datetime64("NaT"), dtype=dtype)
-        out[where] = values.to_numpy()
-        return pd.Series(out)
-    out = np.full(n, None, dtype=object)
-    out[where] = values.to_numpy(dtype=object, na_value=None)
-    return pd.Series(out, dtype=values.dtype if values.dtype != object and not pd.api.types.is_numeric_dtype(values.dtype) else object)
+def _scatter(column: pd.Series, rows: np.ndarray, where: np.ndarray, n: int) -> pd.Series:
+    """A length-n column holding column[rows] at positions `where`, missing elsewhere (dtype kept)."""
+    source = np.full(n, -1, dtype=np.intp)
+    source[where] = rows
+    return pd.Series(column.array.take(source, allow_fill=True))
 
 
 def _pivot(
@@ -368,17 +361,17 @@ def _pivot(
         if col in case_columns or (len(at) > 1 and col not in always_pivot and _agrees_within_case(s, present, order, same_case)):
             rows_present = np.flatnonzero(present)
             firsts = rows_present[np.unique(case_codes[rows_present], return_index=True)[1]]
-            out[str(col)] = _scatter(s.iloc[firsts], case_codes[firsts], ncase)
+            out[str(col)] = _scatter(s, firsts, case_codes[firsts], ncase)
             continue
         if len(at) == 1 and col not in always_pivot:
             rows_present = np.flatnonzero(present)
-            out[str(col)] = _scatter(s.iloc[rows_present], case_codes[rows_present], ncase)
+            out[str(col)] = _scatter(s, rows_present, case_codes[rows_present], ncase)
             when[str(col)] = tp_names[at[0]]
             continue
         for code in sorted(at, key=lambda c: _tp_order(tp_names[c])):
             sel = np.flatnonzero(present & (tp_codes == code))
             name = f"{col}@{tp_names[code]}"
-            out[name] = _scatter(s.iloc[sel], case_codes[sel], ncase)
+            out[name] = _scatter(s, sel, case_codes[sel], ncase)
             when[name] = tp_names[code]
     if empty:
         notes.append(f"{label}: columns with no values were left out: {_short(empty, 6)}.")
@@ -392,7 +385,7 @@ def _pivot(
 def _agrees_within_case(s: pd.Series, present: np.ndarray, order: np.ndarray, same_case: np.ndarray) -> bool:
     """True if some case has this column at two rows and, in every case, all its values are equal."""
     p = present[order]
-    v = s.to_numpy(dtype=object)[order]
+    v = pd.factorize(s, use_na_sentinel=True)[0][order]  # equal values, equal codes: compare integers
     # compare each present value with the previous present value of the same case
     idx = np.flatnonzero(p)
     if len(idx) < 2:
@@ -402,7 +395,7 @@ def _agrees_within_case(s: pd.Series, present: np.ndarray, order: np.ndarray, sa
     if not pair_same_case.any():
         return False
     vals = v[idx]
-    differ = np.fromiter((a != b for a, b in zip(vals[1:], vals[:-1], strict=True)), dtype=bool, count=len(vals) - 1)
+    differ = vals[1:] != vals[:-1]
     return not (differ & pair_same_case).any()
 
 
@@ -550,7 +543,7 @@ def _shape_long(tables, layout, notes, *, frame=None, label=None) -> Shaped:
         frame = _drop_form_status(frame, notes, label)
     frame = _apply_groups(frame, layout, notes, label)
     tps = _timepoints_for(frame, tp_col, layout.get("timepoints"), label, notes)
-    keep = np.asarray([tp is not None for tp in tps])
+    keep = pd.notna(tps)
     if not keep.all():
         frame, tps = frame[keep], tps[keep]
     frame = frame.drop(columns=[tp_col])
@@ -574,7 +567,7 @@ def _shape_prom_tidy(tables, layout, notes) -> Shaped:
     val_col = _column(frame, layout.get("value_column"), "score", label)
     _require_ids(frame, case_col, "case id")
     tps = _timepoints_for(frame, tp_col, layout.get("timepoints"), label, notes)
-    keep = np.asarray([tp is not None for tp in tps])
+    keep = pd.notna(tps)
     frame, tps = frame[keep], tps[keep]
     inst = frame[inst_col].astype("string").str.strip()
     no_inst = _blank(inst)
@@ -604,7 +597,7 @@ def _shape_prom_tidy(tables, layout, notes) -> Shaped:
             if len(sel) == 0:
                 continue
             col = f"{instrument}@{tp_values[t]}"
-            out[col] = _scatter(scores.iloc[sel], case_codes[sel], ncase)
+            out[col] = _scatter(scores, sel, case_codes[sel], ncase)
             when[col] = tp_values[t]
     # Case details repeated on every row (procedure date, site …) become case columns; the rest
     # (e.g. completion time) is pivoted by time point like a long file.
