@@ -532,6 +532,17 @@ def _profile_unit(units: dict, column: str) -> str | None:
     return None
 
 
+def _profile_entry(section: dict, column: str, label: str):
+    """A profile's codes/cut-off entry for a column: keyed by the canonical column, the source header
+    (or its name before "@"), or the measure of an outcome column ("satisfaction_score" for
+    "satisfaction_score_12m"), so one code table serves a measure at every time point."""
+    parsed = schema.parse_outcome_column(column)
+    for key in (column, label, str(label).rsplit("@", 1)[0], parsed[0] if parsed else None):
+        if key is not None and key in section:
+            return section[key]
+    return None
+
+
 def map_columns(frame: pd.DataFrame, decimal_comma: bool = False, header_row: int = 1,
                 profile: dict | None = None, timepoint: dict[str, str] | None = None) -> Mapped:
     """Source columns of one-row-per-case `frame` -> canonical columns, converted cell by column.
@@ -587,10 +598,10 @@ def map_columns(frame: pd.DataFrame, decimal_comma: bool = False, header_row: in
         spec = _spec(column)
         raw = frame.iloc[:, pos]
         label = header_for[column]
-        table = codes_by_column.get(column) or codes_by_column.get(label)
+        table = _profile_entry(codes_by_column, column, label)
         if table:
             raw = _recode(raw, table)
-        cutoff = cutoffs.get(column) or (cutoffs.get("satisfaction") if column.startswith("satisfied") else None)
+        cutoff = _profile_entry(cutoffs, column, label) or (cutoffs.get("satisfaction") if column.startswith("satisfied") else None)
         if cutoff and spec.kind == "boolean":
             raw = _apply_cutoff(raw, cutoff)
             info.append(f"'{label}': {cutoff.get('note') or 'codes ' + ', '.join(map(str, cutoff.get('satisfied_if', []))) + ' = satisfied'}.")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -82,7 +83,22 @@ def matches(profile: dict, tables: dict[str, pd.DataFrame]) -> bool:
     if not need and not anyof:
         return False
     have = {c.casefold() for c in _columns_of(tables)}
-    return all(str(c).casefold() in have for c in need) and (not anyof or any(str(c).casefold() in have for c in anyof))
+    if not (all(str(c).casefold() in have for c in need) and (not anyof or any(str(c).casefold() in have for c in anyof))):
+        return False
+    # value_patterns: {column: regex every non-empty value matches}, e.g. REDCap raw event names
+    # ("3_months_arm_1") against labels ("3 months"), two exports with the same columns.
+    for column, pattern in (detect.get("value_patterns") or {}).items():
+        values = [
+            v
+            for frame in tables.values()
+            for i, c in enumerate(frame.columns)
+            if str(c).strip().casefold() == str(column).casefold()
+            for v in pd.unique(frame.iloc[:, i].astype("string").dropna())[:200]
+            if str(v).strip()
+        ]
+        if not values or not all(re.search(pattern, str(v)) for v in values):
+            return False
+    return True
 
 
 def detect_profile(tables: dict[str, pd.DataFrame]) -> dict | None:
