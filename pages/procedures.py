@@ -3,7 +3,7 @@
 import streamlit as st
 
 from spinedash import ui
-from spinedash.knowledge import KnowledgeError, load_knowledge
+from spinedash.knowledge import GENERAL, KnowledgeError, load_knowledge
 from spinedash.ui import procedures as view
 from spinedash.vocabulary import APPROACHES, CONDITIONS
 
@@ -12,7 +12,8 @@ st.title("Procedures")
 st.markdown(
     "What five source documents on spine surgery say about full-endoscopic, tubular minimally invasive, "
     "microscopic and traditional open surgery, in plain words. Each statement names the document it comes "
-    "from; where the documents say nothing, the page says *Not stated in sources*."
+    "from; where the documents say nothing, the page says *Not stated in sources*. What a document says of "
+    "minimally invasive surgery without naming a technique is kept apart, as *minimally invasive surgery in general*."
 )
 try:
     knowledge = load_knowledge()
@@ -26,15 +27,23 @@ condition = st.selectbox("Condition", CONDITIONS, key="procedures_condition", bi
 view.show_condition(knowledge, condition)
 view.show_condition_outcomes(condition)
 
+SUBJECTS = [*APPROACHES, GENERAL]
 st.header("One approach in detail")
-approach = st.selectbox("Approach", APPROACHES, key="procedures_approach", bind="query-params")
+approach = st.selectbox("Approach", SUBJECTS, key="procedures_approach", bind="query-params")
 view.show_approach(knowledge, approach)
 
 st.header("Compare approaches")
 chosen = st.multiselect(
-    "Approaches to compare", APPROACHES, default=["Full-endoscopic", "Open"], key="procedures_compare"
+    "Approaches to compare", SUBJECTS, default=["Full-endoscopic", "Open"], key="procedures_compare"
 )
 view.show_comparison(knowledge, chosen)
+
+st.header("How the documents map onto the four approaches")
+view.show_category_mapping(knowledge)
+st.subheader("Techniques clinics record")
+view.show_techniques(knowledge)
+st.subheader("In the data in use")
+view.show_data_vocabulary(knowledge)
 
 st.header("Search the procedure knowledge")
 query = st.text_input(

@@ -3,13 +3,18 @@
 The catalogue lives in data/ as plain CSV files, read by one function, `load_knowledge`:
 
 - data/sources.csv — the documents (source_id is the file stem; users only ever see the title).
-- data/knowledge/approaches.csv — one row per approach: full name, family, minimally invasive.
+- data/knowledge/approaches.csv — one row per approach (scope "approach": the four the app
+  analyses) and one for "Minimally invasive surgery in general" (scope "general": statements a
+  document makes of minimally invasive surgery without naming a technique, filed under no approach).
+- data/knowledge/categories.csv — how each document's own category was mapped onto those rows.
 - data/knowledge/facts.csv — long table (approach, attribute, value, source_id); an attribute can
   have several facts from several documents, and is exactly "Not stated in sources" where the
   documents say nothing.
 - data/knowledge/conditions.csv — a plain-language description of each condition and its sources.
-- data/knowledge/indications.csv — the condition × approach matrix ("treats" or "not stated in
-  sources", a short why, the source).
+- data/knowledge/indications.csv — the condition × approach matrix: the kind of evidence the
+  documents give (`evidence`), the answer it leads to ("treats", "investigates" or "not stated in
+  sources"; the same kind of evidence always gives the same answer, see EVIDENCE), a short why,
+  the source.
 - data/knowledge/techniques.csv — how the operation was done (uniportal full-endoscopic, biportal
   endoscopic, microendoscopic, tubular microscopic…): the approach it is filed under and how the
   surgeon sees (naked eye, loupes, microscope, endoscope). An approach named here but absent from
@@ -42,8 +47,26 @@ DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 
 NOT_STATED = "Not stated in sources"
 STATUS_TREATS = "treats"
+STATUS_INVESTIGATES = "investigates"  # diagnostic use: the document says it is used to find the cause
 STATUS_NOT_STATED = "not stated in sources"
-STATUSES = (STATUS_TREATS, STATUS_NOT_STATED)
+STATUSES = (STATUS_TREATS, STATUS_INVESTIGATES, STATUS_NOT_STATED)
+# The kind of evidence a document gives for a condition × approach cell → the one answer it allows.
+# A procedure named without the condition ("decompression" but not "nerve root compression") is
+# not a claim that the approach treats the condition.
+EVIDENCE: dict[str, str] = {
+    "named as treated": STATUS_TREATS,
+    "named as the traditional operation": STATUS_TREATS,
+    "named as investigated": STATUS_INVESTIGATES,
+    "procedure named, condition not": STATUS_NOT_STATED,
+    "general statement only": STATUS_NOT_STATED,
+    "mentioned only as a complication": STATUS_NOT_STATED,
+    "comparison only": STATUS_NOT_STATED,
+    "not mentioned": STATUS_NOT_STATED,
+}
+# approaches.csv scopes: the four approaches, and minimally invasive surgery with no technique named.
+SCOPE_APPROACH = "approach"
+SCOPE_GENERAL = "general"
+GENERAL = "Minimally invasive surgery in general"
 KINDS = ("approach", "condition", "technique", "procedure")
 # aliases.csv: an umbrella term's canonical cell; its `candidates` cell lists what to ask about.
 AMBIGUOUS = "ambiguous"
@@ -53,6 +76,7 @@ VISUALISATIONS = ("naked eye", "loupes", "microscope", "endoscope")
 
 # Attribute key (as stored in facts.csv) → the label an administrator reads, in display order.
 ATTRIBUTES: dict[str, str] = {
+    "aim": "What it aims at",
     "visualisation": "How the surgeon sees the anatomy",
     "anesthesia": "Anaesthesia",
     "incision": "Incision",
@@ -68,16 +92,19 @@ ATTRIBUTES: dict[str, str] = {
 }
 # The rows of the side-by-side comparison: what an administrator weighs first.
 COMPARE_ATTRIBUTES: tuple[str, ...] = (
-    "visualisation", "anesthesia", "incision", "duration", "hospital_stay", "recovery", "tissue", "benefits", "risks",
+    "aim", "visualisation", "anesthesia", "incision", "duration", "hospital_stay", "recovery", "tissue", "benefits",
+    "risks", "patient_selection",
 )
 
 # File name (relative to the data directory) → the columns it must have.
 FILES: dict[str, tuple[str, tuple[str, ...]]] = {
     "sources": ("sources.csv", ("source_id", "title", "title_assigned", "file_name")),
-    "approaches": ("knowledge/approaches.csv", ("approach", "full_name", "family", "minimally_invasive", "source_ids")),
+    "approaches": ("knowledge/approaches.csv", ("approach", "scope", "full_name", "family", "minimally_invasive",
+                                                "summary", "source_ids")),
+    "categories": ("knowledge/categories.csv", ("category", "filed_under", "source_ids", "why")),
     "facts": ("knowledge/facts.csv", ("approach", "attribute", "value", "source_id")),
     "conditions": ("knowledge/conditions.csv", ("condition", "description", "source_ids")),
-    "indications": ("knowledge/indications.csv", ("condition", "approach", "status", "why", "source_id")),
+    "indications": ("knowledge/indications.csv", ("condition", "approach", "evidence", "status", "why", "source_id")),
     "techniques": ("knowledge/techniques.csv", ("technique", "approach", "visualisation", "source_ids", "note")),
     "procedures": ("knowledge/procedures.csv", ("procedure", "group", "source_ids", "note")),
     "aliases": ("knowledge/aliases.csv", ("kind", "alias", "canonical", "candidates", "note")),
@@ -153,6 +180,7 @@ class Knowledge:
 
     sources: pd.DataFrame
     approaches: pd.DataFrame
+    categories: pd.DataFrame
     facts: pd.DataFrame
     conditions: pd.DataFrame
     indications: pd.DataFrame
@@ -165,7 +193,17 @@ class Knowledge:
     @property
     def approach_names(self) -> list[str]:
         """The four approaches the source documents describe, in display order."""
-        return self.approaches["approach"].tolist()
+        return self.approaches.loc[self.approaches["scope"] == SCOPE_APPROACH, "approach"].tolist()
+
+    @property
+    def general_names(self) -> list[str]:
+        """Rows for statements filed under no approach (minimally invasive surgery in general)."""
+        return self.approaches.loc[self.approaches["scope"] == SCOPE_GENERAL, "approach"].tolist()
+
+    @property
+    def subject_names(self) -> list[str]:
+        """Everything facts and indications are filed under: the four approaches, then the general rows."""
+        return self.approach_names + self.general_names
 
     @property
     def condition_names(self) -> list[str]:
@@ -251,6 +289,11 @@ class Knowledge:
         """The canonical name `text` stands for (any spelling or alias), or None if it is unknown or ambiguous."""
         return self.alias_lookup(kind).get(normalise_label(text))
 
+    def _subject(self, text: str) -> str:
+        """An approach (any alias) or a general row such as "Minimally invasive surgery in general"."""
+        general = {normalise_label(g): g for g in self.general_names}
+        return general.get(normalise_label(text)) or self._require("approach", text)
+
     def _require(self, kind: str, text: str) -> str:
         name = self.resolve(kind, text)
         if name is None:
@@ -272,15 +315,17 @@ class Knowledge:
 
     # --- views for the Procedures page ---------------------------------------------------------
 
-    def approaches_for(self, condition: str) -> pd.DataFrame:
+    def approaches_for(self, condition: str, include_general: bool = False) -> pd.DataFrame:
         """Each approach for `condition`: status, why (sentences joined), source titles; "treats" first.
 
         Returns columns approach, status, why, source_title, in vocabulary order within each status.
+        With include_general, the general rows (minimally invasive surgery in general) follow the
+        four approaches, sorted by status among them.
         """
         name = self._require("condition", condition)
         cells = self.indications[self.indications["condition"] == name]
         rows = []
-        for approach in self.approach_names:
+        for approach in self.subject_names if include_general else self.approach_names:
             cell = cells[cells["approach"] == approach]
             rows.append({
                 "approach": approach,
@@ -289,7 +334,8 @@ class Knowledge:
                 "source_title": self._titles(cell["source_id"]),
             })
         out = pd.DataFrame(rows, columns=["approach", "status", "why", "source_title"])
-        order = out["status"].map({STATUS_TREATS: 0, STATUS_NOT_STATED: 1})
+        general = out["approach"].isin(self.general_names).astype(int) * len(STATUSES)
+        order = general + out["status"].map({status: i for i, status in enumerate(STATUSES)})
         return out.iloc[order.argsort(kind="stable")].reset_index(drop=True)
 
     def describe_condition(self, condition: str) -> tuple[str, str]:
@@ -299,13 +345,13 @@ class Knowledge:
         return str(row["description"]), self._titles([row["source_ids"]])
 
     def approach_info(self, approach: str) -> pd.Series:
-        """The approaches.csv row (full name, family, minimally invasive, summary) for an approach or alias."""
-        name = self._require("approach", approach)
+        """The approaches.csv row (full name, family, minimally invasive, summary) for an approach, alias or general row."""
+        name = self._subject(approach)
         return self.approaches[self.approaches["approach"] == name].iloc[0]
 
     def facts_for(self, approach: str) -> pd.DataFrame:
-        """Every fact about one approach, attributes in display order: attribute, label, value, source_title."""
-        name = self._require("approach", approach)
+        """Every fact about one approach (or general row), attributes in display order: attribute, label, value, source_title."""
+        name = self._subject(approach)
         facts = self.facts[self.facts["approach"] == name].copy()
         facts["order"] = facts["attribute"].map(list(ATTRIBUTES).index)
         facts = facts.sort_values("order", kind="stable")
@@ -318,7 +364,7 @@ class Knowledge:
 
         A cell joins that approach's facts for the attribute, or reads "Not stated in sources".
         """
-        names = [self._require("approach", a) for a in approaches]
+        names = [self._subject(a) for a in approaches]
         attributes = list(attributes)
         unknown = [a for a in attributes if a not in ATTRIBUTES]
         if unknown:
@@ -332,10 +378,49 @@ class Knowledge:
 
     def source_titles_for(self, approaches: list[str], attributes: Iterable[str] = COMPARE_ATTRIBUTES) -> list[str]:
         """Titles of the documents behind these approaches' facts on `attributes`, in source order."""
-        names = {self._require("approach", a) for a in approaches}
+        names = {self._subject(a) for a in approaches}
         rows = self.facts["approach"].isin(names) & self.facts["attribute"].isin(list(attributes))
         ids = set(self.facts.loc[rows, "source_id"])
         return [t for sid, t in zip(self.sources["source_id"], self.sources["title"], strict=True) if sid in ids]
+
+    def techniques_table(self) -> pd.DataFrame:
+        """Each technique with the approach it is filed under, how the surgeon sees, and whether the documents describe it.
+
+        Columns technique, approach, visualisation, described (document titles, or NOT_DESCRIBED), note.
+        """
+        out = self.techniques[["technique", "approach", "visualisation"]].copy()
+        out["described"] = [self._titles([s]) or NOT_DESCRIBED for s in self.techniques["source_ids"]]
+        out["note"] = self.techniques["note"]
+        return out.reset_index(drop=True)
+
+    def describe_data_values(self, approaches: Iterable[str] = (), techniques: Iterable[str] = ()) -> pd.DataFrame:
+        """For approach and technique values found in data: which the source documents do not describe.
+
+        Returns one row per distinct value the documents do not describe, columns column, value,
+        statement (in the user's words). An approach is described if it is one of the four; a
+        technique if a document describes it (its approach may still be one of the four).
+        """
+        rows = []
+        described = set(self.approach_names)
+        for value in dict.fromkeys(str(v) for v in approaches if pd.notna(v) and str(v).strip()):
+            if value not in described:
+                rows.append({"column": "approach", "value": value,
+                             "statement": f"{value}: {NOT_DESCRIBED}. Shown as recorded, not filed under another approach."})
+        ids = dict(zip(self.techniques["technique"], self.techniques["source_ids"], strict=True))
+        family = dict(zip(self.techniques["technique"], self.techniques["approach"], strict=True))
+        for value in dict.fromkeys(str(v) for v in techniques if pd.notna(v) and str(v).strip()):
+            if ids.get(value, "") == "":
+                where = family.get(value)
+                filed = (f" Filed under {where}." if where in described else
+                         " Filed under no approach the documents describe." if where else "")
+                rows.append({"column": "technique", "value": value, "statement": f"{value}: {NOT_DESCRIBED}.{filed}"})
+        return pd.DataFrame(rows, columns=["column", "value", "statement"])
+
+    def category_mapping(self) -> pd.DataFrame:
+        """How each document's own category was filed: category, filed_under, why, source_title (document titles)."""
+        out = self.categories[["category", "filed_under", "why"]].copy()
+        out["source_title"] = [self._titles([s]) for s in self.categories["source_ids"]]
+        return out.reset_index(drop=True)
 
     def search(self, text: str) -> pd.DataFrame:
         """Facts, condition descriptions and indication reasons containing every word of `text`.
@@ -478,7 +563,7 @@ def _check_source_ids(df: pd.DataFrame, col: str, known: set[str], rel: str, req
 
 def _validate(k: dict[str, pd.DataFrame]) -> None:
     rel = {name: FILES[name][0] for name in FILES}
-    sources, approaches, facts = k["sources"], k["approaches"], k["facts"]
+    sources, approaches, facts, categories = k["sources"], k["approaches"], k["facts"], k["categories"]
     conditions, indications, aliases = k["conditions"], k["indications"], k["aliases"]
 
     for name, key in (("sources", "source_id"), ("approaches", "approach"), ("conditions", "condition")):
@@ -486,17 +571,20 @@ def _validate(k: dict[str, pd.DataFrame]) -> None:
         if dup:
             raise KnowledgeError(f"{rel[name]}: duplicated {key} {dup}")
     known_sources = set(sources["source_id"])
-    approach_names, condition_names = list(approaches["approach"]), list(conditions["condition"])
+    _check_known(approaches["scope"], (SCOPE_APPROACH, SCOPE_GENERAL), "scope(s)", rel["approaches"])
+    subject_names = list(approaches["approach"])
+    approach_names = list(approaches.loc[approaches["scope"] == SCOPE_APPROACH, "approach"])
+    condition_names = list(conditions["condition"])
 
     _check_source_ids(approaches, "source_ids", known_sources, rel["approaches"])
     _check_source_ids(conditions, "source_ids", known_sources, rel["conditions"])
 
     # Facts: known approach and attribute; a cited source unless the value says nothing is stated.
-    _check_known(facts["approach"], approach_names, "approach(es)", rel["facts"])
+    _check_known(facts["approach"], subject_names, "approach(es)", rel["facts"])
     _check_known(facts["attribute"], ATTRIBUTES, "attribute(s)", rel["facts"])
     _check_source_ids(facts, "source_id", known_sources, rel["facts"], required=facts["value"] != NOT_STATED)
     present = set(zip(facts["approach"], facts["attribute"], strict=True))
-    gaps = [f"{a}/{attr}" for a in approach_names for attr in ATTRIBUTES if (a, attr) not in present]
+    gaps = [f"{a}/{attr}" for a in subject_names for attr in ATTRIBUTES if (a, attr) not in present]
     if gaps:
         raise KnowledgeError(f"{rel['facts']}: no fact (nor {NOT_STATED!r}) for {gaps}")
     mixed = facts.groupby(["approach", "attribute"])["value"].agg(lambda v: (v == NOT_STATED).any() and len(v) > 1)
@@ -505,14 +593,26 @@ def _validate(k: dict[str, pd.DataFrame]) -> None:
 
     # Indications: a full matrix over known names, one status per cell, "treats" always cited.
     _check_known(indications["condition"], condition_names, "condition(s)", rel["indications"])
-    _check_known(indications["approach"], approach_names, "approach(es)", rel["indications"])
+    _check_known(indications["approach"], subject_names, "approach(es)", rel["indications"])
     _check_known(indications["status"], STATUSES, "status(es)", rel["indications"])
+    _check_known(indications["evidence"], EVIDENCE, "evidence kind(s)", rel["indications"])
+    wrong = indications.index[indications["evidence"].map(EVIDENCE) != indications["status"]].tolist()
+    if wrong:
+        raise KnowledgeError(f"{rel['indications']}: rows {[i + 1 for i in wrong]} give a status their kind of "
+                             "evidence does not allow (the same kind of evidence must give the same answer)")
     _check_source_ids(indications, "source_id", known_sources, rel["indications"],
-                      required=indications["status"] == STATUS_TREATS)
+                      required=indications["status"] != STATUS_NOT_STATED)
     cells = set(zip(indications["condition"], indications["approach"], strict=True))
-    gaps = [f"{c} × {a}" for c in condition_names for a in approach_names if (c, a) not in cells]
+    gaps = [f"{c} × {a}" for c in condition_names for a in subject_names if (c, a) not in cells]
     if gaps:
         raise KnowledgeError(f"{rel['indications']}: missing cells {gaps}")
+    # Categories: every document's category filed under a known row, every document accounted for.
+    _check_known(categories["filed_under"], subject_names, "filed_under value(s)", rel["categories"])
+    _check_source_ids(categories, "source_ids", known_sources, rel["categories"])
+    unfiled = sorted(known_sources - {i for cell in categories["source_ids"] for i in _split_ids(cell)})
+    if unfiled:
+        raise KnowledgeError(f"{rel['categories']}: no category for source_id(s) {unfiled}")
+
     statuses = indications.groupby(["condition", "approach"])["status"].nunique()
     if (statuses > 1).any():
         raise KnowledgeError(f"{rel['indications']}: conflicting statuses for {list(statuses[statuses > 1].index)}")

@@ -13,8 +13,11 @@ from spinedash.knowledge import (
     AMBIGUOUS,
     ATTRIBUTES,
     DEFAULT_DATA_DIR,
+    EVIDENCE,
+    GENERAL,
     KINDS,
     NOT_STATED,
+    STATUS_INVESTIGATES,
     STATUS_NOT_STATED,
     STATUS_TREATS,
     VISUALISATIONS,
@@ -50,7 +53,8 @@ def _edit(path: Path, old: str, new: str) -> None:
 def test_names_agree_with_vocabulary():
     assert tuple(K.approach_names) == vocabulary.APPROACHES
     assert tuple(K.condition_names) == vocabulary.CONDITIONS
-    invasive = set(K.approaches.loc[K.approaches["minimally_invasive"], "approach"])
+    four = K.approaches[K.approaches["approach"].isin(K.approach_names)]
+    invasive = set(four.loc[four["minimally_invasive"], "approach"])
     assert invasive == vocabulary.MINIMALLY_INVASIVE
     assert set(vocabulary.APPROACH_COLOURS) == set(K.approach_names)
 
@@ -83,7 +87,8 @@ def test_facts_are_paraphrased_not_copied():
     """No fact, description or reason repeats seven consecutive words of a seed document."""
     seed_words = " ".join(normalise_label(p.read_text()) for p in SEEDS.glob("*.txt")).split()
     shingles = {" ".join(seed_words[i:i + 7]) for i in range(len(seed_words) - 6)}
-    texts = pd.concat([K.facts["value"], K.conditions["description"], K.indications["why"], K.approaches["summary"]])
+    texts = pd.concat([K.facts["value"], K.conditions["description"], K.indications["why"], K.approaches["summary"],
+                       K.categories["why"], K.sources["scope"]])
     for text in texts:
         words = normalise_label(text).split()
         copied = [" ".join(words[i:i + 7]) for i in range(len(words) - 6) if " ".join(words[i:i + 7]) in shingles]
@@ -93,7 +98,7 @@ def test_facts_are_paraphrased_not_copied():
 # --- the whole catalogue, walked ---------------------------------------------------------------
 
 
-@pytest.mark.parametrize("approach", vocabulary.APPROACHES)
+@pytest.mark.parametrize("approach", [*vocabulary.APPROACHES, GENERAL])
 @pytest.mark.parametrize("attribute", list(ATTRIBUTES))
 def test_every_approach_has_every_attribute_with_a_source(approach, attribute):
     facts = K.facts[(K.facts["approach"] == approach) & (K.facts["attribute"] == attribute)]
@@ -112,18 +117,73 @@ def test_every_condition_is_described_and_has_a_full_matrix_row(condition):
     assert len(description) > 40 and titles
     rows = K.approaches_for(condition)
     assert sorted(rows["approach"]) == sorted(vocabulary.APPROACHES)
-    assert set(rows["status"]) <= {STATUS_TREATS, STATUS_NOT_STATED}
+    assert set(rows["status"]) <= {STATUS_TREATS, STATUS_INVESTIGATES, STATUS_NOT_STATED}
     assert rows["why"].str.len().gt(20).all()
-    treats = rows[rows["status"] == STATUS_TREATS]
+    treats = rows[rows["status"] != STATUS_NOT_STATED]
     assert (treats["source_title"] != "").all()
     assert set(treats["source_title"].str.split("; ").explode()) <= set(K.sources["title"])
 
 
 def test_matrix_refers_only_to_known_names_and_cites_every_treats():
-    assert set(K.indications["approach"]) == set(vocabulary.APPROACHES)
+    assert set(K.indications["approach"]) == {*vocabulary.APPROACHES, GENERAL}
     assert set(K.indications["condition"]) == set(vocabulary.CONDITIONS)
-    treats = K.indications[K.indications["status"] == STATUS_TREATS]
+    treats = K.indications[K.indications["status"] != STATUS_NOT_STATED]
     assert (treats["source_id"] != "").all()
+    assert (K.indications.loc[K.indications["status"] == STATUS_NOT_STATED, "source_id"] == "").all()
+
+
+def test_same_kind_of_evidence_gets_the_same_answer():
+    """Two cells resting on the same kind of evidence never get different answers."""
+    answers = K.indications.groupby("evidence")["status"].unique()
+    for evidence, statuses in answers.items():
+        assert len(statuses) == 1, f"{evidence!r} gives {list(statuses)}"
+        assert statuses[0] == EVIDENCE[evidence]
+    # Only a document naming the condition gives an answer other than "not stated in sources".
+    claimed = K.indications[K.indications["status"] != STATUS_NOT_STATED]
+    assert set(claimed["evidence"]) <= {"named as treated", "named as the traditional operation", "named as investigated"}
+
+
+def test_a_listed_procedure_is_not_a_treated_condition():
+    """Decompression (relieving pressure on nerves) and fusion (stabilising) name a procedure, not a condition:
+    nerve root compression and instability get the same answer wherever that is all the document says."""
+    cells = K.indications.set_index(["condition", "approach"])
+    for condition in ("Nerve root compression", "Instability / spondylolisthesis"):
+        for subject in ("Microscopic", GENERAL):
+            cell = cells.loc[(condition, subject)]
+            assert cell["evidence"] == "procedure named, condition not"
+            assert cell["status"] == STATUS_NOT_STATED
+
+
+def test_inconsistent_evidence_is_rejected(data_copy):
+    _edit(data_copy / "knowledge/indications.csv",
+          'Nerve root compression,Microscopic,"procedure named, condition not",not stated in sources,',
+          'Nerve root compression,Microscopic,"procedure named, condition not",treats,')
+    with pytest.raises(KnowledgeError, match=r"indications\.csv: rows \[\d+\] give a status their kind of evidence"):
+        load_knowledge(data_copy)
+
+
+def test_document_003_is_filed_under_no_single_approach():
+    """"When Minimally Invasive Spine Surgery Could Be Necessary" names no tube, microscope or endoscope."""
+    doc = "003_5e1c680b3a19a61f"
+    text = (SEEDS / f"{doc}.txt").read_text().casefold()
+    for word in ("tub", "retractor", "endoscop", "microscop"):
+        assert word not in text
+    for frame, col in ((K.facts, "source_id"), (K.indications, "source_id")):
+        filed = set(frame.loc[frame[col] == doc, "approach"])
+        assert filed <= {GENERAL, "Open"}, filed  # Open: only its statements about traditional open surgery
+    assert set(K.categories.loc[K.categories["source_ids"] == doc, "filed_under"]) == {GENERAL}
+    # So scoliosis and instability are no longer tubular indications.
+    cells = K.indications.set_index(["condition", "approach"])["status"]
+    assert cells[("Scoliosis / deformity", "Tubular MIS")] == STATUS_NOT_STATED
+    assert cells[("Instability / spondylolisthesis", "Tubular MIS")] == STATUS_NOT_STATED
+    assert cells[("Scoliosis / deformity", GENERAL)] == STATUS_TREATS
+
+
+def test_every_document_category_is_mapped_and_explained():
+    mapping = K.category_mapping()
+    assert set(mapping["filed_under"]) == {*vocabulary.APPROACHES, GENERAL}
+    assert mapping["why"].str.len().gt(30).all()
+    assert set(K.sources["title"]) <= set(mapping["source_title"].str.split("; ").explode())
 
 
 def test_matrix_asserts_what_the_seeds_say():
@@ -136,11 +196,16 @@ def test_matrix_asserts_what_the_seeds_say():
     for condition in ("Herniated disc", "Spinal stenosis", "Degenerative disc disease", "Spinal tumour",
                       "Scoliosis / deformity"):
         assert status(condition, "Microscopic") == STATUS_TREATS
-    # Spinal Endoscopy alone describes diagnostic use and infection.
-    assert status("Back pain of unclear cause", "Full-endoscopic") == STATUS_TREATS
+    # Spinal Endoscopy alone describes diagnostic use (investigating, not treating) and infection.
+    assert status("Back pain of unclear cause", "Full-endoscopic") == STATUS_INVESTIGATES
+    # It names spinal instability among the problems it addresses.
+    assert status("Instability / spondylolisthesis", "Full-endoscopic") == STATUS_TREATS
     assert status("Spinal infection", "Full-endoscopic") == STATUS_TREATS
-    for approach in ("Tubular MIS", "Microscopic", "Open"):
+    for approach in ("Tubular MIS", "Microscopic", "Open", GENERAL):
         assert status("Spinal infection", approach) == STATUS_NOT_STATED
+    # The tubular (MISS) document is about disc herniation only.
+    tubular = K.indications[(K.indications["approach"] == "Tubular MIS") & (K.indications["status"] == STATUS_TREATS)]
+    assert tubular["condition"].tolist() == ["Herniated disc"]
     # Open surgery is only a contrast: the seeds tie it to disc herniation and nothing else.
     open_treats = K.indications[(K.indications["approach"] == "Open") & (K.indications["status"] == STATUS_TREATS)]
     assert open_treats["condition"].unique().tolist() == ["Herniated disc"]
@@ -343,8 +408,11 @@ def test_aliases_are_unique_after_normalisation():
 def test_approaches_for_stenosis():
     rows = K.approaches_for("lumbar spinal stenosis")
     treats = rows.loc[rows["status"] == STATUS_TREATS, "approach"].tolist()
-    assert treats == ["Full-endoscopic", "Tubular MIS", "Microscopic"]
-    assert rows["approach"].tolist()[-1] == "Open"
+    assert treats == ["Full-endoscopic", "Microscopic"]
+    assert rows["approach"].tolist()[-2:] == ["Tubular MIS", "Open"]
+    with_general = K.approaches_for("lumbar spinal stenosis", include_general=True)
+    assert with_general["approach"].tolist()[-1] == GENERAL
+    assert with_general["status"].tolist()[-1] == STATUS_TREATS
     assert rows.loc[0, "source_title"] == "Spinal Endoscopy: A Minimally Invasive Approach to Spinal Care"
 
 
@@ -359,7 +427,10 @@ def test_approaches_for_herniated_disc_joins_both_endoscopy_documents():
 def test_compare_is_attributes_by_approaches():
     table = K.compare(["PTED", "Open"])
     assert table.columns.tolist() == ["Full-endoscopic", "Open"]
-    assert table.index[0] == "How the surgeon sees the anatomy"
+    assert table.index[0] == "What it aims at"
+    assert "least invasive" in table.loc["What it aims at", "Full-endoscopic"]
+    assert "Patient selection" in table.index
+    assert table.loc["How the surgeon sees the anatomy", "Open"] == NOT_STATED
     assert "4 mm" in table.loc["How the surgeon sees the anatomy", "Full-endoscopic"]
     assert table.loc["Anaesthesia", "Open"] == NOT_STATED
     assert table.loc["Typical duration", "Full-endoscopic"] == "About one hour on average."
@@ -369,9 +440,12 @@ def test_compare_is_attributes_by_approaches():
 
 def test_source_titles_for_covers_only_the_compared_attributes():
     assert K.source_titles_for(["Microscopic"]) == ["Microscopic Spine Surgery"]
-    # Open's only fact from the endoscopic-discectomy document is about tissue, which is compared…
+    # Open's facts from the endoscopic-discectomy document are about tissue and patient selection.
     assert "Percutaneous and Endoscopic Spine Procedures (Endoscopic Discectomy)" in K.source_titles_for(["Open"])
-    # …but its patient-selection fact is not, unless asked for.
+    assert K.source_titles_for(["Open"], ["tissue"]) == [
+        "Percutaneous and Endoscopic Spine Procedures (Endoscopic Discectomy)",
+        "When Minimally Invasive Spine Surgery Could Be Necessary",
+    ]
     assert K.source_titles_for(["Open"], ["patient_selection"]) == [
         "Percutaneous and Endoscopic Spine Procedures (Endoscopic Discectomy)"
     ]
@@ -395,7 +469,7 @@ def test_search_finds_the_working_channel(query):
 
 
 def test_search_needs_every_word_and_matches_word_starts():
-    assert set(K.search("hospital stay")["subject"]) == {"Full-endoscopic", "Tubular MIS", "Open"}
+    assert set(K.search("hospital stay")["subject"]) == {"Full-endoscopic", "Tubular MIS", "Open", GENERAL}
     assert K.search("sedat")["text"].str.contains("sedation").all()
     assert K.search("sedation laminectomy").empty
     assert K.search("   ").empty
@@ -429,8 +503,8 @@ def test_missing_file_is_named(data_copy, rel):
 
 
 def test_missing_column_is_named(data_copy):
-    _edit(data_copy / "knowledge/indications.csv", "condition,approach,status,why,source_id",
-          "condition,approach,status,reason,source_id")
+    _edit(data_copy / "knowledge/indications.csv", "condition,approach,evidence,status,why,source_id",
+          "condition,approach,evidence,status,reason,source_id")
     with pytest.raises(KnowledgeError, match=r"knowledge/indications\.csv: missing required column\(s\) \['why'\]"):
         load_knowledge(data_copy)
 

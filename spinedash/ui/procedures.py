@@ -10,7 +10,14 @@ import html
 
 import streamlit as st
 
-from spinedash.knowledge import NOT_STATED, STATUS_TREATS, Knowledge, normalise_label
+from spinedash.knowledge import (
+    NOT_STATED,
+    STATUS_INVESTIGATES,
+    STATUS_NOT_STATED,
+    STATUS_TREATS,
+    Knowledge,
+    normalise_label,
+)
 from spinedash.tables import escape_markdown
 from spinedash.ui.common import show_table
 from spinedash.vocabulary import APPROACH_COLOURS, OTHER_COLOUR
@@ -32,22 +39,43 @@ def _approach_badge(approach: str) -> str:
 
 
 def show_condition(k: Knowledge, condition: str) -> None:
-    """What the condition is, which approaches the documents say treat it and why, with sources."""
+    """What the condition is, which approaches the documents say treat it and why, with sources.
+
+    Diagnostic use ("investigates") is shown apart from treatment, and what a document says of
+    minimally invasive surgery without naming a technique is shown apart from the four approaches.
+    """
     description, titles = k.describe_condition(condition)
     st.markdown(_escape(description))
     st.caption(f"Sources: {titles}")
     rows = k.approaches_for(condition)
-    treats = rows[rows["status"] == STATUS_TREATS]
-    if treats.empty:
+    general = k.approaches_for(condition, include_general=True)
+    general = general[general["approach"].isin(k.general_names) & (general["status"] != STATUS_NOT_STATED)]
+    name = _escape(condition.lower())
+    # (heading, caption, rows, card key prefix, label before the reason)
+    sections = [
+        (f"Approaches the source documents describe for {name}", "",
+         rows[rows["status"] == STATUS_TREATS], "procedures_treats", ""),
+        (f"Used to investigate {name}, not to treat it", "",
+         rows[rows["status"] == STATUS_INVESTIGATES], "procedures_investigates", "*used to investigate:* "),
+        ("Minimally invasive surgery, no technique named",
+         "What a document says of minimally invasive surgery without naming a tube, microscope or endoscope. "
+         "It is not attributed to any one of the four approaches.", general, "procedures_general", ""),
+    ]
+    if all(section[2].empty for section in sections[:2]):
         st.warning(f"None of the source documents says which approach treats {condition.lower()}.")
-    else:
-        st.markdown(f"**Approaches the source documents describe for {_escape(condition.lower())}**")
-    for row in treats.itertuples():
-        # A stable key gives the card a CSS class (st-key-…) that browser tests can find.
-        with st.container(border=True, key=f"procedures_treats_{normalise_label(row.approach).replace(' ', '_')}"):
-            st.markdown(f"{_approach_badge(row.approach)} — {_escape(html.escape(row.why))}", unsafe_allow_html=True)
-            st.caption(f"Source: {row.source_title}")
-    others = rows[rows["status"] != STATUS_TREATS]
+    for heading, caption, cards, key_prefix, label in sections:
+        if cards.empty:
+            continue
+        st.markdown(f"**{heading}**")
+        if caption:
+            st.caption(caption)
+        for row in cards.itertuples():
+            # A stable key gives the card a CSS class (st-key-…) that browser tests can find.
+            with st.container(border=True, key=f"{key_prefix}_{normalise_label(row.approach).replace(' ', '_')}"):
+                st.markdown(f"{_approach_badge(row.approach)} — {label}{_escape(html.escape(row.why))}",
+                            unsafe_allow_html=True)
+                st.caption(f"Source: {row.source_title}")
+    others = rows[rows["status"] == STATUS_NOT_STATED]
     if not others.empty:
         with st.expander(f"Not stated in sources: {', '.join(others['approach'])}"):
             for row in others.itertuples():
@@ -74,6 +102,43 @@ def show_approach(k: Knowledge, approach: str) -> None:
                 else:
                     lines.append(f"- {_escape(fact.value)} :gray[— {_escape(fact.source_title)}]")
             st.markdown(f"**{label}**\n\n" + "\n".join(lines))
+
+
+def show_category_mapping(k: Knowledge) -> None:
+    """How each document's own category was filed under the four approaches (or under none)."""
+    mapping = k.category_mapping().rename(columns={
+        "category": "What the document describes", "filed_under": "Filed under", "why": "Why",
+        "source_title": "Document"})
+    show_table(mapping.set_index("What the document describes").rename_axis(None))
+    st.caption(
+        "The approach follows how the operation is done, in this order: an endoscope with its own working channel "
+        "through one portal is Full-endoscopic; a tubular retractor is Tubular MIS whatever the scope; a microscope "
+        "without a tube is Microscopic, even when a registry calls the access open (open microdiscectomy); naked "
+        "eye or loupes is Open. Biportal endoscopy (UBE) is none of the four: the documents do not describe it."
+    )
+
+
+def show_techniques(k: Knowledge) -> None:
+    """Techniques clinics record, the approach each is filed under, and which the documents describe."""
+    table = k.techniques_table().rename(columns={
+        "technique": "Technique", "approach": "Filed under", "visualisation": "How the surgeon sees",
+        "described": "Described in", "note": "Note"})
+    show_table(table.set_index("Technique").rename_axis(None))
+
+
+def show_data_vocabulary(k: Knowledge) -> None:
+    """Approaches and techniques in the data in use that the source documents do not describe."""
+    from spinedash.ui.data_source import current_dataset
+
+    cases = current_dataset().cases
+    approaches = cases["approach"].unique() if "approach" in cases else ()
+    techniques = cases["technique"].unique() if "technique" in cases else ()
+    found = k.describe_data_values(approaches, techniques)
+    if found.empty:
+        st.caption("Every approach (and technique) in the data in use is one the source documents describe.")
+        return
+    for statement in found["statement"]:
+        st.markdown(f"- {_escape(statement)}")
 
 
 def show_comparison(k: Knowledge, approaches: list[str]) -> None:
