@@ -109,8 +109,10 @@ FILES: dict[str, tuple[str, tuple[str, ...]]] = {
     "procedures": ("knowledge/procedures.csv", ("procedure", "group", "source_ids", "note")),
     "aliases": ("knowledge/aliases.csv", ("kind", "alias", "canonical", "candidates", "note")),
 }
-# Columns that may be blank: source ids (nothing to cite), an alias's candidates and notes.
+# Columns that may be blank: source ids (nothing to cite), an alias's candidates and notes, and a
+# technique's approach when the technique is only how the surgeon sees (a microscope, with or without a tube).
 _OPTIONAL = {"source_id", "source_ids", "candidates", "note"}
+_OPTIONAL_IN = {"techniques": {"approach"}}
 
 _NON_ALNUM = re.compile(r"[\W_]+")
 _NUMBER_UNIT = re.compile(r"(?<=\d) (?=[a-z])")
@@ -221,7 +223,7 @@ class Knowledge:
     def undescribed_approaches(self) -> list[str]:
         """Approaches data may hold that the source documents do not describe (biportal endoscopic)."""
         known = set(self.approach_names)
-        return [a for a in dict.fromkeys(self.techniques["approach"]) if a not in known]
+        return [a for a in dict.fromkeys(self.techniques["approach"]) if a and a not in known]
 
     def names(self, kind: str) -> list[str]:
         """Canonical values of one kind; for "approach" only the four the documents describe."""
@@ -234,12 +236,16 @@ class Knowledge:
         """True for the four approaches the documents describe; False for e.g. biportal endoscopic."""
         return approach in set(self.approach_names)
 
-    def technique_approach(self, technique: str) -> str:
-        """The approach a technique is filed under (one of the four, or e.g. "Biportal endoscopic")."""
+    def technique_approach(self, technique: str) -> str | None:
+        """The approach a technique is filed under (one of the four, or e.g. "Biportal endoscopic").
+
+        None for a technique that is only how the surgeon sees ("Microscope", "Endoscope"): it does
+        not decide the approach on its own.
+        """
         match = self.techniques.loc[self.techniques["technique"] == technique, "approach"]
         if match.empty:
             raise KnowledgeError(f"unknown technique {technique!r}")
-        return str(match.iloc[0])
+        return str(match.iloc[0]) or None
 
     def _entries(self, kind: str) -> dict[str, Term]:
         """Normalised word → Term for one kind: canonical names first, then aliases."""
@@ -389,6 +395,7 @@ class Knowledge:
         Columns technique, approach, visualisation, described (document titles, or NOT_DESCRIBED), note.
         """
         out = self.techniques[["technique", "approach", "visualisation"]].copy()
+        out["approach"] = out["approach"].replace("", "decided by the approach column")
         out["described"] = [self._titles([s]) or NOT_DESCRIBED for s in self.techniques["source_ids"]]
         out["note"] = self.techniques["note"]
         return out.reset_index(drop=True)
@@ -407,13 +414,15 @@ class Knowledge:
                 rows.append({"column": "approach", "value": value,
                              "statement": f"{value}: {NOT_DESCRIBED}. Shown as recorded, not filed under another approach."})
         ids = dict(zip(self.techniques["technique"], self.techniques["source_ids"], strict=True))
-        family = dict(zip(self.techniques["technique"], self.techniques["approach"], strict=True))
         for value in dict.fromkeys(str(v) for v in techniques if pd.notna(v) and str(v).strip()):
-            if ids.get(value, "") == "":
-                where = family.get(value)
-                filed = (f" Filed under {where}." if where in described else
-                         " Filed under no approach the documents describe." if where else "")
-                rows.append({"column": "technique", "value": value, "statement": f"{value}: {NOT_DESCRIBED}.{filed}"})
+            # Technique values are kept as the clinic wrote them: read them through the aliases.
+            term = self.resolve_term(value, "technique")
+            if term.known and term.kind == "technique" and ids[term.value]:
+                continue
+            where = term.approach if term.known else None
+            filed = (f" Filed under {where}." if where in described else
+                     " Filed under no approach the documents describe." if where else "")
+            rows.append({"column": "technique", "value": value, "statement": f"{value}: {NOT_DESCRIBED}.{filed}"})
         return pd.DataFrame(rows, columns=["column", "value", "statement"])
 
     def category_mapping(self) -> pd.DataFrame:
@@ -530,7 +539,7 @@ def _read(data_dir: Path, name: str) -> pd.DataFrame:
     df = df.apply(lambda col: col.str.strip())
     # Every required column except source ids must be filled in on every row.
     for col in required:
-        if col in _OPTIONAL:
+        if col in _OPTIONAL or col in _OPTIONAL_IN.get(name, ()):
             continue
         blank = df.index[df[col] == ""].tolist()
         if blank:

@@ -16,6 +16,7 @@ from spinedash.knowledge import (
     EVIDENCE,
     GENERAL,
     KINDS,
+    NOT_DESCRIBED,
     NOT_STATED,
     STATUS_INVESTIGATES,
     STATUS_NOT_STATED,
@@ -251,23 +252,24 @@ def test_alias_lookup_contains_every_canonical_name_and_only_canonical_targets()
 BOUNDARY = [
     # Open / Microscopic: the microscope decides, not the word "open".
     ("microdiscectomy", "approach", "approach", "Microscopic", "Microscopic"),
-    ("open microdiscectomy", "approach", "technique", "Microscope, no tube", "Microscopic"),
+    ("open microdiscectomy", "approach", "technique", "Open microdiscectomy", "Microscopic"),
+    ("microscope", "approach", "technique", "Microscope", None),  # with or without a tube: not decided by itself
     ("conventional discectomy", "approach", "approach", "Open", "Open"),
     ("open discectomy", "approach", "approach", "Open", "Open"),
-    ("loupes", "approach", "technique", "Open, loupes", "Open"),
-    ("naked eye", "approach", "technique", "Open, naked eye", "Open"),
+    ("loupes", "approach", "technique", "Loupes", "Open"),
+    ("naked eye", "approach", "technique", "Naked eye", "Open"),
     # A tube decides Tubular MIS whatever the scope.
     ("tubular microdiscectomy", "approach", "approach", "Tubular MIS", "Tubular MIS"),
     ("tubular microdiscectomy", "technique", "technique", "Tubular microscopic", "Tubular MIS"),
     ("MED", "technique", "technique", "Microendoscopic (MED)", "Tubular MIS"),
     ("METRx", "technique", "technique", AMBIGUOUS, "Tubular MIS"),  # endoscope or microscope, tube either way
     # Uniportal routes vs biportal (not described in the documents: its own family).
-    ("PTED", "approach", "technique", "Uniportal full-endoscopic, transforaminal", "Full-endoscopic"),
-    ("TESSYS", "approach", "technique", "Uniportal full-endoscopic, transforaminal", "Full-endoscopic"),
-    ("YESS", "approach", "technique", "Uniportal full-endoscopic, transforaminal", "Full-endoscopic"),
-    ("PETD", "approach", "technique", "Uniportal full-endoscopic, transforaminal", "Full-endoscopic"),
-    ("PEID", "approach", "technique", "Uniportal full-endoscopic, interlaminar", "Full-endoscopic"),
-    ("FEID", "approach", "technique", "Uniportal full-endoscopic, interlaminar", "Full-endoscopic"),
+    ("PTED", "approach", "technique", "Uniportal full-endoscopic (transforaminal)", "Full-endoscopic"),
+    ("TESSYS", "approach", "technique", "Uniportal full-endoscopic (transforaminal)", "Full-endoscopic"),
+    ("YESS", "approach", "technique", "Uniportal full-endoscopic (transforaminal)", "Full-endoscopic"),
+    ("PETD", "approach", "technique", "Uniportal full-endoscopic (transforaminal)", "Full-endoscopic"),
+    ("PEID", "approach", "technique", "Uniportal full-endoscopic (interlaminar)", "Full-endoscopic"),
+    ("FEID", "approach", "technique", "Uniportal full-endoscopic (interlaminar)", "Full-endoscopic"),
     ("UBE", "approach", "technique", "Biportal endoscopic (UBE/BESS)", "Biportal endoscopic"),
     ("BESS", "approach", "technique", "Biportal endoscopic (UBE/BESS)", "Biportal endoscopic"),
     ("biportal", "approach", "technique", "Biportal endoscopic (UBE/BESS)", "Biportal endoscopic"),
@@ -375,8 +377,11 @@ def test_every_alias_names_a_target_kind_and_a_known_target():
 def test_every_technique_has_an_approach_family_and_a_visualisation(technique):
     row = K.techniques.set_index("technique").loc[technique]
     assert row["visualisation"] in VISUALISATIONS
-    assert row["approach"] in vocabulary.APPROACHES or row["approach"] in K.undescribed_approaches
     assert row["note"]
+    if row["approach"] == "":  # only how the surgeon sees: a microscope or an endoscope, tube or not
+        assert technique in {"Microscope", "Endoscope"} and K.technique_approach(technique) is None
+        return
+    assert row["approach"] in vocabulary.APPROACHES or row["approach"] in K.undescribed_approaches
     if row["approach"] not in vocabulary.APPROACHES:
         assert row["source_ids"] == "" and not K.is_described(row["approach"])
 
@@ -387,6 +392,30 @@ def test_biportal_is_its_own_family_not_described_in_the_documents():
     assert K.resolve("approach", "UBE") is None  # not filed under one of the four
     with pytest.raises(KnowledgeError, match="unknown technique"):
         K.technique_approach("Laser")
+
+
+def test_sample_technique_values_are_catalogue_techniques():
+    """The sample cohort's technique column (written by `measures`) uses the catalogue's names."""
+    from spinedash.sample import load_sample
+
+    cases = load_sample()
+    for (technique, approach), _ in cases.groupby(["technique", "approach"], observed=True):
+        term = K.resolve_term(technique, "technique")
+        assert term.known and term.kind == "technique", technique
+        assert term.approach in (approach, None), (technique, approach)
+
+
+def test_data_values_the_documents_do_not_describe_are_named():
+    found = K.describe_data_values(
+        ["Open", "Biportal endoscopic", None],
+        ["PTED", "Microendoscopic (MED)", "open microdiscectomy", "UBE", "Loupes", "Laser"],
+    )
+    assert found["value"].tolist() == ["Biportal endoscopic", "PTED", "UBE", "Loupes", "Laser"]
+    statements = dict(zip(found["value"], found["statement"], strict=True))
+    assert statements["PTED"] == f"PTED: {NOT_DESCRIBED}. Filed under Full-endoscopic."
+    assert statements["UBE"] == f"UBE: {NOT_DESCRIBED}. Filed under no approach the documents describe."
+    assert statements["Laser"] == f"Laser: {NOT_DESCRIBED}."
+    assert K.describe_data_values(["Open"], ["Microendoscopic (MED)"]).empty
 
 
 def test_terms_lists_every_reading():
@@ -588,7 +617,7 @@ def test_ambiguous_alias_needs_candidates_and_a_note(data_copy):
 
 
 def test_technique_with_unknown_visualisation_is_named(data_copy):
-    _edit(data_copy / "knowledge/techniques.csv", "Open, naked eye\",Open,naked eye", "Open, naked eye\",Open,x-ray")
+    _edit(data_copy / "knowledge/techniques.csv", "Naked eye,Open,naked eye", "Naked eye,Open,x-ray")
     with pytest.raises(KnowledgeError, match=r"techniques\.csv: unknown visualisation\(s\) \['x-ray'\]"):
         load_knowledge(data_copy)
 
