@@ -8,6 +8,7 @@ import streamlit as st
 from spinedash import analysis, charts
 from spinedash.benchmarks import benchmarks_for_view
 from spinedash.outcomes import cases_for_region, measure_overview, measures_in_view, regions_in_view
+from spinedash.privacy import count_text
 from spinedash.tables import mcid_display, trajectory_display
 from spinedash.ui import disclaimer
 from spinedash.ui.common import show_table
@@ -59,18 +60,35 @@ better = "a rise is an improvement" if m.higher_is_better else "a fall is an imp
 
 st.header(f"{label} over follow-up")
 st.caption(f"{m.instrument}; {better}.")
+PATIENT_CHOICES = {"All available": False, "Patients with every time point": True}
+patients = st.segmented_control(
+    "Patients at each time point", list(PATIENT_CHOICES), default="All available", key="pain_patients",
+    bind="query-params", required=True,
+    help="All available: everyone with a score at that time point, so the patients differ from point to point. "
+    "Patients with every time point: the same patients throughout.",
+)
+complete_only = PATIENT_CHOICES.get(patients, False)
+which = "patients with every time point" if complete_only else "all available"
 show_chart(
     ctx,
     lambda: charts.trajectory_chart(
-        ctx.memo(analysis.pain_trajectory, measure, by=by, min_cell=k), label,
-        benchmarks=figures(measure), title=f"{label}: mean with 95% CI",
+        ctx.memo(analysis.pain_trajectory, measure, by=by, min_cell=k, complete_only=complete_only), label,
+        benchmarks=figures(measure), title=f"{label}: mean with 95% CI ({which})",
         subtitle=ctx.chart_subtitle, min_cell=k, y_max=m.scale_max, y_min=min(0.0, m.scale_min), group_title=group,
     ),
-    f"{measure}_trajectory", f"{label}: mean with 95% CI", key=by,
+    f"{measure}_trajectory", f"{label}: mean with 95% CI ({which})", key=(by, complete_only),
 )
-st.caption("“Before surgery” is the true pre-operative score; hover a point for the number of patients behind it.")
 try:
-    show_table(trajectory_display(ctx.memo(analysis.pain_trajectory, measure, by=by, min_cell=k), k, group).set_index(group))
+    complete, total = ctx.memo(analysis.complete_followup_count, measure)
+    st.caption(
+        f"{count_text(complete, k)} of {total:,} patients have a {label} score at every time point. "
+        + ("Only they are shown: the same patients at every point." if complete_only else
+           "“All available” uses everyone with a score at each point, so the patients differ between points: "
+           "if those who do badly stop coming, later means look better with no sign of it. Compare with "
+           "“Patients with every time point”.")
+        + " “Before surgery” is the true pre-operative score; n at the foot of each column is the patients behind that mean."
+    )
+    show_table(trajectory_display(ctx.memo(analysis.pain_trajectory, measure, by=by, min_cell=k, complete_only=complete_only), k, group).set_index(group))
 except analysis.MissingColumnError:
     pass
 

@@ -668,15 +668,32 @@ def kaplan_meier(
 # --------------------------------------------------------------------------------------------
 
 
+def complete_followup(cases: pd.DataFrame, measure: str) -> np.ndarray:
+    """True for cases with a score at every time point of `measure` that the data have a column for."""
+    timepoints = _pain_timepoints(cases, measure, f"The {measure} trajectory", need_pre=False)
+    every = np.ones(len(cases), dtype=bool)
+    for tp in timepoints:
+        every &= ~np.isnan(_numbers(cases, pain_column(measure, tp)))
+    return every
+
+
+def complete_followup_count(cases: pd.DataFrame, measure: str) -> tuple[int, int]:
+    """(patients with a score at every time point of `measure`, all patients)."""
+    return int(complete_followup(cases, measure).sum()), len(cases)
+
+
 def pain_trajectory(
-    cases: pd.DataFrame, measure: str, by: str = "approach", min_cell: int = DEFAULT_MIN_CELL
+    cases: pd.DataFrame, measure: str, by: str = "approach", min_cell: int = DEFAULT_MIN_CELL, complete_only: bool = False
 ) -> pd.DataFrame:
     """Mean score with a t-based 95% CI at each recorded time point, per group.
 
     `measure` is any measure of the catalogue (schema.MEASURES). Time points whose column
-    is absent from the data are left out; MissingColumnError only if none is present. Each
-    group × time point uses every case with that score (not only complete cases), so `n` varies
-    with follow-up. Only "pre" (before surgery) is the baseline.
+    is absent from the data are left out; MissingColumnError only if none is present. By default
+    each group × time point uses every case with that score ("all available"), so `n` varies with
+    follow-up and the patients differ between time points: if patients who do badly stop coming,
+    later means look better with no sign of it. `complete_only=True` keeps only the patients with
+    a score at every time point (`complete_followup`): the same patients throughout, fewer of
+    them. Only "pre" (before surgery) is the baseline.
 
     Returns:
         DataFrame[group, timepoint, timepoint_label, day, n, mean, ci_low, ci_high, sd, suppressed, is_baseline]
@@ -685,6 +702,8 @@ def pain_trajectory(
     timepoints = _pain_timepoints(cases, measure, f"The {measure} trajectory", need_pre=False)
     _require(cases, [by], f"The {measure} trajectory")
     codes, labels = _group_codes(cases, by)
+    if complete_only:
+        codes, labels = _restrict_groups(codes, labels, complete_followup(cases, measure))
     n_groups = len(labels)
     blocks = []
     for tp in timepoints:

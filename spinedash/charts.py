@@ -674,6 +674,11 @@ def trajectory_chart(
     hidden_mask = _flag(traj)
     shown = traj.loc[~hidden_mask, ["group", "timepoint_label", "n", "mean", "ci_low", "ci_high"]].copy()
     shown["ci"] = [_ci_text(lo, hi) for lo, hi in zip(shown["ci_low"], shown["ci_high"], strict=True)]
+    # n printed in the chart itself, along the foot of each group's column (where a hidden cell's
+    # "suppressed" stands): the patients behind a mean change between time points ("all
+    # available"), and a reader must see it without hovering (issue 14).
+    shown["n_text"] = [f"n={int(n):,}" for n in shown["n"]]
+    shown["n_y"] = 0.0
     hidden, hidden_names = _suppressed_cells(traj, hidden_mask, min_cell)
     if y_max is None:
         top = np.nanmax([*shown["ci_high"].to_numpy(dtype=float), *b["value"].to_numpy(dtype=float), 0.0])
@@ -693,10 +698,12 @@ def trajectory_chart(
         mark_layer("line", "shown", encoding(**base, y=y), strokeWidth=2),
         mark_layer("rule", "shown", encoding(**base, y=channel("ci_low:Q"), y2=secondary("ci_high")), strokeWidth=2),
         mark_layer("point", "shown", encoding(**base, y=y, tooltip=tips), filled=True, size=70),
+        mark_layer("text", "shown", encoding(**base, y=channel("n_y:Q"), text=channel("n_text:N")),
+                   angle=270, align="left", baseline="middle", dx=4, fontSize=9),
         *_benchmark_layers(b),
         *_suppressed_cell_layer(hidden, colour),
     ]
-    notes = ["Dots: mean; bars: 95% confidence interval; n varies with follow-up"]
+    notes = ["Dots: mean; bars: 95% confidence interval; n at the foot of each column: patients with a score at that time point"]
     text = describe(title or measure_label, f"Mean {measure_label} by {group_title.lower()} at each time point, with n",
                     _per_group(shown, "mean", "{:.1f}"), hidden_names, min_cell)  # fmt: skip
     return _chart(layers, {"shown": shown, "benchmarks": b, "hidden": hidden.assign(y=0.0)}, 380, title or measure_label,

@@ -1,0 +1,21 @@
+"""Pages: follow-up views that say who is counted (issue 14, part B)."""
+
+from __future__ import annotations
+
+from tests.pages.apptest import all_text, chart_specs, run_page
+
+
+def test_pain_page_offers_patients_with_every_time_point():
+    at = run_page("pages/pain.py", query_params={"pain_patients": "Patients with every time point"})
+    assert not at.exception
+    text = all_text(at)
+    assert "1,186 of 2,500 patients have a VAS leg pain (0–10) score at every time point" in text
+    trajectory = next(s for s in chart_specs(at) if "every time point" in str(s.get("title", "")))
+    assert any(layer["encoding"].get("text", {}).get("field") == "n_text" for layer in trajectory["layer"])  # n in the chart
+
+
+def test_overview_completeness_counts_patients_due_from_the_export_date():
+    at = run_page("pages/overview.py")
+    assert not at.exception
+    assert at.date_input(key="export_date_overview").value.isoformat() == "2026-06-30"
+    assert "Patients not yet due are left out" in all_text(at)
