@@ -348,8 +348,11 @@ def test_trajectory_chart_clinical_order_ci_and_literature_legend():
     # Only benchmarks with a time point are placed; TELD's 7.64 before surgery is among them.
     assert 7.64 in {r["value"] for r in rows(s, lit)}
     # The suppressed cell: text at its position, named in the subtitle, absent from the line data.
-    text = layers_with(s, "text")[0]
+    text = next(lay for lay in layers_with(s, "text") if lay["data"]["name"] == "hidden")
     assert rows(s, text)[0]["group"] == "Microscopic" and rows(s, text)[0]["timepoint_label"] == "12 months"
+    # n for every shown cell, printed at the foot of its column.
+    n_layer = next(lay for lay in layers_with(s, "text") if lay["encoding"]["text"]["field"] == "n_text")
+    assert {r["n_text"] for r in rows(s, n_layer)} == {f"n={r['n']:,}" for r in rows(s, line)}
     assert text["encoding"]["xOffset"]["field"] == "group"
     assert "Microscopic at 12 months" in subtitle(s)
     assert not [r for r in rows(s, line) if r["group"] == "Microscopic" and r["timepoint_label"] == "12 months"]
