@@ -6,7 +6,7 @@ from spinedash import ui
 from spinedash.ingest import MAX_UPLOAD_MB, data_dictionary_csv, data_dictionary_table, template_csv
 from spinedash.quality import completeness_text
 from spinedash.tables import escape_markdown
-from spinedash.ui import data_source, followup
+from spinedash.ui import data_source, followup, import_wizard
 from spinedash.ui.common import show_table
 
 ui.ensure_app_router()
@@ -33,6 +33,8 @@ right.download_button("Download the data dictionary (CSV)", data_dictionary_csv(
 report = data_source.last_report()
 if report is not None:
     data_source.show_report(report)
+
+import_wizard.show_import_wizard()
 
 dataset = data_source.current_dataset()
 st.header("Data in use")

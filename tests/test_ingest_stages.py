@@ -284,3 +284,15 @@ def test_profile_read_section_sets_encoding_and_delimiter():
     profile = {"spinedash_profile": 1, "read": {"delimiter": "|", "encoding": "latin-1", "decimal": ","}}
     result = load_outcomes(text.encode("latin-1"), profile)
     assert result.cases["vas_leg_pre"].tolist() == [7.5] and result.cases["surgeon"].tolist() == ["Søren"]
+
+
+def test_a_saved_layout_finds_next_months_files_by_their_columns():
+    from spinedash.ingest import rebind_tables
+
+    layout = {"kind": "operations_followup", "operations": "ops_jan.csv", "followup": "fu_jan.csv",
+              "patient_id": "Pid", "operation_date": "OpDate", "followup_date": "FormDate", "case_id": "OpNo"}
+    tables = {"fu_feb.csv": pd.DataFrame(columns=["Pid", "FormDate", "ODI"]),
+              "ops_feb.csv": pd.DataFrame(columns=["OpNo", "Pid", "OpDate"])}
+    bound = rebind_tables(layout, tables)
+    assert (bound["operations"], bound["followup"]) == ("ops_feb.csv", "fu_feb.csv")
+    assert rebind_tables({"kind": "wide", "table": "b.xlsx/Cases"}, {"c.xlsx/Cases": pd.DataFrame()})["table"] == "c.xlsx/Cases"

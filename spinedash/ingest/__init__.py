@@ -96,7 +96,7 @@ def load_outcomes(sources: Source | list[Source], profile: ProfileSource | None 
 def run_pipeline(tables: dict[str, pd.DataFrame], prof: dict, info: list[str] | None = None) -> IngestResult:
     """shape -> map -> validate on tables already read, as the profile `prof` says ({} = headers decide)."""
     info = list(info or [])
-    layout = prof.get("layout") or detect_layout(tables).settings
+    layout = rebind_tables(prof.get("layout") or detect_layout(tables).settings, tables)
     shaped = shape(tables, layout)
     frame = shaped.cases
     attrs = frame.attrs
@@ -107,7 +107,7 @@ def run_pipeline(tables: dict[str, pd.DataFrame], prof: dict, info: list[str] | 
     warnings: list[str] = []
     info += list(attrs.get("notes", [])) + list(shaped.notes)
     mapped = map_columns(frame, decimal_comma=decimal_comma, header_row=header_row, profile=prof,
-                         timepoint=shaped.timepoint)
+                         timepoint=shaped.timepoint, layout_case_id=layout.get("case_id"))
     warnings += mapped.warnings
     info += mapped.info
     try:
@@ -130,3 +130,35 @@ def run_pipeline(tables: dict[str, pd.DataFrame], prof: dict, info: list[str] | 
         profile=prof,
         layout=dict(layout),
     )
+
+
+# Layout settings that name a table, and the columns that table must hold.
+_TABLE_KEYS = {"table": ("case_id", "timepoint_column", "instrument_column", "value_column"),
+               "operations": ("case_id", "operation_date", "patient_id"),
+               "followup": ("followup_date", "patient_id"),
+               "case_sheet": ("case_id",)}
+
+
+def rebind_tables(layout: dict, tables: dict[str, pd.DataFrame]) -> dict:
+    """A saved layout applied to next month's files: table names that are not among `tables`
+    ("operations_2024-05.csv" last time) are re-found by their sheet name, else by the columns the
+    layout says they hold. Unchanged when the names fit."""
+    layout = dict(layout)
+    taken = {layout[k] for k in _TABLE_KEYS if k in layout and layout[k] in tables}
+    for key, column_keys in _TABLE_KEYS.items():
+        name = layout.get(key)
+        if not isinstance(name, str) or name in tables:
+            continue
+        sheet = name.rsplit("/", 1)[-1]
+        same_sheet = [t for t in tables if "/" in t and t.rsplit("/", 1)[-1] == sheet and t not in taken]
+        need = {str(layout[c]) for c in column_keys if isinstance(layout.get(c), str)}
+        if key == "followup" and isinstance(layout.get("patient_id"), str):
+            need = {layout["patient_id"], *([layout["followup_date"]] if isinstance(layout.get("followup_date"), str) else [])}
+        fits = [t for t, f in tables.items() if t not in taken and need <= {str(c) for c in f.columns}]
+        if key == "operations" and isinstance(layout.get("followup_date"), str):
+            fits = [t for t in fits if layout["followup_date"] not in {str(c) for c in tables[t].columns}] or fits
+        found = (same_sheet or fits or [None])[0]
+        if found is not None:
+            layout[key] = found
+            taken.add(found)
+    return layout

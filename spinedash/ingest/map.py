@@ -102,7 +102,7 @@ _CANONICAL_UNIT: dict[str, str] = {
     "age": "years",
 }
 _UNIT_WORDS: dict[str, str] = {
-    **dict.fromkeys(("days", "day", "d", "dager", "dogn", "døgn"), "days"),
+    **dict.fromkeys(("days", "day", "d", "dager", "dogn", "døgn", "nights", "night", "netter", "natter", "nätter", "dagar", "tage"), "days"),
     **dict.fromkeys(("hours", "hour", "hrs", "hr", "h", "timer"), "hours"),
     **dict.fromkeys(("minutes", "minute", "mins", "min", "minutter"), "minutes"),
     **dict.fromkeys(("weeks", "week", "wks", "wk", "uker"), "weeks"),
@@ -315,7 +315,7 @@ def _resolve_target(value: object, source: str, timepoint: dict[str, str]) -> tu
 
 
 def choose_columns(header: list[str], columns: dict | None = None, timepoint: dict[str, str] | None = None,
-                   frame: pd.DataFrame | None = None) -> tuple[list[ColumnChoice], list[Problem]]:
+                   frame: pd.DataFrame | None = None, case_id: str | None = None) -> tuple[list[ColumnChoice], list[Problem]]:
     """One ColumnChoice per source column: the profile's choice, else the header's meaning, else candidates.
 
     Args:
@@ -323,8 +323,12 @@ def choose_columns(header: list[str], columns: dict | None = None, timepoint: di
         columns: a profile's "columns" section: source name (or the name before "@") -> target or None.
         timepoint: pivoted column -> time point id, from the shape stage.
         frame: the table, only to tell a blank unnamed column from one holding values.
+        case_id: the column the layout identifies cases by (an operation id when a patient has
+            several operations); another column whose header reads as an id is then not the case id.
     """
-    columns = columns or {}
+    columns = dict(columns or {})
+    if case_id and case_id in header and case_id not in columns:
+        columns[case_id] = "case_id"
     timepoint = timepoint or {}
     measure_words = _measure_words()
     choices: list[ColumnChoice] = []
@@ -349,11 +353,16 @@ def choose_columns(header: list[str], columns: dict | None = None, timepoint: di
             choices.append(ColumnChoice(i, f"column {i + 1} (no header)", None, how="unmatched" if has_values else "blank"))
             continue
         m = match_header(name)
+        if m is not None and m[0] == "case_id" and case_id and case_id in header and name != case_id:
+            choices.append(ColumnChoice(i, name, None, how="unmatched", candidates=("case_id",),
+                                        note=f"the layout identifies cases by '{case_id}'"))
+            continue
         if m is not None:
             choices.append(ColumnChoice(i, name, m[0], m[1]))
             continue
         if "@" in name or name in timepoint:
-            measure = measure_words.get(_key(base))
+            # "Leg pain (0-10)", "ODI (%)": the scale in brackets is not part of the measure's name.
+            measure = measure_words.get(_key(base)) or measure_words.get(_key(re.sub(r"\(.*?\)|\[.*?\]", "", base)))
             tp = timepoint.get(name) or name.rsplit("@", 1)[1]
             column = outcome_column(measure, tp) if measure else None
             if column is not None:
@@ -544,7 +553,8 @@ def _profile_entry(section: dict, column: str, label: str):
 
 
 def map_columns(frame: pd.DataFrame, decimal_comma: bool = False, header_row: int = 1,
-                profile: dict | None = None, timepoint: dict[str, str] | None = None) -> Mapped:
+                profile: dict | None = None, timepoint: dict[str, str] | None = None,
+                layout_case_id: str | None = None) -> Mapped:
     """Source columns of one-row-per-case `frame` -> canonical columns, converted cell by column.
 
     Columns are matched by the profile, else by header spelling; codes (the profile's code tables,
@@ -559,7 +569,8 @@ def map_columns(frame: pd.DataFrame, decimal_comma: bool = False, header_row: in
     header = [str(c) for c in frame.columns]
     warnings: list[str] = []
     info: list[str] = []
-    choices, problems = choose_columns(header, profile.get("columns"), timepoint, frame)
+    layout_case = (profile.get("layout") or {}).get("case_id") if layout_case_id is None else layout_case_id
+    choices, problems = choose_columns(header, profile.get("columns"), timepoint, frame, case_id=layout_case)
     mapping: dict[str, str] = {}
     units: dict[str, str | None] = {}
     position: dict[str, int] = {}
