@@ -22,7 +22,8 @@ DATA_SOURCE_REPORTS = "data_source_reports"
 
 
 def upload(at, name: str, data: bytes):
-    (uploader,) = at.file_uploader  # its key changes after going back to the sample
+    # The quick uploader (its key changes after going back to the sample), not the import wizard's.
+    (uploader,) = [u for u in at.file_uploader if u.key.startswith("data_upload")]
     uploader.set_value((name, data, "text/csv"))
     at.run()
     assert not at.exception, [e.value for e in at.exception]
