@@ -39,6 +39,9 @@ _REPORTS_KEY = "data_source_reports"  # content key -> UploadReport, the last fe
 _LAST_KEY = "data_source_last"  # content key of the last file read
 _PENDING_KEY = "data_source_pending"  # a new upload waits to be read in the script run
 _UPLOADER_GENERATION_KEY = "data_source_uploader_generation"  # bumped to give the uploader a fresh key
+IMPORT_STATE_KEY = "import_state"  # the import wizard's files, tables and profile (spinedash/ui/import_wizard.py)
+IMPORT_FILES_KEY = "import_files"  # the import wizard's file uploader
+IMPORT_PROFILE_KEY = "import_profile_upload"  # … and its profile uploader
 _REPORTS_KEPT = 2  # a re-upload of the file before last is not parsed again; memory stays bounded
 
 
@@ -92,21 +95,21 @@ def use_upload(result: IngestResult, filename: str, content_key: str) -> None:
     )
 
 
-def uploader_key() -> str:
+def uploader_key(base: str = UPLOAD_KEY) -> str:
     """The Data page uploader's widget key: a new one after going back to the sample, so the
     uploader is drawn empty and Streamlit drops the old file's bytes (orphaned files are removed
     when the script run ends)."""
     generation = st.session_state.get(_UPLOADER_GENERATION_KEY, 0)
-    return UPLOAD_KEY if generation == 0 else f"{UPLOAD_KEY}_{generation}"
+    return base if generation == 0 else f"{base}_{generation}"
 
 
 def use_sample() -> None:
     """Go back to the sample cohort and let go of everything this session read from uploads: the
     cases, the read reports, the aggregates and filter choices worked out from them, and the file
     in the uploader. (The Data page promises the file is freed when you go back to the sample.)"""
-    for key in (_DATASET_KEY, _REPORTS_KEY, _LAST_KEY, _PENDING_KEY, PAGE_MEMO_KEY, FILTER_OPTIONS_KEY):
+    for key in (_DATASET_KEY, _REPORTS_KEY, _LAST_KEY, _PENDING_KEY, PAGE_MEMO_KEY, FILTER_OPTIONS_KEY, IMPORT_STATE_KEY):
         st.session_state.pop(key, None)
-    had_file = st.session_state.get(uploader_key()) is not None
+    had_file = st.session_state.get(uploader_key()) is not None or bool(st.session_state.get(uploader_key(IMPORT_FILES_KEY)))
     if had_file:
         st.session_state[_UPLOADER_GENERATION_KEY] = st.session_state.get(_UPLOADER_GENERATION_KEY, 0) + 1
 

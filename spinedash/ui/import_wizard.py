@@ -28,9 +28,7 @@ from spinedash.ui import data_source
 from spinedash.ui.common import show_table
 from spinedash.validation import OutcomeDataError, problems_frame
 
-FILES_KEY = "import_files"
-PROFILE_UPLOAD_KEY = "import_profile_upload"
-_STATE_KEY = "import_state"  # {"files": key, "tables": {...}, "profile": {...}, "report": UploadReport | None}
+_STATE_KEY = data_source.IMPORT_STATE_KEY  # {"files": key, "tables": {...}, "profile": {...}, "report": UploadReport | None}
 
 LAYOUT_WORDS = {
     "wide": "one row per operated case",
@@ -146,8 +144,8 @@ def show_import_wizard() -> None:
         "suggests the layout, the columns, the codes and the units, and you correct what it got wrong."
     )
     files = st.file_uploader("Export files", type=["csv", "tsv", "txt", "xlsx", "parquet"], accept_multiple_files=True,
-                             key=FILES_KEY, help=f"Up to {MAX_UPLOAD_MB} MB each.")
-    uploaded_profile = st.file_uploader("Import profile (optional)", type=["json"], key=PROFILE_UPLOAD_KEY)
+                             key=data_source.uploader_key(data_source.IMPORT_FILES_KEY), help=f"Up to {MAX_UPLOAD_MB} MB each.")
+    uploaded_profile = st.file_uploader("Import profile (optional)", type=["json"], key=data_source.uploader_key(data_source.IMPORT_PROFILE_KEY))
     if not files:
         st.caption("Nothing uploaded yet.")
         return

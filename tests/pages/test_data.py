@@ -89,12 +89,12 @@ def test_use_sample_button_and_clearing_the_uploader_go_back_to_the_sample():
     # Everything read from the upload is let go: no report of it, an empty uploader.
     assert "clinic.csv" not in all_text(at)
     assert DATA_SOURCE_REPORTS not in at.session_state
-    (uploader,) = at.file_uploader
+    (uploader,) = [u for u in at.file_uploader if u.key.startswith("data_upload")]
     assert uploader.value is None and uploader.key != "data_upload"
 
     at = upload(at, "again.csv", MESSY_CSV.replace("N-001", "N-101").encode("cp1252"))
     assert in_use(at).filename == "again.csv"
-    at.file_uploader[0].set_value(None)
+    next(u for u in at.file_uploader if u.key.startswith("data_upload")).set_value(None)
     at.run()
     assert in_use(at) is None
 

@@ -88,3 +88,14 @@ def test_a_file_set_that_cannot_be_read_says_so_without_a_traceback():
     at.run()
     assert not at.exception
     assert any("cannot be read" in e.value for e in at.error)
+
+
+def test_going_back_to_the_sample_lets_go_of_the_imported_files():
+    at = run_page("pages/data.py")
+    profile = {"spinedash_profile": 1, "codes": {"sex": {"1": "male", "2": "female"}, "approach": {"MIS": "Tubular MIS"}}}
+    at.file_uploader(key="import_profile_upload").set_value(("p.json", json.dumps(profile).encode(), "application/json"))
+    at = upload_files(at, 1)
+    assert at.session_state[DATASET_KEY].n_cases == 6 and STATE in at.session_state
+    at.button(key="use_sample").click().run()
+    assert STATE not in at.session_state
+    assert all(not u.value for u in at.file_uploader)  # the uploaders are drawn empty
