@@ -2,7 +2,9 @@
 
 import streamlit as st
 
-from spinedash import overview, quality
+from spinedash import analysis, overview, quality
+from spinedash.outcomes import headline_measure, region_phrase
+from spinedash.schema import MEASURES
 from spinedash.tables import escape_markdown
 from spinedash.ui import demo, disclaimer, followup
 from spinedash.ui.layout import card_row, chart_row
@@ -14,7 +16,10 @@ ctx = analytics_page(
 )
 # Headline figures first: at 1366×768 the first number was ~1,575 px down, under two paragraphs.
 st.header("Headline figures")
-figures = ctx.memo(overview.headline_figures, min_cell=ctx.min_cell)
+# The headline score follows the data: VAS leg for a lumbar file, mJOA or EQ-5D for a cervical one.
+measure = headline_measure(ctx.cases) or "vas_leg"
+threshold = analysis.mcid_default(measure)
+figures = ctx.memo(overview.headline_figures, min_cell=ctx.min_cell, mcid_threshold=threshold, measure=measure)
 cards = card_row("headline")
 for row in figures.itertuples(index=False):
     with cards.container(border=True, key=f"card_{row.key}"):
@@ -23,7 +28,9 @@ for row in figures.itertuples(index=False):
         st.caption(row.comparison_sentence if isinstance(row.comparison_sentence, str) else f"n = {row.n_display}")
 st.caption(
     "Minimally invasive = full-endoscopic, tubular and microscopic surgery; open surgery is the contrast. "
-    "These are observational figures: patients were not allocated to approaches at random."
+    f"The comparison covers {region_phrase(ctx.cases)} cases"
+    + (" together: choose one spine region in the sidebar to compare like with like. " if " and " in region_phrase(ctx.cases) else ". ")
+    + "These are observational figures: patients were not allocated to approaches at random."
 )
 demo.start_button(disabled=not ctx.dataset.is_synthetic)
 if not ctx.dataset.is_synthetic:
@@ -37,7 +44,7 @@ with left:
         "volume", "Operations per quarter",
     )
 with right:
-    trend = ctx.memo(overview.trend_by_quarter, min_cell=ctx.min_cell)
+    trend = ctx.memo(overview.trend_by_quarter, min_cell=ctx.min_cell, mcid_threshold=threshold, measure=measure)
     show_chart(
         ctx, lambda: overview.trend_chart(trend, "median_stay_hours", "Median hospital stay per quarter", "Hospital stay (hours)"),
         "stay_trend", "Median hospital stay per quarter",
@@ -45,8 +52,8 @@ with right:
 left, right = chart_row("mcid_completeness")
 with left:
     show_chart(
-        ctx, lambda: overview.mcid_trend_chart(trend, "VAS leg MCID reached at 12 months, per quarter"),
-        "mcid_trend", "VAS leg MCID reached at 12 months, per quarter",
+        ctx, lambda: overview.mcid_trend_chart(trend, f"{MEASURES[measure].short_label} MCID reached at 12 months, per quarter"),
+        "mcid_trend", f"{MEASURES[measure].short_label} MCID reached at 12 months, per quarter",
     )
 with right:
     export_date = followup.export_date(ctx.dataset, "overview")
@@ -59,8 +66,8 @@ st.header("About SpineDash")
 st.markdown(
     "SpineDash puts what is known about each spine operation — full-endoscopic discectomy, tubular "
     "minimally invasive surgery, microscopic surgery and traditional open surgery — beside the outcomes "
-    "a service achieves with them: hospital stay, return to daily activities and work, and leg pain, back "
-    "pain and disability over the first year. It runs on a laptop, offline, on your clinic's own export."
+    "a service achieves with them: hospital stay, return to daily activities and work, and what patients "
+    "report — pain, disability, quality of life — over follow-up. It runs on a laptop, offline, on your clinic's own export."
 )
 st.markdown(
     f"It is built for **spine surgeons** reviewing their results and for **hospital administrators** who "

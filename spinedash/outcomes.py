@@ -77,3 +77,26 @@ def measure_overview(cases: pd.DataFrame) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows, columns=["Measure", "Better", "Recorded at", "Patients with a first score", "Default threshold", "Source"])
+
+
+def headline_measure(cases: pd.DataFrame) -> str | None:
+    """The measure the Overview, the PDF and the funnel headline: the first of the catalogue with a
+    default threshold (an MCID, or a rating's cut-off) and a 12-month score among these cases —
+    VAS leg for a lumbar file, mJOA or EQ-5D for a cervical one. None when no such measure is recorded."""
+    for m in measures_in_view(cases):
+        has_default = m.cutoff is not None if m.kind == "rating" else m.mcid is not None
+        needed = [m.column("12m")] + ([] if m.kind == "rating" else [m.column("pre")])
+        if has_default and all(c in cases.columns and cases[c].notna().any() for c in needed):
+            return m.id
+    return None
+
+
+def region_phrase(cases: pd.DataFrame) -> str:
+    """"lumbar", "cervical and lumbar" or "spine region not recorded": which cases a comparison covers."""
+    regions = [r for r in regions_in_view(cases) if r != UNKNOWN_REGION]
+    if not regions:
+        return "spine region not recorded"
+    text = regions[0] if len(regions) == 1 else ", ".join(regions[:-1]) + " and " + regions[-1]
+    if UNKNOWN_REGION in regions_in_view(cases):
+        text += " (and some with no region recorded)"
+    return text

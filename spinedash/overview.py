@@ -18,6 +18,7 @@ import pandas as pd
 from spinedash import privacy
 from spinedash.analysis import SAME_DAY_MAX_HOURS, kaplan_meier, mcid_rates, suppression_label
 from spinedash.charts import TIME_LABELS, describe, nothing_to_show_layer
+from spinedash.schema import MEASURES
 from spinedash.vegalite import (
     CHART_CONFIG,
     SCHEMA_URL,
@@ -171,11 +172,11 @@ def _one_group(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.assign(_overview_group="all")
 
 
-def _mcid_12m(frame: pd.DataFrame, threshold: float) -> tuple[float, int]:
-    """Share (%) reaching the VAS leg MCID at 12 months, by the analysis module's definition."""
+def _mcid_12m(frame: pd.DataFrame, threshold: float, measure: str = "vas_leg") -> tuple[float, int]:
+    """Share (%) reaching the measure's MCID (a rating's cut-off) at 12 months, by the analysis module's definition."""
     if frame.empty:
         return float("nan"), 0
-    rates = mcid_rates(_one_group(frame), "vas_leg", threshold, by="_overview_group", min_cell=1)
+    rates = mcid_rates(_one_group(frame), measure, threshold, by="_overview_group", min_cell=1)
     row = rates[rates["timepoint"] == "12m"]
     n = int(row["n"].sum())
     return (float(row["share"].iloc[0] * 100) if n else float("nan")), n
@@ -205,7 +206,22 @@ def _return_to_work(frame: pd.DataFrame) -> tuple[float, int]:
     return float(row["median_days"]), int(row["n"])
 
 
-def _figures(mcid_threshold: float) -> list[_Figure]:
+def _mcid_figure(mcid_threshold: float, measure: str) -> _Figure:
+    m = MEASURES[measure]
+    if m.kind == "rating":
+        what = f"{m.short_label} of {mcid_threshold:g} or {'more' if m.higher_is_better else 'less'} at 12 months"
+        columns = (f"{measure}_12m",)
+    else:
+        what = f"{m.short_label} MCID reached at 12 months"
+        columns = (f"{measure}_pre", f"{measure}_12m")
+    qualifier = f"≥ {mcid_threshold:g} points better" if m.kind == "score" else m.cutoff_source.split(":")[0]
+    return _Figure(
+        f"mcid_{measure}_12m", f"{what} ({qualifier})", "%", columns,
+        lambda f: _mcid_12m(f, mcid_threshold, measure), _pct, what,
+    )
+
+
+def _figures(mcid_threshold: float, measure: str = "vas_leg") -> list[_Figure]:
     return [
         _Figure("cases", "Cases", "cases", (), lambda f: (float(len(f)), len(f)), _count),
         _Figure("mi_share", "Minimally invasive share (of all cases)", "%", ("approach",), _mi_share, _pct),
@@ -232,15 +248,7 @@ def _figures(mcid_threshold: float) -> list[_Figure]:
             "Median return to work",
             not_reached="not reached",
         ),
-        _Figure(
-            "mcid_vas_leg_12m",
-            f"VAS leg MCID reached at 12 months (≥ {mcid_threshold:g} points better)",
-            "%",
-            ("vas_leg_pre", "vas_leg_12m"),
-            lambda f: _mcid_12m(f, mcid_threshold),
-            _pct,
-            "VAS leg MCID reached at 12 months",
-        ),
+        _mcid_figure(mcid_threshold, measure),
         _Figure("complication", "Complication rate", "%", ("complication",), _complication, _pct, "Complications"),
         _Figure("reoperation_12m", "Reoperation within 12 months", "%", ("reoperation_12m",), _reoperation, _pct, "Reoperation within 12 months"),
     ]
@@ -253,14 +261,16 @@ def approach_group(cases: pd.DataFrame) -> pd.Series:
     return out.where(out.notna(), np.nan)
 
 
-def headline_figures(cases: pd.DataFrame, min_cell: int = 5, mcid_threshold: float = 3.2) -> pd.DataFrame:
+def headline_figures(cases: pd.DataFrame, min_cell: int = 5, mcid_threshold: float = 3.2, measure: str = "vas_leg") -> pd.DataFrame:
     """The Overview's headline figures for these (filtered) cases, each with its denominator.
 
     One row per figure whose columns are present and not blank throughout: cases; minimally invasive share; same-day
     discharge (stay ≤ SAME_DAY_MAX_HOURS); median stay; bed-days used and per 100 cases; median
     return to work (Kaplan–Meier among those employed before surgery, blank return dates censored
-    at last follow-up); share reaching the VAS leg MCID at 12 months (pre − 12 m ≥ threshold, among
-    cases with both; 3.2 is Parai 2020's NRS leg MCID); complication rate (anything but "none",
+    at last follow-up); share reaching the MCID of `measure` at 12 months (improvement ≥ threshold in
+    the measure's direction, among cases with both; default VAS leg and 3.2, Parai 2020's NRS leg
+    MCID; a rating counts at or beyond its cut-off — outcomes.headline_measure picks the measure a
+    view has); complication rate (anything but "none",
     among recorded); reoperation within 12 months (among recorded). Percentages are 0–100.
 
     Where a figure compares minimally invasive approaches with open surgery and both groups have
@@ -278,7 +288,7 @@ def headline_figures(cases: pd.DataFrame, min_cell: int = 5, mcid_threshold: flo
     # The two sides of the comparison, cut once (not once per figure: 16 copies of the frame).
     sides = (cases[(groups == MI_GROUP).to_numpy()], cases[(groups == OPEN_GROUP).to_numpy()]) if groups is not None else None
     rows = []
-    for fig in _figures(mcid_threshold):
+    for fig in _figures(mcid_threshold, measure):
         # Ingest adds every canonical column, blank where the file had none: blank is absent too.
         if any(c not in cases.columns or cases[c].isna().all() for c in fig.columns):
             continue
@@ -423,8 +433,8 @@ TREND_COLUMNS = [
 ]
 
 
-def trend_by_quarter(cases: pd.DataFrame, min_cell: int = 5, mcid_threshold: float = 3.2) -> pd.DataFrame:
-    """Median stay (hours) and VAS leg MCID rate at 12 months (0–1) per quarter, by approach and "All".
+def trend_by_quarter(cases: pd.DataFrame, min_cell: int = 5, mcid_threshold: float = 3.2, measure: str = "vas_leg") -> pd.DataFrame:
+    """Median stay (hours) and the MCID rate of `measure` (default VAS leg) at 12 months (0–1) per quarter, by approach and "All".
 
     `n` is the quarter's cases; `stay_n` and `mcid_n` the denominators of the two figures. Cases
     without an approach are the group NO_APPROACH; cases without a surgery date have no quarter.
@@ -454,7 +464,7 @@ def trend_by_quarter(cases: pd.DataFrame, min_cell: int = 5, mcid_threshold: flo
     hidden = approach_quarter_counts(cases, min_cell).set_index(["quarter", "approach"])["hidden"]
     key = pd.MultiIndex.from_frame(out[["quarter", "approach"]])
     out["suppressed"] = hidden.reindex(key).fillna(False).to_numpy(dtype=bool)
-    mcid = _mcid_by_cell(frame.assign(approach=cells["approach"]), cells["quarter"], mcid_threshold)
+    mcid = _mcid_by_cell(frame.assign(approach=cells["approach"]), cells["quarter"], mcid_threshold, measure)
     out = out.merge(mcid, on=["quarter", "approach"], how="left")
     out["mcid_n"] = out["mcid_n"].fillna(0).astype("int64")
     out.loc[out["suppressed"] | (out["stay_n"] < min_cell), "median_stay_hours"] = np.nan
@@ -484,15 +494,16 @@ def trend_by_quarter(cases: pd.DataFrame, min_cell: int = 5, mcid_threshold: flo
     return out[TREND_COLUMNS].astype({"suppressed": "bool", "mcid_suppressed": "bool"})
 
 
-def _mcid_by_cell(frame: pd.DataFrame, quarter: pd.Series, threshold: float) -> pd.DataFrame:
+def _mcid_by_cell(frame: pd.DataFrame, quarter: pd.Series, threshold: float, measure: str = "vas_leg") -> pd.DataFrame:
     """DataFrame[quarter, approach, mcid_rate, mcid_n] at 12 months, per approach and "All"."""
     columns = ["quarter", "approach", "mcid_rate", "mcid_n"]
-    if not {"vas_leg_pre", "vas_leg_12m"} <= set(frame.columns):
+    needed = {f"{measure}_12m"} if MEASURES[measure].kind == "rating" else {f"{measure}_pre", f"{measure}_12m"}
+    if not needed <= set(frame.columns):
         return pd.DataFrame({c: pd.Series(dtype="float64" if c.startswith("mcid") else "object") for c in columns})
     cells = frame.assign(_cell=quarter + "\x1f" + frame["approach"].astype(str), _quarter=quarter)
     parts = []
     for by in ("_cell", "_quarter"):
-        rates = mcid_rates(cells, "vas_leg", threshold, by=by, min_cell=1)
+        rates = mcid_rates(cells, measure, threshold, by=by, min_cell=1)
         at_12m = rates[rates["timepoint"] == "12m"]
         keys = at_12m["group"].astype(str)
         parts.append(
@@ -648,7 +659,7 @@ def _first_last(data: pd.DataFrame, value_col: str, groups: list[str], unit: str
 
 
 def mcid_trend_chart(trend: pd.DataFrame, title: str) -> Spec:
-    """Small multiples of the VAS leg MCID rate per quarter: one panel per approach, its own line in its
+    """Small multiples of the MCID rate per quarter (the measure `trend_by_quarter` was given): one panel per approach, its own line in its
     colour over the rate of all cases (grey, dashed), instead of five noisy lines in one plot.
 
     Each point's size is its number of cases with both scores, so a quarter resting on few patients
@@ -708,7 +719,7 @@ def mcid_trend_chart(trend: pd.DataFrame, title: str) -> Spec:
                   "subtitle": ["Each panel: one approach; dashed grey: all cases.",
                                "Dot size: patients with both scores in the quarter."]},
         "config": copy.deepcopy(CHART_CONFIG),
-        "description": describe(title, "Share of patients reaching the VAS leg MCID at 12 months per quarter, one panel per "
+        "description": describe(title, "Share of patients reaching the threshold at 12 months per quarter, one panel per "
                                 "approach beside all cases", items),
     }  # fmt: skip
     return spec

@@ -14,6 +14,7 @@ from spinedash import analysis, charts, overview
 from spinedash.dataset import Dataset
 from spinedash.filters import Filters, describe_filters
 from spinedash.knowledge import load_knowledge
+from spinedash.outcomes import headline_measure
 from spinedash.report import ReportContent
 from spinedash.tables import comparison_display
 from spinedash.vegalite import Spec, without_title
@@ -23,7 +24,8 @@ REPORT_TITLE = "SpineDash outcomes summary"
 
 def headline_for_report(cases: pd.DataFrame, min_cell: int) -> pd.DataFrame:
     """Headline figures as the report's table: figure, value, n, comparison with open surgery."""
-    figures = overview.headline_figures(cases, min_cell=min_cell)
+    measure = headline_measure(cases) or "vas_leg"
+    figures = overview.headline_figures(cases, min_cell=min_cell, mcid_threshold=analysis.mcid_default(measure), measure=measure)
     comparison = figures["comparison_sentence"].where(figures["comparison_sentence"].notna(), "")
     return pd.DataFrame(
         {
@@ -36,19 +38,26 @@ def headline_for_report(cases: pd.DataFrame, min_cell: int) -> pd.DataFrame:
 
 
 def report_charts(cases: pd.DataFrame, min_cell: int, subtitle: list[str]) -> list[tuple[str, Spec]]:
-    """The key recovery and pain charts; a chart whose columns the data lack is left out."""
+    """The key recovery and patient-reported charts; a chart whose columns the data lack is left out.
+
+    The score is the view's headline measure (VAS leg for a lumbar file; mJOA or EQ-5D for a cervical one).
+    """
+    m = analysis.MEASURES[headline_measure(cases) or "vas_leg"]
+    threshold = analysis.mcid_default(m.id)
     builders = [
         ("Hospital stay by approach", lambda: charts.distribution_chart(
             analysis.summarise_distribution(cases, "length_of_stay_hours", min_cell=min_cell),
             "Hospital stay", "hours", title="Hospital stay by approach", subtitle=subtitle, min_cell=min_cell)),
         ("Return to work (employed before surgery)", lambda: _km(cases, min_cell, subtitle)),
-        ("VAS leg pain over follow-up", lambda: charts.trajectory_chart(
-            analysis.pain_trajectory(cases, "vas_leg", min_cell=min_cell), "VAS leg pain (0–10)",
-            title="VAS leg pain: mean with 95% CI", subtitle=subtitle, min_cell=min_cell, y_max=10)),
-        ("Patients reaching the VAS leg MCID", lambda: charts.mcid_chart(
-            analysis.mcid_rates(cases, "vas_leg", analysis.MCID_DEFAULTS["vas_leg"], min_cell=min_cell),
-            f"improved by ≥ {analysis.MCID_DEFAULTS['vas_leg']:g} points", subtitle=subtitle, min_cell=min_cell)),
+        (f"{m.label} over follow-up", lambda: charts.trajectory_chart(
+            analysis.pain_trajectory(cases, m.id, min_cell=min_cell), m.label_with_scale,
+            title=f"{m.label}: mean with 95% CI", subtitle=subtitle, min_cell=min_cell, y_max=m.scale_max,
+            y_min=min(0.0, m.scale_min))),
     ]
+    if threshold is not None:
+        phrase = f"improved by ≥ {threshold:g} points" if m.kind == "score" else f"rated {threshold:g} or {'more' if m.higher_is_better else 'less'}"
+        builders.append((f"Patients reaching the {m.short_label} {'MCID' if m.kind == 'score' else 'cut-off'}", lambda: charts.mcid_chart(
+            analysis.mcid_rates(cases, m.id, threshold, min_cell=min_cell), phrase, subtitle=subtitle, min_cell=min_cell)))
     out = []
     for title, build in builders:
         try:

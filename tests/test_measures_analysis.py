@@ -84,3 +84,27 @@ def test_lumbar_figures_never_sit_beside_cervical_cases():
     assert benchmarks_for_view("vas_leg", cervical).empty
     assert benchmarks_for_view("length_of_stay_hours", cervical).empty
     assert benchmarks_for_view("vas_leg", both).empty
+
+
+def test_headline_measure_follows_the_data_and_the_region_is_named():
+    from pathlib import Path
+
+    from spinedash import overview, summary
+    from spinedash.ingest import load_outcomes
+    from spinedash.outcomes import headline_measure, region_phrase
+    from spinedash.sample import load_sample
+
+    lumbar = load_sample()
+    assert headline_measure(lumbar) == "vas_leg" and region_phrase(lumbar) == "lumbar"
+    cervical = load_outcomes((Path(__file__).parent / "data" / "cervical_clinic.csv").read_bytes()).cases
+    assert headline_measure(cervical) == "mjoa"  # neck/arm pain and NDI have no published default
+    assert region_phrase(cervical) == "cervical"
+    assert region_phrase(pd.concat([lumbar.head(3), cervical.head(3)])) == "cervical and lumbar"
+    figures = overview.headline_figures(cervical, min_cell=1, mcid_threshold=2, measure="mjoa")
+    row = figures.set_index("key").loc["mcid_mjoa_12m"]
+    # Hand count: of the myelopathy cases with both scores, who gained ≥ 2 points on mJOA.
+    both = cervical[["mjoa_pre", "mjoa_12m"]].dropna()
+    assert row["n"] == len(both)
+    assert row["value"] == pytest.approx(100 * ((both["mjoa_12m"] - both["mjoa_pre"]) >= 2).mean())
+    titles = [t for t, _ in summary.report_charts(cervical, 1, ["x"])]
+    assert "mJOA score over follow-up" in titles and not any("VAS leg" in t for t in titles)
