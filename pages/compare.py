@@ -30,10 +30,11 @@ if mode == "Surgeon vs the rest":
 else:
     b = right.selectbox("Group B", [c for c in choices if c != a], key="compare_b", bind="query-params")
 
-adjust = st.radio(
-    "Adjust for case mix", list(analysis.ADJUSTMENTS), format_func=analysis.ADJUSTMENTS.get, horizontal=True,
-    key="compare_adjust", bind="query-params",
+# Plain labels as options: a bound widget writes its label into the URL (?compare_adjust=None+…).
+adjust_label = st.radio(
+    "Adjust for case mix", list(analysis.ADJUSTMENTS.values()), horizontal=True, key="compare_adjust", bind="query-params",
 )
+adjust = next(k for k, v in analysis.ADJUSTMENTS.items() if v == adjust_label)
 
 try:
     pair, table, balance = ctx.memo(comparison.comparison_result, mode, a, b, min_cell=ctx.min_cell, adjust=adjust)
@@ -51,12 +52,10 @@ else:
     st.subheader(f"{escape_markdown(pair.label_a)} (A) and {escape_markdown(pair.label_b)} (B)")
     st.markdown(f"**{escape_markdown(comparison.adjustment_note(table, adjust))}**")
     display = comparison_display(table, pair.label_a, pair.label_b)
-    left, right = st.columns([3, 2])
-    with left:
-        show_table(display[comparison.tidy_columns(pair.label_a, pair.label_b)].set_index("Outcome"))
-    with right:
-        show_chart(ctx, lambda: comparison.forest_chart(table, pair.label_a, pair.label_b),
-                   "compare_forest", f"Differences {pair.label_b} − {pair.label_a}", key=(mode, a, b, adjust))
+    # Table and forest plot one above the other: side by side, nine columns would be squeezed to slivers.
+    show_table(display[comparison.tidy_columns(pair.label_a, pair.label_b)].set_index("Outcome"))
+    show_chart(ctx, lambda: comparison.forest_chart(table, pair.label_a, pair.label_b),
+               "compare_forest", f"Differences {pair.label_b} − {pair.label_a}", key=(mode, a, b, adjust))
     st.caption(
         "Differences are B − A. Stay: medians, bootstrap 95% CI, Mann–Whitney test. Return to work: Kaplan–Meier "
         "medians among patients employed before surgery, log-rank test. Scores at 12 months: means, Welch t-test. "

@@ -158,7 +158,7 @@ def forest_chart(table: pd.DataFrame, label_a: str, label_b: str) -> dict:
     layers = [
         {"mark": {"type": "rule", "color": "#767676", "strokeDash": [3, 3]}, "encoding": {"x": {"datum": 0}}},
         {"mark": {"type": "rule", "strokeWidth": 2},
-         "encoding": encoding(y=y, x=channel("low:Q", title=None, scale={"zero": True, "padding": 10}), x2={"field": "high"},
+         "encoding": encoding(y=y, x=channel("low:Q", title=None, scale={"zero": True, "nice": True}), x2={"field": "high"},
                               color=channel("estimate:N", title="Estimate", **colours))},
         {"mark": {"type": "point", "filled": True, "size": 70},
          "encoding": encoding(y=y, x=channel("difference:Q"), color=channel("estimate:N", title="Estimate", **colours),
@@ -176,7 +176,7 @@ def forest_chart(table: pd.DataFrame, label_a: str, label_b: str) -> dict:
         "facet": {"row": {"field": "panel", "type": "nominal", "title": None, "sort": list(dict.fromkeys(frame["panel"])),
                           "header": {"labelAngle": 0, "labelAlign": "left", "labelAnchor": "start", "labelOrient": "top",
                                      "labelFontSize": 12}}},
-        "spec": {"width": 460, "height": {"step": 18}, "layer": layers},
+        "spec": {"width": 560, "height": {"step": 18}, "layer": layers},
         "resolve": {"scale": {"x": "independent", "y": "independent"}},
         "spacing": 6,
     }
