@@ -1156,24 +1156,30 @@ def chance_of_a_false_alarm(tests: int, alpha: float = 0.05) -> float:
 def _unit_protection(units: np.ndarray | None, rest: bool, a: np.ndarray, b: np.ndarray, min_cell: int):
     """recorded mask -> (a, b, reason): the small-cell rule (spinedash.privacy) for one outcome row.
 
-    `units` labels each case's surgeon / site / approach ("" = blank). Units with 1 to k − 1 cases
+    `units` labels each case's surgeon / site / approach (missing = blank, one more cell). Units with 1 to k − 1 cases
     with the outcome recorded are hidden, and complementary suppression hides more (the smallest
     first) until the hidden units hold ≥ k cases over ≥ 2 units, so that the page's case count or
     the sum over the units shown cannot give a small unit away. A hidden unit's cases are left out
     of "the rest"; a row whose own group is a hidden unit is suppressed (reason returned).
     """
 
+    if units is not None:
+        # Integer codes once (the last code = blank), not a string copy per outcome row.
+        unit_codes, uniques = pd.factorize(pd.Series(units), use_na_sentinel=True)
+        n_units = len(uniques) + 1
+        unit_codes = np.where(unit_codes < 0, n_units - 1, unit_codes)
+
     def protect(recorded: np.ndarray):
         if units is None or min_cell <= 1:
             return a, b, None
-        names, codes = np.unique(units[recorded], return_inverse=True)
-        counts = np.bincount(codes, minlength=len(names)).astype(np.float64)
-        blank = names == ""
+        codes = unit_codes[recorded]
+        counts = np.bincount(codes, minlength=n_units).astype(np.float64)
+        blank = np.arange(n_units) == n_units - 1
         hidden = privacy.complementary_suppression(counts, min_cell, hidden=blank)
         if (counts[blank] >= min_cell).all() and not privacy.is_small(counts[~blank], min_cell).any():
             hidden[:] = False
         hidden_case = np.zeros(len(units), dtype=bool)
-        hidden_case[np.flatnonzero(recorded)] = hidden[codes]
+        hidden_case[recorded] = hidden[codes]
         for group in (a, *(() if rest else (b,))):
             if (group & hidden_case).any():
                 small = (group & recorded).sum()
@@ -1246,8 +1252,8 @@ def compare_groups(
     b = _as_mask(in_b, len(cases), "in_b")
     if (a & b).any():
         raise ValueError(f"{int((a & b).sum())} cases are in both groups; the two groups must not overlap.")
-    labels = None if units is None else pd.Series(units).astype("object").where(pd.Series(units).notna(), "").astype(str).to_numpy()
-    protect = _unit_protection(labels, rest, a, b, min_cell)
+    protect = _unit_protection(None if units is None else np.asarray(units, dtype=object) if not isinstance(units, pd.Series) else units,
+                               rest, a, b, min_cell)
     columns = set(cases.columns)
     rows: list[dict[str, object]] = []
     reasons: list[str | None] = []

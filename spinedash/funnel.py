@@ -190,7 +190,7 @@ def _outcome(cases: pd.DataFrame, measure: str, threshold: float | None) -> tupl
         recorded = ~np.isnan(value)
     elif measure == "complication":
         recorded = cases["complication"].notna().to_numpy(dtype=bool)
-        value = (cases["complication"].astype("object").astype(str) != "none").to_numpy(dtype=np.float64)
+        value = (recorded & (cases["complication"] != "none").to_numpy(dtype=bool, na_value=False)).astype(np.float64)
     else:
         stay = pd.to_numeric(cases["length_of_stay_hours"], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
         recorded = ~np.isnan(stay)
@@ -288,8 +288,10 @@ def funnel_data(
     unit_col = cases[by]
     has_unit = unit_col.notna().to_numpy(dtype=bool)
     keep = recorded & has_unit
-    labels = unit_col.astype("object").where(unit_col.notna(), "").astype(str).to_numpy()
-    names, codes = np.unique(labels[keep], return_inverse=True)
+    unit_codes, unit_names = pd.factorize(unit_col, sort=True)  # codes, not a string copy of every row
+    present, codes = np.unique(unit_codes[keep], return_inverse=True)
+    codes = codes.ravel()
+    names = np.asarray(unit_names, dtype=object).astype(str)[present]
     y = value[keep]
     n_all = np.bincount(codes, minlength=len(names)).astype(np.int64)
     # The blank-unit cases with the measure recorded are one more cell the page never shows.
