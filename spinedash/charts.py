@@ -319,7 +319,9 @@ def distribution_chart(
     bench_layers, bench_data = _row_benchmarks(benchmarks, domain, "median")
     layers = [
         mark_layer("rule", "shown", encoding(y=y, tooltip=tips, x=x, x2=secondary("p95"), color=colour), strokeWidth=1.5),
-        mark_layer("bar", "shown", encoding(y=y, tooltip=tips, x=channel("q1:Q"), x2=secondary("q3"), color=colour), size=22, opacity=0.35),
+        # A pale box with a full-colour outline: 3:1 against white where a 0.35-opacity box was not.
+        mark_layer("bar", "shown", encoding(y=y, tooltip=tips, x=channel("q1:Q"), x2=secondary("q3"), color=colour, stroke=colour),
+                   size=22, fillOpacity=0.3, strokeWidth=1.5),
         mark_layer("bar", "shown", encoding(y=y, tooltip=tips, x=channel("median_ci_low:Q"), x2=secondary("median_ci_high"), color=colour), size=8),
         mark_layer("tick", "shown", encoding(y=y, tooltip=tips, x=channel("median:Q")), thickness=3, size=30, color="black"),
         *bench_layers,
@@ -437,15 +439,19 @@ def share_chart(
             tooltip("n:Q", "Cases with a recorded stay", ","),
         ],
     }
-    opacity = channel("when:N", title="Discharged", scale={"domain": whens, "range": [1.0, 0.5][: len(whens)] or [1.0]},
+    # Fill opacity, not opacity: the paler "within 24 hours" bar keeps a full-colour outline, so it
+    # still stands out from white by 3:1 (WCAG 2.1 SC 1.4.11).
+    opacity = channel("when:N", title="Discharged", scale={"domain": whens, "range": [1.0, 0.35][: len(whens)] or [1.0]},
                       legend={"orient": "bottom"} if len(whens) > 1 else None)  # fmt: skip
+    group_colour = channel("group:N", title=group_title, scale=colour_scale(domain), legend=None)
     layers = [
         mark_layer("bar", "shown", encoding(
             **base,
             x=channel("share:Q", title=x_title, scale={"domain": [0, 1]}, axis={"format": "%", "tickCount": 10}),
-            color=channel("group:N", title=group_title, scale=colour_scale(domain), legend=None),
-            opacity=opacity,
-        )),
+            color=group_colour,
+            stroke=group_colour,
+            fillOpacity=opacity,
+        ), strokeWidth=1.5),
         mark_layer("rule", "shown", encoding(**base, x=channel("ci_low:Q"), x2=secondary("ci_high")), strokeWidth=1.5, color="black"),
         mark_layer("text", "shown", encoding(**base, x=channel("ci_high:Q"), text=channel("label:N")),
                    align="left", dx=4, fontSize=11, color="#222222"),
