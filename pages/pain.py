@@ -9,7 +9,7 @@ from spinedash import analysis, charts
 from spinedash.benchmarks import benchmarks_for_view
 from spinedash.outcomes import cases_for_region, measure_overview, measures_in_view, regions_in_view
 from spinedash.privacy import count_text
-from spinedash.tables import mcid_display, trajectory_display
+from spinedash.tables import MCID_TABLE_NOTE, TRAJECTORY_TABLE_NOTE, mcid_display, trajectory_display
 from spinedash.ui import disclaimer
 from spinedash.ui.common import show_table
 from spinedash.ui.page import analytics_page, show_chart
@@ -86,11 +86,14 @@ try:
            "“All available” uses everyone with a score at each point, so the patients differ between points: "
            "if those who do badly stop coming, later means look better with no sign of it. Compare with "
            "“Patients with every time point”.")
-        + " “Before surgery” is the true pre-operative score; n at the foot of each column is the patients behind that mean."
+        + " “Before surgery” is the true pre-operative score; the table below gives the patients behind each mean."
     )
-    show_table(trajectory_display(ctx.memo(analysis.pain_trajectory, measure, by=by, min_cell=k, complete_only=complete_only), k, group).set_index(group))
+    table = trajectory_display(ctx.memo(analysis.pain_trajectory, measure, by=by, min_cell=k, complete_only=complete_only), k, group).set_index(group)
 except analysis.MissingColumnError:
     pass
+else:
+    st.caption(TRAJECTORY_TABLE_NOTE)
+    show_table(table)
 
 if m.kind == "score":
     st.header("Change from before surgery")
@@ -158,9 +161,12 @@ def threshold_section() -> None:
     )
     st.caption("Share reaching the threshold, with Wilson 95% confidence intervals.")
     try:
-        show_table(mcid_display(ctx.memo(analysis.mcid_rates, measure, threshold, by=by, min_cell=k), k, group).set_index(group))
+        table = mcid_display(ctx.memo(analysis.mcid_rates, measure, threshold, by=by, min_cell=k), k, group).set_index(group)
     except analysis.MissingColumnError:
         pass
+    else:
+        st.caption(MCID_TABLE_NOTE)
+        show_table(table)
 
 
 threshold_section()

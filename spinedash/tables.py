@@ -111,21 +111,35 @@ def _by_timepoint(frame: pd.DataFrame, cell, min_cell: int, group_title: str) ->
     return pd.DataFrame(list(rows.values()), columns=[group_title, *order])
 
 
+# What every cell of the time point tables holds, said once above the table instead of
+# "95% CI" in each of its 24 cells.
+TRAJECTORY_TABLE_NOTE = "Each cell: mean (95% confidence interval), and n = patients with a score at that time point."
+MCID_TABLE_NOTE = "Each cell: share reaching the threshold (Wilson 95% confidence interval), and how many of how many."
+
+
 def trajectory_display(traj: pd.DataFrame, min_cell: int, group_title: str = "Approach") -> pd.DataFrame:
-    """Mean (95% CI) and n at each time point: groups as rows, time points as columns."""
-    return _by_timepoint(
-        traj, lambda r: f"{format_estimate(r.mean, r.ci_low, r.ci_high)}, n={int(r.n):,}", min_cell, group_title
-    )
+    """Mean (95% CI) and n at each time point: groups as rows, time points as columns.
+
+    Cells read "6.8 (6.6–6.9), n = 610"; TRAJECTORY_TABLE_NOTE says what they hold."""
+
+    def cell(r) -> str:
+        ci = f" ({r.ci_low:.1f}–{r.ci_high:.1f})" if not (_missing(r.ci_low) or _missing(r.ci_high)) else ""
+        return f"{r.mean:.1f}{ci}, n = {int(r.n):,}" if not _missing(r.mean) else f"—, n = {int(r.n):,}"
+
+    return _by_timepoint(traj, cell, min_cell, group_title)
 
 
 def mcid_display(rates: pd.DataFrame, min_cell: int, group_title: str = "Approach") -> pd.DataFrame:
-    """Share reaching the threshold (95% Wilson CI) with responders/n, per group and time point."""
-    return _by_timepoint(
-        rates,
-        lambda r: f"{format_share(r.share, r.ci_low, r.ci_high)}, {int(r.responders):,}/{int(r.n):,}",
-        min_cell,
-        group_title,
-    )
+    """Share reaching the threshold (Wilson 95% CI) with responders of n, per group and time point.
+
+    Cells read "80.0% (49.0–94.3%), 8 of 10"; MCID_TABLE_NOTE says what they hold."""
+
+    def cell(r) -> str:
+        ci = f" ({100 * r.ci_low:.1f}–{100 * r.ci_high:.1f}%)" if not (_missing(r.ci_low) or _missing(r.ci_high)) else ""
+        share = "—" if _missing(r.share) else f"{100 * r.share:.1f}%"
+        return f"{share}{ci}, {int(r.responders):,} of {int(r.n):,}"
+
+    return _by_timepoint(rates, cell, min_cell, group_title)
 
 
 def _p(p) -> str:

@@ -72,10 +72,11 @@ def test_timepoint_tables_keep_clinical_order_and_suppress_cells():
     )
     table = trajectory_display(traj, 5)
     assert list(table.columns) == ["Approach", "Before surgery", "12 months"]
-    assert table.loc[0, "Before surgery"] == "7.0 (95% CI 6.0–8.0), n=12"
+    # "95% CI" is said once, in the note above the table, not in every cell.
+    assert table.loc[0, "Before surgery"] == "7.0 (6.0–8.0), n = 12"
     assert table.loc[0, "12 months"] == "suppressed (n < 5)"
     rates = pd.DataFrame(
         {"group": ["Open"], "timepoint_label": ["12 months"], "n": [10], "responders": [8.0], "share": [0.8],
          "ci_low": [0.490], "ci_high": [0.943], "suppressed": [False]}
     )
-    assert mcid_display(rates, 5).loc[0, "12 months"] == "80.0% (95% CI 49.0–94.3%), 8/10"
+    assert mcid_display(rates, 5).loc[0, "12 months"] == "80.0% (49.0–94.3%), 8 of 10"

@@ -21,6 +21,8 @@ PAGES = {
     "procedures": ("/procedures", "Procedures"),
     "recovery": ("/recovery", "Recovery"),
     "pain": ("/pain", None),
+    # One condition: published figures join the charts with their own legend.
+    "pain_herniated_disc": ("/pain?filter_condition=Herniated+disc", None),
     "compare": ("/compare", "Compare"),
     "benchmarking": ("/benchmarking", "Benchmarking"),
     "data": ("/data", "Data"),
