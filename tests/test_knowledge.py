@@ -296,6 +296,14 @@ BOUNDARY = [
     ("foraminotomy", "procedure", "procedure", "Foraminotomy", None),
     ("microdiscectomy", "procedure", "procedure", "Discectomy", None),
     ("diagnostic", "condition", "procedure", "Diagnostic endoscopy", None),  # a purpose, not a condition
+    # Cervical registries' procedure words (NKR), and registry spellings of fusion types (NORspine).
+    ("posterior foraminotomy", "procedure", "procedure", "Foraminotomy", None),
+    ("ACDF", "approach", "procedure", "ACDF", None),
+    ("Fusion (TLIF)", "procedure", "procedure", "TLIF", None),
+    ("Fusion (PLF)", "procedure", "procedure", "Fusion", None),
+    ("disc prosthesis", "procedure", "procedure", "Disc arthroplasty", None),
+    ("cervical disc herniation", "condition", "condition", "Herniated disc", None),
+    ("cervical radiculopathy", "condition", "condition", AMBIGUOUS, None),
     # Herniation types are herniations; a bulge or an annular tear is not (standard nomenclature).
     ("disc protrusion", "condition", "condition", "Herniated disc", None),
     ("extrusion", "condition", "condition", "Herniated disc", None),
