@@ -15,10 +15,10 @@ import pandas as pd
 from scipy.stats import binom, norm
 
 from spinedash import casemix, privacy
-from spinedash.analysis import MCID_DEFAULTS, SAME_DAY_MAX_HOURS, WITHIN_24H_MAX_HOURS
+from spinedash.analysis import SAME_DAY_MAX_HOURS, WITHIN_24H_MAX_HOURS
 from spinedash.casemix import CaseMixModel
 from spinedash.privacy import DEFAULT_MIN_CELL, suppression_label
-from spinedash.schema import PAIN_MEASURES, pain_column
+from spinedash.schema import MEASURES as CATALOGUE
 from spinedash.vegalite import Spec, channel, encoding, layer_chart, mark_layer, records, title_params, tooltip
 
 # Tail probabilities of the two limit pairs: 95% (2.5% each side) and 99.8% (0.1% each side),
@@ -29,8 +29,10 @@ TAIL_998 = 0.001
 _EPS = 1e-9
 
 def _measures() -> dict[str, dict]:
-    """The funnel's measures: three yes/no outcomes, then, per pain or function score in the schema
-    recorded at 12 months, its MCID responder rate and its mean at 12 months (names from the schema)."""
+    """The funnel's measures: per catalogue measure recorded at 12 months, the share reaching its
+    published MCID (a rating: its cut-off), then three yes/no outcomes, then each score's mean at 12
+    months (names, direction and thresholds from data/measures.csv). A measure without a published
+    default has no rate here: its mean is still offered."""
     out: dict[str, dict] = {
         "same_day_discharge": {
             "label": f"Went home the same day, stay ≤ {SAME_DAY_MAX_HOURS} h (%)",
@@ -53,27 +55,36 @@ def _measures() -> dict[str, dict]:
     }
     mcid: dict[str, dict] = {}
     means: dict[str, dict] = {}
-    for name, info in PAIN_MEASURES.items():
-        if "12m" not in info["timepoints"] or "pre" not in info["timepoints"]:
+    for name, m in CATALOGUE.items():
+        if "12m" not in m.timepoints:
             continue
-        pre, post = pain_column(name, "pre"), pain_column(name, "12m")
-        label = str(info["label"])
-        if name in MCID_DEFAULTS:
+        post, label = m.column("12m"), m.label_with_scale
+        if m.kind == "rating":
             mcid[f"mcid_{name}_12m"] = {
-                "label": f"Reached the {label.split(' (')[0]} MCID at 12 months (%)",
+                "label": f"{m.short_label.split(' (')[0]} of {m.cutoff:g} or {'more' if m.higher_is_better else 'less'} at 12 months (%)",
+                "columns": (post,),
+                "higher_is_better": True,
+                "kind": "rate",
+                "score": name,
+            }
+            continue
+        pre = m.column("pre")
+        if m.mcid is not None:
+            mcid[f"mcid_{name}_12m"] = {
+                "label": f"Reached the {m.label} MCID at 12 months (%)",
                 "columns": (pre, post),
                 "higher_is_better": True,
                 "kind": "rate",
                 "score": name,
-                "baseline": (pre, f"{label.split(' (')[0]} before surgery"),
+                "baseline": (pre, f"{m.label} before surgery"),
             }
         means[f"{name}_12m"] = {
             "label": f"{label} at 12 months, mean",
             "columns": (post,),
-            "higher_is_better": bool(info.get("higher_is_better", False)),
+            "higher_is_better": m.higher_is_better,
             "kind": "score",
             "score": name,
-            "baseline": (pre, f"{label.split(' (')[0]} before surgery"),
+            "baseline": (pre, f"{m.label} before surgery"),
         }
     return mcid | out | means
 
@@ -176,15 +187,24 @@ def binomial_limits(n, p0: float, tail: float) -> tuple[np.ndarray, np.ndarray]:
 def _outcome(cases: pd.DataFrame, measure: str, threshold: float | None) -> tuple[np.ndarray, np.ndarray]:
     """Per case: the outcome (1/0 for a rate, points for a score) and whether it is recorded."""
     spec = MEASURES[measure]
-    if measure.startswith("mcid_"):
-        # The analysis module's responder definition: pre − 12 m ≥ threshold, both recorded.
+    if measure.startswith("mcid_") and CATALOGUE[spec["score"]].kind == "rating":
+        # A rating at 12 months at or beyond its cut-off (satisfaction 4 or 5 of 5).
+        m = CATALOGUE[spec["score"]]
+        rating = pd.to_numeric(cases[spec["columns"][0]], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+        recorded = ~np.isnan(rating)
+        limit = float(m.cutoff) if threshold is None else float(threshold)
+        with np.errstate(invalid="ignore"):
+            value = (m.sign * (rating - limit) >= -_EPS).astype(np.float64)
+    elif measure.startswith("mcid_"):
+        # The analysis module's responder definition: improvement ≥ threshold in the measure's
+        # direction (pre − 12 m for pain and ODI, 12 m − pre for EQ-5D and mJOA), both recorded.
         pre_col, post_col = spec["columns"]
         pre = pd.to_numeric(cases[pre_col], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
         post = pd.to_numeric(cases[post_col], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
         recorded = ~np.isnan(pre) & ~np.isnan(post)
-        limit = MCID_DEFAULTS[spec["score"]] if threshold is None else float(threshold)
+        limit = float(CATALOGUE[spec["score"]].mcid) if threshold is None else float(threshold)
         with np.errstate(invalid="ignore"):
-            value = (pre - post >= limit - _EPS).astype(np.float64)
+            value = (CATALOGUE[spec["score"]].sign * (post - pre) >= limit - _EPS).astype(np.float64)
     elif spec["kind"] == "score":
         value = pd.to_numeric(cases[spec["columns"][0]], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
         recorded = ~np.isnan(value)

@@ -108,3 +108,17 @@ def test_headline_measure_follows_the_data_and_the_region_is_named():
     assert row["value"] == pytest.approx(100 * ((both["mjoa_12m"] - both["mjoa_pre"]) >= 2).mean())
     titles = [t for t, _ in summary.report_charts(cervical, 1, ["x"])]
     assert "mJOA score over follow-up" in titles and not any("VAS leg" in t for t in titles)
+
+
+def test_funnel_rates_follow_the_measure_direction():
+    from spinedash import funnel
+
+    assert {"mcid_eq5d_12m", "mcid_mjoa_12m", "mcid_satisfaction_score_12m", "ndi_12m"} <= set(funnel.MEASURES)
+    assert "mcid_ndi_12m" not in funnel.MEASURES  # no published default: no rate, the mean is still offered
+    assert list(funnel.MEASURES)[0] == "mcid_vas_leg_12m"
+    cases = _cases(eq5d_pre=[0.3, 0.5, 0.6, np.nan], eq5d_12m=[0.5, 0.55, 0.4, 0.9], satisfaction_score_12m=[5, 3, 4, np.nan])
+    value, recorded = funnel._outcome(cases, "mcid_eq5d_12m", None)
+    assert recorded.tolist() == [True, True, True, False] and value[:3].tolist() == [1.0, 0.0, 0.0]
+    value, recorded = funnel._outcome(cases, "mcid_satisfaction_score_12m", None)
+    assert value[:3].tolist() == [1.0, 0.0, 1.0] and not recorded[3]
+    assert funnel.MEASURES["eq5d_12m"]["higher_is_better"] and not funnel.MEASURES["ndi_12m"]["higher_is_better"]
