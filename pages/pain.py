@@ -150,18 +150,27 @@ def threshold_section() -> None:
             )
             return
         phrase = f"improved by ≥ {threshold:g} points"
+    exclude = m.kind == "score" and st.checkbox(
+        "Leave out patients who cannot reach the MCID", key=f"mcid_exclude_{measure}", bind="query-params",
+        help="A patient whose score before surgery leaves less room than the threshold (VAS back 2 before surgery, "
+        "MCID 2.7) can never respond, whatever the operation achieved.",
+    )
+    if exclude:
+        phrase += ", among those who could"
+    rates = ctx.memo(analysis.mcid_rates, measure, threshold, by=by, min_cell=k, exclude_cannot_reach=exclude)
     show_chart(
         ctx,
         lambda: charts.mcid_chart(
-            ctx.memo(analysis.mcid_rates, measure, threshold, by=by, min_cell=k), phrase,
-            benchmarks=figures(f"mcid_{measure}"), subtitle=ctx.chart_subtitle, min_cell=k,
-            group_title=group,
+            rates, phrase, benchmarks=figures(f"mcid_{measure}"), subtitle=ctx.chart_subtitle, min_cell=k, group_title=group,
         ),
-        f"{measure}_mcid", f"{label}: patients reaching the threshold", key=(threshold, by),
+        f"{measure}_mcid", f"{label}: patients reaching the threshold", key=(threshold, by, exclude),
     )
-    st.caption("Share reaching the threshold, with Wilson 95% confidence intervals.")
+    st.caption(
+        "Share reaching the threshold, with Wilson 95% confidence intervals. "
+        + analysis.cannot_reach_sentence(rates, threshold, m.label, exclude)
+    )
     try:
-        table = mcid_display(ctx.memo(analysis.mcid_rates, measure, threshold, by=by, min_cell=k), k, group).set_index(group)
+        table = mcid_display(rates, k, group).set_index(group)
     except analysis.MissingColumnError:
         pass
     else:

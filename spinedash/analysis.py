@@ -114,7 +114,7 @@ KM_MEDIAN_COLUMNS = ("group", "n", "events", "censored", "median_days", "median_
 KM_AT_RISK_COLUMNS = ("group", "days", "at_risk")
 TRAJECTORY_COLUMNS = ("group", "timepoint", "timepoint_label", "day", "n", "mean", "ci_low", "ci_high", "sd", "suppressed", "is_baseline")
 CHANGE_COLUMNS = ("group", "timepoint", "timepoint_label", "day", "n", "mean_change", "ci_low", "ci_high", "suppressed")
-MCID_COLUMNS = ("group", "timepoint", "timepoint_label", "day", "n", "responders", "share", "ci_low", "ci_high", "suppressed")
+MCID_COLUMNS = ("group", "timepoint", "timepoint_label", "day", "n", "responders", "share", "ci_low", "ci_high", "suppressed", "cannot_reach")
 COMPARE_COLUMNS = (
     "outcome", "unit", "n_a", "value_a", "n_b", "value_b", "difference", "diff_ci_low", "diff_ci_high",
     "p_value", "p_holm", "test", "adjusted_difference", "adjusted_ci_low", "adjusted_ci_high", "adjusted_p_value",
@@ -780,6 +780,7 @@ def mcid_rates(
     by: str = "approach",
     min_cell: int = DEFAULT_MIN_CELL,
     relative: bool = False,
+    exclude_cannot_reach: bool = False,
 ) -> pd.DataFrame:
     """Share of responders (improved by at least `threshold`) at each follow-up time point, Wilson CIs.
 
@@ -790,8 +791,13 @@ def mcid_rates(
     For a rating (satisfaction 1–5) `threshold` is the cut-off: a responder rated at or beyond it
     (≥ for higher-is-better), among cases with a rating at the time point.
 
+    `cannot_reach`: patients in the denominator whose score before surgery leaves less room than
+    the threshold (`cannot_reach_mcid`: VAS back 2 with an MCID of 2.7 cannot improve by 2.7) —
+    they can never respond and pull the share down whatever the operation achieved. With
+    `exclude_cannot_reach=True` they are left out of `n` (and `cannot_reach` says how many were).
+
     Returns:
-        DataFrame[group, timepoint, timepoint_label, day, n, responders, share, ci_low, ci_high, suppressed]
+        DataFrame[group, timepoint, timepoint_label, day, n, responders, share, ci_low, ci_high, suppressed, cannot_reach]
     """
     _check_min_cell(min_cell)
     timepoints = _pain_timepoints(cases, measure, f"The {measure} responder rate", need_pre=True)
@@ -806,9 +812,15 @@ def mcid_rates(
             value = _numbers(cases, pain_column(measure, tp))
             counted = ~np.isnan(value)
             responder = counted & (info.sign * (value - threshold) >= -_EPS)
+            unreachable = np.zeros(len(cases), dtype=bool)
         else:
-            counted, responder = _responders(*_paired(cases, measure, tp), threshold, relative, info.sign)
+            pre, value, both = _paired(cases, measure, tp)
+            counted, responder = _responders(pre, value, both, threshold, relative, info.sign)
+            unreachable = counted & cannot_reach_mcid(pre, measure, threshold, relative)
+            if exclude_cannot_reach:
+                counted, responder = counted & ~unreachable, responder & ~unreachable
         n = np.bincount(codes[in_group & counted], minlength=n_groups).astype(np.int64)
+        blocked = np.bincount(codes[in_group & unreachable], minlength=n_groups).astype(np.float64)
         hits = np.bincount(codes[in_group & responder], minlength=n_groups).astype(np.float64)
         with np.errstate(invalid="ignore", divide="ignore"):
             share = np.where(n > 0, hits / n, np.nan)
@@ -816,10 +828,54 @@ def mcid_rates(
         suppressed = n < min_cell
         block = pd.DataFrame(
             _timepoint_block(labels, tp)
-            | {"n": n, "responders": hits, "share": share, "ci_low": low, "ci_high": high, "suppressed": suppressed}
+            | {"n": n, "responders": hits, "share": share, "ci_low": low, "ci_high": high, "suppressed": suppressed,
+               "cannot_reach": blocked}  # fmt: skip
         )
         blocks.append(_blank(block, suppressed, keep=("group", "timepoint", "timepoint_label", "day", "n", "suppressed")))
     return _stack(blocks, MCID_COLUMNS, n_groups)
+
+
+def cannot_reach_sentence(rates: pd.DataFrame, threshold: float, measure_label: str, excluded: bool, timepoint: str = "12m") -> str:
+    """One sentence on the patients who can never respond, from `mcid_rates(...)` (shown groups only).
+
+    E.g. "At 12 months, 322 of 1,652 patients (19%) had a VAS back score before surgery too low to
+    improve by 2.7 points: they can never count as responders. They are included in the share."
+    Empty when the time point is absent or nobody is affected.
+    """
+    rows = rates[(rates["timepoint"] == timepoint) & ~rates["suppressed"]]
+    if rows.empty:
+        rows = rates[~rates["suppressed"]]
+        if rows.empty:
+            return ""
+        timepoint = str(rows["timepoint"].iloc[-1])
+        rows = rows[rows["timepoint"] == timepoint]
+    blocked = int(np.nansum(rows["cannot_reach"].to_numpy(dtype=np.float64)))
+    if blocked == 0:
+        return ""
+    counted = int(rows["n"].sum()) + (blocked if excluded else 0)
+    when = timepoint_label(timepoint)
+    head = (
+        f"At {when}, {blocked:,} of {counted:,} patients ({blocked / counted:.0%}) had a {measure_label} score before "
+        f"surgery that leaves less than {threshold:g} points to improve: they can never count as responders."
+    )
+    tail = " They are left out of the shares below." if excluded else " They are included in the shares below, which they pull down."
+    return head + tail
+
+
+def cannot_reach_mcid(pre: np.ndarray, measure: str, threshold: float, relative: bool = False) -> np.ndarray:
+    """True where the score before surgery leaves less room to improve than the threshold.
+
+    A lower-is-better score can fall at most to the scale's minimum (pre − min), a higher-is-better
+    one rise at most to its maximum (max − pre); with a relative threshold the room is that change
+    as a percentage of the score before surgery. Such a patient can never count as a responder.
+    """
+    info = MEASURES[measure]
+    pre = np.asarray(pre, dtype=np.float64)
+    room = pre - info.scale_min if info.sign < 0 else info.scale_max - pre
+    if relative:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            room = np.where(pre > 0, 100.0 * room / pre, np.inf)
+    return ~np.isnan(pre) & (room < threshold - _EPS)
 
 
 # --------------------------------------------------------------------------------------------

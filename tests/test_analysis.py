@@ -91,7 +91,7 @@ EXPECTED_COLUMNS = {
     "at_risk": ["group", "days", "at_risk"],
     "pain_trajectory": ["group", "timepoint", "timepoint_label", "day", "n", "mean", "ci_low", "ci_high", "sd", "suppressed", "is_baseline"],
     "pain_change": ["group", "timepoint", "timepoint_label", "day", "n", "mean_change", "ci_low", "ci_high", "suppressed"],
-    "mcid_rates": ["group", "timepoint", "timepoint_label", "day", "n", "responders", "share", "ci_low", "ci_high", "suppressed"],
+    "mcid_rates": ["group", "timepoint", "timepoint_label", "day", "n", "responders", "share", "ci_low", "ci_high", "suppressed", "cannot_reach"],
     "compare_groups": [
         "outcome", "unit", "n_a", "value_a", "n_b", "value_b", "difference", "diff_ci_low", "diff_ci_high", "p_value", "p_holm",
         "test", "adjusted_difference", "adjusted_ci_low", "adjusted_ci_high", "adjusted_p_value", "adjusted_p_holm",

@@ -3,6 +3,7 @@ denominators, quarterly intervals. Statistics checked against scipy / statsmodel
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
@@ -44,3 +45,39 @@ def test_trajectory_chart_prints_n_at_each_point(sample):
     rows = spec["datasets"][text_layers[0]["data"]["name"]]
     shown = traj[~traj["suppressed"]]
     assert sorted(r["n_text"] for r in rows) == sorted(f"n={int(n):,}" for n in shown["n"])
+
+
+def test_mcid_denominator_counts_and_can_leave_out_those_who_cannot_respond(sample):
+    from statsmodels.stats.proportion import proportion_confint
+
+    threshold = 2.7
+    rates = analysis.mcid_rates(sample, "vas_back", threshold)
+    excluded = analysis.mcid_rates(sample, "vas_back", threshold, exclude_cannot_reach=True)
+    for group in rates["group"].unique():
+        mine = sample[sample["approach"].astype(str) == group]
+        both = mine.dropna(subset=["vas_back_pre", "vas_back_12m"])
+        # Worked directly: VAS 0–10, lower is better, so room to improve = score before − 0.
+        blocked = both["vas_back_pre"] < threshold - 1e-9
+        row = rates[(rates["group"] == group) & (rates["timepoint"] == "12m")].iloc[0]
+        assert row["n"] == len(both) and row["cannot_reach"] == blocked.sum()
+        kept = both[~blocked]
+        hits = int((kept["vas_back_pre"] - kept["vas_back_12m"] >= threshold - 1e-9).sum())
+        ex = excluded[(excluded["group"] == group) & (excluded["timepoint"] == "12m")].iloc[0]
+        assert ex["n"] == len(kept) and ex["responders"] == hits
+        low, high = proportion_confint(hits, len(kept), method="wilson")
+        assert (ex["ci_low"], ex["ci_high"]) == pytest.approx((low, high), abs=1e-12)
+        # Nobody who cannot reach the threshold was a responder: leaving them out keeps every responder.
+        assert ex["responders"] == row["responders"]
+    everyone = analysis.mcid_rates(sample.assign(one="all"), "vas_back", threshold, by="one")
+    share = everyone.loc[everyone["timepoint"] == "12m", "cannot_reach"].iloc[0] / everyone.loc[everyone["timepoint"] == "12m", "n"].iloc[0]
+    assert share == pytest.approx(0.195, abs=0.001)  # issue 14: 19.5% for VAS back
+    sentence = analysis.cannot_reach_sentence(everyone, threshold, "VAS back pain", excluded=False)
+    assert sentence.startswith("At 12 months, 322 of 1,652 patients (19%)") and "included" in sentence
+
+
+def test_cannot_reach_for_a_higher_is_better_score():
+    # mJOA 0–18, higher is better: room to improve = 18 − score before surgery. MCID 2 points.
+    pre = np.array([10.0, 16.0, 16.5, 17.0, np.nan])
+    assert analysis.cannot_reach_mcid(pre, "mjoa", 2.0).tolist() == [False, False, True, True, False]
+    # Lower is better (ODI 0–100): room = score before − 0.
+    assert analysis.cannot_reach_mcid(np.array([10.0, 18.0, 30.0]), "odi", 18.0).tolist() == [True, False, False]

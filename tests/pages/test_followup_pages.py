@@ -19,3 +19,12 @@ def test_overview_completeness_counts_patients_due_from_the_export_date():
     assert not at.exception
     assert at.date_input(key="export_date_overview").value.isoformat() == "2026-06-30"
     assert "Patients not yet due are left out" in all_text(at)
+
+
+def test_pain_page_counts_and_can_leave_out_patients_who_cannot_reach_the_mcid():
+    at = run_page("pages/pain.py", query_params={"pain_measure": "VAS back"})
+    assert not at.exception
+    assert "can never count as responders" in all_text(at) and "included in the shares" in all_text(at)
+    at.checkbox(key="mcid_exclude_vas_back").check().run()
+    assert not at.exception
+    assert "left out of the shares" in all_text(at)
