@@ -135,7 +135,7 @@ def main(argv: list[str] | None = None) -> dict:
             go_to(page, "Data", "Data")
             wait_idle(page)
             start = time.perf_counter()
-            page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(str(csv_path))
+            page.locator('[data-testid="stFileUploader"] input[type="file"]').first.set_input_files(str(csv_path))
             n = SIZES[args.size]
             page.get_by_test_id("stSidebar").get_by_text(f"{csv_path.name} — {n:,} cases").wait_for(timeout=900_000)
             wait_idle(page)

@@ -296,3 +296,18 @@ def test_a_saved_layout_finds_next_months_files_by_their_columns():
     bound = rebind_tables(layout, tables)
     assert (bound["operations"], bound["followup"]) == ("ops_feb.csv", "fu_feb.csv")
     assert rebind_tables({"kind": "wide", "table": "b.xlsx/Cases"}, {"c.xlsx/Cases": pd.DataFrame()})["table"] == "c.xlsx/Cases"
+
+
+def test_a_million_cases_of_the_full_schema_fit_the_upload_cap():
+    """Issue 12: a 1M-case export of the full schema with one decimal was refused by the cap."""
+    import tomllib
+    from pathlib import Path
+
+    from spinedash.ingest.read import MAX_UPLOAD_MB
+    from spinedash.sample import load_sample
+
+    sample = load_sample()
+    per_row = len(sample.to_csv(index=False, float_format="%.1f").encode()) / len(sample)
+    assert per_row * 1_000_000 < 0.85 * MAX_UPLOAD_MB * 1024 * 1024  # with room for longer ids and text
+    config = tomllib.loads((Path(__file__).resolve().parents[1] / ".streamlit" / "config.toml").read_text())
+    assert config["server"]["maxUploadSize"] == MAX_UPLOAD_MB

@@ -106,7 +106,7 @@ def run_pipeline(tables: dict[str, pd.DataFrame], prof: dict, info: list[str] | 
         decimal_comma = True
     warnings: list[str] = []
     info += list(attrs.get("notes", [])) + list(shaped.notes)
-    mapped = map_columns(frame, decimal_comma=decimal_comma, header_row=header_row, profile=prof,
+    mapped = map_columns(frame, decimal_comma=decimal_comma, header_row=header_row, profile={**prof, "layout": layout},
                          timepoint=shaped.timepoint, layout_case_id=layout.get("case_id"))
     warnings += mapped.warnings
     info += mapped.info

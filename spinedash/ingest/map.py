@@ -575,7 +575,13 @@ def map_columns(frame: pd.DataFrame, decimal_comma: bool = False, header_row: in
     units: dict[str, str | None] = {}
     position: dict[str, int] = {}
     claimed: dict[str, list[str]] = {}
-    ignored = [c.source for c in choices if c.how == "unmatched"]
+    layout = profile.get("layout") or {}
+    shaping = {str(layout[k]) for k in ("patient_id", "timepoint_column", "instrument_column", "value_column", "followup_date")
+               if isinstance(layout.get(k), str)}
+    used_by_layout = [c.source for c in choices if c.how == "unmatched" and c.source in shaping]
+    ignored = [c.source for c in choices if c.how == "unmatched" and c.source not in shaping]
+    if used_by_layout:
+        info.append(f"Used to lay out the cases, not kept as a column: {', '.join(_clip(n) for n in used_by_layout)}.")
     by_choice = [c.source for c in choices if c.how == "ignored"]
     for c in choices:
         if c.target is None:

@@ -159,6 +159,8 @@ def show_import_wizard() -> None:
     state = _state()
     if state.pop("auto_run", False):
         _check_and_use(tables, profile, label)
+        if state["report"].ok:
+            st.rerun()  # the sidebar, drawn before this page, names the new data on the next run
     if source == "uploaded":
         st.success(f"Using your import profile **{escape_markdown(profile.get('name') or uploaded_profile.name)}**.",
                    icon=":material/task_alt:")
@@ -247,7 +249,7 @@ def _steps(tables: dict, profile: dict, label: str) -> None:
         profile.setdefault("columns", {})[base] = value
         st.rerun()
 
-    mapped = map_columns(frame, decimal_comma=frame.attrs.get("decimal_comma", False), profile=profile,
+    mapped = map_columns(frame, decimal_comma=frame.attrs.get("decimal_comma", False), profile={**profile, "layout": layout},
                          timepoint=shaped.timepoint, layout_case_id=layout.get("case_id"))
     # 4. Codes
     st.subheader("4. Codes")

@@ -76,7 +76,7 @@ def go(page, name: str) -> None:
 def upload(page, who: str) -> None:
     me = SESSIONS[who]
     go(page, "Data")
-    page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(
+    page.locator('[data-testid="stFileUploader"] input[type="file"]').first.set_input_files(
         files=[{"name": me["file"], "mimeType": "text/csv", "buffer": export_csv(me["tag"], me["n"])}]
     )
     page.get_by_test_id("stSidebar").get_by_text(f"{me['file']} — {me['n']} cases").wait_for(timeout=WAIT_MS)

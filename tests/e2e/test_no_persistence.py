@@ -57,7 +57,7 @@ def files_holding(marker: bytes, roots: list[Path], since: float, skip: tuple[Pa
 
 
 def upload_bytes(page, name: str, data: bytes) -> None:
-    page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(
+    page.locator('[data-testid="stFileUploader"] input[type="file"]').first.set_input_files(
         files=[{"name": name, "mimeType": "text/csv", "buffer": data}]
     )
 

@@ -96,7 +96,7 @@ def test_uploaded_text_is_shown_literally_and_never_runs(server, page, artifacts
     wait_for_app(page)
     go(page, "Data")
 
-    page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(
+    page.locator('[data-testid="stFileUploader"] input[type="file"]').first.set_input_files(
         files=[{"name": FILENAME, "mimeType": "text/csv", "buffer": payload_export()}]
     )
     sidebar = page.get_by_test_id("stSidebar")
@@ -138,7 +138,7 @@ def test_uploaded_text_is_shown_literally_and_never_runs(server, page, artifacts
     assert_nothing_injected(page, dialogs, "Benchmarking")
 
     go(page, "Data")
-    page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(
+    page.locator('[data-testid="stFileUploader"] input[type="file"]').first.set_input_files(
         files=[{"name": "refused.csv", "mimeType": "text/csv", "buffer": refused_export()}]
     )
     expect(main.get_by_text("refused.csv cannot be used")).to_be_visible(timeout=WAIT_MS)
@@ -200,7 +200,7 @@ def test_urls_in_uploaded_names_are_not_made_links(server, page):
     page.goto(server["url"])
     wait_for_app(page)
     go(page, "Data")
-    page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(
+    page.locator('[data-testid="stFileUploader"] input[type="file"]').first.set_input_files(
         files=[{"name": "links.csv", "mimeType": "text/csv", "buffer": ("\n".join(rows) + "\n").encode()}]
     )
     expect(page.get_by_test_id("stSidebar").get_by_text("links.csv — 20 cases")).to_be_visible(timeout=WAIT_MS)

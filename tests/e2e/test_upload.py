@@ -32,7 +32,7 @@ def test_upload_messy_then_broken_export(server, page, artifacts):
     assert "Sample cohort — synthetic demonstration data" in sidebar(page).inner_text()
     page.screenshot(path=str(artifacts / "data_sample.png"), full_page=True)
 
-    file_input = page.locator('[data-testid="stFileUploader"] input[type="file"]')
+    file_input = page.locator('[data-testid="stFileUploader"] input[type="file"]').first
     file_input.set_input_files(str(DATA / "messy_export.csv"))
     sidebar(page).get_by_text(f"messy_export.csv — {MESSY_ROWS} cases").wait_for()
     wait_for_app(page)
@@ -51,7 +51,7 @@ def test_upload_messy_then_broken_export(server, page, artifacts):
     page.get_by_role("heading", name="Data", exact=True).wait_for()
     wait_for_app(page)
 
-    file_input = page.locator('[data-testid="stFileUploader"] input[type="file"]')
+    file_input = page.locator('[data-testid="stFileUploader"] input[type="file"]').first
     file_input.set_input_files(str(DATA / "broken_export.csv"))
     page.get_by_text("broken_export.csv cannot be used").wait_for()
     wait_for_app(page)
