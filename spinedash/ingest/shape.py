@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from spinedash.catalogue import load_catalogue
 from spinedash.validation import OutcomeDataError, make_problem
@@ -92,15 +94,23 @@ def _fold(text: object) -> str:
 def _blank(s: pd.Series) -> np.ndarray:
     """True where a cell holds nothing (NaN/None, or only whitespace in a text column).
 
-    Text is judged once per distinct value (factorize), not once per row: a million-row category
-    or Arrow string column is never turned into Python strings.
+    Never turns a million-row text column into Python strings: a category column is judged by its
+    categories, an Arrow string column by Arrow's own kernels, anything else once per distinct value.
     """
-    if not (s.dtype == object or pd.api.types.is_string_dtype(s.dtype) or isinstance(s.dtype, pd.CategoricalDtype)):
+    dtype = s.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        codes = s.cat.codes.to_numpy()
+        cats = pd.Series(s.cat.categories, dtype=object).astype("string").str.strip().eq("").fillna(True).to_numpy(dtype=bool)
+        return np.append(cats, True)[codes]  # code -1 (missing) takes the last slot
+    if not (pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype)):
         return s.isna().to_numpy()
+    if getattr(dtype, "storage", None) == "pyarrow":
+        arr = pa.chunked_array(s.array._pa_array) if hasattr(s.array, "_pa_array") else pa.array(s.astype(object))
+        empty = pc.match_substring_regex(arr, r"^\s*$")
+        return pc.fill_null(empty, True).to_numpy(zero_copy_only=False).astype(bool)
     codes, uniques = pd.factorize(s, use_na_sentinel=True)
     empty = pd.Series(uniques, dtype=object).astype("string").str.strip().eq("").fillna(True).to_numpy(dtype=bool)
-    empty = np.append(empty, True)  # code -1 (missing) indexes this last slot
-    return empty[codes]
+    return np.append(empty, True)[codes]
 
 
 def _col(frame: pd.DataFrame, name) -> pd.Series:
@@ -338,13 +348,11 @@ def _pivot(
         notes.append(f"{label}: {int(dup.sum()):,} repeated rows for the same case and time point were left out (rows {_short(_rows(frame, dup), 8)}); the first was used.")
         keep = ~dup
         frame, tps, case_codes, tp_codes, key = frame[keep], tps[keep], case_codes[keep], tp_codes[keep], key[keep]
-    first_row = np.full(ncase, -1, dtype=np.int64)
-    first_pos = np.unique(case_codes, return_index=True)[1]
-    first_row[:] = first_pos
+    # factorize numbers cases in order of first appearance: the first rows, in order, are cases 0, 1, 2 …
+    first_row = np.flatnonzero(~pd.Series(case_codes).duplicated().to_numpy())
     index = frame.index[first_row] if pd.api.types.is_integer_dtype(frame.index) else pd.RangeIndex(ncase)
     order = np.argsort(case_codes, kind="stable")
     cc_sorted = case_codes[order]
-    same_case = cc_sorted[1:] == cc_sorted[:-1]
     out: dict[str, pd.Series] = {case_col: pd.Series(np.asarray(case_values, dtype=object) if ids.dtype == object else case_values)}
     when: dict[str, str] = {}
     tp_names = list(tp_values)
@@ -357,10 +365,10 @@ def _pivot(
         if not present.any():
             empty.append(str(col))
             continue
-        at = np.unique(tp_codes[present])
-        if col in case_columns or (len(at) > 1 and col not in always_pivot and _agrees_within_case(s, present, order, same_case)):
+        at = np.flatnonzero(np.bincount(tp_codes[present], minlength=ntp))
+        if col in case_columns or (len(at) > 1 and col not in always_pivot and _agrees_within_case(s, present, order, cc_sorted)):
             rows_present = np.flatnonzero(present)
-            firsts = rows_present[np.unique(case_codes[rows_present], return_index=True)[1]]
+            firsts = rows_present[~pd.Series(case_codes[rows_present]).duplicated().to_numpy()]
             out[str(col)] = _scatter(s, firsts, case_codes[firsts], ncase)
             continue
         if len(at) == 1 and col not in always_pivot:
@@ -382,7 +390,7 @@ def _pivot(
     return cases, when
 
 
-def _agrees_within_case(s: pd.Series, present: np.ndarray, order: np.ndarray, same_case: np.ndarray) -> bool:
+def _agrees_within_case(s: pd.Series, present: np.ndarray, order: np.ndarray, cc_sorted: np.ndarray) -> bool:
     """True if some case has this column at two rows and, in every case, all its values are equal."""
     p = present[order]
     v = pd.factorize(s, use_na_sentinel=True)[0][order]  # equal values, equal codes: compare integers
@@ -390,7 +398,7 @@ def _agrees_within_case(s: pd.Series, present: np.ndarray, order: np.ndarray, sa
     idx = np.flatnonzero(p)
     if len(idx) < 2:
         return False
-    cases_sorted = np.concatenate([[0], np.cumsum(~same_case)])[idx]
+    cases_sorted = cc_sorted[idx]
     pair_same_case = cases_sorted[1:] == cases_sorted[:-1]
     if not pair_same_case.any():
         return False
@@ -440,32 +448,34 @@ def _require_ids(frame: pd.DataFrame, col: str, what: str) -> None:
 
 def _timepoints_for(frame: pd.DataFrame, col: str, mapping: dict | None, label: str, notes: list[str]) -> np.ndarray:
     """Time point ids for the values of a time point column: the layout's mapping, else parsed from the words."""
-    s = frame[col]
-    text = s.astype("string").str.strip()
-    uniques = pd.unique(text.dropna())
+    s = _col(frame, col)
+    # one decision per distinct word, then spread to the rows by code (no per-row Python)
+    codes, distinct = pd.factorize(s, use_na_sentinel=True)
+    words = [str(u).strip() for u in distinct]
     mapping = {str(k): v for k, v in (mapping or {}).items()}
     folded_map = {_fold(k): v for k, v in mapping.items()}
     table: dict[str, str | None] = {}
     ignored_values = []
-    for u in uniques:
+    for u in dict.fromkeys(w for w in words if w):
         tp = mapping.get(u, folded_map.get(_fold(u), "")) if (u in mapping or _fold(u) in folded_map) else parse_timepoint(u)
         if tp is None and (u in mapping or _fold(u) in folded_map):
             ignored_values.append(u)  # mapped to null: the user's choice to leave these rows out
         table[u] = tp
     unknown = [u for u, tp in table.items() if tp is None and u not in ignored_values]
     if unknown:
-        bad = text.isin(unknown).fillna(False).to_numpy(dtype=bool)
+        bad_code = np.asarray([w in unknown for w in words] + [False], dtype=bool)
         raise _fail(
             col,
-            _rows(frame, bad),
+            _rows(frame, bad_code[codes]),
             f"{_short(unknown)} {'is not a time point' if len(unknown) == 1 else 'are not time points'} SpineDash can place "
             "(it knows before surgery, 2 and 6 weeks, 3, 6, 12 and 24 months, or a number of days): say which time point "
             "each is in the layout step, or leave it out.",
         )
-    blank = text.isna().to_numpy() | (text == "").fillna(True).to_numpy(dtype=bool)
+    blank_code = np.asarray([w == "" for w in words] + [True], dtype=bool)
+    blank = blank_code[codes]
     if blank.any():
         raise _fail(col, _rows(frame, blank), f"The time point is empty on {blank.sum():,} rows.")
-    tps = text.map(table).to_numpy(dtype=object)
+    tps = np.asarray([table.get(w) for w in words] + [None], dtype=object)[codes]
     if ignored_values:
         notes.append(f"{label}: rows at {_short(ignored_values)} were left out, as the layout says.")
     return tps

@@ -1,0 +1,143 @@
+"""Long-format import: 1M cases × 6 time points (one row per case and time point) against the same cases wide.
+
+    python bench/long_format.py --size 1m [--repeats 3] [--root DIR]
+
+The wide file is the P1 cohort (bench/out/cohort_<size>.csv, made by make_cohorts.py if missing).
+The long file holds the same cases reshaped the way REDCap and clinic systems export them: one row
+per case and time point (pre, 2w, 6w, 3m, 6m, 12m) with that visit's VAS leg, VAS back and ODI, and
+the case details on the pre-op row only (bench/out/cohort_<size>_long.csv, written once).
+
+Times, interleaved (wide, long, wide, long …), median of the repeats: the read + shape stages alone,
+and the whole `load_outcomes` (the long file with the layout detect_layout proposes). Target (issue
+12): long within 3× wide. Prints one JSON line with the ratio and `os.getloadavg()` before and after,
+since wall times on a shared machine move with its load. No test asserts a time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import statistics
+import time
+
+from common import SIZES, cohort_path, rss_peak_mb, use_root
+
+TIMEPOINTS = ("pre", "2w", "6w", "3m", "6m", "12m")
+MEASURES = ("vas_leg", "vas_back", "odi")
+
+
+def write_long(wide_path, long_path) -> None:
+    """The wide cohort reshaped to one row per case and time point (case details on the pre row)."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    wide = pacsv.read_csv(wide_path)
+    n = wide.num_rows
+    measure_cols = {f"{m}_{tp}" for m in MEASURES for tp in TIMEPOINTS}
+    case_cols = [c for c in wide.column_names if c not in measure_cols and c != "case_id"]
+    parts = []
+    for tp in TIMEPOINTS:
+        cols = {"case_id": wide["case_id"], "timepoint": pa.array(np.full(n, tp))}
+        for c in case_cols:
+            cols[c] = wide[c] if tp == "pre" else pa.nulls(n, type=wide[c].type)
+        for m in MEASURES:
+            col = f"{m}_{tp}"
+            cols[m] = wide[col].cast(pa.float64()) if col in wide.column_names else pa.nulls(n, type=pa.float64())
+        parts.append(pa.table(cols))
+    long = pa.concat_tables(parts)
+    long = long.take(pa.array(np.arange(long.num_rows).reshape(len(TIMEPOINTS), n).T.ravel()))  # case by case
+    pacsv.write_csv(long, long_path)
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", default="1m", choices=list(SIZES))
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--root", default=None)
+    args = parser.parse_args(argv)
+    use_root(args.root)
+    load_before = os.getloadavg()
+
+    wide_path = cohort_path(args.size)
+    if not wide_path.exists():
+        import make_cohorts
+
+        make_cohorts.make(SIZES[args.size])
+    long_path = wide_path.with_name(wide_path.stem + "_long.csv")
+    if not long_path.exists():
+        write_long(wide_path, long_path)
+
+    from spinedash.ingest import load_outcomes
+    from spinedash.ingest import read as read_stage
+    from spinedash.ingest.read import read_tables
+    from spinedash.ingest.shape import detect_layout, shape
+
+    # The upload limits (MAX_UPLOAD_MB, MAX_ROWS) are the app's; a 6M-row long file is over them,
+    # so the bench lifts them in this process and says so in its output.
+    limits = {"MAX_UPLOAD_MB": read_stage.MAX_UPLOAD_MB, "MAX_ROWS": read_stage.MAX_ROWS}
+    needed_mb = int(long_path.stat().st_size / 2**20) + 1
+    rows_needed = SIZES[args.size] * len(TIMEPOINTS)
+    raised = {}
+    if needed_mb > read_stage.MAX_UPLOAD_MB:
+        read_stage.MAX_UPLOAD_MB = raised["MAX_UPLOAD_MB"] = needed_mb
+    if rows_needed > read_stage.MAX_ROWS:
+        read_stage.MAX_ROWS = raised["MAX_ROWS"] = rows_needed
+
+    def read_shape(path):
+        tables = read_tables(str(path))
+        guess = detect_layout(tables)
+        shaped = shape(tables, guess.settings)
+        return guess.kind, len(shaped.cases)
+
+    # warm imports and caches outside the timing
+    read_shape(cohort_path("10k") if cohort_path("10k").exists() else wide_path)
+    layout = detect_layout(read_tables(str(long_path))).settings
+    profile = {"spinedash_profile": 1, "layout": layout}
+
+    times: dict[str, list[float]] = {"wide_shape": [], "long_shape": [], "wide_load": [], "long_load": []}
+    kinds, cases, load_error = {}, {}, None
+    for _ in range(args.repeats):
+        for label, path in (("wide", wide_path), ("long", long_path)):
+            start = time.perf_counter()
+            kinds[label], cases[label] = read_shape(path)
+            times[f"{label}_shape"].append(time.perf_counter() - start)
+            gc.collect()
+        for label, path, prof in (("wide", wide_path, None), ("long", long_path, profile)):
+            if load_error:
+                break
+            start = time.perf_counter()
+            try:
+                result = load_outcomes(str(path), prof) if prof else load_outcomes(str(path))
+            except Exception as exc:  # noqa: BLE001 - a bench reports what failed instead of stopping
+                load_error = f"{label}: {type(exc).__name__}: {str(exc)[:300]}"
+                break
+            times[f"{label}_load"].append(time.perf_counter() - start)
+            del result
+            gc.collect()
+    med = {k: round(statistics.median(v), 3) for k, v in times.items() if v}
+    out = {
+        "size": args.size,
+        "wide_file_mb": round(wide_path.stat().st_size / 1e6, 1),
+        "long_file_mb": round(long_path.stat().st_size / 1e6, 1),
+        "layouts_detected": kinds,
+        "cases": cases,
+        "median_s": med,
+        "ratio_read_shape": round(med["long_shape"] / med["wide_shape"], 2),
+        "ratio_load_outcomes": round(med["long_load"] / med["wide_load"], 2) if "long_load" in med and "wide_load" in med else None,
+        "load_outcomes_error": load_error,
+        "target": "long within 3x wide",
+        "app_limits": limits,
+        "limits_raised_for_bench": raised,
+        "loadavg_before": [round(x, 2) for x in load_before],
+        "loadavg_after": [round(x, 2) for x in os.getloadavg()],
+        "peak_rss_mb": rss_peak_mb(),
+    }
+    print(json.dumps(out))
+    return out
+
+
+if __name__ == "__main__":
+    main()
