@@ -4,6 +4,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from spinedash.ui.accessibility import accessibility_style
 from spinedash.ui.data_source import read_pending_upload, show_data_source_in_sidebar
 from spinedash.ui.demo import demo_banner
 from spinedash.ui.errors import apology_on_error
@@ -39,5 +40,6 @@ with apology_on_error(navigation.title):
         st.caption("SpineDash · outcomes review for spine surgery")
         show_data_source_in_sidebar()
     page_style()  # wrapping rows for tablets; see spinedash/ui/layout.py
+    accessibility_style()  # caption contrast; see spinedash/ui/accessibility.py
     demo_banner()
     navigation.run()

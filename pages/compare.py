@@ -49,7 +49,7 @@ if table.empty:
     st.info("The data hold none of the outcomes this table compares (stay, return to work, 12-month scores, safety).")
 else:
     st.warning(analysis.CAUSAL_CAUTION, icon=":material/warning:")
-    st.subheader(f"{escape_markdown(pair.label_a)} (A) and {escape_markdown(pair.label_b)} (B)")
+    st.header(f"{escape_markdown(pair.label_a)} (A) and {escape_markdown(pair.label_b)} (B)")
     st.markdown(f"**{escape_markdown(comparison.adjustment_note(table, adjust))}**")
     display = comparison_display(table, pair.label_a, pair.label_b)
     # Table and forest plot one above the other: side by side, nine columns would be squeezed to slivers.

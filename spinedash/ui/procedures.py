@@ -146,7 +146,8 @@ def show_comparison(k: Knowledge, approaches: list[str]) -> None:
     if len(approaches) < 2:
         st.info("Choose at least two approaches to compare them side by side.")
         return
-    show_table(k.compare(approaches).rename_axis(None))
+    # A named corner cell: an empty table header is read out as nothing by a screen reader.
+    show_table(k.compare(approaches).rename_axis("Aspect"))
     st.caption("Sources: " + "; ".join(k.source_titles_for(approaches)) + ". Each statement's own source is "
                "shown under *One approach in detail*.")
 

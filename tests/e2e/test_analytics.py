@@ -125,12 +125,12 @@ def test_every_export_downloads_and_opens(server, page, artifacts):
     page.goto(server["url"] + "/recovery")
     expect(page.get_by_role("heading", name="Hospital stay", exact=True)).to_be_visible(timeout=WAIT_MS)
     wait_for_app(page)
-    page.get_by_role("button", name="Download chart").first.click()
+    page.get_by_role("button", name="Download: Hospital stay by approach").first.click()
     png = download(page, lambda: page.get_by_role("button", name="PNG image").click())
     assert png.startswith(b"\x89PNG\r\n\x1a\n")
     (artifacts / "chart_download.png").write_bytes(png)
     page.keyboard.press("Escape")
-    page.get_by_role("button", name="Download chart").first.click()
+    page.get_by_role("button", name="Download: Hospital stay by approach").first.click()
     svg = download(page, lambda: page.get_by_role("button", name="SVG image").click()).decode("utf-8")
     assert svg.lstrip().startswith("<svg") and "Hospital stay by approach" in svg
     assert "Sample cohort — synthetic demonstration data" in svg, "the image says where its data came from"

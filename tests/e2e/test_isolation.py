@@ -160,7 +160,7 @@ def check_downloads(page, who: str) -> None:
         assert f"{tag}-0000" in workbook_text
 
     go(page, "Recovery")
-    page.get_by_role("button", name="Download chart").first.click()
+    page.get_by_role("button", name="Download: Hospital stay by approach").first.click()
     svg = download(page, lambda: page.get_by_role("button", name="SVG image").click()).decode("utf-8")
     page.keyboard.press("Escape")
     assert_only_own(svg, who, "a chart's SVG download")

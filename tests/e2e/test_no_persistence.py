@@ -141,7 +141,7 @@ def test_uploaded_bytes_reach_no_file_and_no_log(private_server, browser, artifa
         expect(button).to_be_visible(timeout=120_000)
         assert download(page, button.click).startswith(b"%PDF")
         go(page, "Recovery")
-        page.get_by_role("button", name="Download chart").first.click()
+        page.get_by_role("button", name="Download: Hospital stay by approach").first.click()
         assert download(page, lambda: page.get_by_role("button", name="SVG image").click()).lstrip().startswith(b"<svg")
         page.screenshot(path=str(artifacts / "no_persistence.png"), full_page=True)
     finally:
