@@ -109,7 +109,7 @@ def show_category_mapping(k: Knowledge) -> None:
     mapping = k.category_mapping().rename(columns={
         "category": "What the document describes", "filed_under": "Filed under", "why": "Why",
         "source_title": "Document"})
-    show_table(mapping.set_index("What the document describes").rename_axis(None))
+    show_table(mapping.set_index("What the document describes"))  # a named corner: no empty table header
     st.caption(
         "The approach follows how the operation is done, in this order: an endoscope with its own working channel "
         "through one portal is Full-endoscopic; a tubular retractor is Tubular MIS whatever the scope; a microscope "
@@ -123,7 +123,7 @@ def show_techniques(k: Knowledge) -> None:
     table = k.techniques_table().rename(columns={
         "technique": "Technique", "approach": "Filed under", "visualisation": "How the surgeon sees",
         "described": "Described in", "note": "Note"})
-    show_table(table.set_index("Technique").rename_axis(None))
+    show_table(table.set_index("Technique"))  # a named corner: no empty table header
 
 
 def show_data_vocabulary(k: Knowledge) -> None:
