@@ -156,8 +156,10 @@ def forest_chart(table: pd.DataFrame, label_a: str, label_b: str) -> dict:
     colours = {"scale": {"domain": ["Unadjusted", "Adjusted"], "range": ["#595959", "#0072B2"]}}
     y = channel("estimate:N", title=None, sort=["Unadjusted", "Adjusted"], axis={"labelLimit": 120})
     layers = [
-        {"mark": {"type": "rule", "color": "#767676", "strokeDash": [3, 3]}, "encoding": {"x": {"datum": 0}}},
-        {"mark": {"type": "rule", "strokeWidth": 2},
+        # aria False: the zero line and the interval bars are drawing, not content; unnamed, a screen
+        # reader meets them as nameless images (axe svg-img-alt). The points carry the numbers.
+        {"mark": {"type": "rule", "color": "#767676", "strokeDash": [3, 3], "aria": False}, "encoding": {"x": {"datum": 0}}},
+        {"mark": {"type": "rule", "strokeWidth": 2, "aria": False},
          "encoding": encoding(y=y, x=channel("low:Q", title=None, scale={"zero": True, "nice": True}), x2={"field": "high"},
                               color=channel("estimate:N", title="Estimate", **colours))},
         {"mark": {"type": "point", "filled": True, "size": 70},
