@@ -1,10 +1,9 @@
 """Report and export: the filtered cases as CSV/XLSX and a PDF summary for a committee."""
 
-import datetime as dt
 
 import streamlit as st
 
-from spinedash.export import XLSX_MAX_ROWS, export_filename, to_csv_bytes, to_xlsx_bytes
+from spinedash.export import XLSX_MAX_ROWS, cases_for_export, export_filename, to_csv_bytes, to_xlsx_bytes
 from spinedash.report import build_report
 from spinedash.summary import summary_content
 from spinedash.tables import escape_markdown
@@ -15,20 +14,20 @@ ctx = analytics_page(
     "Report and export",
     "Take the filtered results out of SpineDash: the cases for a spreadsheet, a PDF summary for a meeting.",
 )
-notes = [f"Data source: {ctx.dataset.describe()}", f"Filters: {ctx.subtitle[0]}",
-         f"Exported {dt.date.today():%Y-%m-%d} from SpineDash; not medical advice."]
+# The export date is stated once, by to_xlsx_bytes on the About sheet.
+notes = [f"Data source: {ctx.dataset.describe()}", f"Filters: {ctx.subtitle[0]}", "SpineDash supports review of outcomes; not medical advice."]
 
 st.header("Filtered cases")
 st.write(f"{len(ctx.cases):,} cases, {ctx.cases.shape[1]} columns. Text cells that a spreadsheet would run as a "
          "formula (starting with =, +, -, @, tab or carriage return) are prefixed with ' so they stay text.")
 left, right = st.columns(2)
 left.download_button(
-    "Cases as CSV", data=lambda: to_csv_bytes(ctx.cases), file_name=export_filename("cases", "csv", ctx.dataset.source_label),
+    "Cases as CSV", data=lambda: to_csv_bytes(cases_for_export(ctx.cases)), file_name=export_filename("cases", "csv", ctx.dataset.source_label),
     mime="text/csv", icon=":material/download:", on_click="ignore", key="export_csv",
 )
 if len(ctx.cases) <= XLSX_MAX_ROWS:
     right.download_button(
-        "Cases as Excel (.xlsx)", data=lambda: to_xlsx_bytes(ctx.cases, notes=notes),
+        "Cases as Excel (.xlsx)", data=lambda: to_xlsx_bytes(cases_for_export(ctx.cases), notes=notes),
         file_name=export_filename("cases", "xlsx", ctx.dataset.source_label),
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         icon=":material/download:", on_click="ignore", key="export_xlsx",

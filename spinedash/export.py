@@ -118,9 +118,74 @@ XLSX_MAX_ROWS = 100_000
 # --------------------------------------------------------------------------------------------------
 
 
+def readable_values(df: pd.DataFrame) -> pd.DataFrame:
+    """Values as a person reads them in a spreadsheet: yes/no instead of True/False, and whole
+    numbers without ".0" (a float column whose values are all whole, e.g. days with blanks, becomes
+    a nullable integer). Other columns are left as they are."""
+    out = df.copy()
+    for position in range(out.shape[1]):
+        col = out.iloc[:, position]
+        if pd.api.types.is_bool_dtype(col.dtype):
+            # Missing stays missing: a blank cell, never "no".
+            out.isetitem(position, col.astype("boolean").map({True: "yes", False: "no"}).astype(object))
+        elif pd.api.types.is_float_dtype(col.dtype):
+            values = col.to_numpy(dtype=float, na_value=np.nan)
+            finite = values[np.isfinite(values)]
+            if len(finite) and np.all(finite == np.round(finite)) and np.all(np.abs(finite) < 2**53):
+                out.isetitem(position, col.astype("Int64"))
+        elif pd.api.types.is_object_dtype(col.dtype):
+            kinds = {type(v) for v in col.dropna().head(1000)}
+            if kinds and kinds <= {bool, np.bool_}:
+                out.isetitem(position, col.map({True: "yes", False: "no"}, na_action="ignore"))
+    return out
+
+
+def readable_headers(columns) -> list[str]:
+    """Canonical column names in the surgeon's words, with units: "length_of_stay_hours" ->
+    "Hospital stay (hours)", "vas_leg_12m" -> "VAS leg pain at 12 months".
+
+    A header is used only if SpineDash's own import reads it back to the same column (checked
+    here, and the whole round trip in tests/test_export.py), so an exported file can be loaded
+    again; otherwise, and for columns the data dictionary does not know, the name is kept."""
+    from spinedash import schema
+    from spinedash.ingest.map import choose_columns
+    from spinedash.ingest.validate import column_label
+
+    names = [str(c) for c in columns]
+    proposed: list[str] = []
+    for name in names:
+        spec = schema.spec_for(name)
+        if spec is None:
+            proposed.append(name)
+            continue
+        label = column_label(name)
+        label = label[:1].upper() + label[1:]
+        if spec.unit and schema.parse_outcome_column(name) is None and spec.unit not in label:
+            label += f" ({spec.unit})"
+        proposed.append(label)
+    try:
+        choices, _problems = choose_columns(proposed)
+        read_back = {c.position: c.target for c in choices}
+    except (ValueError, KeyError):
+        return names
+    out: list[str] = []
+    for i, (name, label) in enumerate(zip(names, proposed, strict=True)):
+        keep = label != name and read_back.get(i) == name and label not in out
+        out.append(label if keep else name)
+    return out
+
+
+def cases_for_export(cases: pd.DataFrame) -> pd.DataFrame:
+    """The cases as the CSV and Excel downloads give them: readable headers and values."""
+    out = readable_values(cases)
+    out.columns = readable_headers(out.columns)
+    return out
+
+
 def to_csv_bytes(df: pd.DataFrame) -> bytes:
-    """CSV as UTF-8 with a byte-order mark (so Excel reads accents right), formulas neutralised."""
-    safe = neutralise_formulas(_with_index_as_columns(df))
+    """CSV as UTF-8 with a byte-order mark (so Excel reads accents right), formulas neutralised,
+    whole numbers without ".0" and yes/no for true/false (`readable_values`)."""
+    safe = neutralise_formulas(readable_values(_with_index_as_columns(df)))
     # "\r\n" as the row end makes the csv writer quote any cell holding \r or \n; with "\n" a bare
     # carriage return inside a cell was written unquoted and started a new row in Excel, where a
     # following "=..." would run as a formula.
@@ -159,21 +224,25 @@ def _column_width(header: str, values: pd.Series) -> float:
 
 
 def to_xlsx_bytes(df: pd.DataFrame, sheet_name: str = "Cases", notes: Sequence[str] | None = None) -> bytes:
-    """An Excel workbook: the data sheet (bold frozen header, sized columns, real dates) and an
-    "About" sheet with `notes` (data source, synthetic label, filters) and the export time.
+    """An Excel workbook: the data sheet (bold frozen header with filter buttons, sized columns, real
+    dates, yes/no, whole numbers) and an "About" sheet with `notes` (data source, synthetic label,
+    filters) and the export time, given once there.
 
     Args:
         df: the table to export; text cells are neutralised against formula injection.
         sheet_name: title of the data sheet (Excel allows at most 31 characters).
         notes: lines for the About sheet, e.g. the data source and the active filters.
     """
-    safe = neutralise_formulas(_with_index_as_columns(df))
+    safe = neutralise_formulas(readable_values(_with_index_as_columns(df)))
     headers = [str(_cell_value(c)) for c in safe.columns]
     columns = [safe.iloc[:, i].astype(object).map(_cell_value) for i in range(safe.shape[1])]
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(_safe_sheet_title(sheet_name))
     ws.freeze_panes = "A2"
+    if headers:
+        # Filter buttons on the header row, over every row written below it.
+        ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{len(safe) + 1}"
     for i, (header, values) in enumerate(zip(headers, columns, strict=True), start=1):
         ws.column_dimensions[get_column_letter(i)].width = _column_width(header, values)
 

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 
 from spinedash import vegalite
 from spinedash.export import (
@@ -164,7 +165,7 @@ def test_xlsx_header_is_bold_frozen_and_columns_are_sized():
     assert ws.column_dimensions["C"].width > ws.column_dimensions["A"].width  # longer surgeon names
 
 
-def test_xlsx_dates_numbers_booleans_and_missing_values_keep_their_types():
+def test_xlsx_dates_numbers_and_missing_values_keep_their_types_and_true_false_reads_yes_no():
     ws = _workbook()["Cases"]
     date_cell = ws.cell(row=2, column=2)
     assert date_cell.is_date
@@ -173,8 +174,40 @@ def test_xlsx_dates_numbers_booleans_and_missing_values_keep_their_types():
     assert ws.cell(row=4, column=2).value is None  # NaT
     assert ws.cell(row=2, column=5).value == -3.5
     assert ws.cell(row=4, column=5).value is None  # NaN
-    assert ws.cell(row=2, column=6).value is True
-    assert ws.cell(row=4, column=6).value is None  # <NA>
+    assert ws.cell(row=2, column=6).value == "yes"
+    assert ws.cell(row=4, column=6).value is None  # <NA> stays blank, never "no"
+
+
+def test_xlsx_has_filter_buttons_over_every_row_and_the_export_date_once():
+    wb = _workbook(notes=["Data source: Sample cohort"])
+    ws = wb["Cases"]
+    assert ws.auto_filter.ref == f"A1:{get_column_letter(ws.max_column)}{ws.max_row}"
+    lines = [str(row[0]) for row in wb["About"].iter_rows(values_only=True)]
+    assert sum("Exported on" in line for line in lines) == 1
+
+
+def test_csv_whole_numbers_without_point_zero_and_yes_no():
+    frame = pd.DataFrame({"days": [14.0, None, 3.0], "score": [2.5, 3.0, None], "employed": pd.array([True, None, False], dtype="boolean"),
+                          "flag": [True, False, True]})  # fmt: skip
+    text = to_csv_bytes(frame).decode("utf-8-sig").splitlines()
+    assert text == ["days,score,employed,flag", "14,2.5,yes,yes", ",3.0,,no", "3,,no,yes"]
+
+
+def test_case_exports_have_readable_headers_that_load_back_into_the_same_columns():
+    from spinedash.export import cases_for_export
+    from spinedash.ingest import load_outcomes
+    from spinedash.sample import generate_cohort
+
+    cases = generate_cohort(200, seed=3)
+    exported = cases_for_export(cases)
+    headers = list(exported.columns)
+    assert "Hospital stay (hours)" in headers and "VAS leg pain at 12 months" in headers
+    assert "length_of_stay_hours" not in headers
+    back = load_outcomes(to_csv_bytes(exported), filename="cases.csv").cases
+    for column in cases.columns:
+        a = cases[column].astype(object).where(cases[column].notna(), None).tolist()
+        b = back[column].astype(object).where(back[column].notna(), None).tolist()
+        assert a == b, column
 
 
 def test_xlsx_about_sheet_carries_notes_export_date_and_the_apostrophe_explanation():

@@ -106,7 +106,7 @@ def test_every_export_downloads_and_opens(server, page, artifacts):
 
     csv = download(page, lambda: page.get_by_role("button", name="Cases as CSV").click())
     cases = pd.read_csv(io.BytesIO(csv), encoding="utf-8-sig")
-    assert len(cases) > 0 and set(cases["condition"]) == {"Spinal stenosis"}
+    assert len(cases) > 0 and set(cases["Condition"]) == {"Spinal stenosis"}  # readable headers
 
     xlsx = download(page, lambda: page.get_by_role("button", name="Cases as Excel (.xlsx)").click())
     book = openpyxl.load_workbook(io.BytesIO(xlsx))
