@@ -5,6 +5,7 @@ import streamlit as st
 from spinedash import ui
 from spinedash.ingest import MAX_UPLOAD_MB, data_dictionary_csv, data_dictionary_table, template_csv
 from spinedash.quality import completeness_text
+from spinedash.schema import measure_table
 from spinedash.tables import escape_markdown
 from spinedash.ui import data_source, followup, import_wizard
 from spinedash.ui.common import show_table
@@ -53,4 +54,11 @@ st.dataframe(dataset.cases.head(50), hide_index=True, width="stretch",
              column_config={"surgery_date": st.column_config.DateColumn(format="YYYY-MM-DD")})
 st.subheader("Data dictionary")
 st.dataframe(data_dictionary_table(), hide_index=True, width="stretch")
+st.subheader("Outcome measures")
+st.caption(
+    "Every score SpineDash reads, from data/measures.csv: a column is the measure and a time point, e.g. ndi_12m or "
+    "eq5d_pre (pre, 2w, 6w, 3m, 6m, 12m, 24m, or d<days> such as odi_d90). Which way is better, the default MCID with its "
+    "source, and where studies disagree."
+)
+st.dataframe(measure_table(), hide_index=True, width="stretch")
 ui.disclaimer()

@@ -46,6 +46,19 @@ def due_mask(cases: pd.DataFrame, days: int, export_date: pd.Timestamp | None) -
     return due | dates.isna()
 
 
+def _measures_to_report(cases: pd.DataFrame) -> dict[str, tuple[str, ...]]:
+    """measure -> time points: the template's lumbar three (when the file has any of their columns, or
+    no catalogue measure at all), then every other catalogue measure the file has, at its time points."""
+    present = schema.measures_in(cases.columns)
+    out: dict[str, tuple[str, ...]] = {}
+    if not present or any(m in schema.PAIN_MEASURES for m in present):
+        out = {m: info["timepoints"] for m, info in schema.PAIN_MEASURES.items()}
+    for m in present:
+        if m not in out:
+            out[m] = tuple(schema.timepoints_in(m, cases.columns))
+    return out
+
+
 def followup_completeness(cases: pd.DataFrame, export_date: pd.Timestamp | str | None = None) -> pd.DataFrame:
     """Share of the patients DUE at each time point who have a score recorded, per measure.
 
@@ -61,17 +74,17 @@ def followup_completeness(cases: pd.DataFrame, export_date: pd.Timestamp | str |
     """
     export = default_export_date(cases) if export_date is None else pd.Timestamp(export_date)
     rows = []
-    for measure, info in schema.PAIN_MEASURES.items():
-        for tp in info["timepoints"]:
+    for measure, timepoints in _measures_to_report(cases).items():
+        for tp in timepoints:
             column = schema.pain_column(measure, tp)
-            days = schema.TIMEPOINT_DAYS[tp]
+            days = schema.timepoint_days(tp)
             due = due_mask(cases, days, export).to_numpy(dtype=bool)
             n = int(due.sum())
             have = int((cases[column].notna().to_numpy() & due).sum()) if column in cases.columns else 0
             rows.append(
                 {
                     "measure": _measure_label(measure),
-                    "time point": schema.TIMEPOINT_LABELS[tp],
+                    "time point": schema.timepoint_label(tp),
                     "days after surgery": days,
                     "cases with a value": have,
                     "cases": n,
@@ -88,7 +101,7 @@ def completeness_wide(cases: pd.DataFrame, export_date: pd.Timestamp | str | Non
     Time points a measure is not recorded at (ODI at 2 weeks) are left blank.
     """
     long = followup_completeness(cases, export_date)
-    order = [schema.TIMEPOINT_LABELS[tp] for tp in schema.TIMEPOINT_DAYS]
+    order = list(dict.fromkeys(long.sort_values("days after surgery", kind="stable")["time point"])) if len(long) else []
     wide = long.pivot(index="measure", columns="time point", values="share")
     wide = wide.reindex(index=list(dict.fromkeys(long["measure"])), columns=[c for c in order if c in wide.columns])
     wide.columns.name = None

@@ -99,3 +99,12 @@ def test_charts_split_by_technique(dataset, page):
     assert not at.exception
     specs = json.dumps(chart_specs(at))
     assert '"Technique"' in specs and "Loupes" in specs and "Microscope" in specs
+
+
+def test_data_page_lists_the_catalogue_and_the_cervical_completeness(dataset):
+    at = run_page("pages/data.py", session={"data_source_dataset": dataset})
+    assert not at.exception
+    measures = at.dataframe[-1].value
+    assert {"ndi", "vas_arm", "mjoa", "eq5d", "satisfaction_score"} <= set(measures["measure"])
+    completeness = at.table[-1].value if at.table else None
+    assert completeness is not None and "NDI" in completeness.index and "VAS leg" not in completeness.index

@@ -44,7 +44,7 @@ def test_data_page_runs_on_the_sample():
     assert "not medical advice" in text.lower()
     assert at.file_uploader(key="data_upload").allowed_type  # the uploader is there
     assert at.button(key="use_sample").disabled  # already on the sample
-    assert [s.value for s in at.subheader] == ["Follow-up completeness", "Preview", "Data dictionary"]
+    assert [s.value for s in at.subheader] == ["Follow-up completeness", "Preview", "Data dictionary", "Outcome measures"]
 
 
 def test_uploading_a_messy_export_puts_it_in_use():
