@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from spinedash import privacy
-from spinedash.analysis import SAME_DAY_MAX_HOURS, kaplan_meier, mcid_rates, suppression_label
+from spinedash.analysis import SAME_DAY_MAX_HOURS, kaplan_meier, mcid_rates, summarise_distribution, suppression_label
 from spinedash.charts import TIME_LABELS, describe, nothing_to_show_layer
 from spinedash.schema import MEASURES
 from spinedash.vegalite import (
@@ -430,6 +430,12 @@ TREND_COLUMNS = [
     "suppressed",
     "stay_n",
     "mcid_suppressed",
+    # 95% intervals: the median's distribution-free (order-statistic) CI, NaN with 5 or fewer stays;
+    # the MCID rate's Wilson CI. A quarter's cell holds few cases: read the interval, not the point.
+    "median_stay_ci_low",
+    "median_stay_ci_high",
+    "mcid_ci_low",
+    "mcid_ci_high",
 ]
 
 
@@ -461,13 +467,19 @@ def trend_by_quarter(cases: pd.DataFrame, min_cell: int = 5, mcid_threshold: flo
         .agg(n=("stay", "size"), median_stay_hours=("stay", "median"), stay_n=("stay", "count"))
         .reset_index()
     )
+    # The median's 95% CI per cell, by the analysis module's order-statistic method.
+    data["_cell"] = data["quarter"] + "\x1f" + data["approach"]
+    medians = summarise_distribution(data, "stay", by="_cell", min_cell=1).set_index("group")
+    cell_key = out["quarter"] + "\x1f" + out["approach"]
+    out["median_stay_ci_low"] = cell_key.map(medians["median_ci_low"]).astype("float64")
+    out["median_stay_ci_high"] = cell_key.map(medians["median_ci_high"]).astype("float64")
     hidden = approach_quarter_counts(cases, min_cell).set_index(["quarter", "approach"])["hidden"]
     key = pd.MultiIndex.from_frame(out[["quarter", "approach"]])
     out["suppressed"] = hidden.reindex(key).fillna(False).to_numpy(dtype=bool)
     mcid = _mcid_by_cell(frame.assign(approach=cells["approach"]), cells["quarter"], mcid_threshold, measure)
     out = out.merge(mcid, on=["quarter", "approach"], how="left")
     out["mcid_n"] = out["mcid_n"].fillna(0).astype("int64")
-    out.loc[out["suppressed"] | (out["stay_n"] < min_cell), "median_stay_hours"] = np.nan
+    out.loc[out["suppressed"] | (out["stay_n"] < min_cell), ["median_stay_hours", "median_stay_ci_low", "median_stay_ci_high"]] = np.nan
     # MCID denominators: the same rule over their own totals (each quarter's "All", each approach).
     per_approach = out["approach"] != ALL_GROUP
     mcid_cells = out.loc[per_approach, ["quarter", "approach", "mcid_n", "suppressed"]]
@@ -483,7 +495,8 @@ def trend_by_quarter(cases: pd.DataFrame, min_cell: int = 5, mcid_threshold: flo
     for quarter, part in counts.groupby("quarter"):
         if privacy.total_must_hide(part["cases"], part["hidden"], min_cell):
             out.loc[(out["quarter"] == quarter) & ~per_approach, "suppressed"] = True
-    out.loc[out["mcid_suppressed"] | (out["mcid_n"] == 0), "mcid_rate"] = np.nan
+    out.loc[out["mcid_suppressed"] | (out["mcid_n"] == 0), ["mcid_rate", "mcid_ci_low", "mcid_ci_high"]] = np.nan
+    out.loc[out["suppressed"], ["median_stay_hours", "median_stay_ci_low", "median_stay_ci_high"]] = np.nan
     order = _approach_order(out.loc[per_approach, "approach"]) + [ALL_GROUP]
     out["approach"] = pd.Categorical(out["approach"], categories=order)
     out = out.sort_values(["quarter_start", "approach"]).reset_index(drop=True)
@@ -495,8 +508,8 @@ def trend_by_quarter(cases: pd.DataFrame, min_cell: int = 5, mcid_threshold: flo
 
 
 def _mcid_by_cell(frame: pd.DataFrame, quarter: pd.Series, threshold: float, measure: str = "vas_leg") -> pd.DataFrame:
-    """DataFrame[quarter, approach, mcid_rate, mcid_n] at 12 months, per approach and "All"."""
-    columns = ["quarter", "approach", "mcid_rate", "mcid_n"]
+    """DataFrame[quarter, approach, mcid_rate, mcid_n, mcid_ci_low, mcid_ci_high] at 12 months, per approach and "All"."""
+    columns = ["quarter", "approach", "mcid_rate", "mcid_n", "mcid_ci_low", "mcid_ci_high"]
     needed = {f"{measure}_12m"} if MEASURES[measure].kind == "rating" else {f"{measure}_pre", f"{measure}_12m"}
     if not needed <= set(frame.columns):
         return pd.DataFrame({c: pd.Series(dtype="float64" if c.startswith("mcid") else "object") for c in columns})
@@ -513,6 +526,8 @@ def _mcid_by_cell(frame: pd.DataFrame, quarter: pd.Series, threshold: float, mea
                     "approach": keys.str.split("\x1f").str[1] if by == "_cell" else ALL_GROUP,
                     "mcid_rate": at_12m["share"].to_numpy(),
                     "mcid_n": at_12m["n"].to_numpy(),
+                    "mcid_ci_low": at_12m["ci_low"].to_numpy(),
+                    "mcid_ci_high": at_12m["ci_high"].to_numpy(),
                 }
             )
         )
@@ -610,37 +625,55 @@ def trend_chart(trend: pd.DataFrame, value_col: str, title: str, axis_title: str
 
     Suppressed quarters are simply absent from the line. Rates (mcid_rate, 0–1) are shown in %.
     """
-    data = trend[trend[value_col].notna()][["quarter", "quarter_start", "approach", "n", value_col]].copy()
+    ci = {"median_stay_hours": ("median_stay_ci_low", "median_stay_ci_high"), "mcid_rate": ("mcid_ci_low", "mcid_ci_high")}.get(value_col)
+    ci = ci if ci is not None and set(ci) <= set(trend.columns) else None
+    data = trend[trend[value_col].notna()][["quarter", "quarter_start", "approach", "n", value_col, *(ci or ())]].copy()
     is_rate = value_col.endswith("_rate")
     if is_rate:
         data[value_col] = data[value_col] * 100
+        if ci:
+            data[list(ci)] = data[list(ci)] * 100
     if data.empty:
         return nothing_to_show_chart(title, "No quarter has enough cases to show.")
     groups = _approach_order(data.loc[data["approach"] != ALL_GROUP, "approach"])
     domain = [*groups, ALL_GROUP] if (data["approach"] == ALL_GROUP).any() else groups
     colour = {"domain": domain, "range": [*_approach_colours(groups), "#000000"][: len(domain)]}
     unit = "%" if is_rate else " h"
-    return single_chart(
+    enc = encoding(
+        x=channel("quarter:O", title="Quarter of surgery", sort=_quarter_sort(trend), axis={"labelAngle": -45}),
+        y=channel(f"{value_col}:Q", title=axis_title),
+        color=channel("approach:N", title="Approach", scale=colour, sort=domain, legend=LEGEND_BELOW),
+        strokeDash={"condition": {"test": _datum_is("approach", ALL_GROUP), "value": [5, 3]}, "value": [1, 0]},
+        tooltip=[
+            tooltip("quarter:N", "Quarter"),
+            tooltip("approach:N", "Approach"),
+            tooltip(f"{value_col}:Q", axis_title, ".1f"),
+            *([tooltip(f"{ci[0]}:Q", "95% CI from", ".1f"), tooltip(f"{ci[1]}:Q", "95% CI to", ".1f")] if ci else []),
+            tooltip("n:Q", "Cases in the quarter"),
+        ],
+    )
+    spec = single_chart(
         "shown",
         records(data),
         {"type": "line", "point": True},
-        encoding(
-            x=channel("quarter:O", title="Quarter of surgery", sort=_quarter_sort(trend), axis={"labelAngle": -45}),
-            y=channel(f"{value_col}:Q", title=axis_title),
-            color=channel("approach:N", title="Approach", scale=colour, sort=domain, legend=LEGEND_BELOW),
-            strokeDash={"condition": {"test": _datum_is("approach", ALL_GROUP), "value": [5, 3]}, "value": [1, 0]},
-            tooltip=[
-                tooltip("quarter:N", "Quarter"),
-                tooltip("approach:N", "Approach"),
-                tooltip(f"{value_col}:Q", axis_title, ".1f"),
-                tooltip("n:Q", "Cases in the quarter"),
-            ],
-        ),
+        enc,
         title=title,
         height=300,
         description=describe(title, f"{axis_title} per quarter, by approach and for all cases (dashed)",
                              _first_last(data, value_col, domain, unit)),  # fmt: skip
     )
+    if ci:
+        # Each quarter's 95% interval as a faint bar behind its point: a quarter holds few cases, and
+        # a change between two quarters means little while their bars overlap (issue 14).
+        spec.pop("mark")
+        spec.pop("encoding")
+        enc["color"]["legend"] = {**LEGEND_BELOW, "symbolOpacity": 1}  # not the faint bars' opacity
+        rule = encoding(x=enc["x"], y=channel(f"{ci[0]}:Q"), y2={"field": ci[1]}, color=enc["color"])
+        spec["layer"] = [{"mark": {"type": "rule", "opacity": 0.35, "strokeWidth": 2}, "encoding": rule},
+                         {"mark": {"type": "line", "point": True}, "encoding": enc}]  # fmt: skip
+        spec["title"] = {"text": title, "anchor": "start",
+                         "subtitle": ["Bars: 95% confidence interval of each quarter's figure (intervals, not pooled quarters)"]}  # fmt: skip
+    return spec
 
 
 def _first_last(data: pd.DataFrame, value_col: str, groups: list[str], unit: str) -> list[str]:

@@ -81,3 +81,26 @@ def test_cannot_reach_for_a_higher_is_better_score():
     assert analysis.cannot_reach_mcid(pre, "mjoa", 2.0).tolist() == [False, False, True, True, False]
     # Lower is better (ODI 0–100): room = score before − 0.
     assert analysis.cannot_reach_mcid(np.array([10.0, 18.0, 30.0]), "odi", 18.0).tolist() == [True, False, False]
+
+
+def test_quarterly_trend_intervals_match_scipy_and_statsmodels(sample):
+    from statsmodels.stats.proportion import proportion_confint
+
+    from spinedash import overview
+
+    trend = overview.trend_by_quarter(sample, min_cell=5)
+    row = trend[(trend["quarter"] == "2021-Q1") & (trend["approach"] == "Open")].iloc[0]
+    stays = np.sort(sample.loc[(sample["surgery_date"] < "2021-04-01") & (sample["approach"] == "Open"), "length_of_stay_hours"].dropna().to_numpy())
+    n = len(stays)
+    # Distribution-free CI of a median: ranks l = Binomial(n, ½) 2.5% quantile, u = n − l + 1.
+    lower = int(stats.binom.ppf(0.025, n, 0.5))
+    assert (row["median_stay_ci_low"], row["median_stay_ci_high"]) == (stays[lower - 1], stays[n - lower])
+    assert row["median_stay_hours"] == np.median(stays)
+    mcid = sample.loc[(sample["surgery_date"] < "2021-04-01") & (sample["approach"] == "Open")].dropna(subset=["vas_leg_pre", "vas_leg_12m"])
+    hits = int((mcid["vas_leg_pre"] - mcid["vas_leg_12m"] >= 3.2 - 1e-9).sum())
+    assert row["mcid_n"] == len(mcid) and row["mcid_rate"] == pytest.approx(hits / len(mcid))
+    assert (row["mcid_ci_low"], row["mcid_ci_high"]) == pytest.approx(proportion_confint(hits, len(mcid), method="wilson"), abs=1e-12)
+    # The chart draws them, and says it chose intervals over pooling.
+    spec = overview.trend_chart(trend, "median_stay_hours", "Median stay", "Hours")
+    assert spec["layer"][0]["mark"]["type"] == "rule" and spec["layer"][0]["encoding"]["y2"]["field"] == "median_stay_ci_high"
+    assert "intervals, not pooled quarters" in spec["title"]["subtitle"][0]

@@ -275,18 +275,25 @@ def test_trend_chart_spec_drops_suppressed_points_and_uses_percent():
     cases = generate_cohort(600, seed=4)
     trend = trend_by_quarter(cases, min_cell=5)
     spec = validate(overview.trend_chart(trend, "mcid_rate", "VAS leg MCID at 12 months", "Reached the MCID (%)"))
-    assert spec["mark"]["type"] == "line"
-    assert spec["encoding"]["y"]["title"] == "Reached the MCID (%)"
+    line = _line_layer(spec)
+    assert line["mark"]["type"] == "line"
+    assert line["encoding"]["y"]["title"] == "Reached the MCID (%)"
     rows = spec["datasets"][spec["data"]["name"]]
     assert len(rows) == trend["mcid_rate"].notna().sum()
     assert all(0 <= r["mcid_rate"] <= 100 for r in rows)
     assert max(r["mcid_rate"] for r in rows) > 1  # shown in %, not as a fraction
-    assert "All" in spec["encoding"]["color"]["scale"]["domain"]
+    assert all(r["mcid_ci_low"] - 1e-9 <= r["mcid_rate"] <= r["mcid_ci_high"] + 1e-9 for r in rows)  # intervals in % too
+    assert "All" in line["encoding"]["color"]["scale"]["domain"]
+
+
+def _line_layer(spec: dict) -> dict:
+    """The line-and-points view of a trend chart (the only view, or the layer after the CI bars)."""
+    return next(layer for layer in spec["layer"] if layer["mark"]["type"] == "line") if "layer" in spec else spec
 
 
 def test_trend_chart_draws_all_in_black_and_dashed_after_the_approaches():
     trend = trend_by_quarter(generate_cohort(600, seed=4), min_cell=5)
-    spec = validate(overview.trend_chart(trend, "median_stay_hours", "Median stay", "Hospital stay (hours)"))
+    spec = _line_layer(validate(overview.trend_chart(trend, "median_stay_hours", "Median stay", "Hospital stay (hours)")))
     colour = spec["encoding"]["color"]
     assert colour["scale"]["domain"] == [*APPROACHES, "All"] == colour["sort"]
     assert colour["scale"]["range"] == [*(APPROACH_COLOURS[a] for a in APPROACHES), "#000000"]
@@ -300,7 +307,7 @@ def test_trend_chart_draws_all_in_black_and_dashed_after_the_approaches():
 
 def test_trend_chart_without_all_rows_has_no_black_line():
     trend = trend_by_quarter(generate_cohort(600, seed=4), min_cell=5)
-    spec = validate(overview.trend_chart(trend[trend["approach"] != "All"], "median_stay_hours", "Stay", "Hours"))
+    spec = _line_layer(validate(overview.trend_chart(trend[trend["approach"] != "All"], "median_stay_hours", "Stay", "Hours")))
     scale = spec["encoding"]["color"]["scale"]
     assert scale["domain"] == list(APPROACHES)
     assert "#000000" not in scale["range"] and len(scale["range"]) == len(scale["domain"])
