@@ -259,7 +259,9 @@ def test_profile_round_trip_from_path_bytes_and_dict(tmp_path):
 
 
 @pytest.mark.parametrize("bad", [b"not json", b"{}", b'{"spinedash_profile": 2}', b'{"spinedash_profile": 1, "colums": {}}',
-                                 b'{"spinedash_profile": 1, "columns": []}'])
+                                 b'{"spinedash_profile": 1, "columns": []}', b'{"spinedash_profile": 1, "read": {"delimiter": "ab"}}',
+                                 b'{"spinedash_profile": 1, "read": {"encoding": "klingon"}}', b'{"spinedash_profile": 1, "columns": {"x": 5}}',
+                                 b'{"spinedash_profile": 1, "codes": {"sex": {"1": 2}}}', b'{"spinedash_profile": 1, "cutoffs": {"satisfaction": 3}}'])
 def test_bad_profiles_are_refused_with_a_message(bad):
     with pytest.raises(OutcomeDataError) as info:
         load_profile(bad)

@@ -6,6 +6,7 @@ See the README ("Import profiles") for the format. No Streamlit.
 
 from __future__ import annotations
 
+import codecs
 import functools
 import json
 import os
@@ -15,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from spinedash.ingest.cells import _fail
+from spinedash.validation import OutcomeDataError, Problem
 
 PROFILE_VERSION = 1
 SECTIONS = ("spinedash_profile", "name", "description", "detect", "read", "layout", "columns", "codes",
@@ -51,7 +53,51 @@ def load_profile(profile: ProfileSource) -> dict:
     for key in ("detect", "read", "layout", "columns", "codes", "units", "cutoffs"):
         if key in data and not isinstance(data[key], dict):
             raise _fail(f"The import profile's \"{key}\" section must be an object ({{…}}).", "(profile)")
+    problems = _check_sections(data)
+    if problems:
+        raise OutcomeDataError([Problem("(profile)", (), p) for p in problems])
     return data
+
+
+def _text_or_null(v: object) -> bool:
+    return v is None or isinstance(v, str)
+
+
+def _check_sections(data: dict) -> list[str]:
+    """What is wrong inside the profile's sections, in words; [] when it can be used."""
+    out: list[str] = []
+    read = data.get("read") or {}
+    d = read.get("delimiter")
+    if d is not None and not (isinstance(d, str) and len(d) == 1 and d not in "\r\n\"'"):
+        out.append('"read" → "delimiter" must be one character such as ";" or ",".')
+    enc = read.get("encoding")
+    if enc is not None:
+        try:
+            codecs.lookup(enc) if isinstance(enc, str) and enc else None
+            if not (isinstance(enc, str) and enc):
+                raise LookupError
+        except LookupError:
+            out.append(f'"read" → "encoding" {str(enc)[:30]!r} is not a text encoding Python knows (e.g. "latin-1", "utf-8").')
+    if read.get("decimal") not in (None, ",", "."):
+        out.append('"read" → "decimal" must be "," or ".".')
+    layout = data.get("layout") or {}
+    if "kind" in layout and not isinstance(layout["kind"], str):
+        out.append('"layout" → "kind" must be a word such as "wide" or "long".')
+    columns = data.get("columns") or {}
+    bad = [k for k, v in columns.items() if not _text_or_null(v)]
+    if bad:
+        out.append(f'"columns": each value must be a column name, a measure or null; not for {", ".join(map(repr, bad[:5]))}.')
+    for column, table in (data.get("codes") or {}).items():
+        if not isinstance(table, dict) or not all(_text_or_null(v) for v in table.values()):
+            out.append(f'"codes" → "{column}" must map codes to values ({{"1": "male"}}), with null for blank.')
+    for column, unit in (data.get("units") or {}).items():
+        if not isinstance(unit, str):
+            out.append(f'"units" → "{column}" must be a unit such as "days", "hours" or "0-100".')
+    for name, cutoff in (data.get("cutoffs") or {}).items():
+        if not isinstance(cutoff, dict) or not isinstance(cutoff.get("satisfied_if", []), list) \
+                or not isinstance(cutoff.get("not_satisfied_if", []), list) or not _text_or_null(cutoff.get("note")):
+            out.append(f'"cutoffs" → "{name}" must be {{"satisfied_if": [codes…], "note": "…"}}.')
+    return out
 
 
 def dump_profile(profile: dict) -> bytes:

@@ -16,10 +16,11 @@ OUTCOMES: Counter[str] = Counter()
 MAX_MESSAGE_CHARS = 20_000
 
 
-def read_hostile(data: bytes, name: str) -> str:
-    """Read `data` as an upload named `name`: "read" (an IngestResult) or "refused" (OutcomeDataError)."""
+def read_hostile(data: bytes, name: str, profile: dict | bytes | None = None) -> str:
+    """Read `data` as an upload named `name` (with an import profile, if given): "read" (an IngestResult)
+    or "refused" (OutcomeDataError)."""
     try:
-        result = load_outcomes(data, filename=name)
+        result = load_outcomes(data, profile, filename=name)
     except OutcomeDataError as error:
         OUTCOMES["refused"] += 1
         message = str(error)
