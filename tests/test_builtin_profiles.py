@@ -107,3 +107,34 @@ def test_nkr_cervical_is_read_as_cervical_with_its_own_measures():
     # the two-level case's level is not guessed as one of its levels
     two_levels = next(t for t in CERVICAL if ";" in t.level)
     assert got.loc[two_levels.case_id, "spinal_level"] not in ("C5-C6", "C6-C7")
+
+
+@pytest.mark.parametrize(
+    "names, id_format, measures",
+    [
+        (["workbook_per_timepoint.xlsx"], "{}", ("vas_leg", "vas_back", "odi")),
+        (["operations.csv", "followup.csv"], "OP{}", ("vas_leg", "vas_back", "odi")),
+    ],
+)
+def test_workbook_and_operations_followup_load_without_a_profile(names, id_format, measures):
+    """No built-in profile: the layout is detected and the headers are enough."""
+    paths = [str(EXPORTS / n) for n in names]
+    result = load_outcomes(paths if len(paths) > 1 else paths[0])
+    got = result.cases.set_index(result.cases["case_id"].astype(str))
+    assert len(got) == len(LUMBAR)
+    truth = {t.case_id: t for t in LUMBAR}
+    if names[0] == "operations.csv":
+        # patient 5001 was operated twice: the first operation has no 12-month form; the form 14 days
+        # before the second operation is the second operation's pre-op form
+        first, second = make_exports.lumbar_cases()[:2]
+        assert got.loc["OP1001", "vas_leg_3m"] == first.scores["leg"]["3m"]
+        assert pd.isna(got.loc["OP1001", "vas_leg_12m"])
+        assert got.loc["OP1002", "vas_leg_pre"] == second.scores["leg"]["pre"]
+        truth = {k: v for k, v in truth.items() if k not in ("1001", "1002")}
+    for case_id, t in truth.items():
+        row = got.loc[id_format.format(case_id)]
+        assert row["condition"] == t.condition and row["approach"] == t.approach
+        for measure, key in zip(measures, ("leg", "back", "odi"), strict=True):
+            for tp in ("pre", "3m", "12m"):
+                want, have = t.scores[key].get(tp), row[f"{measure}_{tp}"]
+                assert (want is None and pd.isna(have)) or have == want, (case_id, measure, tp)
