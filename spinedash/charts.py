@@ -219,7 +219,10 @@ def _chart(
         datasets = {"nothing": pd.DataFrame({"message": [_nothing_message(min_cell)]})}
         height = 60
     used = {layer["data"]["name"] for layer in layers if "data" in layer}
-    props = {"description": description} if description else {}
+    props: Spec = {"description": description} if description else {}
+    if extra:
+        # The chart's own notes unwrapped, for places that lay them out themselves (the PDF report).
+        props["usermeta"] = {"notes": [str(line) for line in extra if line]}
     return layer_chart(
         layers,
         {name: records(frame) for name, frame in datasets.items() if name in used},

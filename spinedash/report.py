@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 from fpdf import FPDF, FontFace
 from fpdf.enums import TableBordersLayout, TableCellFillMode, VAlign, XPos, YPos
+from fpdf.prefs import ViewerPreferences
 
 from spinedash.export import CHART_FONT, FONT_DIR, register_fonts, render_spec
 from spinedash.vegalite import Spec, as_spec
@@ -71,6 +72,34 @@ class ReportError(RuntimeError):
 
 
 @dataclass(frozen=True, eq=False)
+class ReportChart:
+    """One chart of the report with what belongs under it on paper.
+
+    Attributes:
+        title: the heading printed above the chart.
+        chart: a Vega-Lite dict (an Altair chart is accepted too).
+        notes: the chart's own notes (what the marks mean, which groups are suppressed), printed
+            under its heading: the image is drawn without its title block.
+        table: printed under the chart, e.g. the number at risk beneath a Kaplan–Meier curve.
+        table_title: the line above that table.
+        alt_text: the chart in words, the image's alternative text for screen readers; the
+            chart's `description` when not given.
+    """
+
+    title: str
+    chart: Spec | alt.TopLevelMixin
+    notes: Sequence[str] = ()
+    table: pd.DataFrame | None = None
+    table_title: str = ""
+    alt_text: str = ""
+
+
+def as_report_chart(item: ReportChart | tuple) -> ReportChart:
+    """A ReportChart from a ReportChart or a (title, chart) pair."""
+    return item if isinstance(item, ReportChart) else ReportChart(*item)
+
+
+@dataclass(frozen=True, eq=False)
 class ReportContent:
     """Everything the report shows. Strings print as given (format numbers before passing them);
     integers get thousands separators, other numbers three significant figures.
@@ -88,7 +117,7 @@ class ReportContent:
     is_synthetic: bool
     filters_text: str
     headline: pd.DataFrame
-    charts: Sequence[tuple[str, Spec | alt.TopLevelMixin]] = field(default_factory=tuple)
+    charts: Sequence[ReportChart | tuple[str, Spec | alt.TopLevelMixin]] = field(default_factory=tuple)
     comparison: pd.DataFrame | None = None
     method_notes: Sequence[str] = field(default_factory=tuple)
     sources: Sequence[str] = field(default_factory=tuple)
@@ -143,6 +172,13 @@ class _ReportPDF(FPDF):
         self.set_margins(MARGIN, MARGIN, MARGIN)
         self.set_auto_page_break(True, margin=MARGIN + FOOTER_HEIGHT)
         self.set_title(self.clean(content.title))
+        # What fpdf2 can do for screen readers: the document language and its title shown as the
+        # window title; headings as outline entries and section structure elements (start_section);
+        # every chart image a /Figure structure element with alternative text (image alt_text).
+        # Paragraphs and tables are not tagged: fpdf2 does not write a full structure tree, so the
+        # file is partly tagged, not PDF/UA.
+        self.set_lang("en")
+        self.viewer_preferences = ViewerPreferences(display_doc_title=True)
         self.set_author("SpineDash")
         self.set_creator("SpineDash")
         self.set_text_color(*TEXT)
@@ -201,6 +237,7 @@ def _heading(pdf: _ReportPDF, text: str, keep_with: float = 25) -> None:
         pdf.ln(4)
     pdf.set_font(FONT_FAMILY, "B", 13)
     pdf.set_text_color(*TEXT)
+    pdf.start_section(pdf.clean(text), level=0)  # a bookmark and a structure element for screen readers
     pdf.multi_cell(0, 6.5, pdf.clean(text), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(1.5)
 
@@ -343,7 +380,7 @@ def _chart_box(png: bytes, max_w: float, max_h: float) -> tuple[float, float]:
     return w * shrink, h * shrink
 
 
-def _charts(pdf: _ReportPDF, charts: Sequence[tuple[str, bytes]]) -> None:
+def _charts(pdf: _ReportPDF, charts: Sequence[tuple[ReportChart, bytes]]) -> None:
     title_h = 9.0
     gap = 6.0
     usable_h = pdf.h - 2 * MARGIN - FOOTER_HEIGHT
@@ -351,22 +388,38 @@ def _charts(pdf: _ReportPDF, charts: Sequence[tuple[str, bytes]]) -> None:
     max_h = (usable_h - CHARTS_PER_PAGE * (title_h + gap)) / CHARTS_PER_PAGE
     on_this_page = 0
     page = pdf.page_no()
-    for title, png in charts:
+    for item, png in charts:
         w, h = _chart_box(png, pdf.epw, max_h)
+        notes_h = 4.2 * sum(1 + len(n) // 110 for n in item.notes)
         if pdf.page_no() != page:
             on_this_page = 0
-        if on_this_page >= CHARTS_PER_PAGE or _space_left(pdf) < title_h + h + 2:
+        if on_this_page >= CHARTS_PER_PAGE or _space_left(pdf) < title_h + notes_h + h + 2:
             pdf.add_page()
             on_this_page = 0
         page = pdf.page_no()
         pdf.ln(2 if pdf.get_y() > pdf.t_margin + 1 else 0)
         pdf.set_font(FONT_FAMILY, "B", 11)
-        pdf.multi_cell(0, 5.5, pdf.clean(title), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.start_section(pdf.clean(item.title), level=1, strict=False)
+        pdf.multi_cell(0, 5.5, pdf.clean(item.title), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        if item.notes:
+            # The chart's own notes, which its image (drawn without a title block) would lose.
+            pdf.set_font(FONT_FAMILY, "", 8.5)
+            pdf.set_text_color(*MUTED)
+            for note in item.notes:
+                pdf.multi_cell(0, 4.2, pdf.clean(note), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            pdf.set_text_color(*TEXT)
         pdf.ln(1.5)
         x = pdf.l_margin + (pdf.epw - w) / 2
-        pdf.image(BytesIO(png), x=x, y=pdf.get_y(), w=w, h=h)
+        alt = item.alt_text or (item.chart.get("description", "") if isinstance(item.chart, dict) else "") or item.title
+        pdf.image(BytesIO(png), x=x, y=pdf.get_y(), w=w, h=h, alt_text=pdf.clean(alt), title=pdf.clean(item.title))
         pdf.set_y(pdf.get_y() + h + gap)
         on_this_page += 1
+        if item.table is not None and not item.table.empty:
+            if item.table_title:
+                pdf.set_font(FONT_FAMILY, "", 8.5)
+                pdf.multi_cell(0, 4.2, pdf.clean(item.table_title), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+            _table(pdf, item.table, font_size=8)
+            on_this_page += 1  # a chart with its table takes the room of two
 
 
 def _bullets(pdf: _ReportPDF, items: Sequence[str], numbered: bool = False) -> None:
@@ -449,9 +502,10 @@ def build_report(content: ReportContent) -> bytes:
     """
     register_fonts()  # before the threads start, so it runs once
     # Two threads: vl-convert draws charts in parallel, which matters on a two-core machine.
+    items = [as_report_chart(item) for item in content.charts]
     with ThreadPoolExecutor(max_workers=2) as pool:
-        pngs = list(pool.map(render_chart_png, [chart for _, chart in content.charts]))
-    charts = [(title, png) for (title, _), png in zip(content.charts, pngs, strict=True)]
+        pngs = list(pool.map(render_chart_png, [item.chart for item in items]))
+    charts = list(zip(items, pngs, strict=True))
 
     pdf = _ReportPDF(content)
     pdf.add_page()

@@ -15,8 +15,8 @@ from spinedash.dataset import Dataset
 from spinedash.filters import Filters, describe_filters
 from spinedash.knowledge import load_knowledge
 from spinedash.outcomes import headline_measure
-from spinedash.report import ReportContent
-from spinedash.tables import comparison_display
+from spinedash.report import ReportChart, ReportContent
+from spinedash.tables import at_risk_display, comparison_display
 from spinedash.vegalite import Spec, without_title
 
 REPORT_TITLE = "SpineDash outcomes summary"
@@ -37,7 +37,7 @@ def headline_for_report(cases: pd.DataFrame, min_cell: int) -> pd.DataFrame:
     )
 
 
-def report_charts(cases: pd.DataFrame, min_cell: int, subtitle: list[str]) -> list[tuple[str, Spec]]:
+def report_charts(cases: pd.DataFrame, min_cell: int, subtitle: list[str]) -> list[ReportChart]:
     """The key recovery and patient-reported charts; a chart whose columns the data lack is left out.
 
     The score is the view's headline measure (VAS leg for a lumbar file; mJOA or EQ-5D for a cervical one).
@@ -61,17 +61,24 @@ def report_charts(cases: pd.DataFrame, min_cell: int, subtitle: list[str]) -> li
     out = []
     for title, build in builders:
         try:
-            # The report prints its own heading and the filters once at the top.
-            out.append((title, without_title(build())))
+            built = build()
         except analysis.MissingColumnError:
             continue
+        spec, table = built if isinstance(built, tuple) else (built, None)
+        # The report prints its own heading and the filters once at the top; the chart's own notes
+        # go under its heading, the number at risk under a Kaplan–Meier curve.
+        notes = spec.get("usermeta", {}).get("notes", [])
+        out.append(ReportChart(title, without_title(spec), notes=notes, table=table,
+                               table_title="Number still not returned (at risk) on each day after surgery:" if table is not None else "",
+                               alt_text=spec.get("description", "")))  # fmt: skip
     return out
 
 
-def _km(cases: pd.DataFrame, min_cell: int, subtitle: list[str]) -> Spec:
+def _km(cases: pd.DataFrame, min_cell: int, subtitle: list[str]) -> tuple[Spec, pd.DataFrame]:
     km = analysis.kaplan_meier(cases, "return_to_work_days", min_cell=min_cell, employed_only=True)
-    return charts.km_chart(km.curves, km.medians, "Return to work (employed before surgery)", subtitle=subtitle,
-                           min_cell=min_cell, max_days=365)
+    chart = charts.km_chart(km.curves, km.medians, "Return to work (employed before surgery)", subtitle=subtitle,
+                            min_cell=min_cell, max_days=365)
+    return chart, at_risk_display(km.at_risk, min_cell)
 
 
 def method_notes(min_cell: int) -> list[str]:

@@ -30,12 +30,49 @@ def test_headline_table_has_figure_value_n_comparison(sample):
 
 def test_charts_left_out_when_their_columns_are_absent(sample):
     no_work = sample.drop(columns=["return_to_work_days"])
-    titles = [t for t, _ in report_charts(no_work, 5, ["All cases"])]
+    titles = [item.title for item in report_charts(no_work, 5, ["All cases"])]
     assert "Return to work (employed before surgery)" not in titles
     assert "Hospital stay by approach" in titles
-    for _, chart in report_charts(sample, 5, ["All cases"]):
-        vegalite.validate(chart)
-        assert "title" not in chart, "the report prints its own heading"
+    for item in report_charts(sample, 5, ["All cases"]):
+        vegalite.validate(item.chart)
+        assert "title" not in item.chart, "the report prints its own heading"
+
+
+def test_report_charts_keep_their_notes_words_and_the_number_at_risk(sample):
+    items = {item.title: item for item in report_charts(sample, 5, ["All cases"])}
+    stay = items["Hospital stay by approach"]
+    assert any(note.startswith("Box: middle half of cases") for note in stay.notes)
+    assert stay.alt_text.startswith("Hospital stay by approach.") and "n = " in stay.alt_text
+    work = items["Return to work (employed before surgery)"]
+    assert work.table is not None and list(work.table.columns)[:2] == ["Approach", "Day 0"]
+    assert "at risk" in work.table_title
+
+
+def test_pdf_prints_chart_notes_and_at_risk_table_and_tags_figures_for_screen_readers(sample):
+    dataset = Dataset(sample, "Sample cohort", is_synthetic=True, content_key="sample")
+    content = summary_content(dataset, sample, Filters(), 5)
+    reader = PdfReader(io.BytesIO(build_report(content)))
+    text = " ".join(page.extract_text() for page in reader.pages)
+    assert "Box: middle half of cases" in text
+    assert "Number still not returned (at risk)" in text
+    root = reader.trailer["/Root"]
+    assert root["/Lang"] == "en" and root["/MarkInfo"]["/Marked"]
+    figures = []
+
+    def walk(node):
+        node = node.get_object()
+        if node.get("/S") == "/Figure":
+            figures.append(str(node.get("/Alt", "")))
+        kids = node.get("/K")
+        if kids is None:
+            return
+        for kid in kids if isinstance(kids, list) else [kids]:
+            if hasattr(kid, "get_object") and isinstance(kid.get_object(), dict):
+                walk(kid)
+
+    walk(root["/StructTreeRoot"])
+    assert len(figures) == len(content.charts)
+    assert any(alt.startswith("Hospital stay by approach.") for alt in figures)
 
 
 def test_pdf_carries_synthetic_banner_filters_comparison_and_sources(sample):
