@@ -158,3 +158,15 @@ def test_an_out_of_range_catalogue_score_is_a_problem():
         load_outcomes(text.encode())
     columns = {p.column for p in err.value.problems}
     assert columns == {"ndi_pre", "mjoa_12m"}
+
+
+def test_an_approach_the_documents_do_not_describe_is_kept_as_itself():
+    from spinedash.ingest import load_outcomes
+
+    text = (
+        "case_id,condition,approach,technique,vas_leg_pre\n"
+        "C1,Herniated disc,Biportal endoscopic,UBE,7\nC2,Herniated disc,UBE,naked eye,6\nC3,Herniated disc,Open,my own way,6\n"
+    )
+    cases = load_outcomes(text.encode()).cases
+    assert cases["approach"].tolist() == ["Biportal endoscopic", "Biportal endoscopic", "Open"]  # not refused, not re-filed
+    assert cases["technique"].tolist() == ["Biportal endoscopic (UBE/BESS)", "Naked eye", "my own way"]

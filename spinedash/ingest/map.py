@@ -215,11 +215,33 @@ def _category_lookups() -> dict[str, tuple[dict[str, str], tuple[str, ...], str]
     """kind -> ({normalised alias: canonical name}, canonical names in display order, an example alias)."""
     kb = load_knowledge()
     out = {}
-    for kind, names in (("approach", kb.approach_names), ("condition", kb.condition_names)):
+    undescribed = list(kb.undescribed_approaches)
+    for kind, names in (("approach", [*kb.approach_names, *undescribed]), ("condition", kb.condition_names)):
         aliases = kb.aliases[kb.aliases["kind"] == kind]
         hint = f", such as {aliases['alias'].iloc[0]} for {aliases['canonical'].iloc[0]}" if len(aliases) else ""
-        out[kind] = (kb.alias_lookup(kind), tuple(names), hint)
+        lookup = dict(kb.alias_lookup(kind))
+        if kind == "approach":
+            # An approach the source documents do not describe (biportal endoscopic, UBE) is accepted
+            # and kept as itself, never refused nor filed under one of the four (issue 15).
+            family = dict(zip(kb.techniques["technique"], kb.techniques["approach"], strict=True))
+            words = [(t, family[t]) for t in family if family[t] in undescribed]
+            techniques = kb.aliases[kb.aliases["kind"] == "technique"]
+            words += [(a, family.get(c)) for a, c in zip(techniques["alias"], techniques["canonical"], strict=True)
+                      if family.get(c) in undescribed]
+            for word, name in [*((n, n) for n in undescribed), *words]:
+                lookup.setdefault(normalise_label(word), name)
+        out[kind] = (lookup, tuple(names), hint)
     return out
+
+
+def _technique_name(value: object) -> object:
+    return _technique_lookup().get(normalise_label(value), value) if isinstance(value, str) else value
+
+
+@functools.cache
+def _technique_lookup() -> dict[str, str]:
+    """Normalised technique word -> the knowledge base's technique name ("UBE" -> "Biportal endoscopic (UBE/BESS)")."""
+    return load_knowledge().alias_lookup("technique")
 
 
 @functools.cache
@@ -684,6 +706,10 @@ def map_columns(frame: pd.DataFrame, decimal_comma: bool = False, header_row: in
             out[column] = values
         elif column == "spinal_level":
             out[column] = _by_unique(raw, _normalise_levels)[0]
+        elif column == "technique":
+            # Known spellings become the knowledge base's names; anything else is kept as written.
+            labels = _to_label(raw)
+            out[column] = labels.map(_technique_name)
         else:
             out[column] = _to_label(raw)
 
