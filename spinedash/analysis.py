@@ -492,7 +492,11 @@ class KMResult:
         Suppressed groups have no curve rows (event times would reveal the cases).
     medians: DataFrame[group, n, events, censored, median_days, median_ci_low, median_ci_high, suppressed]
     at_risk: DataFrame[group, days, at_risk] — cases still under observation and not yet returned.
-    dropped: rows left out because neither a return time nor a last follow-up was recorded.
+    dropped: rows left out: `dropped_no_time` (neither a return time nor a last follow-up
+        recorded) plus, for return to work, `dropped_no_employment` (employed_before_surgery blank:
+        whether they had work to return to is unknown).
+    returned_after_followup: cases kept whose return day is later than their last follow-up day
+        (the return is counted as an event on that day; the two columns disagree).
     """
 
     curves: pd.DataFrame
@@ -501,6 +505,9 @@ class KMResult:
     dropped: int
     time_col: str
     employed_only: bool
+    dropped_no_time: int = 0
+    dropped_no_employment: int = 0
+    returned_after_followup: int = 0
 
 
 def _survival_ci(surv: np.ndarray, se: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -584,14 +591,19 @@ def kaplan_meier(
     needed = [by, time_col, "last_followup_days"] + (["employed_before_surgery"] if employed_only else [])
     _require(cases, needed, what)
     codes, labels = _group_codes(cases, by)
+    no_employment = 0
     if employed_only:
         # Masked by code, not by building a sub-frame (~4× faster at a million rows); groups with
         # no employed case drop out, as they would from cases[employed].
-        employed, _ = _flags(cases, "employed_before_surgery")
+        employed, recorded = _flags(cases, "employed_before_surgery")
+        no_employment = int(((codes >= 0) & ~recorded).sum())
         codes, labels = _restrict_groups(codes, labels, employed)
     time, event, usable = _km_times(cases, time_col)
     in_group = codes >= 0
-    dropped = int((in_group & ~usable).sum())
+    no_time = int((in_group & ~usable).sum())
+    dropped = no_time + no_employment
+    with np.errstate(invalid="ignore"):
+        late = int((in_group & event & (_numbers(cases, time_col) > _numbers(cases, "last_followup_days"))).sum())
     keep = in_group & usable
     codes, time, event = codes[keep], time[keep], event[keep]
     days = np.asarray(at_risk_days, dtype=np.float64)
@@ -660,7 +672,29 @@ def kaplan_meier(
         dropped=dropped,
         time_col=time_col,
         employed_only=employed_only,
+        dropped_no_time=no_time,
+        dropped_no_employment=no_employment,
+        returned_after_followup=late,
     )
+
+
+def km_data_notes(km: KMResult) -> list[str]:
+    """Plain sentences on the cases a Kaplan–Meier view left out or read with a caveat (empty if none)."""
+    notes = []
+    if km.dropped:
+        parts = []
+        if km.dropped_no_time:
+            parts.append(f"{km.dropped_no_time:,} had neither a return date nor a last follow-up")
+        if km.dropped_no_employment:
+            parts.append(f"{km.dropped_no_employment:,} had employed_before_surgery blank, so whether they had work to return to is unknown")
+        notes.append(f"{km.dropped:,} cases are not counted: " + "; ".join(parts) + ".")
+    if km.returned_after_followup:
+        what = "work" if km.time_col == "return_to_work_days" else "daily activities"
+        notes.append(
+            f"{km.returned_after_followup:,} cases have a return to {what} later than their last follow-up day: the two "
+            "columns disagree. The return day is used (counted as returned on that day); check those rows in the export."
+        )
+    return notes
 
 
 # --------------------------------------------------------------------------------------------

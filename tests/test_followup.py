@@ -104,3 +104,24 @@ def test_quarterly_trend_intervals_match_scipy_and_statsmodels(sample):
     spec = overview.trend_chart(trend, "median_stay_hours", "Median stay", "Hours")
     assert spec["layer"][0]["mark"]["type"] == "rule" and spec["layer"][0]["encoding"]["y2"]["field"] == "median_stay_ci_high"
     assert "intervals, not pooled quarters" in spec["title"]["subtitle"][0]
+
+
+def test_km_counts_blank_employment_as_dropped_and_notes_returns_after_last_followup():
+    cases = pd.DataFrame(
+        {
+            "approach": ["Open"] * 8,
+            "employed_before_surgery": pd.array([True, True, True, True, True, None, None, False], dtype="boolean"),
+            "return_to_work_days": [20.0, 30.0, 400.0, np.nan, np.nan, 25.0, np.nan, 10.0],
+            "last_followup_days": [365.0, 365.0, 365.0, 200.0, np.nan, 365.0, 365.0, 365.0],
+        }
+    )
+    km = analysis.kaplan_meier(cases, "return_to_work_days", min_cell=1, employed_only=True)
+    # Blank employment: rows 5 and 6; no time at all: row 4; row 7 not employed (not a drop).
+    assert (km.dropped_no_employment, km.dropped_no_time, km.dropped) == (2, 1, 3)
+    assert km.medians["n"].iloc[0] == 4
+    # Row 2 returned on day 400, after its last follow-up on day 365.
+    assert km.returned_after_followup == 1
+    notes = analysis.km_data_notes(km)
+    assert notes[0].startswith("3 cases are not counted") and "employed_before_surgery blank" in notes[0]
+    assert "later than their last follow-up" in notes[1]
+    assert analysis.km_data_notes(analysis.kaplan_meier(cases.iloc[:2], "return_to_work_days", min_cell=1, employed_only=True)) == []

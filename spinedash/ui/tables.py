@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from spinedash.analysis import KMResult
+from spinedash.analysis import KMResult, km_data_notes
 from spinedash.tables import at_risk_display, km_median_display, summary_display
 from spinedash.ui.common import show_table
 
@@ -20,5 +20,5 @@ def km_tables(km: KMResult, min_cell: int, group_title: str = "Approach") -> Non
     show_table(km_median_display(km.medians, min_cell, group_title).set_index(group_title))
     st.caption("Number still not returned (at risk) on each day after surgery:")
     show_table(at_risk_display(km.at_risk, min_cell, group_title).set_index(group_title))
-    if km.dropped:
-        st.caption(f"{km.dropped:,} cases had neither a return date nor a last follow-up and are not counted.")
+    for note in km_data_notes(km):
+        st.caption(note)
