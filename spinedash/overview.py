@@ -809,8 +809,9 @@ class DemoStep:
     """One stop of the guided demo: where to go, with which filters, and what to look at.
 
     `query` holds widget values by widget key: lists for the sidebar filters, strings for the
-    page's own choices, None for a page widget to go back to its own default. `anchor` is the start
-    of the heading the sentence talks about; the demo scrolls to it.
+    page's own choices, None for a page widget to go back to its own default. `anchor` is what the
+    sentence talks about, which the demo scrolls to: the start of a heading's text, or "chart:n" for
+    the page's n-th chart.
     """
 
     title: str
@@ -847,8 +848,9 @@ def demo_steps() -> list[DemoStep]:
             "VAS leg pain for herniated disc: watch how quickly each approach's line falls after surgery, then how the "
             "lines come together by twelve months in this synthetic sample.",
             "pages/pain.py",
-            {"filter_condition": ["Herniated disc"], "pain_measure": None},  # None: the page's default, VAS leg
-            anchor="VAS leg pain",
+            # None: back to the page's default (VAS leg, lumbar, all available patients).
+            {"filter_condition": ["Herniated disc"], "pain_measure": None, "pro_region": None, "pain_patients": None},
+            anchor="chart:1",  # the trajectory chart
         ),
         DemoStep(
             "Endoscopic against open",
@@ -861,16 +863,19 @@ def demo_steps() -> list[DemoStep]:
                 "compare_mode": "Approach vs approach",
                 "compare_a": "Full-endoscopic",
                 "compare_b": "Open",
+                "compare_adjust": None,  # None: the page's default
             },
             anchor="Full-endoscopic (A) and Open (B)",
         ),
         DemoStep(
             "Surgeons on a funnel",
-            "Each synthetic surgeon is a dot against funnel-shaped limits: only dots beyond the dotted lines are worth a "
-            "closer look, and teams too small to show are listed by name only.",
+            "Each synthetic surgeon is a dot against funnel-shaped limits, after allowing for case mix: only dots beyond "
+            "the dotted lines are worth a closer look, and surgeons with too few cases are left off the plot.",
             "pages/benchmarking.py",
-            {"funnel_by": None},  # None: the page's default, by surgeon
-            anchor="Benchmarking",
+            # None: back to the page's defaults (by surgeon, its first measure, risk-adjusted).
+            {"funnel_by": None, "funnel_measure": None, "funnel_case_mix": None, "funnel_adjust_approach": None,
+             "funnel_dispersion": None},
+            anchor="chart:1",  # the funnel
         ),
         DemoStep(
             "What the procedure is",

@@ -162,26 +162,37 @@ _BAR_STYLE = """<style>
 </style>"""
 
 
-def scroll_script(heading: str) -> str:
-    """A script that scrolls the main area to the first heading starting with `heading`.
+# What DemoStep.anchor finds, in the browser: "chart:2" is the page's second chart; anything else
+# is the start of a heading's text. Shared with tests/e2e/test_demo.py.
+FIND_ANCHOR_JS = """(doc, want) => {
+  const main = doc.querySelector('[data-testid="stMain"]');
+  if (!main) return null;
+  if (want.startsWith('chart:')) {
+    return main.querySelectorAll('[data-testid="stVegaLiteChart"]')[parseInt(want.slice(6), 10) - 1] || null;
+  }
+  return [...main.querySelectorAll('h1, h2, h3')].find(h => h.textContent.trim().startsWith(want)) || null;
+}"""
 
-    It waits for the page to finish drawing (Streamlit's running indicator gone, the heading
-    present), puts the heading just below the app's top bar, and keeps it there for a few seconds
+
+def scroll_script(anchor: str) -> str:
+    """A script that scrolls the main area to the step's anchor (a heading, or "chart:n").
+
+    It waits for the page to finish drawing (Streamlit's running indicator gone, the anchor
+    present), puts the anchor just below the app's top bar, and keeps it there for a few seconds
     while charts above it finish sizing, unless the user scrolls, taps or presses a key first.
     """
     return (
         "<script>(() => {\n"
-        f"  const want = {json.dumps(heading)};\n"
+        f"  const want = {json.dumps(anchor)};\n"
+        f"  const findAnchor = {FIND_ANCHOR_JS};\n"
         "  const doc = window.parent && window.parent.document ? window.parent.document : document;\n"
         "  const started = Date.now();\n"
         "  let userMoved = false, placedAt = 0;\n"
         "  const stop = () => { userMoved = true; };\n"
         "  for (const kind of ['wheel', 'touchstart', 'keydown', 'mousedown']) doc.addEventListener(kind, stop, {once: true, capture: true});\n"
-        "  const find = () => [...doc.querySelectorAll('[data-testid=\"stMain\"] h1, [data-testid=\"stMain\"] h2, [data-testid=\"stMain\"] h3')]\n"
-        "    .find(h => h.textContent.trim().startsWith(want));\n"
         "  const tick = () => {\n"
         "    if (userMoved || Date.now() - started > 30000) return;\n"
-        "    const target = find();\n"
+        "    const target = findAnchor(doc, want);\n"
         "    const busy = doc.querySelector('[data-testid=\"stStatusWidget\"]');\n"
         "    if (target && !busy) {\n"
         "      target.style.scrollMarginTop = '4.5rem';\n"

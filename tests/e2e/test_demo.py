@@ -3,8 +3,8 @@
 One freshly started server: the laptop walk is its first visitor (cold: the first run after a
 start goes through Streamlit's legacy pages mode), the tablet walk follows on the warm server. Each
 walk goes forward through every step, back through every step, ends, starts again, reloads mid-demo
-and ends. At every stop: no exception element, the right page and step, and the heading the step's
-sentence talks about scrolled into view above the demo bar.
+and ends. At every stop: no exception element, the right page and step, and what the step's sentence
+talks about (its heading or chart) scrolled into view above the demo bar.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import pytest
 from playwright.sync_api import expect
 
 from spinedash.overview import demo_steps
+from spinedash.ui.demo import FIND_ANCHOR_JS
 from tests.e2e.conftest import (
     CHROMIUM,
     CHROMIUM_ARGS,
@@ -52,8 +53,7 @@ def expect_step(page, index: int, where: str) -> None:
     # The heading the sentence talks about sits between the app's top bar and the demo bar.
     page.wait_for_function(
         """([want]) => {
-            const h = [...document.querySelectorAll('[data-testid="stMain"] :is(h1, h2, h3)')]
-                .find(el => el.textContent.trim().startsWith(want));
+            const h = (""" + FIND_ANCHOR_JS + """)(document, want);
             const bar = document.querySelector('.st-key-demo_bar');
             if (!h || !bar) return false;
             const top = h.getBoundingClientRect().top, barTop = bar.getBoundingClientRect().top;
