@@ -109,6 +109,13 @@ def completeness_wide(cases: pd.DataFrame, export_date: pd.Timestamp | str | Non
 
 
 def completeness_text(cases: pd.DataFrame, export_date: pd.Timestamp | str | None = None) -> pd.DataFrame:
-    """The wide completeness table as text for reading: whole percentages, "—" where a measure is not recorded."""
+    """The wide completeness table as text for reading: whole percentages, "—" where a measure is not
+    recorded at that time point, "not in file" where the file has no such column (not 0%: issue 11)."""
     wide = completeness_wide(cases, export_date)
-    return wide.apply(lambda col: col.map(lambda v: "—" if pd.isna(v) else f"{v:.0%}"))
+    text = wide.apply(lambda col: col.map(lambda v: "—" if pd.isna(v) else f"{v:.0%}"))
+    for measure, timepoints in _measures_to_report(cases).items():
+        for tp in timepoints:
+            row, col = _measure_label(measure), schema.timepoint_label(tp)
+            if schema.pain_column(measure, tp) not in cases.columns and row in text.index and col in text.columns:
+                text.loc[row, col] = "not in file"
+    return text

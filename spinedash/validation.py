@@ -244,7 +244,11 @@ def validate_cases(
         spec = schema.spec_for(column)
         rows = pd.to_numeric(group["index"], errors="coerce").dropna().astype(int).tolist()
         label = header_for.get(column, column)
-        shown = label if label == column else f"{label} ({column})"
+        # The user's header, and what SpineDash read it as in words ("LOS (read as hospital stay)"),
+        # never the internal name alone (issue 11).
+        from spinedash.ingest.validate import column_label
+
+        shown = column if label == column else f"{label} (read as {column_label(column)})"
         found = "" if check == "not_nullable" else f"; found {_examples(group['failure_case'])}"
         allowed = spec.allowed or known.get(column, ())
         what = "Case id" if column == "case_id" else spec.description.split(";")[0].rstrip(".")

@@ -439,7 +439,7 @@ def test_error_message_is_a_readable_summary():
 def test_problem_column_names_the_users_header():
     text = "Patient ID,Diagnosis,Technique,VAS leg pre-op\nC1,Herniated disc,Open,14\nC2,Herniated disc,Open,7\n"
     problem = only_problem(text.encode())
-    assert problem.column == "VAS leg pre-op (vas_leg_pre)"
+    assert problem.column == "VAS leg pre-op (read as VAS leg pain before surgery)"
 
 
 def test_unknown_value_problems_one_per_value():

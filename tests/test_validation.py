@@ -90,7 +90,7 @@ def test_missing_required_and_outcome_columns():
 
 def test_user_header_is_named():
     problems = check(frame(vas_leg_pre=[12.0]), header_for={"vas_leg_pre": "VAS leg pre-op"})
-    assert problems[0].column == "VAS leg pre-op (vas_leg_pre)"
+    assert problems[0].column == "VAS leg pre-op (read as VAS leg pain before surgery)"
 
 
 def test_format_rows():
