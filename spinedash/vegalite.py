@@ -43,7 +43,9 @@ FIT_WIDTH: Spec = {"type": "fit-x", "contains": "padding"}
 TEXT_COLOUR = "#3d4852"
 CHART_CONFIG: Spec = {
     "axis": {"labelColor": TEXT_COLOUR, "titleColor": TEXT_COLOUR, "domainColor": "#6b7580", "tickColor": "#6b7580"},
-    "legend": {"labelColor": TEXT_COLOUR, "titleColor": TEXT_COLOUR},
+    # Legends below the plot unless a chart says otherwise: beside it, a legend took half of a chart
+    # in a tablet-width cell.
+    "legend": {"labelColor": TEXT_COLOUR, "titleColor": TEXT_COLOUR, "orient": "bottom"},
     "title": {"subtitleColor": TEXT_COLOUR},
     "text": {"color": TEXT_COLOUR},
 }
@@ -189,6 +191,27 @@ def records(frame: pd.DataFrame) -> list[Spec]:
     names = [str(c) for c in frame.columns]
     columns = [_column_values(frame.iloc[:, i]) for i in range(frame.shape[1])]
     return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)] if names else [{}] * len(frame)
+
+
+def wrap_title(spec: Spec, width: int = 56) -> Spec:
+    """A shallow copy whose title and subtitle lines are broken at word boundaries to `width`
+    characters, so a chart drawn 26rem wide shows them whole instead of cut with "…"."""
+    import textwrap
+
+    title = spec.get("title")
+    if not isinstance(title, dict):
+        return spec
+    out = dict(title)
+
+    def lines(text: Any) -> list[str]:
+        parts = text if isinstance(text, list) else [text]
+        return [w for part in parts for w in (textwrap.wrap(str(part), width, break_on_hyphens=False) or [""])]
+
+    if "text" in out and len(str(out["text"])) > width:
+        out["text"] = lines(out["text"])
+    if out.get("subtitle"):
+        out["subtitle"] = lines(out["subtitle"])
+    return {**spec, "title": out}
 
 
 def without_title(spec: Spec) -> Spec:

@@ -102,3 +102,15 @@ def test_as_spec_takes_a_dict_or_an_altair_chart():
     assert vl.as_spec(spec) == spec and vl.as_spec(spec) is not spec
     with pytest.raises(TypeError):
         vl.as_spec("point")
+
+
+def test_wrap_title_breaks_long_titles_and_subtitles_at_words_without_editing_the_spec():
+    from spinedash.vegalite import wrap_title
+
+    spec = {"mark": "point", "title": {"text": "Reached the VAS leg pain MCID at 12 months (%), risk-adjusted by surgeon",
+                                       "subtitle": ["Units with fewer than 5 cases are not shown (k = 5, the minimum cell size).", "Short"]}}
+    out = wrap_title(spec, width=40)
+    assert out["title"]["text"] == ["Reached the VAS leg pain MCID at 12", "months (%), risk-adjusted by surgeon"]
+    assert all(len(line) <= 40 for line in out["title"]["subtitle"]) and out["title"]["subtitle"][-1] == "Short"
+    assert isinstance(spec["title"]["text"], str), "the given spec is left as it was"
+    assert wrap_title({"mark": "point", "title": "Plain"}) == {"mark": "point", "title": "Plain"}

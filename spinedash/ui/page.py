@@ -24,7 +24,7 @@ from spinedash.tables import escape_markdown
 from spinedash.ui.common import PAGE_MEMO_KEY, disclaimer, ensure_app_router, synthetic_notice
 from spinedash.ui.data_source import current_dataset
 from spinedash.ui.filters import min_cell_setting, sidebar_filters
-from spinedash.vegalite import Spec, without_title
+from spinedash.vegalite import Spec, without_title, wrap_title
 
 _MEMO_SIZE = 64  # aggregates kept per session: enough for flicking between pages and filter sets
 
@@ -193,7 +193,7 @@ def chart_description(spec: Spec, title: str) -> tuple[str, Spec]:
     to st.vega_lite_chart's `alt` (the chart's accessible name) and to the text under the chart.
     """
     words = spec.get("description") or f"Chart: {title}."
-    return words, {key: val for key, val in spec.items() if key != "description"}
+    return words, wrap_title({key: val for key, val in spec.items() if key != "description"})
 
 
 @st.cache_resource(max_entries=512, show_spinner=False)
