@@ -169,6 +169,31 @@ def protect_table(
     return data["_hidden"].rename(None)
 
 
+def count_column(counts, min_cell: int, within=None) -> list[str]:
+    """A table's column of group sizes as text, with rules 1 and 2 applied.
+
+    Rule 1: 1..k−1 reads "< k". Rule 2: the groups of a table add up to a total a reader can see
+    (the cases in view), so when one is hidden the smallest others read "suppressed (protects a
+    smaller group)" until the hidden ones hold ≥ k together. `within`: optional labels splitting
+    the column into separate margins (e.g. one per time point); None = one margin.
+    """
+    n = np.nan_to_num(np.asarray(counts, dtype=np.float64), nan=0.0)
+    keys = np.zeros(len(n), dtype=np.int64) if within is None else pd.factorize(pd.Series(list(within)))[0]
+    hidden = np.zeros(len(n), dtype=bool)
+    for key in np.unique(keys):
+        part = keys == key
+        hidden[part] = complementary_suppression(n[part], min_cell)
+    out = []
+    for value, hide in zip(n, hidden, strict=True):
+        if is_small(value, min_cell):
+            out.append(f"< {min_cell}")
+        elif hide:
+            out.append(complementary_label())
+        else:
+            out.append(f"{int(value):,}")
+    return out
+
+
 def at_risk_cut(times: np.ndarray, at_risk: np.ndarray, min_cell: int) -> float:
     """The last time a curve may be drawn to (rule 3): the last `times` entry with at_risk ≥ k.
 

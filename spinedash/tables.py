@@ -12,6 +12,7 @@ import re
 import pandas as pd
 
 from spinedash.analysis import suppression_label
+from spinedash.privacy import count_column
 
 
 def _missing(value) -> bool:
@@ -43,23 +44,27 @@ def summary_display(summary: pd.DataFrame, value_label: str, min_cell: int, grou
                     digits: int = 1) -> pd.DataFrame:
     """One row per group: cases, median with 95% CI, quartiles — or the suppression label."""
     rows = []
-    for r in summary.itertuples(index=False):
+    # Group sizes under the small-cell rule: "< 5" for a hidden group, and the next smallest's size
+    # hidden too so the cases in view minus the others cannot give it away (spinedash.privacy).
+    sizes = count_column(summary["n"], min_cell)
+    for r, size in zip(summary.itertuples(index=False), sizes, strict=True):
         if r.suppressed:
             median = quartiles = suppression_label(min_cell) if r.n else "no data"
         else:
             median = format_estimate(r.median, r.median_ci_low, r.median_ci_high, digits)
             quartiles = f"{r.q1:,.{digits}f}–{r.q3:,.{digits}f}"
-        rows.append({group_title: r.group, "Cases": int(r.n), value_label: median, "Middle half (quartiles)": quartiles})
+        rows.append({group_title: r.group, "Cases": size, value_label: median, "Middle half (quartiles)": quartiles})
     return pd.DataFrame(rows, columns=[group_title, "Cases", value_label, "Middle half (quartiles)"])
 
 
 def km_median_display(medians: pd.DataFrame, min_cell: int, group_title: str = "Approach") -> pd.DataFrame:
     """Kaplan–Meier medians: patients, returned, not yet returned, median days with 95% CI."""
     rows = []
-    for r in medians.itertuples(index=False):
+    sizes = count_column(medians["n"], min_cell)  # small-cell rule, as in summary_display
+    for r, size in zip(medians.itertuples(index=False), sizes, strict=True):
         if r.suppressed:
             label = suppression_label(min_cell) if r.n else "no data"
-            rows.append({group_title: r.group, "Patients": int(r.n), "Returned": label,
+            rows.append({group_title: r.group, "Patients": size, "Returned": label,
                          "Not yet returned (censored)": label, "Median days (95% CI)": label})
             continue
         if _missing(r.median_days):
@@ -68,7 +73,7 @@ def km_median_display(medians: pd.DataFrame, min_cell: int, group_title: str = "
             high = "not reached" if _missing(r.median_ci_high) else f"{r.median_ci_high:.0f}"
             low = "—" if _missing(r.median_ci_low) else f"{r.median_ci_low:.0f}"
             median = f"{r.median_days:.0f} (95% CI {low}–{high})"
-        rows.append({group_title: r.group, "Patients": int(r.n), "Returned": int(r.events),
+        rows.append({group_title: r.group, "Patients": size, "Returned": int(r.events),
                      "Not yet returned (censored)": int(r.censored), "Median days (95% CI)": median})
     return pd.DataFrame(rows, columns=[group_title, "Patients", "Returned", "Not yet returned (censored)",
                                        "Median days (95% CI)"])
@@ -187,7 +192,8 @@ def comparison_display(table: pd.DataFrame, label_a: str, label_b: str) -> pd.Da
 def condition_outcomes_display(summary: pd.DataFrame, min_cell: int) -> pd.DataFrame:
     """Outcomes per approach for one condition (the Procedures page's join of knowledge and data)."""
     rows = []
-    for r in summary.itertuples(index=False):
+    sizes = count_column(summary["n"], min_cell)  # small-cell rule, as in summary_display
+    for r, size in zip(summary.itertuples(index=False), sizes, strict=True):
         if r.suppressed:
             label = suppression_label(min_cell) if r.n else "no data"
             values = [label] * 3
@@ -197,7 +203,7 @@ def condition_outcomes_display(summary: pd.DataFrame, min_cell: int) -> pd.DataF
                 "not reached" if _missing(r.median_return_to_work_days) else f"{r.median_return_to_work_days:,.0f}",
                 "—" if _missing(r.vas_leg_change_12m) else f"{r.vas_leg_change_12m:+.1f}",
             ]
-        rows.append({"Approach": r.approach, "Cases": f"{int(r.n):,}", "Median stay (hours)": values[0],
+        rows.append({"Approach": r.approach, "Cases": size, "Median stay (hours)": values[0],
                      "Median return to work (days)": values[1], "VAS leg change at 12 months (points)": values[2]})
     return pd.DataFrame(rows, columns=["Approach", "Cases", "Median stay (hours)", "Median return to work (days)",
                                        "VAS leg change at 12 months (points)"])

@@ -143,3 +143,22 @@ def test_a_small_filtered_view_does_not_print_its_size():
 
     assert filters_line(Filters(), 3, 2500, 5).startswith("Showing < 5 of 2,500 cases")
     assert filters_line(Filters(), 30, 2500, 5).startswith("Showing 30 of 2,500 cases")
+
+
+def test_a_per_group_table_minus_the_cases_in_view_does_not_give_a_hidden_group():
+    from spinedash.sample import generate_cohort
+    from spinedash.tables import km_median_display, summary_display
+
+    cases = generate_cohort(300, seed=2)
+    cases["approach"] = cases["approach"].astype("object")
+    tubular = cases.index[cases["approach"] == "Tubular MIS"]
+    cases = cases.drop(index=tubular[3:])  # 3 tubular cases left
+    summary = analysis.summarise_distribution(cases, "length_of_stay_hours", min_cell=K)
+    table = summary_display(summary, "Median stay", K).set_index("Approach")
+    assert table.loc["Tubular MIS", "Cases"] == "< 5"
+    shown = [int(v.replace(",", "")) for v in table["Cases"] if v[0].isdigit()]
+    assert len(cases) - sum(shown) != 3  # the replay: cases in view − every shown group
+    assert len(cases) - sum(shown) >= K
+    km = analysis.kaplan_meier(cases, "return_to_activities_days", min_cell=K)
+    patients = km_median_display(km.medians, K).set_index("Approach")["Patients"]
+    assert patients["Tubular MIS"] == "< 5" and (patients == "suppressed (protects a smaller group)").sum() == 1

@@ -30,7 +30,10 @@ def test_summary_display_spells_out_suppression():
     )
     table = summary_display(summary, "Median stay (hours)", min_cell=5).set_index("Approach")
     assert table.loc["Open", "Median stay (hours)"] == "suppressed (n < 5)"
-    assert table.loc["Open", "Cases"] == 3
+    # A suppressed group's own size is never shown (issue 14: "Cases 4"), and with only one other
+    # group, that group's size is hidden too: the cases in view minus 40 would give 3.
+    assert table.loc["Open", "Cases"] == "< 5"
+    assert table.loc["Microscopic", "Cases"] == "suppressed (protects a smaller group)"
     assert table.loc["Microscopic", "Median stay (hours)"] == "74.2 (95% CI 71.4–76.5)"
 
 
