@@ -4,6 +4,7 @@ import streamlit as st
 
 from spinedash import analysis, comparison
 from spinedash.export import export_filename, to_csv_bytes
+from spinedash.outcomes import mcid_note
 from spinedash.tables import comparison_display, escape_markdown
 from spinedash.ui import disclaimer
 from spinedash.ui.common import show_table
@@ -61,7 +62,7 @@ else:
         "medians among patients employed before surgery, log-rank test. Scores at 12 months: means, Welch t-test. "
         "Shares: Newcombe CI and score test. Adjusted differences: least squares on the case mix (scores: ANCOVA; "
         "shares: risk difference with robust errors) or inverse-probability weights. "
-        f"MCID threshold: {analysis.MCID_CITATIONS['vas_leg']}. {comparison.multiple_testing_note(table)} "
+        f"{mcid_note(ctx.cases)} {comparison.multiple_testing_note(table)} "
         f"{comparison.rest_note(mode, ctx.min_cell)}"
     )
     with st.expander("In words, outcome by outcome"):

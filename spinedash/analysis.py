@@ -1364,10 +1364,16 @@ def compare_groups(
     for measure in _compared_measures(cases):
         recorded_12m = ~np.isnan(_numbers(cases, pain_column(measure, "12m")))
         add(lambda x, y, m=measure: _score_row(cases, m, x, y, label_a, label_b, min_cell, adj), recorded_12m)
-    first = next(iter(PAIN_MEASURES), None)
-    if first and {pain_column(first, "pre"), pain_column(first, "12m")} <= columns and first in thresholds:
-        threshold = float(thresholds[first])
-        counted, responder = _responders(*_paired(cases, first, "12m"), threshold, relative=False)
+    # The view's headline score (VAS leg for a lumbar file, mJOA or EQ-5D for a cervical one).
+    from spinedash.outcomes import headline_measure
+
+    first = headline_measure(cases)
+    if first and MEASURES[first].kind == "rating":
+        first = None
+    threshold = thresholds.get(first, mcid_default(first)) if first else None
+    if first and threshold is not None and {pain_column(first, "pre"), pain_column(first, "12m")} <= columns:
+        threshold = float(threshold)
+        counted, responder = _responders(*_paired(cases, first, "12m"), threshold, relative=False, sign=MEASURES[first].sign)
         pre = (_numbers(cases, pain_column(first, "pre")), "the score before surgery")
         add(lambda x, y: _proportion_row(
                 f"{_score_word(first)}: reached MCID at 12 months", responder, counted, x, y,

@@ -100,3 +100,12 @@ def region_phrase(cases: pd.DataFrame) -> str:
     if UNKNOWN_REGION in regions_in_view(cases):
         text += " (and some with no region recorded)"
     return text
+
+
+def mcid_note(cases: pd.DataFrame) -> str:
+    """"MCID threshold: VAS leg 3.2 points — Parai et al., …" for the view's headline score ("" if none)."""
+    measure = headline_measure(cases)
+    if measure is None or MEASURES[measure].kind != "score":
+        return ""
+    m = MEASURES[measure]
+    return f"MCID threshold: {m.short_label} {m.mcid:g} points — {m.mcid_source}."

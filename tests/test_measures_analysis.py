@@ -64,7 +64,9 @@ def test_compare_groups_takes_every_score_at_12_months():
     })
     a = (cases["approach"] == "Open").to_numpy()
     table = analysis.compare_groups(cases, a, ~a, "Open", "Microscopic", min_cell=5)
-    assert table["outcome"].tolist() == ["NDI disability at 12 months", "EQ-5D index at 12 months"]
+    assert table["outcome"].tolist() == [
+        "NDI disability at 12 months", "EQ-5D index at 12 months", "EQ-5D index: reached MCID at 12 months",  # EQ-5D: the headline (NDI has no default)
+    ]
     eq5d = table.iloc[1]
     assert eq5d["unit"] == "points (−0.6–1)"
     res = stats.ttest_ind(cases.loc[~a, "eq5d_12m"], cases.loc[a, "eq5d_12m"], equal_var=False)
@@ -122,3 +124,12 @@ def test_funnel_rates_follow_the_measure_direction():
     value, recorded = funnel._outcome(cases, "mcid_satisfaction_score_12m", None)
     assert value[:3].tolist() == [1.0, 0.0, 1.0] and not recorded[3]
     assert funnel.MEASURES["eq5d_12m"]["higher_is_better"] and not funnel.MEASURES["ndi_12m"]["higher_is_better"]
+
+
+def test_compare_counts_the_headline_score_responders_in_its_direction():
+    cases = _cases(mjoa_pre=[12, 12, 14, 15, 11, 12], mjoa_12m=[14, 13, 12, 17, 14, 12])
+    cases["approach"] = pd.Categorical(["Open"] * 3 + ["Microscopic"] * 3)
+    a = (cases["approach"] == "Open").to_numpy()
+    table = analysis.compare_groups(cases, a, ~a, "Open", "Microscopic", min_cell=1).set_index("outcome")
+    row = table.loc["mJOA score: reached MCID at 12 months"]
+    assert (row["value_a"], row["value_b"]) == pytest.approx((1 / 3, 2 / 3))  # +2 | +1, −2 ; +2, +3 | 0
