@@ -108,7 +108,7 @@ def test_headline_measure_follows_the_data_and_the_region_is_named():
     both = cervical[["mjoa_pre", "mjoa_12m"]].dropna()
     assert row["n"] == len(both)
     assert row["value"] == pytest.approx(100 * ((both["mjoa_12m"] - both["mjoa_pre"]) >= 2).mean())
-    titles = [t for t, _ in summary.report_charts(cervical, 1, ["x"])]
+    titles = [c.title for c in summary.report_charts(cervical, 1, ["x"])]
     assert "mJOA score over follow-up" in titles and not any("VAS leg" in t for t in titles)
 
 
