@@ -41,7 +41,7 @@ def test_deep_link_on_a_freshly_started_server_goes_through_the_router(artifacts
             page.goto(f"http://127.0.0.1:{port}/recovery?filter_approach=Open")
             expect(page.get_by_role("heading", name="Hospital stay", exact=True)).to_be_visible(timeout=WAIT_MS)
             wait_for_app(page)
-            expect(sidebar_nav(page).get_by_text("Outcomes")).to_be_visible()
+            expect(sidebar_nav(page).get_by_text("Outcomes", exact=True)).to_be_visible()
             expect(page.get_by_text("Data in use")).to_be_visible()
             expect_stay_rows(page, ["Open"])
             page.screenshot(path=str(artifacts / "deep_link_cold.png"))
