@@ -254,6 +254,19 @@ def _figures(mcid_threshold: float, measure: str = "vas_leg") -> list[_Figure]:
     ]
 
 
+def card_comparison(row: dict) -> str:
+    """The comparison as a headline card says it, without repeating the card's name:
+    "n = 2,500 · minimally invasive 18% vs open 0% (unadjusted)"; the full sentence when the
+    comparison is suppressed; "" when there is none."""
+    sentence = row.get("comparison_sentence")
+    if not isinstance(sentence, str):
+        return ""
+    mi, op = row.get("mi_display"), row.get("open_display")
+    if row.get("suppressed") or not isinstance(mi, str) or not isinstance(op, str) or "suppressed" in sentence:
+        return sentence
+    return f"n = {row.get('n_display', row.get('n'))} · minimally invasive {mi} vs open {op} (unadjusted for case mix)"
+
+
 def approach_group(cases: pd.DataFrame) -> pd.Series:
     """"Minimally invasive" / "Open" per case (NaN where the approach is missing or unknown)."""
     a = cases["approach"].astype("object")

@@ -411,3 +411,13 @@ def test_both_sides_of_a_comparison_share_one_precision():
     assert overview._pair(overview._pct, 18.0, 0.0, "n/a") == ("18%", "0%")  # an exact zero needs no decimal
     assert overview._pair(overview._hours, 7.0, 74.0, "n/a") == ("7 h", "74 h")
     assert overview._pair(overview._days, 27.0, float("nan"), "not reached") == ("27 days", "not reached")
+
+
+def test_a_card_says_the_comparison_without_repeating_its_name():
+    figures = by_key(headline_figures(generate_cohort(2500, seed=11)))
+    row = figures.loc["same_day"].to_dict()
+    text = overview.card_comparison(row)
+    assert text == f"n = {row['n_display']} · minimally invasive {row['mi_display']} vs open {row['open_display']} (unadjusted for case mix)"
+    assert overview.card_comparison(figures.loc["cases"].to_dict()) == ""  # no comparison for the case count
+    hidden = {**row, "mi_display": "suppressed (n < 5)", "comparison_sentence": "Same-day discharge: the comparison ... is suppressed"}
+    assert overview.card_comparison(hidden) == hidden["comparison_sentence"]

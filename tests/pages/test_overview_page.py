@@ -20,7 +20,7 @@ def test_headline_figures_carry_their_n_and_open_comparison():
     assert any("MCID" in label for label in labels)
     cases = next(m for m in at.metric if m.label == "Cases")
     assert cases.value == "2,500"
-    assert "with open surgery" in all_text(at)
+    assert "minimally invasive" in all_text(at) and " vs open " in all_text(at)
 
 
 def test_headline_figures_follow_the_filters():
