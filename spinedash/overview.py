@@ -843,8 +843,8 @@ def demo_steps() -> list[DemoStep]:
     return [
         DemoStep(
             "The overview",
-            "Start here: the headline figures for all synthetic sample cases — each card says how many cases it rests on, "
-            "and the minimally invasive figures are set beside open surgery.",
+            "Start here: the headline figures for all synthetic sample cases — where both groups exist, a card sets the "
+            "minimally invasive figure beside open surgery; its question mark gives the number of cases behind it.",
             "pages/overview.py",
             anchor="Headline figures",
         ),
