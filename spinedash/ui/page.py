@@ -180,7 +180,7 @@ def show_chart(ctx: PageContext, make: Callable[[], Spec], name: str, title: str
     words, drawn = chart_description(spec, title)
     st.vega_lite_chart(drawn, width="stretch", alt=words)
     chart_downloads(ctx, spec, name, title)
-    with st.expander(f"In words: {title}", icon=":material/notes:"):
+    with st.expander(f"In words: {escape_markdown(title)}", icon=":material/notes:"):
         st.markdown(escape_markdown(words))
     return True
 
@@ -211,7 +211,7 @@ def _shared_sample_chart(key: tuple, _make: Callable[[], Spec]) -> Spec:
 def chart_downloads(ctx: PageContext, chart: Spec, name: str, title: str) -> None:
     """PNG and SVG download buttons for one chart, built on click."""
     # The label names the chart: a screen reader lists six "Download chart" buttons otherwise.
-    with st.popover(f"Download: {title}", icon=":material/download:"):
+    with st.popover(f"Download: {escape_markdown(title)}", icon=":material/download:"):
         for fmt, mime in (("png", "image/png"), ("svg", "image/svg+xml")):
             st.download_button(
                 f"{fmt.upper()} image",
@@ -220,5 +220,5 @@ def chart_downloads(ctx: PageContext, chart: Spec, name: str, title: str) -> Non
                 mime=mime,
                 key=f"download_{name}_{fmt}",
                 on_click="ignore",
-                help=f"{title}, with the filters, the data source and the chart's notes in the image.",
+                help=f"{escape_markdown(title)}, with the filters, the data source and the chart's notes in the image.",
             )

@@ -193,7 +193,7 @@ def show_condition_outcomes(condition: str) -> None:
                        query_params={"filter_condition": condition})
     for approach in summary.loc[~summary["suppressed"], "approach"]:
         cols = st.columns(2)
-        cols[0].page_link("pages/recovery.py", label=f"{approach}: recovery", query_params={
+        cols[0].page_link("pages/recovery.py", label=f"{escape_markdown(approach)}: recovery", query_params={
             "filter_condition": condition, "filter_approach": approach})
-        cols[1].page_link("pages/pain.py", label=f"{approach}: pain and function", query_params={
+        cols[1].page_link("pages/pain.py", label=f"{escape_markdown(approach)}: patient-reported outcomes", query_params={
             "filter_condition": condition, "filter_approach": approach})

@@ -25,27 +25,22 @@ def expect_stay_rows(page, names: list[str]) -> None:
     expect(table.locator("tbody th")).to_have_text(names, timeout=WAIT_MS)
 
 
-def test_deep_link_on_a_freshly_started_server_goes_through_the_router(artifacts):
+def test_deep_link_on_a_freshly_started_server_goes_through_the_router(artifacts, browser):
     """The first request after a restart, straight to a bookmarked filtered view, gets the whole app."""
-    from playwright.sync_api import sync_playwright
-
-    from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
-
     port = free_port()
     proc = start_streamlit(port, artifacts / "streamlit_cold.log")
     try:
         wait_healthy(port, proc)
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.goto(f"http://127.0.0.1:{port}/recovery?filter_approach=Open")
-            expect(page.get_by_role("heading", name="Hospital stay", exact=True)).to_be_visible(timeout=WAIT_MS)
-            wait_for_app(page)
-            expect(sidebar_nav(page).get_by_text("Outcomes", exact=True)).to_be_visible()
-            expect(page.get_by_text("Data in use")).to_be_visible()
-            expect_stay_rows(page, ["Open"])
-            page.screenshot(path=str(artifacts / "deep_link_cold.png"))
-            browser.close()
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        page = context.new_page()
+        page.goto(f"http://127.0.0.1:{port}/recovery?filter_approach=Open")
+        expect(page.get_by_role("heading", name="Hospital stay", exact=True)).to_be_visible(timeout=WAIT_MS)
+        wait_for_app(page)
+        expect(sidebar_nav(page).get_by_text("Outcomes", exact=True)).to_be_visible()
+        expect(page.get_by_text("Data in use")).to_be_visible()
+        expect_stay_rows(page, ["Open"])
+        page.screenshot(path=str(artifacts / "deep_link_cold.png"))
+        context.close()
     finally:
         stop_streamlit(proc)
 

@@ -17,8 +17,6 @@ from playwright.sync_api import expect
 from spinedash.overview import demo_steps
 from spinedash.ui.demo import FIND_ANCHOR_JS
 from tests.e2e.conftest import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     free_port,
     start_streamlit,
     stop_streamlit,
@@ -118,23 +116,20 @@ def walk(page, base_url: str, name: str, artifacts) -> None:
     assert "demo=" not in page.url
 
 
-def test_demo_walks_every_step_both_ways_on_a_cold_then_a_warm_server(artifacts):
-    from playwright.sync_api import sync_playwright
-
+def test_demo_walks_every_step_both_ways_on_a_cold_then_a_warm_server(artifacts, browser):
+    # The session's browser: a second sync_playwright() in one process fails once any other e2e
+    # test has started the shared one ("Sync API inside the asyncio loop").
     port = free_port()
     log = artifacts / "streamlit_demo.log"
     proc = start_streamlit(port, log)
     try:
         wait_healthy(port, proc)
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-            for name, (width, height) in VIEWPORTS.items():  # laptop first: the cold server's first visitor
-                context = browser.new_context(viewport={"width": width, "height": height})
-                page = context.new_page()
-                page.set_default_timeout(WAIT_MS)
-                walk(page, f"http://127.0.0.1:{port}", name, artifacts)
-                context.close()
-            browser.close()
+        for name, (width, height) in VIEWPORTS.items():  # laptop first: the cold server's first visitor
+            context = browser.new_context(viewport={"width": width, "height": height})
+            page = context.new_page()
+            page.set_default_timeout(WAIT_MS)
+            walk(page, f"http://127.0.0.1:{port}", name, artifacts)
+            context.close()
     finally:
         stop_streamlit(proc)
     text = log.read_text(errors="replace")

@@ -157,6 +157,13 @@ def test_uploaded_text_is_shown_literally_and_never_runs(server, page, artifacts
 # (file, function): raw HTML there is the approach colour badge over the bundled knowledge base
 # (data/knowledge/*.csv, committed and reviewed), never a user's upload.
 ALLOWED_RAW_HTML = {("spinedash/ui/procedures.py", "show_condition"), ("spinedash/ui/procedures.py", "show_approach")}
+# (file, function): fixed CSS and scroll scripts written in the code itself (the demo bar's style, the
+# page's responsive layout rules, a scroll to a demo step's fixed anchor); they take no data at all.
+ALLOWED_STATIC_HTML = {
+    ("spinedash/ui/demo.py", "demo_banner"),
+    ("spinedash/ui/layout.py", "page_style"),
+    ("spinedash/ui/accessibility.py", "accessibility_style"),
+}
 
 
 def _raw_html_calls() -> set[tuple[str, str]]:
@@ -181,7 +188,7 @@ def test_no_raw_html_outside_the_knowledge_badges():
     # Module-level scans also see the calls inside functions; keep the innermost attribution.
     named = {f for f in found if f[1] != "<module>"}
     module_only = {f for f in found if f[1] == "<module>" and not any(n[0] == f[0] for n in named)}
-    assert (named | module_only) <= ALLOWED_RAW_HTML, named | module_only
+    assert (named | module_only) <= ALLOWED_RAW_HTML | ALLOWED_STATIC_HTML, named | module_only
 
 
 def test_knowledge_badge_functions_take_no_uploaded_data():
