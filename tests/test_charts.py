@@ -341,7 +341,7 @@ def test_trajectory_chart_clinical_order_ci_and_literature_legend():
     assert lit["mark"]["filled"] is False and lit["mark"]["color"] == charts.BENCHMARK_COLOUR
     assert "color" not in lit["encoding"]
     legends = {r["legend"] for r in rows(s, lit)}
-    assert "Literature: TELD cohort, full-endoscopic" in legends
+    assert "Literature: Transforaminal endoscopic cohort: full-endoscopic" in legends
     assert all(label.startswith("Literature: ") for label in legends)
     dashed = [lay for lay in layers_with(s, "line") if "strokeDash" in lay["mark"]]
     assert dashed and dashed[0]["mark"]["color"] == charts.BENCHMARK_COLOUR
