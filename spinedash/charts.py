@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from spinedash.analysis import DEFAULT_MIN_CELL
+from spinedash.privacy import partner_mask
 from spinedash.schema import timepoint_days, timepoint_label
 from spinedash.vegalite import (
     Spec,
@@ -149,6 +150,28 @@ def _nothing_message(min_cell: int) -> str:
 def _suppressed_text(n: float, min_cell: int) -> str:
     # A cell with no data at all is not a small cell: say so instead of "n < k".
     return "no data" if n == 0 else f"suppressed (n < {min_cell})"
+
+
+def _size(v: float) -> str:
+    """A count for a chart's description; a size hidden by the small-cell rule says so."""
+    return f"{v:,.0f}" if pd.notna(v) else "size not shown"
+
+
+def _of(count: float, n: float) -> str:
+    """'54 of 90', or words where the small-cell rule hides the group's size."""
+    return f"{count:,.0f} of {n:,.0f}" if pd.notna(n) else "size not shown (protects a smaller group)"
+
+
+def _without_partner_sizes(frame: pd.DataFrame, min_cell: int, also: Sequence[str] = ()) -> pd.DataFrame:
+    """The frame with `n` (and the `also` counts) blank for groups hidden only to protect a smaller
+    one (small-cell rule 2, spinedash.privacy): their tooltips then show no size."""
+    mask = partner_mask(frame["n"], min_cell)
+    if not mask.any():
+        return frame
+    out = frame.copy()
+    for col in ("n", *also):
+        out[col] = out[col].astype("float64").mask(mask)
+    return out
 
 
 def _suppressed_note(labels: Sequence[str], min_cell: int) -> list[str]:
@@ -300,7 +323,7 @@ def distribution_chart(
     median 95% CI as a thick bar through the box."""
     domain = group_order(summary["group"])
     hidden_mask = _flag(summary)
-    shown = summary[~hidden_mask].copy()
+    shown = _without_partner_sizes(summary, min_cell)[~hidden_mask].copy()
     shown["median_ci"] = [_ci_text(lo, hi) for lo, hi in zip(shown["median_ci_low"], shown["median_ci_high"], strict=True)]
     shown = shown[["group", "n", "median", "median_ci_low", "median_ci_high", "median_ci", "q1", "q3", "p5", "p95", "mean"]]
     hidden = _suppressed_rows(summary, hidden_mask, min_cell)
@@ -333,7 +356,7 @@ def distribution_chart(
     notes = ["Box: middle half of cases; line: 5th–95th percentile; black tick: median; dark bar: its 95% CI"]
     u = f" {unit}" if unit else ""
     items = [f"{r.group}: median {_fmt(r.median)}{u} (95% CI {r.median_ci}), middle half {_fmt(r.q1)} to {_fmt(r.q3)}, "
-             f"n = {r.n:,.0f}" for r in shown.itertuples()]  # fmt: skip
+             f"n = {_size(r.n)}" for r in shown.itertuples()]  # fmt: skip
     text = describe(title or value_label, f"{value_label} by {group_title.lower()}: median, its 95% CI and the middle half of cases",
                     items, list(hidden["group"]), min_cell)  # fmt: skip
     return _chart(layers, {"shown": shown, "hidden": hidden, **bench_data}, {"step": ROW_STEP}, title or value_label,
@@ -364,7 +387,7 @@ def bar_by_group_chart(
     domain = group_order(summary["group"])
     hidden_mask = _flag(summary)
     cols = ["group", "n", value_col] + (["median_ci_low", "median_ci_high"] if value_col == "median" else [])
-    shown = summary.loc[~hidden_mask, cols].copy()
+    shown = _without_partner_sizes(summary, min_cell).loc[~hidden_mask, cols].copy()
     shown["label"] = [f"{v:,.1f}" for v in shown[value_col]]
     hidden = _suppressed_rows(summary, hidden_mask, min_cell)
 
@@ -392,7 +415,7 @@ def bar_by_group_chart(
     notes = ["Black line: 95% CI of the median"] if value_col == "median" else []
     u = f" {unit}" if unit else ""
     items = [f"{r.group}: {word.lower()} {_fmt(getattr(r, value_col))}{u}"
-             + (f" (95% CI {r.median_ci})" if value_col == "median" else "") + f", n = {r.n:,.0f}"
+             + (f" (95% CI {r.median_ci})" if value_col == "median" else "") + f", n = {_size(r.n)}"
              for r in shown.itertuples()]  # fmt: skip
     text = describe(title or f"{word} {value_label.lower()}", f"{word} {value_label.lower()} by {group_title.lower()}", items,
                     list(hidden["group"]), min_cell)  # fmt: skip
@@ -420,8 +443,9 @@ def share_chart(
     domain = group_order(shares["group"])
     hidden_mask = _flag(shares)
     parts = []
+    protected = _without_partner_sizes(shares, min_cell, [f"{w}_n" for w in which])
     for w in which:
-        part = shares.loc[~hidden_mask, ["group", "n", f"{w}_n", f"{w}_share", f"{w}_ci_low", f"{w}_ci_high"]]
+        part = protected.loc[~hidden_mask, ["group", "n", f"{w}_n", f"{w}_share", f"{w}_ci_low", f"{w}_ci_high"]]
         part.columns = ["group", "n", "count", "share", "ci_low", "ci_high"]
         parts.append(part.assign(when=SHARE_LABELS[w]))
     shown = pd.concat(parts, ignore_index=True)
@@ -461,7 +485,7 @@ def share_chart(
         *(_row_layers_for_suppressed() if len(hidden) else []),
     ]  # fmt: skip
     notes = ["Black lines: 95% confidence interval (Wilson)"]
-    items = [f"{r.group}, {r.when.lower()}: {r.label} (95% CI {r.ci}), {r.count:,.0f} of {r.n:,.0f}" for r in shown.itertuples()]
+    items = [f"{r.group}, {r.when.lower()}: {r.label} (95% CI {r.ci}), {_of(r.count, r.n)}" for r in shown.itertuples()]
     text = describe(title, f"Share of cases discharged {' and '.join(w.lower() for w in whens)}, by {group_title.lower()}", items,
                     list(hidden["group"]), min_cell)  # fmt: skip
     return _chart(layers, {"shown": shown, "hidden": hidden}, {"step": ROW_STEP // len(whens)}, title, subtitle,
@@ -536,7 +560,7 @@ def km_chart(
         mark_layer("point", "curves", encoding(x=x, y=y, tooltip=point_tips), opacity=0, size=40),
         mark_layer("rule", "half", encoding(y=channel("half:Q")), strokeDash=[2, 3], color="#999999"),
     ]  # fmt: skip
-    shown_medians = medians[~_flag(medians) & medians["median_days"].notna()].copy()
+    shown_medians = _without_partner_sizes(medians, min_cell, ["events"])[~_flag(medians) & medians["median_days"].notna()].copy()
     if not shown_medians.empty:
         shown_medians["half"] = 0.5
         shown_medians["median_ci"] = [_ci_text(lo, hi, "{:.0f}") for lo, hi in zip(shown_medians["median_ci_low"], shown_medians["median_ci_high"], strict=True)]
@@ -569,10 +593,10 @@ def km_chart(
     if min_cell > 1:
         notes.append(f"Each curve ends where fewer than {min_cell} patients remain at risk")
     items = []
-    for r in medians[~_flag(medians)].itertuples():
+    for r in _without_partner_sizes(medians, min_cell, ["events"])[~_flag(medians)].itertuples():
         med = (f"median {r.median_days:.0f} days (95% CI {_ci_text(r.median_ci_low, r.median_ci_high, '{:.0f}')})"
                if pd.notna(r.median_days) else "median not reached")  # fmt: skip
-        items.append(f"{r.group}: {med}, {r.events:,.0f} of {r.n:,.0f} returned")
+        items.append(f"{r.group}: {med}, {_of(r.events, r.n)} returned")
     text = describe(title, f"Kaplan–Meier curves of the share returned over days since surgery, by {group_title.lower()}",
                     items, hidden_groups, min_cell)  # fmt: skip
     return _chart(layers, datasets, 360, title, subtitle, notes + _suppressed_note(hidden_groups, min_cell), text, min_cell,
@@ -639,7 +663,7 @@ def _per_group(shown: pd.DataFrame, col: str, fmt: str) -> list[str]:
     items = []
     for group, rows in shown.groupby("group", sort=False):
         cells = [f"{str(r.timepoint_label).lower() if r.timepoint_label == 'Before surgery' else r.timepoint_label} "
-                 f"{_fmt(getattr(r, col), fmt)} (n = {r.n:,.0f})" for r in rows.itertuples()]  # fmt: skip
+                 f"{_fmt(getattr(r, col), fmt)} (n = {_size(r.n)})" for r in rows.itertuples()]  # fmt: skip
         items.append(f"{group}: " + ", ".join(cells))
     return items
 

@@ -194,6 +194,12 @@ def count_column(counts, min_cell: int, within=None) -> list[str]:
     return out
 
 
+def partner_mask(counts, min_cell: int) -> np.ndarray:
+    """True for groups hidden only by rule 2 (not small themselves): their size may not be printed."""
+    n = np.nan_to_num(np.asarray(counts, dtype=np.float64), nan=0.0)
+    return complementary_suppression(n, min_cell) & ~np.atleast_1d(is_small(n, min_cell))
+
+
 def at_risk_cut(times: np.ndarray, at_risk: np.ndarray, min_cell: int) -> float:
     """The last time a curve may be drawn to (rule 3): the last `times` entry with at_risk ≥ k.
 

@@ -475,7 +475,8 @@ def test_every_chart_states_its_numbers_in_words():
     mcid = charts.mcid_chart(rates(), "improved by ≥ 3.2 points")["description"]
     assert "Tubular MIS: 6 weeks 70% (n = 50), 12 months 70% (n = 50)" in mcid
     share = charts.share_chart(shares())["description"]
-    assert "Full-endoscopic, same day: 60% (95% CI 50% to 69%), 54 of 90" in share
+    # Open is suppressed, so the next smallest group's size is not printed (small-cell rule 2).
+    assert "Full-endoscopic, same day: 60% (95% CI 50% to 69%), size not shown (protects a smaller group)" in share
 
 
 def test_a_chart_with_every_group_suppressed_says_so_in_words():

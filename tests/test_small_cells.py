@@ -162,3 +162,26 @@ def test_a_per_group_table_minus_the_cases_in_view_does_not_give_a_hidden_group(
     km = analysis.kaplan_meier(cases, "return_to_activities_days", min_cell=K)
     patients = km_median_display(km.medians, K).set_index("Approach")["Patients"]
     assert patients["Tubular MIS"] == "< 5" and (patients == "suppressed (protects a smaller group)").sum() == 1
+
+
+def test_charts_do_not_print_the_size_of_a_group_hidden_to_protect_a_smaller_one():
+    import json
+
+    from spinedash import charts
+    from spinedash.sample import generate_cohort
+
+    cases = generate_cohort(300, seed=2)
+    cases["approach"] = cases["approach"].astype("object")
+    tubular = cases.index[cases["approach"] == "Tubular MIS"]
+    cases = cases.drop(index=tubular[3:])  # 3 tubular cases left
+    summary = analysis.summarise_distribution(cases, "length_of_stay_hours", min_cell=K)
+    partner = summary.loc[~summary["suppressed"]].sort_values("n").iloc[0]
+    km = analysis.kaplan_meier(cases, "return_to_activities_days", min_cell=K)
+    specs = [
+        charts.distribution_chart(summary, "Stay", "hours", min_cell=K),
+        charts.share_chart(analysis.discharge_shares(cases, min_cell=K), min_cell=K),
+        charts.km_chart(km.curves, km.medians, "Return", min_cell=K),
+    ]
+    for spec in specs:
+        text = json.dumps(spec)
+        assert f"n = {int(partner['n']):,}" not in text and f'"n": {int(partner["n"])}' not in text
