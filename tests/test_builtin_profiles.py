@@ -86,7 +86,7 @@ def test_norspine_visualisation_and_satisfaction_codes():
     result = load_outcomes(str(EXPORTS / "norspine_lumbar_datadump.csv"))
     got = result.cases.set_index(result.cases["case_id"].astype(str))
     for t in LUMBAR:
-        assert got.loc[t.case_id, "technique"] == t.technique  # OpMikroV3 2 = loupes (assumed, stated)
+        assert got.loc[t.case_id, "technique"] == t.technique.capitalize()  # OpMikroV3 2 = Loupes (assumed, stated)
         assert got.loc[t.case_id, "procedure"] == t.procedure
         assert got.loc[t.case_id, "spinal_level"] == t.level
         if "12m" in t.satisfaction:
