@@ -67,7 +67,8 @@ def page_charts(cases: pd.DataFrame) -> dict[str, object]:
     out["trend"] = overview.trend_chart(trend, "median_stay_hours", "Median stay", "Hospital stay (hours)")
     out["completeness"] = overview.completeness_chart(quality.followup_completeness(cases))
     for by in ("surgeon", "site"):
-        for measure in funnel.MEASURES:
+        # The catalogue holds measures the sample does not record (NRS, NDI…): only those it has.
+        for measure in [m for m, spec in funnel.MEASURES.items() if set(spec["columns"]) <= set(cases.columns)]:
             result = funnel.funnel_data(cases, by=by, measure=measure, min_cell=k)
             out[f"funnel:{by}:{measure}"] = funnel.funnel_chart(result, measure)
     return out
