@@ -228,13 +228,13 @@ def test_column_labels_are_the_surgeons_words():
 # --- refusals that still help --------------------------------------------------------------------
 
 def test_refused_file_shows_what_was_recognised_and_candidates_for_what_is_missing():
-    text = "Patient ID,Diagnose,Tilgang,VAS leg pre-op\nP1,Herniated disc,Open,7\nP2,Spinal stenosis,Microscopic,6\n"
+    text = "Patient ID,Diagnose,Metode,VAS leg pre-op\nP1,Herniated disc,Open,7\nP2,Spinal stenosis,Microscopic,6\n"
     with pytest.raises(OutcomeDataError) as info:
         load_outcomes(text.encode())
     err = info.value
     assert err.recognised["Patient ID"] == "case_id" and err.recognised["VAS leg pre-op"] == "vas_leg_pre"
-    assert "Tilgang" in err.candidates["approach"]
-    assert any("Candidates in your file: 'Tilgang'" in h for h in err.hints)
+    assert "Metode" in err.candidates["approach"]
+    assert any("Candidates in your file: 'Metode'" in h for h in err.hints)
 
 
 def test_repeated_ids_that_look_like_visits_offer_the_long_layout():

@@ -64,12 +64,14 @@ _TWELVE_MONTH_WORDS: dict[str, tuple[str, ...]] = {
 # Explicit spellings seen in exports. Headers that carry a unit ("LOS (days)") are handled by
 # _UNIT_BASES below, so only unit-free spellings belong here.
 _EXPLICIT_ALIASES: dict[str, tuple[str, ...]] = {
-    "case_id": ("case id", "case", "case no", "case number", "patient id", "patient", "patient no", "patient number", "id", "record id", "study id", "subject id", "pseudonym", "pasient id"),
-    "surgery_date": ("date of surgery", "surgery date", "date of operation", "operation date", "op date", "operated on", "procedure date", "date", "dos", "operasjonsdato"),
-    "age": ("age", "age at surgery", "patient age", "alder"),
-    "sex": ("sex", "gender", "kjonn", "kjønn"),
-    "condition": ("condition", "diagnosis", "primary diagnosis", "indication", "dx", "pathology", "diagnose"),
-    "approach": ("approach", "surgical approach", "operative approach", "access", "approach family"),
+    "case_id": ("case id", "case", "case no", "case number", "patient id", "patient", "patient no", "patient number", "id", "record id", "study id", "subject id", "pseudonym", "pasient id",
+                "personnr", "personnummer", "patientnummer", "patienten id", "fallnummer", "fall id", "forlopsid", "forløps id"),
+    "surgery_date": ("date of surgery", "surgery date", "date of operation", "operation date", "op date", "operated on", "procedure date", "date", "dos", "operasjonsdato",
+                     "op datum", "op.datum", "operationsdatum", "opdato", "op dato", "op-datum", "operationstag"),
+    "age": ("age", "age at surgery", "patient age", "alder", "ålder", "alter", "alter bei op"),
+    "sex": ("sex", "gender", "kjonn", "kjønn", "kön", "kon", "geschlecht"),
+    "condition": ("condition", "diagnosis", "primary diagnosis", "indication", "dx", "pathology", "diagnose", "diagnos", "hauptdiagnose"),
+    "approach": ("approach", "surgical approach", "operative approach", "access", "approach family", "op metod", "op.metod", "operationsmetod", "zugang", "tilgang"),
     "procedure": ("procedure", "operation", "operation type", "procedure type", "surgery type", "type of surgery", "intervention", "inngrep"),
     "spinal_level": ("level", "levels", "spinal level", "operated level", "level operated", "segment", "vertebral level", "nivå", "niva"),
     "surgeon": ("surgeon", "operating surgeon", "surgeon code", "operator", "kirurg"),
@@ -84,7 +86,8 @@ _EXPLICIT_ALIASES: dict[str, tuple[str, ...]] = {
 
 # Columns that carry a unit: header stem (without the unit) -> column. "LOS (days)", "Op time (min)".
 _UNIT_BASES: dict[str, tuple[str, ...]] = {
-    "length_of_stay_hours": ("los", "length of stay", "length of hospital stay", "stay", "hospital stay", "inpatient stay", "hospitalisation", "hospitalization", "liggetid"),
+    "length_of_stay_hours": ("los", "length of stay", "length of hospital stay", "stay", "hospital stay", "inpatient stay", "hospitalisation", "hospitalization", "liggetid",
+                             "liggedogn", "liggedøgn", "vårdtid", "vardtid", "liegedauer", "verweildauer"),
     "operation_minutes": ("op time", "operation time", "operative time", "operating time", "surgery time", "surgical time", "duration of surgery", "surgery duration", "op duration", "skin to skin", "operation", "duration", "operasjonstid"),
     "blood_loss_ml": ("ebl", "blood loss", "estimated blood loss", "bloodloss", "blodtap"),
     "return_to_activities_days": ("rta", "rtda", "return to activities", "return to daily activities", "return to activity", "return to normal activities", "back to daily activities", "daily activities"),

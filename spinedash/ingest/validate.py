@@ -160,6 +160,13 @@ def column_label(column: str) -> str:
             pass
     if column in _PLAIN_NAMES:
         return _PLAIN_NAMES[column]
+    parse = getattr(schema, "parse_outcome_column", None)
+    parsed = parse(column) if parse is not None else None
+    measures = getattr(schema, "MEASURES", {})
+    if parsed and parsed[0] in measures and parsed[0] not in schema.PAIN_MEASURES:
+        measure, tp = parsed
+        when = "before surgery" if tp == "pre" else f"at {schema.timepoint_label(tp).lower()}"
+        return f"{measures[measure].label} {when}"
     for measure, info in schema.PAIN_MEASURES.items():
         if column.startswith(measure + "_"):
             tp = column[len(measure) + 1:]
