@@ -44,6 +44,9 @@ ALL_GROUP = "All"
 # quarter and approach: left out, they would be the total minus everything shown (issue 14, 3).
 NO_APPROACH = "Approach not recorded"
 NO_DATE = "Date not recorded"
+# The stack segment holding a quarter's suppressed cells together (volume chart).
+HIDDEN_GROUP = "Suppressed (small groups)"
+HIDDEN_COLOUR = "#c8cdd2"
 
 HEADLINE_COLUMNS = [
     "figure",
@@ -360,8 +363,8 @@ def _quarters(dates: pd.Series) -> tuple[pd.Series, pd.Series]:
 def _approach_order(values) -> list[str]:
     present = {str(v) for v in values if pd.notna(v)}
     known = [a for a in APPROACHES if a in present]
-    rest = sorted(present - set(APPROACHES) - {NO_APPROACH})
-    return known + rest + ([NO_APPROACH] if NO_APPROACH in present else [])
+    rest = sorted(present - set(APPROACHES) - {NO_APPROACH, HIDDEN_GROUP})
+    return known + rest + [g for g in (NO_APPROACH, HIDDEN_GROUP) if g in present]
 
 
 def _cells(cases: pd.DataFrame) -> pd.DataFrame:
@@ -423,6 +426,20 @@ def volume_by_quarter(cases: pd.DataFrame, min_cell: int = 1) -> pd.DataFrame:
         return _empty(columns)
     out = cells.rename(columns={"hidden": "suppressed"})
     out["share"] = out["cases"] / out.groupby("quarter")["cases"].transform("sum")
+    # One HIDDEN_GROUP row per quarter holding its hidden cells together, so bars keep their true
+    # height: that sum is the quarter's total minus its shown cells, which the shares give anyway,
+    # and it is at least k by construction; where it is not (the whole quarter is small), it is hidden.
+    held = out[out["suppressed"]].groupby("quarter", sort=False)["cases"].sum()
+    if len(held):
+        totals = out.groupby("quarter", sort=False)["cases"].sum()
+        starts = out.drop_duplicates("quarter").set_index("quarter")["quarter_start"]
+        extra = pd.DataFrame({"quarter": held.index, "quarter_start": starts.reindex(held.index).to_numpy(),
+                              "approach": HIDDEN_GROUP, "cases": held.to_numpy(), "primary": False})  # fmt: skip
+        extra["share"] = extra["cases"] / totals.reindex(held.index).to_numpy()
+        extra["suppressed"] = privacy.is_small(extra["cases"].to_numpy(), min_cell)
+        out = pd.concat([out, extra], ignore_index=True)
+        order = {q: i for i, q in enumerate(cells["quarter"].drop_duplicates())}
+        out = out.sort_values("quarter", key=lambda q: q.map(order), kind="stable").reset_index(drop=True)
     out["cases"] = out["cases"].astype("float64").mask(out["suppressed"])
     out["share"] = out["share"].mask(out["suppressed"])
     return out[columns].astype({"suppressed": "bool"})
@@ -561,11 +578,10 @@ def volume_chart(volume: pd.DataFrame) -> Spec:
     hidden = volume[volume["suppressed"].fillna(False).astype(bool)] if "suppressed" in volume.columns else volume.iloc[:0]
     shown = volume.drop(index=hidden.index).drop(columns=["suppressed"], errors="ignore")
     extra = {}
-    if len(hidden):
+    if len(hidden) or (volume["approach"] == HIDDEN_GROUP).any():
         extra["title"] = {
-            "text": "Operations per quarter by approach",
-            "subtitle": [f"Not shown (small-cell rule: fewer than the smallest group shown, or hidden so one cannot be worked out): "
-                         f"{len(hidden)} quarter × approach cells"],
+            "text": "Operations per quarter by approach", "anchor": "start",
+            "subtitle": ["Light grey: groups too small to show, with enough others that none can be worked out"],
         }  # fmt: skip
     if shown.empty:
         return nothing_to_show_chart("Operations per quarter by approach", "No quarter has cases to show.")
@@ -625,7 +641,7 @@ def _rank_expression(approaches: list[str]) -> str:
 
 def _approach_colours(approaches: list[str]) -> list[str]:
     """Each approach's colour, in the order given; approaches not in the vocabulary are grey."""
-    return [APPROACH_COLOURS.get(a, OTHER_COLOUR) for a in approaches]
+    return [HIDDEN_COLOUR if a == HIDDEN_GROUP else APPROACH_COLOURS.get(a, OTHER_COLOUR) for a in approaches]
 
 
 def _datum_is(field: str, constant: str) -> str:

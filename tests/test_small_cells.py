@@ -98,6 +98,9 @@ def test_recovery_3_overview_all_minus_mi_minus_open_does_not_give_the_blank_app
     shown = volume.loc[~volume["suppressed"], "cases"].sum()
     held = total - shown
     assert held != 3 and (held == 0 or held >= K)
+    # The grey "Suppressed (small groups)" segment of a quarter holds ≥ k cases or is itself hidden.
+    grey = volume.loc[(volume["approach"] == overview.HIDDEN_GROUP) & ~volume["suppressed"], "cases"]
+    assert len(grey) and (grey >= K).all()
     blank_cells = volume.loc[(volume["approach"] == overview.NO_APPROACH) & ~volume["suppressed"], "cases"]
     assert ((blank_cells == 0) | (blank_cells >= K)).all()
     assert volume.loc[volume["approach"] == overview.NO_APPROACH, "suppressed"].sum() == 3
