@@ -193,9 +193,10 @@ def records(frame: pd.DataFrame) -> list[Spec]:
     return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)] if names else [{}] * len(frame)
 
 
-def wrap_title(spec: Spec, width: int = 56) -> Spec:
+def wrap_title(spec: Spec, width: int = 60) -> Spec:
     """A shallow copy whose title and subtitle lines are broken at word boundaries to `width`
-    characters, so a chart drawn 26rem wide shows them whole instead of cut with "…"."""
+    characters, so a chart drawn 26rem wide shows them whole instead of cut with "…". The same
+    width as spinedash.charts.NOTE_WIDTH, so notes the charts already wrapped are left as they are."""
     import textwrap
 
     title = spec.get("title")

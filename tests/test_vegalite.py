@@ -114,3 +114,12 @@ def test_wrap_title_breaks_long_titles_and_subtitles_at_words_without_editing_th
     assert all(len(line) <= 40 for line in out["title"]["subtitle"]) and out["title"]["subtitle"][-1] == "Short"
     assert isinstance(spec["title"]["text"], str), "the given spec is left as it was"
     assert wrap_title({"mark": "point", "title": "Plain"}) == {"mark": "point", "title": "Plain"}
+
+
+def test_wrap_title_leaves_notes_the_charts_wrapped_alone():
+    from spinedash import charts
+    from spinedash.vegalite import wrap_title
+
+    notes = charts.wrap_notes(["Box: middle half of cases; line: 5th–95th percentile; black tick: median; dark bar: its 95% CI"])
+    spec = {"mark": "point", "title": {"text": "Stay", "subtitle": notes}}
+    assert wrap_title(spec)["title"]["subtitle"] == notes

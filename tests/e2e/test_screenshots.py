@@ -106,3 +106,21 @@ def test_overview_headline_figures_above_the_fold_on_a_laptop(server, browser):
         assert box is not None and box["y"] + box["height"] <= VIEWPORTS["laptop"]["height"], box
     finally:
         context.close()
+
+
+def test_demo_bar_buttons_read_in_full_on_a_tablet(server, browser, artifacts):
+    """The demo's Back / Next / End read in full at 820 px (they read "B..", "N..", "E.." once)."""
+    context, page = _open(browser, server, "tablet", "")
+    try:
+        page.get_by_role("button", name="Start the two-minute demo").click()
+        expect(page.get_by_role("button", name="Next")).to_be_visible(timeout=WAIT_MS)
+        _wait_drawn(page)
+        for name in ("Back", "Next", "End demo"):
+            button = page.get_by_role("button", name=name, exact=True).first
+            expect(button).to_contain_text(name)
+            assert button.evaluate("b => b.scrollWidth <= b.clientWidth + 1"), name
+        out = artifacts / "screens" / "tablet"
+        out.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(out / "demo_step_1.png"))
+    finally:
+        context.close()
