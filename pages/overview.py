@@ -26,7 +26,7 @@ for row in figures.itertuples(index=False):
         # The qualifier in brackets goes to the help text; the card shows the short name in full.
         sentence = row.comparison_sentence if isinstance(row.comparison_sentence, str) else ""
         st.metric(row.figure.split(" (")[0], row.display, help=f"{row.figure}; based on {row.n_display} cases. {sentence}")
-        st.caption(overview.card_comparison(row._asdict()) or f"n = {row.n_display}")
+        st.caption(overview.card_comparison(row._asdict()) or overview.n_text(row.n_display))
 st.caption(
     "Minimally invasive = full-endoscopic, tubular and microscopic surgery; open surgery is the contrast. "
     f"The comparison covers {region_phrase(ctx.cases)} cases"

@@ -267,7 +267,13 @@ def card_comparison(row: dict) -> str:
     mi, op = row.get("mi_display"), row.get("open_display")
     if row.get("suppressed") or not isinstance(mi, str) or not isinstance(op, str) or "suppressed" in sentence:
         return sentence
-    return f"n = {row.get('n_display', row.get('n'))} · minimally invasive {mi} vs open {op} (unadjusted for case mix)"
+    return f"{n_text(row.get('n_display', row.get('n')))} · minimally invasive {mi} vs open {op} (unadjusted for case mix)"
+
+
+def n_text(n_display: object) -> str:
+    """'n = 2,500', or 'n < 5' for a suppressed count (never 'n = < 5')."""
+    text = str(n_display)
+    return f"n {text}" if text.startswith("<") else f"n = {text}"
 
 
 def approach_group(cases: pd.DataFrame) -> pd.Series:
@@ -584,7 +590,7 @@ def volume_chart(volume: pd.DataFrame) -> Spec:
             "subtitle": ["Light grey: groups too small to show, with enough others that none can be worked out"],
         }  # fmt: skip
     if shown.empty:
-        return nothing_to_show_chart("Operations per quarter by approach", "No quarter has cases to show.")
+        return nothing_to_show_chart("Operations per quarter by approach", NO_VOLUME_MESSAGE)
     totals = shown.groupby("approach", sort=False)["cases"].sum()
     quarters = _quarter_sort(volume)
     items = [f"{a}: {int(totals.get(a, 0)):,} operations" for a in approaches if a in totals.index]
@@ -622,6 +628,9 @@ LEGEND_BELOW: Spec = {"orient": "bottom", "direction": "horizontal", "columns": 
 # Measures in the completeness chart: warm and slate tones that no approach uses (approach colours
 # mean approaches everywhere); each at least 3:1 on white.
 MEASURE_PALETTE: tuple[str, ...] = ("#37474F", "#8D6E63", "#78909C", "#827717", "#6D4C41", "#607D8B")
+
+
+NO_VOLUME_MESSAGE = "Nothing to show: every quarter's cases are fewer than the smallest group shown, or there are none."
 
 
 def _pct_or_none(v: float) -> str:

@@ -252,8 +252,9 @@ def test_volume_chart_of_no_cases_is_still_a_valid_spec():
     volume = volume_by_quarter(generate_cohort(50, seed=7).iloc[:0])
     spec = validate(overview.volume_chart(volume))
     # Not bare axes: a sentence saying there is nothing to show, also as the chart's description.
-    assert spec["datasets"] == {"nothing": [{"message": "No quarter has cases to show."}]}
-    assert spec["description"].endswith("No quarter has cases to show.")
+    assert spec["datasets"] == {"nothing": [{"message": overview.NO_VOLUME_MESSAGE}]}
+    assert spec["description"].endswith(overview.NO_VOLUME_MESSAGE)
+    assert overview.n_text("< 5") == "n < 5" and overview.n_text("2,500") == "n = 2,500"
 
 
 def test_chart_specs_are_plain_json():

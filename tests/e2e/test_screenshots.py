@@ -18,6 +18,9 @@ WAIT_MS = 90_000
 VIEWPORTS = {"laptop": {"width": 1366, "height": 768}, "tablet": {"width": 820, "height": 1180}}
 PAGES = {
     "overview": ("", "SpineDash"),
+    # Every group below the smallest group shown: cards say "suppressed (n < k)" in full, charts say
+    # in words that there is nothing to show.
+    "overview_suppressed": ("?min_cell=3000", "SpineDash"),
     "procedures": ("/procedures", "Procedures"),
     "recovery": ("/recovery", "Recovery"),
     "pain": ("/pain", None),
@@ -94,6 +97,8 @@ def test_page_reads_at_viewport(server, browser, artifacts, viewport, name):
             "els => els.filter(e => e.offsetParent && e.scrollWidth > e.clientWidth + 1).map(e => e.innerText)",
         )
         assert not clipped, f"{name} at {viewport}: buttons cut {clipped}"
+        if name == "overview_suppressed":
+            expect(page.get_by_text("suppressed (n < 3000)").first).to_be_visible()
     finally:
         context.close()
 
