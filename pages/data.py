@@ -25,7 +25,8 @@ st.file_uploader(
     on_change=data_source.on_upload_change,
     help=f"CSV (comma, semicolon or tab), XLSX or Parquet, up to {MAX_UPLOAD_MB} MB.",
 )
-left, right = st.columns(2)
+# A wrapping row, not two columns: at tablet width a half column cut "Download the data dictionar…".
+left = right = st.container(horizontal=True)
 left.download_button("Download the template (CSV)", template_csv(), "spinedash_template.csv", "text/csv",
                      key="download_template", icon=":material/download:")
 right.download_button("Download the data dictionary (CSV)", data_dictionary_csv(), "spinedash_data_dictionary.csv",
