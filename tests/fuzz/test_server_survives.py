@@ -65,7 +65,7 @@ def drive_browser(port: int, proc: subprocess.Popen, files: dict[str, bytes]) ->
         main = page.get_by_test_id("stMain")
         for name, ext in NASTY.items():
             filename = f"{name}.{ext}"
-            page.locator('[data-testid="stFileUploader"] input[type="file"]').set_input_files(
+            page.locator('[data-testid="stFileUploader"] input[type="file"]').first.set_input_files(
                 files=[{"name": filename, "mimeType": "application/octet-stream", "buffer": files[name]}]
             )
             verdict = main.get_by_text(f"{filename} cannot be used").or_(main.get_by_text(f"{filename}: "))
