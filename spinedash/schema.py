@@ -239,11 +239,13 @@ def region_of_procedure(procedure: object) -> str | None:
     return None
 
 
-def _by_category(s: pd.Series, fn) -> pd.Series:
-    # One call per distinct value, not per row: a million rows hold a few dozen levels.
-    values = s.astype("category") if not isinstance(s.dtype, pd.CategoricalDtype) else s
-    mapping = {c: fn(c) for c in values.cat.categories}
-    return values.map(mapping).astype("object")
+def _region_codes(s: pd.Series, fn) -> np.ndarray:
+    """Per row, the index into REGION_VALUES that `fn` gives the value (−1: none). One call per
+    distinct value and one lookup over the category codes: a million rows hold a few dozen levels."""
+    values = s if isinstance(s.dtype, pd.CategoricalDtype) else s.astype("category")
+    index = {r: i for i, r in enumerate(REGION_VALUES)}
+    lut = np.array([index.get(fn(c), -1) for c in values.cat.categories] + [-1], dtype=np.int8)
+    return lut[values.cat.codes.to_numpy()]  # code −1 (missing) reads the last slot
 
 
 def with_region(cases: pd.DataFrame) -> pd.DataFrame:
@@ -252,17 +254,28 @@ def with_region(cases: pd.DataFrame) -> pd.DataFrame:
 
     A recorded region the app does not know is left as written (validation then names it).
     """
-    n = len(cases)
-    region = pd.Series(np.full(n, None, dtype=object), index=cases.index)
-    if "region" in cases.columns:
-        region = _by_category(cases["region"], lambda v: _REGION_WORDS.get(str(v).strip().lower(), v))
+    recorded = cases["region"] if "region" in cases.columns else None
+    if recorded is not None:
+        words = recorded.astype("category").cat.categories
+        if any(_REGION_WORDS.get(str(v).strip().lower()) is None for v in words):
+            # Something that is no region: keep it as written so validation can name it.
+            normalised = recorded.astype("object").map(lambda v: _REGION_WORDS.get(str(v).strip().lower(), v) if pd.notna(v) else v)
+            codes = _region_codes(cases["spinal_level"], region_of_level) if "spinal_level" in cases.columns else None
+            if codes is not None:
+                normalised = normalised.where(normalised.notna(), pd.Series(np.asarray(REGION_VALUES + (None,), dtype=object)[codes], index=cases.index))
+            out = cases.copy(deep=False)
+            out["region"] = normalised.astype("category")
+            return out
+        codes = _region_codes(recorded, lambda v: _REGION_WORDS.get(str(v).strip().lower()))
+    else:
+        codes = np.full(len(cases), -1, dtype=np.int8)
     for column, fn in (("spinal_level", region_of_level), ("procedure", region_of_procedure)):
-        if column in cases.columns and region.isna().any():
-            region = region.fillna(_by_category(cases[column], fn))
-    if "region" not in cases.columns and region.isna().all():
+        if column in cases.columns and (codes < 0).any():
+            codes = np.where(codes < 0, _region_codes(cases[column], fn), codes)
+    if recorded is None and (codes < 0).all():
         return cases
     out = cases.copy(deep=False)
-    out["region"] = region.astype("category")
+    out["region"] = pd.Categorical.from_codes(codes, categories=pd.Index(list(REGION_VALUES), dtype="str"))
     return out
 
 
