@@ -13,11 +13,16 @@ import streamlit as st
 
 CAPTION_COLOUR = "#5c6670"
 
+# Sent as an element of the page, not as style-only HTML: Streamlit puts style-only st.html in its
+# event container, which a browser opening a page as its first visit after a server start never
+# shows, leaving the captions faded on that page. The marker span lets the element hide its own
+# container (a hidden container takes no gap); a <style> applies wherever it sits.
 _CSS = f"""<style>
 [data-testid="stCaptionContainer"] {{ opacity: 1; color: {CAPTION_COLOUR}; }}
-</style>"""
+[data-testid="stElementContainer"]:has(.spinedash-a11y-css) {{ display: none; }}
+</style><span class="spinedash-a11y-css"></span>"""
 
 
 def accessibility_style() -> None:
-    """The CSS above, once per run (app.py calls it before the page; style-only, so it takes no space)."""
+    """The CSS above, once per run (app.py calls it before the page; its container is hidden)."""
     st.html(_CSS)

@@ -74,7 +74,9 @@ _QUIET = """() => {
     const quiet = !document.querySelector('[data-testid="stStatusWidget"]')
         && !document.querySelector('[data-stale="true"]')
         && document.querySelector('[data-testid="stSidebarNavItems"]')
-        && [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')].every(c => c.querySelector('svg, canvas'));
+        && [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')].every(c => c.querySelector('svg, canvas'))
+        // SpineDash's own CSS has arrived (it is re-sent with every run): captions at full opacity.
+        && [...document.querySelectorAll('[data-testid="stCaptionContainer"]')].every(c => getComputedStyle(c).opacity === '1');
     window.__quietFor = quiet ? (window.__quietFor || 0) + 1 : 0;
     return window.__quietFor >= 6;
 }"""
@@ -82,7 +84,8 @@ _QUIET = """() => {
 
 def settle(page) -> None:
     """Wait until the page has finished every run: no running indicator, nothing faded as stale,
-    every chart drawn, and all of that for six checks in a row (Streamlit can rerun once more just
+    every chart drawn, SpineDash's CSS in place (waited for, not assumed: if it never arrives the
+    wait fails the test), and all of that for six checks in a row (Streamlit can rerun once more just
     after the first run, fading the page while it does)."""
     wait_for_app(page)
     page.wait_for_function(_QUIET, polling=250, timeout=WAIT_MS)
