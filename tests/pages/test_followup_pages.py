@@ -10,7 +10,12 @@ def test_pain_page_offers_patients_with_every_time_point():
     assert not at.exception
     text = all_text(at)
     assert "1,186 of 2,500 patients have a VAS leg pain (0–10) score at every time point" in text
-    trajectory = next(s for s in chart_specs(at) if "every time point" in str(s.get("title", "")))
+    # Titles are wrapped into lines on screen (spinedash.vegalite.wrap_title): read them as one text.
+    def title_text(spec: dict) -> str:
+        text = spec.get("title", {}).get("text", "") if isinstance(spec.get("title"), dict) else spec.get("title", "")
+        return " ".join(text) if isinstance(text, list) else str(text)
+
+    trajectory = next(s for s in chart_specs(at) if "every time point" in title_text(s))
     assert any(layer["encoding"].get("text", {}).get("field") == "n_text" for layer in trajectory["layer"])  # n in the chart
 
 
