@@ -178,7 +178,8 @@ def forest_chart(table: pd.DataFrame, label_a: str, label_b: str) -> dict:
         "facet": {"row": {"field": "panel", "type": "nominal", "title": None, "sort": list(dict.fromkeys(frame["panel"])),
                           "header": {"labelAngle": 0, "labelAlign": "left", "labelAnchor": "start", "labelOrient": "top",
                                      "labelFontSize": 12}}},
-        "spec": {"width": 560, "height": {"step": 18}, "layer": layers},
+        # A facet cannot take the container's width; 340 px fits a tablet's 820 px column beside the labels.
+        "spec": {"width": 340, "height": {"step": 18}, "layer": layers},
         "resolve": {"scale": {"x": "independent", "y": "independent"}},
         "spacing": 6,
     }

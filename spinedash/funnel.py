@@ -428,7 +428,8 @@ FLAG_WITHIN = "Within 95% limits"
 FLAG_95 = "Outside 95% limits"
 FLAG_998 = "Outside 99.8% limits"
 # Okabe–Ito: grey for the unremarkable, orange for a warning, vermillion for an alarm.
-FLAG_COLOURS = {FLAG_WITHIN: "#7f7f7f", FLAG_95: "#E69F00", FLAG_998: "#D55E00"}
+# Darkened Okabe–Ito orange (as the Tubular MIS colour): #E69F00 is 2.25:1 on white, #BB8100 3.36:1.
+FLAG_COLOURS = {FLAG_WITHIN: "#7f7f7f", FLAG_95: "#BB8100", FLAG_998: "#D55E00"}
 
 
 def _flag(row) -> str:

@@ -13,6 +13,7 @@ import vl_convert as vlc
 
 from spinedash import charts
 from spinedash.benchmarks import benchmarks_for
+from spinedash.funnel import FLAG_COLOURS
 from spinedash.vegalite import validate
 from spinedash.vocabulary import APPROACH_COLOURS, APPROACHES, OTHER_COLOUR
 
@@ -438,7 +439,8 @@ def test_contrast_helper_matches_known_ratios():
     assert _contrast("#E69F00") == pytest.approx(2.25, abs=0.01)
 
 
-@pytest.mark.parametrize("colour", [*APPROACH_COLOURS.values(), *charts.NEUTRAL_PALETTE, OTHER_COLOUR])
+@pytest.mark.parametrize("colour", [*APPROACH_COLOURS.values(), *charts.NEUTRAL_PALETTE, OTHER_COLOUR,
+                                    *FLAG_COLOURS.values()])
 def test_group_colours_reach_3_to_1_on_white(colour):
     assert _contrast(colour) >= 3.0, colour  # WCAG 2.1 SC 1.4.11, graphical objects
 
