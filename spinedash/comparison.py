@@ -153,7 +153,9 @@ def forest_chart(table: pd.DataFrame, label_a: str, label_b: str) -> dict:
             rows.append({"panel": panel, "estimate": estimate, "difference": d * scale,
                          "low": lo * scale if np.isfinite(lo) else None, "high": hi * scale if np.isfinite(hi) else None})
     frame = pd.DataFrame(rows, columns=["panel", "estimate", "difference", "low", "high"])
-    colours = {"scale": {"domain": ["Unadjusted", "Adjusted"], "range": ["#595959", "#0072B2"]}}
+    # Legend below: beside 340 px panels on a tablet it was cut off at the right edge.
+    colours = {"scale": {"domain": ["Unadjusted", "Adjusted"], "range": ["#595959", "#0072B2"]},
+               "legend": {"orient": "bottom"}}
     y = channel("estimate:N", title=None, sort=["Unadjusted", "Adjusted"], axis={"labelLimit": 120})
     layers = [
         # aria False: the zero line and the interval bars are drawing, not content; unnamed, a screen

@@ -187,6 +187,9 @@ def test_forest_plot_shows_each_difference_with_its_interval(sample):
 
     pair, table, _ = comparison.comparison_result(sample, "Approach vs approach", "Open", "Full-endoscopic", 5)
     spec = validate(comparison.forest_chart(table, pair.label_a, pair.label_b))
+    # The legend goes below the panels: at the right it was cut off on a tablet.
+    assert all(layer["encoding"]["color"]["legend"]["orient"] == "bottom"
+               for layer in spec["spec"]["layer"] if "color" in layer.get("encoding", {}))
     rows = spec["datasets"]["forest"]
     panels = {r["panel"] for r in rows}
     assert len(panels) == len(table)
