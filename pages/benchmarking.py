@@ -6,6 +6,7 @@ from spinedash import funnel
 from spinedash.comparison import available_modes
 from spinedash.ui import disclaimer
 from spinedash.ui.common import show_table
+from spinedash.ui.layout import chart_row
 from spinedash.ui.page import analytics_page, show_chart
 
 ctx = analytics_page(
@@ -18,7 +19,8 @@ if not units:
     st.info("Benchmarking needs a surgeon or site column with at least two values in the filtered cases.")
     disclaimer()
     st.stop()
-left, right = st.columns(2)
+# Control rows wrap like chart rows: three columns at 820 px cut "Unadjusted" and the toggle's label.
+left, right = chart_row("funnel_choice", 2)
 # Plain labels as options: a bound widget writes its label into the URL (?funnel_by=Site).
 by = left.segmented_control("Compare", units, default=units[0], key="funnel_by", bind="query-params", required=True).lower()
 # Only the measures these cases record (the catalogue holds many a file does not have).
@@ -27,7 +29,7 @@ measure = right.selectbox(
     "Measure", offered, format_func=lambda m: funnel.MEASURES[m]["label"],
     key="funnel_measure", bind="query-params",
 )
-left, middle, right = st.columns(3)
+left, middle, right = chart_row("funnel_controls", 3)
 case_mix = left.segmented_control(
     "Case mix", ["Risk-adjusted", "Unadjusted"], default="Risk-adjusted", key="funnel_case_mix", bind="query-params", required=True
 )

@@ -484,6 +484,8 @@ def funnel_chart(result: FunnelResult, title: str) -> Spec:
                 "limits:N",
                 title="Control limits",
                 scale={"domain": ["95% limits", "99.8% limits"], "range": [[6, 4], [2, 2]]},
+                # Entries one under another: side by side, two legends ran off a tablet's chart.
+                legend={"direction": "vertical"},
             ),
         ),
         color="#444444",
@@ -509,6 +511,7 @@ def funnel_chart(result: FunnelResult, title: str) -> Spec:
                 "flag:N",
                 title="Against the limits",
                 scale={"domain": list(FLAG_COLOURS), "range": list(FLAG_COLOURS.values())},
+                legend={"direction": "vertical"},
             ),
             # Larger for the alarm only; the test is the text Altair wrote for alt.datum.flag == FLAG_998.
             size={"condition": {"test": f"(datum.flag === {FLAG_998!r})", "value": 180}, "value": 70},
