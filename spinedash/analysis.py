@@ -686,7 +686,7 @@ def km_data_notes(km: KMResult) -> list[str]:
         if km.dropped_no_time:
             parts.append(f"{km.dropped_no_time:,} had neither a return date nor a last follow-up")
         if km.dropped_no_employment:
-            parts.append(f"{km.dropped_no_employment:,} had employed_before_surgery blank, so whether they had work to return to is unknown")
+            parts.append(f"{km.dropped_no_employment:,} had “working before surgery” left blank, so whether they had work to return to is unknown")
         notes.append(f"{km.dropped:,} cases are not counted: " + "; ".join(parts) + ".")
     if km.returned_after_followup:
         what = "work" if km.time_col == "return_to_work_days" else "daily activities"

@@ -122,6 +122,6 @@ def test_km_counts_blank_employment_as_dropped_and_notes_returns_after_last_foll
     # Row 2 returned on day 400, after its last follow-up on day 365.
     assert km.returned_after_followup == 1
     notes = analysis.km_data_notes(km)
-    assert notes[0].startswith("3 cases are not counted") and "employed_before_surgery blank" in notes[0]
+    assert notes[0].startswith("3 cases are not counted") and "“working before surgery” left blank" in notes[0]
     assert "later than their last follow-up" in notes[1]
     assert analysis.km_data_notes(analysis.kaplan_meier(cases.iloc[:2], "return_to_work_days", min_cell=1, employed_only=True)) == []
