@@ -376,10 +376,7 @@ def measure_table() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def measure_table_markdown() -> str:
-    """The measure catalogue as a Markdown table (the README embeds this; a test keeps them in sync)."""
-    table = measure_table()
-    cols = ["measure", "label", "region", "scale", "better", "time points", "default MCID or cut-off", "source", "where studies disagree"]
+def _markdown(table: pd.DataFrame, cols: list[str]) -> str:
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     for row in table[cols].itertuples(index=False):
         cells = [f"`{row[0]}`", *(str(v).replace("|", "/") for v in row[1:])]
@@ -387,7 +384,20 @@ def measure_table_markdown() -> str:
     return "\n".join(lines)
 
 
+def measure_table_markdown() -> str:
+    """The measure catalogue as a Markdown table (the README embeds this; a test keeps them in sync)."""
+    return _markdown(measure_table(), ["measure", "label", "region", "scale", "better", "time points"])
+
+
+def mcid_table_markdown() -> str:
+    """Every measure's default MCID (or cut-off) with its source and where studies disagree, as a Markdown
+    table for the README's methods section (a test checks it against data/measures.csv itself)."""
+    return _markdown(measure_table(), ["measure", "label", "better", "default MCID or cut-off", "source", "where studies disagree"])
+
+
 if __name__ == "__main__":
     print(data_dictionary_markdown())
     print()
     print(measure_table_markdown())
+    print()
+    print(mcid_table_markdown())

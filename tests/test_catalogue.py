@@ -170,3 +170,37 @@ def test_an_approach_the_documents_do_not_describe_is_kept_as_itself():
     cases = load_outcomes(text.encode()).cases
     assert cases["approach"].tolist() == ["Biportal endoscopic", "Biportal endoscopic", "Open"]  # not refused, not re-filed
     assert cases["technique"].tolist() == ["Biportal endoscopic (UBE/BESS)", "Naked eye", "my own way"]
+
+
+def test_readme_mcid_table_matches_data_measures_csv():
+    """The README's methods table, read back cell by cell, against data/measures.csv read with the csv module
+    (not through the code that generated the table): every measure, its default or 'set your own', its source."""
+    import csv
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    methods = readme[readme.index("## How the numbers are worked out"):readme.index("## Procedures: the knowledge base")]
+    header = "| measure | label | better | default MCID or cut-off | source | where studies disagree |"
+    assert header in methods, "the MCID table belongs in the methods section: python3 -m spinedash.schema"
+    rows = {}
+    for line in methods[methods.index(header):].splitlines()[2:]:
+        if not line.startswith("| `"):
+            break
+        cells = [c.strip() for c in line.strip("|").split(" | ")]
+        rows[cells[0].strip("`")] = cells
+    with open(root / "data" / "measures.csv", encoding="utf-8", newline="") as f:
+        catalogue = list(csv.DictReader(f))
+    assert list(rows) == [r["id"] for r in catalogue], "README lists exactly the catalogue's measures, in its order"
+    for r in catalogue:
+        _, label, better, threshold, source, disagree = rows[r["id"]]
+        assert (label, better) == (r["label"], r["better"])
+        if r["kind"] == "rating":
+            assert threshold.startswith(f"{float(r['cutoff']):g} or ") and source == r["cutoff_source"].replace("|", "/")
+        elif r["mcid"]:
+            assert float(threshold) == float(r["mcid"]) and source == r["mcid_source"]
+            assert "et al." in source and any(str(y) in source for y in range(1990, 2030))
+        else:
+            assert threshold == "—" and source == NO_DEFAULT
+            assert disagree, f"{r['id']}: say what was searched or found"
+        assert disagree == r["mcid_range"].replace("|", "/")
