@@ -4,6 +4,7 @@
 import streamlit as st
 
 from spinedash.export import XLSX_MAX_ROWS, cases_for_export, export_filename, to_csv_bytes, to_xlsx_bytes
+from spinedash.privacy import count_text
 from spinedash.report import build_report
 from spinedash.summary import summary_content
 from spinedash.tables import escape_markdown
@@ -18,7 +19,7 @@ ctx = analytics_page(
 notes = [f"Data source: {ctx.dataset.describe()}", f"Filters: {ctx.subtitle[0]}", "SpineDash supports review of outcomes; not medical advice."]
 
 st.header("Filtered cases")
-st.write(f"{len(ctx.cases):,} cases, {ctx.cases.shape[1]} columns. Text cells that a spreadsheet would run as a "
+st.write(f"{count_text(len(ctx.cases), ctx.min_cell)} cases, {ctx.cases.shape[1]} columns. Text cells that a spreadsheet would run as a "
          "formula (starting with =, +, -, @, tab or carriage return) are prefixed with ' so they stay text.")
 left, right = st.columns(2)
 left.download_button(

@@ -18,6 +18,9 @@ The rule (k = the "smallest group shown", `min_cell`, default 5; the README stat
 3. **Curves end where fewer than k remain at risk.** A Kaplan–Meier curve is drawn only up to
    the last time with at least k patients still at risk; later steps (each a change among 1 to
    k − 1 patients) are not drawn, and numbers at risk below k read "< k".
+4. **The cases a filter leaves out are a group too.** A view that leaves out 1 to k − 1 of the
+   file's cases is not shown (`leaves_out_small_group`): the file's count minus the view's, or any
+   figure of the view set against the whole file's, would describe those few.
 
 Counts of events inside a group that is shown (3 complications among 120 cases) are shown: they
 are an outcome of a group large enough to hide in. `k = 1` turns the rule off.
@@ -74,6 +77,36 @@ def count_text(n, min_cell: int) -> str:
     if is_small(n, min_cell):
         return f"< {min_cell}"
     return f"{int(n):,}"
+
+
+def leaves_out_small_group(shown: int, total: int, min_cell: int) -> bool:
+    """True when a filtered view leaves out 1..k−1 of the file's cases (rule 4).
+
+    The cases a filter leaves out are a group too: the file's count (in the sidebar, on the Data
+    page) minus the view's count would give its size, and every figure of the view set against
+    the same figure of the whole file would describe it. Such a view is not shown at all.
+    """
+    return bool(is_small(total - shown, min_cell)) and min_cell > 1
+
+
+def view_count_text(shown: int, total: int, min_cell: int) -> str:
+    """The cases in view against the file's, as text: "1,654 of 2,500 cases".
+
+    A view of 1..k−1 cases reads "< 5 of 2,500 cases" (rule 1); a view leaving out 1..k−1 cases
+    reads "all but fewer than 5 of 2,500 cases" (rule 4), so the pair never gives either away.
+    """
+    if leaves_out_small_group(shown, total, min_cell):
+        return f"all but fewer than {min_cell} of {total:,} cases"
+    return f"{count_text(shown, min_cell)} of {total:,} cases"
+
+
+def small_remainder_message(min_cell: int) -> str:
+    """What a page says instead of a view that leaves out 1..k−1 of the file's cases (rule 4)."""
+    return (
+        f"These filters leave out fewer than {min_cell} of the file's cases. Showing the rest would let "
+        f"those few be worked out by setting this view against the whole file, so nothing is shown. "
+        f"Change the filters so that they leave out none, or at least {min_cell} cases."
+    )
 
 
 def complementary_suppression(counts: Sequence[float] | np.ndarray, min_cell: int, hidden: Sequence[bool] | np.ndarray | None = None) -> np.ndarray:

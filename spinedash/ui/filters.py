@@ -27,7 +27,7 @@ from spinedash.filters import (
 
 # ASSUMPTION (analysis.DEFAULT_MIN_CELL = 5): SpineDash's own default for one clinic's review, below
 # the registries' cells (NORspine < 10, OpenSAFELY ≤ 7); the user can raise it.
-from spinedash.privacy import count_text
+from spinedash.privacy import view_count_text
 from spinedash.tables import escape_markdown
 from spinedash.ui.common import FILTER_OPTIONS_KEY
 
@@ -140,9 +140,11 @@ def sidebar_filters(cases: pd.DataFrame, content_key: str | None = None) -> Filt
     _show_link_notes(filters)
     n = count_matching(cases, filters)
     with count_slot:
-        # A view of 1..k−1 cases reads "< k" (small-cell rule 1); k is the sidebar setting below.
+        # A view of 1..k−1 cases reads "< k" (small-cell rule 1), one leaving out 1..k−1 cases "all
+        # but fewer than k" (rule 4); k is the sidebar setting below.
         k = st.session_state.get(MIN_CELL_KEY) or DEFAULT_MIN_CELL
-        st.markdown(f"**{count_text(n, int(k))} of {len(cases):,} cases**")
+        text = view_count_text(n, len(cases), int(k))
+        st.markdown(f"**{text[:1].upper() + text[1:]}**")
         if n == 0 and len(cases) > 0:
             st.warning(no_match_message(cases, filters), icon=":material/filter_alt_off:")
     return filters

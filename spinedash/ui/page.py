@@ -19,7 +19,7 @@ from spinedash.analysis import MissingColumnError
 from spinedash.dataset import Dataset
 from spinedash.export import chart_image, export_filename, image_subtitle
 from spinedash.filters import Filters, apply_filters, describe_filters, no_match_message
-from spinedash.privacy import count_text
+from spinedash.privacy import leaves_out_small_group, small_remainder_message, view_count_text
 from spinedash.tables import escape_markdown
 from spinedash.ui.common import PAGE_MEMO_KEY, disclaimer, ensure_app_router, synthetic_notice
 from spinedash.ui.data_source import current_dataset
@@ -49,8 +49,9 @@ class PageContext:
         (image, spreadsheet notes) carries, e.g. ["Condition: Herniated disc · 1,654 of 2,500 cases",
         "Sample cohort — synthetic demonstration data"]."""
         filters = describe_filters(self.filters)
-        shown = count_text(len(self.cases), self.min_cell)  # a view of 1..k−1 cases reads "< k"
-        return [f"{filters} · {shown} of {self.dataset.n_cases:,} cases", self.dataset.describe(count=False)]
+        # A view of 1..k−1 cases reads "< k"; one leaving out 1..k−1 reads "all but fewer than k".
+        shown = view_count_text(len(self.cases), self.dataset.n_cases, self.min_cell)
+        return [f"{filters} · {shown}", self.dataset.describe(count=False)]
 
     @property
     def chart_subtitle(self) -> list[str]:
@@ -107,7 +108,9 @@ def _shared_sample_aggregate(key: str, _fn: Callable[..., Any], _cases: pd.DataF
 def analytics_page(title: str, intro: str) -> PageContext:
     """Title, synthetic label, sidebar filters and the one filtered frame for an analytics page.
 
-    Stops the page with a friendly message naming the filter that emptied it when no case matches.
+    Stops the page with a friendly message naming the filter that emptied it when no case matches,
+    and with the small-cell message when the filters leave out 1..k−1 of the file's cases (the
+    file's count minus the view's would give them away: spinedash.privacy rule 4).
     """
     ensure_app_router()
     st.title(title)
@@ -122,6 +125,10 @@ def analytics_page(title: str, intro: str) -> PageContext:
     st.caption(filters_line(filters, len(cases), len(dataset.cases), min_cell))
     if cases.empty:
         st.warning(no_match_message(dataset.cases, filters), icon=":material/filter_alt_off:")
+        disclaimer()
+        st.stop()
+    if leaves_out_small_group(len(cases), len(dataset.cases), min_cell):
+        st.warning(small_remainder_message(min_cell), icon=":material/visibility_off:")
         disclaimer()
         st.stop()
     return PageContext(dataset=dataset, cases=cases, filters=filters, min_cell=min_cell, by=by)
@@ -149,10 +156,11 @@ def split_by_setting(cases: pd.DataFrame) -> str:
 def filters_line(filters: Filters, shown: int, total: int, min_cell: int = 1) -> str:
     """'Showing 6,496 of 10,000 cases · Condition: Herniated disc' (Markdown-escaped: values come from the data).
 
-    A view of 1..k−1 cases reads 'Showing < 5 of …' (small-cell rule 1, spinedash.privacy).
+    A view of 1..k−1 cases reads 'Showing < 5 of …' (small-cell rule 1, spinedash.privacy), one
+    leaving out 1..k−1 cases 'Showing all but fewer than 5 of …' (rule 4).
     """
     described = describe_filters(filters)
-    line = f"Showing {count_text(shown, min_cell)} of {total:,} cases"
+    line = f"Showing {view_count_text(shown, total, min_cell)}"
     return line + (f" · {escape_markdown(described)}" if described and described != "All cases" else " (no filters)")
 
 

@@ -1,0 +1,118 @@
+"""Replays, on the pages themselves, the subtractions that could still give a small group away.
+
+Each test crafts an upload with a group of 1..k−1 cases, opens the pages with AppTest, reads every
+number the pages print (text, sidebar, tables, chart descriptions), does the attacker's subtraction
+and fails if any value in 1..k−1 comes out. Each replay is also run with the protection switched
+off, where it must succeed: a replay that cannot find the group unprotected proves nothing.
+
+1. Filter differencing: a filter leaving out a small group shows the view's count beside the file's.
+2. Blank grouping values: per-group tables left blank-approach rows out, so the view's count minus
+   the groups gave the blank group.
+3. A group hidden only to protect a smaller one printed its counts ("k of n", returned + censored).
+4. Across pages: a partition of the view printed on one page against the same view's total on another.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pandas as pd
+import pytest
+
+from spinedash.dataset import Dataset
+from spinedash.sample import load_sample
+from tests.pages.apptest import run_page
+
+K = 5
+ANALYTICS = ["pages/overview.py", "pages/recovery.py", "pages/pain.py", "pages/compare.py", "pages/benchmarking.py",
+             "pages/export.py"]  # fmt: skip
+
+_NUMBER = re.compile(r"(?<![\w.])\d{1,3}(?:,\d{3})+(?![\d.])|(?<![\w.,])\d+(?![\d.,]\d)")
+
+
+def _texts(at) -> list[str]:
+    """Every piece of text the run shows: main area and sidebar, tables cell by cell, charts in words."""
+    parts: list[str] = []
+    for kind in ("title", "header", "subheader", "markdown", "caption", "info", "warning", "error", "success"):
+        parts.extend(str(el.value) for el in getattr(at, kind))
+    for kind in ("markdown", "caption", "info", "warning"):
+        parts.extend(str(el.value) for el in getattr(at.sidebar, kind))
+    for frame in at.dataframe:
+        value = frame.value
+        parts.extend(str(v) for v in value.reset_index().to_numpy().ravel().tolist())
+    for el in at.get("vega_lite_chart"):
+        spec = json.loads(el.proto.spec)
+        parts.append(json.dumps(spec.get("title", "")))
+    for exp in at.expander:
+        parts.extend(str(el.value) for el in exp.markdown)
+    return parts
+
+
+def printed_numbers(at) -> set[int]:
+    """Every whole number printed on the page ("2,497", "71", "(3 of 40)")."""
+    found: set[int] = set()
+    for text in _texts(at):
+        text = text.replace("\\", "")
+        for match in _NUMBER.findall(text):
+            found.add(int(match.replace(",", "")))
+    return found
+
+
+def small_differences(total: int, numbers: set[int]) -> set[int]:
+    """total − x for every printed x where that is 1..k−1: what a subtraction from the total gives."""
+    return {total - x for x in numbers if 0 < total - x < K}
+
+
+def _upload(cases: pd.DataFrame, key: str) -> Dataset:
+    return Dataset(cases.reset_index(drop=True), "clinic.csv", is_synthetic=False, content_key=key)
+
+
+def _with_small_site(n_small: int = 3) -> pd.DataFrame:
+    cases = load_sample().head(400).copy()
+    cases["site"] = cases["site"].astype(object)
+    cases.loc[cases.index[[5, 50, 100][:n_small]], "site"] = "Site Z"
+    return cases
+
+
+def _protection_off(monkeypatch) -> None:
+    import spinedash.privacy as privacy
+    import spinedash.ui.page as page
+
+    monkeypatch.setattr(privacy, "leaves_out_small_group", lambda shown, total, min_cell: False)
+    monkeypatch.setattr(page, "leaves_out_small_group", lambda shown, total, min_cell: False)
+
+
+# ------------------------------------------------------------------------------------------------
+# 1. Filter differencing
+# ------------------------------------------------------------------------------------------------
+
+
+def _filter_replay(page: str) -> set[int]:
+    """Open `page` with every site but the 3-case 'Site Z' selected; subtract each number from the file's 400."""
+    dataset = _upload(_with_small_site(), "crafted-filter-difference")
+    at = run_page(page, query_params={"filter_site": ["North", "South"]}, session={"data_source_dataset": dataset})
+    assert not at.exception, at.exception
+    numbers = printed_numbers(at)
+    assert 400 in numbers, "the file's count is printed (sidebar): the attacker has the total"
+    return small_differences(400, numbers)
+
+
+@pytest.mark.parametrize("page", ANALYTICS)
+def test_recovery_1_a_filter_leaving_out_a_small_group_does_not_give_it_away(page):
+    assert _filter_replay(page) == set(), page
+
+
+def test_recovery_1_replay_finds_the_group_when_the_protection_is_off(monkeypatch):
+    _protection_off(monkeypatch)
+    assert 3 in _filter_replay("pages/recovery.py")
+
+
+def test_recovery_1_the_page_says_why_and_a_wider_gap_is_shown():
+    dataset = _upload(_with_small_site(), "crafted-filter-difference")
+    at = run_page("pages/recovery.py", query_params={"filter_site": ["North", "South"]}, session={"data_source_dataset": dataset})
+    assert any("leave out fewer than 5 of the file" in w.value for w in at.warning)
+    assert any("All but fewer than 5 of 400 cases" in m.value for m in at.sidebar.markdown)
+    # Leaving out North (≥ k cases) is an ordinary view with both counts.
+    at = run_page("pages/recovery.py", query_params={"filter_site": ["South", "Site Z"]}, session={"data_source_dataset": dataset})
+    assert not at.warning and at.get("vega_lite_chart")
