@@ -59,7 +59,8 @@ else:
                "compare_forest", f"Differences {pair.label_b} − {pair.label_a}", key=(mode, a, b, adjust))
     st.caption(
         "Differences are B − A. Stay: medians, bootstrap 95% CI, Mann–Whitney test. Return to work: Kaplan–Meier "
-        "medians among patients employed before surgery, log-rank test. Scores at 12 months: means, Welch t-test. "
+        "medians among patients employed before surgery (a blank “working before surgery” is not counted; the row "
+        "says how many), log-rank test. Scores at 12 months: means, Welch t-test. "
         "Shares: Newcombe CI and score test. Adjusted differences: least squares on the case mix (scores: ANCOVA; "
         "shares: risk difference with robust errors) or inverse-probability weights. "
         f"{mcid_note(ctx.cases)} {comparison.multiple_testing_note(table)} "

@@ -1006,11 +1006,23 @@ def _stay_row(stay: np.ndarray, a: np.ndarray, b: np.ndarray, label_a: str, labe
                   "p_value": p, "sentence": sentence}  # fmt: skip
 
 
-def _return_to_work_row(cases: pd.DataFrame, a: np.ndarray, b: np.ndarray, label_a: str, label_b: str) -> dict[str, object]:
-    employed, _ = _flags(cases, "employed_before_surgery")
+def _blank_employment_note(blank: int, min_cell: int) -> str:
+    """The return-to-work row's words for cases whose 'working before surgery' is blank (as on Recovery)."""
+    if not blank:
+        return ""
+    cases_word = "case" if blank == 1 else "cases"
+    return (f" {privacy.count_text(blank, min_cell)} {cases_word} in the two groups had “working before surgery” left "
+            "blank and are not counted (whether they had work to return to is unknown).")
+
+
+def _return_to_work_row(
+    cases: pd.DataFrame, a: np.ndarray, b: np.ndarray, label_a: str, label_b: str, min_cell: int = DEFAULT_MIN_CELL
+) -> dict[str, object]:
+    employed, recorded = _flags(cases, "employed_before_surgery")
     time, event, usable = _km_times(cases, "return_to_work_days")
     in_a, in_b = a & employed & usable, b & employed & usable
-    test = "Kaplan–Meier medians (employed before surgery); log-rank"
+    blank = int(((a | b) & ~recorded).sum())
+    test = "Kaplan–Meier medians (employed before surgery; a blank “working before surgery” is not counted); log-rank"
     row = _row("Return to work", "days", int(in_a.sum()), int(in_b.sum()), test)
     if not in_a.any() or not in_b.any():
         return row
@@ -1044,6 +1056,7 @@ def _return_to_work_row(cases: pd.DataFrame, a: np.ndarray, b: np.ndarray, label
             f"Median return to work was {_fmt(abs(diff))} days {_more_less(diff, 'sooner', 'later')} with {label_b} "
             f"({_fmt(med_b)} days) than with {label_a} ({_fmt(med_a)} days); {_chance(p)}."
         )
+    sentence += _blank_employment_note(blank, min_cell)
     # No CI for a difference of two Kaplan–Meier medians: there is no simple, reliable closed form,
     # so diff_ci_low/high stay NaN rather than show a number the method cannot back.
     return row | {"value_a": med_a, "value_b": med_b, "difference": diff, "p_value": p, "sentence": sentence}
@@ -1360,7 +1373,7 @@ def compare_groups(
     if {"return_to_work_days", "last_followup_days", "employed_before_surgery"} <= columns:
         employed, _ = _flags(cases, "employed_before_surgery")
         usable = _km_times(cases, "return_to_work_days")[2]
-        add(lambda x, y: _return_to_work_row(cases, x, y, label_a, label_b), employed & usable)
+        add(lambda x, y: _return_to_work_row(cases, x, y, label_a, label_b, min_cell), employed & usable)
     for measure in _compared_measures(cases):
         recorded_12m = ~np.isnan(_numbers(cases, pain_column(measure, "12m")))
         add(lambda x, y, m=measure: _score_row(cases, m, x, y, label_a, label_b, min_cell, adj), recorded_12m)

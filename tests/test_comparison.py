@@ -237,3 +237,23 @@ def test_recovery_2_subtracting_each_surgeon_from_the_rest_never_gives_a_hidden_
         # Nor from the page's "Showing N cases": N minus every shown surgeon's n.
         if outcome == "Complication":
             assert len(cases) - sum(n for _, n in own.values()) != int(f_rows.sum())
+
+
+# --------------------------------------------------------------------------------------------
+# Issue 14: Compare's return-to-work row counts and names a blank "working before surgery"
+# --------------------------------------------------------------------------------------------
+
+
+def test_return_to_work_row_counts_a_blank_working_before_surgery(sample):
+    pair = group_pair(sample, "Approach vs approach", "Open", "Full-endoscopic")
+    both = np.flatnonzero(pair.in_a | pair.in_b)
+    for blanked, shown in ((both[:40], "40 cases"), (both[:3], "< 5 cases")):
+        cases = sample.copy()
+        cases.loc[cases.index[blanked], "employed_before_surgery"] = pd.NA
+        _, table, _ = comparison.comparison_result(cases, "Approach vs approach", "Open", "Full-endoscopic", 5)
+        row = table.set_index("outcome").loc["Return to work"]
+        assert f"{shown} in the two groups had “working before surgery” left blank and are not counted" in row["sentence"]
+        employed = cases["employed_before_surgery"].fillna(False).to_numpy(dtype=bool)
+        assert row["n_a"] == int((pair.in_a & employed).sum())  # the blank cases are out of the n, not counted as employed
+    _, table, _ = comparison.comparison_result(sample, "Approach vs approach", "Open", "Full-endoscopic", 5)
+    assert "left blank" not in table.set_index("outcome").loc["Return to work", "sentence"]
