@@ -3,11 +3,11 @@
 import streamlit as st
 
 from spinedash import ui
-from spinedash.ingest import MAX_UPLOAD_MB, data_dictionary_csv, data_dictionary_table, template_csv
+from spinedash.ingest import MAX_UPLOAD_MB, data_dictionary_table
 from spinedash.quality import completeness_text
 from spinedash.schema import measure_table
 from spinedash.tables import escape_markdown
-from spinedash.ui import data_source, followup, import_wizard
+from spinedash.ui import data_source, followup, import_wizard, template_download
 from spinedash.ui.common import show_table
 
 ui.ensure_app_router()
@@ -25,12 +25,7 @@ st.file_uploader(
     on_change=data_source.on_upload_change,
     help=f"CSV (comma, semicolon or tab), XLSX or Parquet, up to {MAX_UPLOAD_MB} MB.",
 )
-# A wrapping row, not two columns: at tablet width a half column cut "Download the data dictionar…".
-left = right = st.container(horizontal=True)
-left.download_button("Download the template (CSV)", template_csv(), "spinedash_template.csv", "text/csv",
-                     key="download_template", icon=":material/download:")
-right.download_button("Download the data dictionary (CSV)", data_dictionary_csv(), "spinedash_data_dictionary.csv",
-                      "text/csv", key="download_dictionary", icon=":material/download:")
+template_region = template_download.show_template_downloads()
 
 report = data_source.last_report()
 if report is not None:
@@ -54,7 +49,7 @@ st.caption("The first 50 rows as SpineDash read them: VAS 0–10, stay in hours,
 st.dataframe(dataset.cases.head(50), hide_index=True, width="stretch",
              column_config={"surgery_date": st.column_config.DateColumn(format="YYYY-MM-DD")})
 st.subheader("Data dictionary")
-st.dataframe(data_dictionary_table(), hide_index=True, width="stretch")
+st.dataframe(data_dictionary_table(template_region), hide_index=True, width="stretch")
 st.subheader("Outcome measures")
 st.caption(
     "Every score SpineDash reads, from data/measures.csv: a column is the measure and a time point, e.g. ndi_12m or "

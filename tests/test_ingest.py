@@ -536,18 +536,71 @@ def test_many_bad_rows_make_one_bounded_problem():
 # --- template and dictionary ------------------------------------------------------------------
 
 
-def test_template_round_trips_through_the_reader():
-    template = ingest.template_csv()
+@pytest.mark.parametrize("region", ingest.template_regions())
+def test_template_round_trips_through_the_reader_unchanged(region):
+    """Each region's template, downloaded and loaded back: every column kept, every cell the value written."""
+    from spinedash.ingest.template import template_columns, template_frame
+
+    template = ingest.template_csv(region)
     header = template.decode("utf-8-sig").splitlines()[0].split(",")
-    assert header == list(schema.CANONICAL_COLUMNS)
+    assert header == template_columns(region)
     result = load_outcomes(template)
-    assert result.rows_accepted == 3
-    assert not any("ignored" in w or "0–100" in w for w in result.warnings)
+    assert result.rows_accepted == 3 and not result.warnings
+    cases, written = result.cases, template_frame(region)
+    assert set(header) <= set(cases.columns), "every template column comes back"
+    assert cases.drop(columns=header).isna().all().all(), "nothing comes back that the template did not hold"
+    for column in header:
+        spec = schema.spec_for(column)
+        for got, text in zip(cases[column].tolist(), written[column].tolist(), strict=True):
+            if text == "":
+                assert pd.isna(got), (column, got)
+            elif spec.kind == "number":
+                assert got == float(text), (column, got, text)
+            elif spec.kind == "boolean":
+                assert got is (text == "yes"), (column, got, text)
+            elif spec.kind == "date":
+                assert got == pd.Timestamp(text), (column, got, text)
+            else:
+                assert str(got) == text, (column, got, text)
+    assert set(cases["region"]) == {region}
+
+
+def test_templates_follow_the_catalogue():
+    """Columns are the catalogue's measures × their time points (24 months included), every one filled in
+    at least one example row; the cervical template carries NDI and arm pain, the lumbar one leg pain and ODI."""
+    from spinedash.catalogue import load_catalogue
+    from spinedash.ingest.template import template_columns, template_frame
+
+    catalogue = load_catalogue()
+    for region in ingest.template_regions():
+        columns = template_columns(region)
+        outcomes = [schema.parse_outcome_column(c) for c in columns if schema.parse_outcome_column(c)]
+        for measure in {m for m, _ in outcomes}:
+            assert region in catalogue.measures[measure].regions
+            assert [tp for m, tp in outcomes if m == measure] == list(catalogue.measures[measure].timepoints)
+        assert any(tp == "24m" for _, tp in outcomes)
+        assert all((template_frame(region)[c] != "").any() for c in columns), "an empty column would not load back"
+    cervical, lumbar = set(template_columns("cervical")), set(template_columns("lumbar"))
+    assert {"ndi_pre", "ndi_24m", "vas_arm_pre", "vas_neck_12m", "mjoa_pre"} <= cervical
+    assert not {"vas_leg_pre", "odi_pre"} & cervical
+    assert {"vas_leg_pre", "vas_back_24m", "odi_6m", "eq5d_12m"} <= lumbar and "ndi_pre" not in lumbar
+
+
+def test_region_data_dictionary_lists_template_columns_then_other_measures():
+    table = pd.read_csv(io.BytesIO(ingest.data_dictionary_csv("cervical")), encoding="utf-8-sig", keep_default_na=False)
+    from spinedash.ingest.template import template_columns
+
+    n = len(template_columns("cervical"))
+    assert table["column"].tolist()[:n] == template_columns("cervical")
+    assert {"nrs_arm_<time point>", "ems_<time point>", "comi_neck_<time point>"} <= set(table["column"][n:])
+    assert "odi_<time point>" not in set(table["column"])  # lumbar measures are not offered for a cervical file
+    aliases = dict(zip(table["column"], table["also accepted as"], strict=True))
+    assert "NDI" in aliases["ndi_pre"] or "ndi" in aliases["ndi_pre"].lower()
 
 
 def test_data_dictionary_csv_lists_every_column_with_aliases():
     table = pd.read_csv(io.BytesIO(ingest.data_dictionary_csv()), encoding="utf-8-sig", keep_default_na=False)
-    assert table["column"].tolist() == list(schema.CANONICAL_COLUMNS)
+    assert set(schema.CANONICAL_COLUMNS) <= set(table["column"])
     aliases = dict(zip(table["column"], table["also accepted as"], strict=True))
     assert "LOS (days)" in aliases["length_of_stay_hours"]
     assert "Patient ID" in aliases["case_id"] or "patient id" in aliases["case_id"]
