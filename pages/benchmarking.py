@@ -23,8 +23,8 @@ if not units:
 left, right = chart_row("funnel_choice", 2)
 # Plain labels as options: a bound widget writes its label into the URL (?funnel_by=Site).
 by = left.segmented_control("Compare", units, default=units[0], key="funnel_by", bind="query-params", required=True).lower()
-# Only the measures these cases record (the catalogue holds many a file does not have).
-offered = [m for m in funnel.MEASURES if all(c in ctx.cases.columns for c in funnel.MEASURES[m]["columns"])] or list(funnel.MEASURES)
+# Only the measures these cases record, the view's headline score first (catalogue rank for the region in view).
+offered = funnel.offered_measures(ctx.cases)
 measure = right.selectbox(
     "Measure", offered, format_func=lambda m: funnel.MEASURES[m]["label"],
     key="funnel_measure", bind="query-params",

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from spinedash import analysis, overview, quality
-from spinedash.outcomes import headline_measure, region_phrase
+from spinedash.outcomes import region_phrase
 from spinedash.schema import MEASURES
 from spinedash.tables import escape_markdown
 from spinedash.ui import demo, disclaimer, followup
@@ -16,10 +16,12 @@ ctx = analytics_page(
 )
 # Headline figures first: at 1366×768 the first number was ~1,575 px down, under two paragraphs.
 st.header("Headline figures")
-# The headline score follows the data: VAS leg for a lumbar file, mJOA or EQ-5D for a cervical one.
-measure = headline_measure(ctx.cases) or "vas_leg"
-threshold = analysis.mcid_default(measure)
-figures = ctx.memo(overview.headline_figures, min_cell=ctx.min_cell, mcid_threshold=threshold, measure=measure)
+# The score cards follow the catalogue's headline rank for the region in view: VAS leg for a lumbar
+# file; a cervical one's arm pain (mean change: no published MCID) and its first score with an MCID.
+measure, change_measure = overview.headline_scores(ctx.cases)
+threshold = analysis.mcid_default(measure) if measure else None
+figures = ctx.memo(overview.headline_figures, min_cell=ctx.min_cell, mcid_threshold=threshold, measure=measure,
+                   change_measure=change_measure)
 cards = card_row("headline")
 for row in figures.itertuples(index=False):
     with cards.container(border=True, key=f"card_{row.key}"):
@@ -52,10 +54,12 @@ with right:
     )
 left, right = chart_row("mcid_completeness")
 with left:
-    show_chart(
-        ctx, lambda: overview.mcid_trend_chart(trend, f"{MEASURES[measure].short_label} MCID reached at 12 months, per quarter"),
-        "mcid_trend", f"{MEASURES[measure].short_label} MCID reached at 12 months, per quarter",
-    )
+    if measure is None:
+        st.info("Not shown: no score in this view has a published MCID recorded before surgery and at 12 months. "
+                "Set your own threshold on Patient-reported outcomes.", icon=":material/info:")
+    else:
+        mcid_title = f"{MEASURES[measure].short_label} MCID reached at 12 months, per quarter"
+        show_chart(ctx, lambda: overview.mcid_trend_chart(trend, mcid_title), "mcid_trend", mcid_title, key=measure)
 with right:
     export_date = followup.export_date(ctx.dataset, "overview")
     show_chart(

@@ -120,7 +120,8 @@ COMPARE_COLUMNS = (
     "p_value", "p_holm", "test", "adjusted_difference", "adjusted_ci_low", "adjusted_ci_high", "adjusted_p_value",
     "adjusted_p_holm", "adjusted_for", "sentence", "suppressed",
 )  # fmt: skip
-CONDITION_COLUMNS = ("approach", "n", "median_stay_hours", "median_return_to_work_days", "vas_leg_change_12m", "suppressed")
+# score_change_12m: the condition's headline score (frame.attrs["score"], a catalogue measure id).
+CONDITION_COLUMNS = ("approach", "n", "median_stay_hours", "median_return_to_work_days", "score_change_12m", "suppressed")
 
 # Bootstrap for the difference of median stays: fixed seed so a page shows the same interval on
 # every rerun (and cached pages agree with fresh ones).
@@ -1377,12 +1378,11 @@ def compare_groups(
     for measure in _compared_measures(cases):
         recorded_12m = ~np.isnan(_numbers(cases, pain_column(measure, "12m")))
         add(lambda x, y, m=measure: _score_row(cases, m, x, y, label_a, label_b, min_cell, adj), recorded_12m)
-    # The view's headline score (VAS leg for a lumbar file, mJOA or EQ-5D for a cervical one).
-    from spinedash.outcomes import headline_measure
+    # The view's first headline score with a published MCID, by the catalogue's headline rank for the
+    # region in view (VAS leg for a lumbar file; mJOA, COMI neck or EQ-5D for a cervical one).
+    from spinedash.outcomes import threshold_measure
 
-    first = headline_measure(cases)
-    if first and MEASURES[first].kind == "rating":
-        first = None
+    first = threshold_measure(cases, scores_only=True)
     threshold = thresholds.get(first, mcid_default(first)) if first else None
     if first and threshold is not None and {pain_column(first, "pre"), pain_column(first, "12m")} <= columns:
         threshold = float(threshold)
@@ -1428,23 +1428,35 @@ def compare_groups(
 # --------------------------------------------------------------------------------------------
 
 
-def summarise_for_condition(cases: pd.DataFrame, condition: str, min_cell: int = DEFAULT_MIN_CELL) -> pd.DataFrame:
-    """Per approach, for one condition: cases, median stay, median return to work, VAS leg change at 12 months.
+def summarise_for_condition(
+    cases: pd.DataFrame, condition: str, min_cell: int = DEFAULT_MIN_CELL, measure: str | None = None
+) -> pd.DataFrame:
+    """Per approach, for one condition: cases, median stay, median return to work, the score's change at 12 months.
 
     median_return_to_work_days: Kaplan–Meier median among the employed before surgery (NaN if not
-    reached). vas_leg_change_12m: mean paired change pre → 12 months (negative = improvement).
+    reached). score_change_12m: mean paired change pre → 12 months of `measure` (in its own points;
+    negative = improvement for pain and disability, positive for mJOA and EQ-5D). `measure` defaults
+    to the condition's headline score by the catalogue's rank for the region of its cases
+    (outcomes.headline_measure among scores: VAS leg for lumbar cases, arm pain for cervical ones);
+    it is in `frame.attrs["score"]` (None when the cases hold no score).
     A whole approach with n < min_cell is suppressed; each estimate is also NaN when its own
     recorded cases are fewer than min_cell. Needs condition and approach; an outcome column the
     data lack gives a NaN column rather than an error (the page still shows the others).
 
     Returns:
-        DataFrame[approach, n, median_stay_hours, median_return_to_work_days, vas_leg_change_12m, suppressed]
+        DataFrame[approach, n, median_stay_hours, median_return_to_work_days, score_change_12m, suppressed]
     """
     _check_min_cell(min_cell)
     _require(cases, ["condition", "approach"], "The outcome summary for a condition")
+    in_condition = _equals(cases["condition"], condition)
+    if measure is None:
+        from spinedash.outcomes import headline_measures
+
+        found = headline_measures(cases[in_condition], scores_only=True)
+        measure = found[0] if found else None
     wanted = ["approach", "length_of_stay_hours", "return_to_work_days", "last_followup_days", "employed_before_surgery"]
-    wanted += [pain_column("vas_leg", tp) for tp in PAIN_MEASURES["vas_leg"]["timepoints"]]
-    subset = cases.loc[_equals(cases["condition"], condition), [c for c in wanted if c in cases.columns]]
+    wanted += [pain_column(measure, tp) for tp in ("pre", "12m")] if measure else []
+    subset = cases.loc[in_condition, [c for c in wanted if c in cases.columns]]
     codes, labels = _group_codes(subset, "approach")
     n = np.bincount(codes[codes >= 0], minlength=len(labels)).astype(np.int64)
     frame = pd.DataFrame({"approach": _labels_series(labels), "n": n})
@@ -1459,14 +1471,17 @@ def summarise_for_condition(cases: pd.DataFrame, condition: str, min_cell: int =
         rtw = lookup(kaplan_meier(subset, "return_to_work_days", "approach", min_cell, employed_only=True).medians, "median_days")
     except MissingColumnError:
         pass
-    try:
-        change_frame = pain_change(subset, "vas_leg", "approach", min_cell)
-        change = lookup(change_frame.loc[change_frame["timepoint"] == "12m"], "mean_change")
-    except MissingColumnError:
-        pass
+    if measure is not None:
+        try:
+            change_frame = pain_change(subset, measure, "approach", min_cell)
+            change = lookup(change_frame.loc[change_frame["timepoint"] == "12m"], "mean_change")
+        except MissingColumnError:
+            pass
     suppressed = n < min_cell
     frame["median_stay_hours"] = np.where(suppressed, np.nan, stay)
     frame["median_return_to_work_days"] = np.where(suppressed, np.nan, rtw)
-    frame["vas_leg_change_12m"] = np.where(suppressed, np.nan, change)
+    frame["score_change_12m"] = np.where(suppressed, np.nan, change)
     frame["suppressed"] = suppressed
-    return frame.loc[:, list(CONDITION_COLUMNS)]
+    out = frame.loc[:, list(CONDITION_COLUMNS)]
+    out.attrs["score"] = measure
+    return out

@@ -6,7 +6,9 @@ Two plain CSV files in data/, read by one function, `load_catalogue()`:
   COMI, EQ-5D, satisfaction…): label, instrument, the spine regions it is used in, scale range,
   whether lower or higher is better, the time points it is recorded at, a default MCID with its
   published source and the range where studies disagree (or "no published default: set your
-  own"), a cut-off for ratings, and the header spellings exports use (`aliases`, "|"-separated).
+  own"), a cut-off for ratings, the header spellings exports use (`aliases`, "|"-separated), and
+  `headline`: the measure's rank among its region's measures for the one score a page leads with
+  (Overview cards, Compare's MCID row, the funnel's first measure, the PDF) — 1 first; blank never.
 - data/timepoints.csv: before surgery, 2 and 6 weeks, 3, 6, 12 and 24 months with their nominal
   day after surgery and header spellings. Any other day is written `d<days>` ("d90", "d1095").
 
@@ -32,7 +34,7 @@ NO_DEFAULT = "no published default: set your own"
 MEASURE_FIELDS: tuple[str, ...] = (
     "id", "label", "short_label", "instrument", "family", "region", "kind", "scale_min", "scale_max", "decimals",
     "better", "timepoints", "dictionary_timepoints", "mcid", "mcid_source", "mcid_range", "cutoff", "cutoff_source",
-    "example", "aliases",
+    "example", "aliases", "headline",
 )
 TIMEPOINT_FIELDS: tuple[str, ...] = ("id", "label", "days", "aliases")
 # A custom time point: "d" and a whole number of days after surgery (d1 … d3650).
@@ -75,6 +77,8 @@ class Measure:
     cutoff_source: str
     example: str
     aliases: tuple[str, ...]  # header words exports use for the measure ("neck disability index")
+    headline: int | None = None  # rank as the view's lead score within its regions (1 first); None = never
+
 
     @property
     def higher_is_better(self) -> bool:
@@ -132,6 +136,16 @@ class Catalogue:
 
     def measures_for_region(self, region: str) -> list[Measure]:
         return [m for m in self.measures.values() if region in m.regions]
+
+    def headline_order(self, regions: tuple[str, ...] | list[str] = ()) -> list[Measure]:
+        """The measures a page may lead with, best first, by the catalogue's `headline` rank.
+
+        Only measures used in one of `regions` (all regions when none is given); a measure with no
+        rank is never a headline. Ties keep catalogue order. Which of these the data hold is the
+        caller's question (spinedash.outcomes.headline_measures).
+        """
+        pool = [m for m in self.measures.values() if m.headline is not None and (not regions or set(regions) & set(m.regions))]
+        return sorted(pool, key=lambda m: m.headline)
 
 
 def _num(x: float) -> str:
@@ -227,6 +241,8 @@ def parse_measures(df: pd.DataFrame, timepoints: dict[str, Timepoint], path: Pat
         if not r["decimals"].isdigit():
             raise _fail(path, i, "decimals must be a whole number")
         aliases = tuple(a.strip() for a in r["aliases"].split("|") if a.strip())
+        if r["headline"] and not (r["headline"].isdigit() and int(r["headline"]) >= 1):
+            raise _fail(path, i, f"headline must be a whole number from 1 (first), or blank, found {r['headline']!r}")
         out[mid] = Measure(
             id=mid, label=r["label"], short_label=r["short_label"], instrument=r["instrument"], family=r["family"],
             regions=regions, kind=r["kind"], scale_min=lo, scale_max=hi, decimals=int(r["decimals"]),
@@ -234,6 +250,7 @@ def parse_measures(df: pd.DataFrame, timepoints: dict[str, Timepoint], path: Pat
             dictionary_timepoints=tuple(t for t in timepoints if t in dict_tps), mcid=mcid,
             mcid_source=r["mcid_source"], mcid_range=r["mcid_range"], cutoff=cutoff,
             cutoff_source=r["cutoff_source"], example=r["example"], aliases=aliases,
+            headline=int(r["headline"]) if r["headline"] else None,
         )
     # A column name must read one way only: "vas_leg" + "_12m" must not also be "vas" + "_leg_12m".
     for a in out:

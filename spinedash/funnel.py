@@ -17,6 +17,7 @@ from scipy.stats import binom, norm
 from spinedash import casemix, privacy
 from spinedash.analysis import SAME_DAY_MAX_HOURS, WITHIN_24H_MAX_HOURS
 from spinedash.casemix import CaseMixModel
+from spinedash.catalogue import load_catalogue
 from spinedash.privacy import DEFAULT_MIN_CELL, suppression_label
 from spinedash.schema import MEASURES as CATALOGUE
 from spinedash.vegalite import Spec, channel, encoding, layer_chart, mark_layer, records, title_params, tooltip
@@ -90,6 +91,36 @@ def _measures() -> dict[str, dict]:
 
 
 MEASURES: dict[str, dict] = _measures()
+
+
+def offered_measures(cases: pd.DataFrame) -> list[str]:
+    """The funnel measures these cases can draw (their columns present and recorded), the view's
+    headline first (`default_measure`), then in MEASURES order; every measure when none can be drawn."""
+    offered = [m for m, spec in MEASURES.items()
+               if all(c in cases.columns and cases[c].notna().any() for c in spec["columns"])]  # fmt: skip
+    first = default_measure(cases)
+    if first in offered:
+        offered.remove(first)
+        offered.insert(0, first)
+    return offered or list(MEASURES)
+
+
+def default_measure(cases: pd.DataFrame) -> str:
+    """The funnel's first measure: the view's headline score by the catalogue's rank for the region
+    in view — the share reaching its MCID (a rating: its cut-off) where it has a published one
+    (VAS leg for a lumbar file), else its mean at 12 months (arm pain for a cervical file); the
+    same-day discharge rate when the cases hold no score column at all (with some of a score's
+    columns, that score, so the error names what is missing)."""
+    from spinedash.outcomes import UNKNOWN_REGION, headline_measure, regions_in_view
+
+    lead = headline_measure(cases)
+    if lead is None:
+        regions = [r for r in regions_in_view(cases) if r != UNKNOWN_REGION]
+        partly = [m.id for m in load_catalogue().headline_order(regions) if any(c.startswith(m.id + "_") for c in cases.columns)]
+        if not partly:
+            return "same_day_discharge"
+        lead = partly[0]
+    return f"mcid_{lead}_12m" if f"mcid_{lead}_12m" in MEASURES else f"{lead}_12m"
 UNITS: tuple[str, ...] = ("surgeon", "site")
 # Spiegelhalter 2005, section 4: the over-dispersion allowance. "additive" (random effects) widens
 # the limits most for the largest units, which are the ones over-dispersion flags wrongly.
@@ -252,7 +283,7 @@ def overdispersion(z: np.ndarray, se: np.ndarray) -> tuple[float, float]:
 def funnel_data(
     cases: pd.DataFrame,
     by: str = "surgeon",
-    measure: str = "mcid_vas_leg_12m",
+    measure: str | None = None,
     threshold: float | None = None,
     min_cell: int = DEFAULT_MIN_CELL,
     adjust: bool = True,
@@ -261,7 +292,7 @@ def funnel_data(
 ) -> FunnelResult:
     """Each surgeon's or site's outcome, risk-adjusted by default, and the funnel's control limits.
 
-    Measures: see MEASURES. Rates: same-day discharge (stay ≤ 12 h), home within 24 h (the
+    Measures: see MEASURES (None: `default_measure`, the view's headline score). Rates: same-day discharge (stay ≤ 12 h), home within 24 h (the
     registries' way to funnel a skewed stay: a median has no simple exact null distribution),
     any complication, and per score the share reaching its MCID at 12 months (`threshold`, default
     the schema measure's Swespine MCID). Scores: the mean at 12 months.
@@ -291,6 +322,7 @@ def funnel_data(
     Raises:
         FunnelError: unknown measure, unit or allowance, or a column the measure needs is absent.
     """
+    measure = default_measure(cases) if measure is None else measure
     if measure not in MEASURES:
         raise FunnelError(f"Unknown funnel measure {measure!r}; expected one of {', '.join(MEASURES)}.")
     if by not in UNITS:

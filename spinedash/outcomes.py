@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from spinedash.catalogue import Measure
+from spinedash.catalogue import Measure, load_catalogue
 from spinedash.filters import REGION_ORDER, present_values
 from spinedash.schema import MEASURES, parse_outcome_column, timepoint_days, timepoint_label
 
@@ -79,16 +79,47 @@ def measure_overview(cases: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["Measure", "Better", "Recorded at", "Patients with a first score", "Default threshold", "Source"])
 
 
-def headline_measure(cases: pd.DataFrame) -> str | None:
-    """The measure the Overview, the PDF and the funnel headline: the first of the catalogue with a
-    default threshold (an MCID, or a rating's cut-off) and a 12-month score among these cases —
-    VAS leg for a lumbar file, mJOA or EQ-5D for a cervical one. None when no such measure is recorded."""
-    for m in measures_in_view(cases):
-        has_default = m.cutoff is not None if m.kind == "rating" else m.mcid is not None
+def _recorded(cases: pd.DataFrame, column: str) -> bool:
+    return column in cases.columns and bool(cases[column].notna().any())
+
+
+def headline_measures(cases: pd.DataFrame, *, with_threshold: bool = False, scores_only: bool = False) -> list[str]:
+    """The scores a page may lead with for these cases, best first — the catalogue's `headline` rank
+    (data/measures.csv) among the measures of the spine regions in view, kept where the cases hold a
+    12-month value (and one before surgery, for a score).
+
+    VAS leg, then ODI… for a lumbar view; arm pain, then NDI… for a cervical one; COMI or EQ-5D for a
+    file with only those. All regions' measures when the region is not recorded. `with_threshold`
+    keeps only measures with a default threshold (an MCID, or a rating's cut-off): what a
+    "reached the MCID" figure needs. `scores_only` leaves ratings out (change needs a score before surgery).
+    """
+    regions = [r for r in regions_in_view(cases) if r != UNKNOWN_REGION]
+    out = []
+    for m in load_catalogue().headline_order(regions):
+        if scores_only and m.kind == "rating":
+            continue
+        if with_threshold and (m.cutoff if m.kind == "rating" else m.mcid) is None:
+            continue
         needed = [m.column("12m")] + ([] if m.kind == "rating" else [m.column("pre")])
-        if has_default and all(c in cases.columns and cases[c].notna().any() for c in needed):
-            return m.id
-    return None
+        if all(_recorded(cases, c) for c in needed):
+            out.append(m.id)
+    return out
+
+
+def headline_measure(cases: pd.DataFrame) -> str | None:
+    """The score the view leads with (Overview, PDF, the funnel's first measure, Procedures): the first
+    of `headline_measures` — VAS leg for a lumbar file, arm pain or NDI for a cervical one, whether
+    or not it has a published MCID. None when the cases hold no 12-month score."""
+    found = headline_measures(cases)
+    return found[0] if found else None
+
+
+def threshold_measure(cases: pd.DataFrame, *, scores_only: bool = False) -> str | None:
+    """The first headline measure with a default threshold: what "reached the MCID at 12 months"
+    figures use (Overview card and quarterly panels, Compare's MCID row). VAS leg for a lumbar file;
+    for a cervical one arm pain and NDI have no published default, so mJOA, COMI neck or EQ-5D."""
+    found = headline_measures(cases, with_threshold=True, scores_only=scores_only)
+    return found[0] if found else None
 
 
 def region_phrase(cases: pd.DataFrame) -> str:
@@ -103,8 +134,8 @@ def region_phrase(cases: pd.DataFrame) -> str:
 
 
 def mcid_note(cases: pd.DataFrame) -> str:
-    """"MCID threshold: VAS leg 3.2 points — Parai et al., …" for the view's headline score ("" if none)."""
-    measure = headline_measure(cases)
+    """"MCID threshold: VAS leg 3.2 points — Parai et al., …" for the view's MCID row's score ("" if none)."""
+    measure = threshold_measure(cases, scores_only=True)
     if measure is None or MEASURES[measure].kind != "score":
         return ""
     m = MEASURES[measure]

@@ -16,7 +16,15 @@ import numpy as np
 import pandas as pd
 
 from spinedash import privacy
-from spinedash.analysis import SAME_DAY_MAX_HOURS, kaplan_meier, mcid_rates, summarise_distribution, suppression_label
+from spinedash.analysis import (
+    SAME_DAY_MAX_HOURS,
+    kaplan_meier,
+    mcid_default,
+    mcid_rates,
+    pain_change,
+    summarise_distribution,
+    suppression_label,
+)
 from spinedash.charts import TIME_LABELS, describe, nothing_to_show_layer
 from spinedash.schema import MEASURES
 from spinedash.vegalite import (
@@ -175,7 +183,7 @@ def _one_group(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.assign(_overview_group="all")
 
 
-def _mcid_12m(frame: pd.DataFrame, threshold: float, measure: str = "vas_leg") -> tuple[float, int]:
+def _mcid_12m(frame: pd.DataFrame, threshold: float, measure: str) -> tuple[float, int]:
     """Share (%) reaching the measure's MCID (a rating's cut-off) at 12 months, by the analysis module's definition."""
     if frame.empty:
         return float("nan"), 0
@@ -209,6 +217,31 @@ def _return_to_work(frame: pd.DataFrame) -> tuple[float, int]:
     return float(row["median_days"]), int(row["n"])
 
 
+def _change_12m(frame: pd.DataFrame, measure: str) -> tuple[float, int]:
+    """Mean paired change (12 months − before surgery, the measure's own points) and its n."""
+    if frame.empty:
+        return float("nan"), 0
+    change = pain_change(_one_group(frame), measure, by="_overview_group", min_cell=1)
+    row = change[change["timepoint"] == "12m"]
+    n = int(row["n"].sum())
+    return (float(row["mean_change"].iloc[0]) if n else float("nan")), n
+
+
+def _points(v: float) -> str:
+    return f"{v:+.1f} points".replace("-", "−")
+
+
+def _change_figure(measure: str) -> _Figure:
+    """Mean change at 12 months: the card of a headline score with no published MCID (arm pain, NDI)."""
+    m = MEASURES[measure]
+    what = f"{m.short_label} change at 12 months"
+    better = "a rise is better" if m.higher_is_better else "a fall is better"
+    return _Figure(
+        f"change_{measure}_12m", f"{what} (mean, {better})", "points", (m.column("pre"), m.column("12m")),
+        lambda f: _change_12m(f, measure), _points, f"{m.short_label}: mean change at 12 months", not_reached="not available",
+    )
+
+
 def _mcid_figure(mcid_threshold: float, measure: str) -> _Figure:
     m = MEASURES[measure]
     if m.kind == "rating":
@@ -224,7 +257,10 @@ def _mcid_figure(mcid_threshold: float, measure: str) -> _Figure:
     )
 
 
-def _figures(mcid_threshold: float, measure: str = "vas_leg") -> list[_Figure]:
+def _figures(mcid_threshold: float | None, measure: str | None, change_measure: str | None = None) -> list[_Figure]:
+    scores = [_change_figure(change_measure)] if change_measure else []
+    if measure is not None and mcid_threshold is not None:
+        scores.append(_mcid_figure(mcid_threshold, measure))
     return [
         _Figure("cases", "Cases", "cases", (), lambda f: (float(len(f)), len(f)), _count),
         _Figure("mi_share", "Minimally invasive share (of all cases)", "%", ("approach",), _mi_share, _pct),
@@ -251,7 +287,7 @@ def _figures(mcid_threshold: float, measure: str = "vas_leg") -> list[_Figure]:
             "Median return to work",
             not_reached="not reached",
         ),
-        _mcid_figure(mcid_threshold, measure),
+        *scores,
         _Figure("complication", "Complication rate", "%", ("complication",), _complication, _pct, "Complications"),
         _Figure("reoperation_12m", "Reoperation within 12 months", "%", ("reoperation_12m",), _reoperation, _pct, "Reoperation within 12 months"),
     ]
@@ -283,7 +319,24 @@ def approach_group(cases: pd.DataFrame) -> pd.Series:
     return out.where(out.notna(), np.nan)
 
 
-def headline_figures(cases: pd.DataFrame, min_cell: int = 5, mcid_threshold: float = 3.2, measure: str = "vas_leg") -> pd.DataFrame:
+def headline_scores(cases: pd.DataFrame) -> tuple[str | None, str | None]:
+    """(MCID measure, change measure) for the Overview's score cards, from the catalogue's headline rank
+    for the region in view: the first score with a default threshold gets a "reached the MCID" card
+    (VAS leg for a lumbar file); when the view's lead score has no published MCID (arm pain, NDI) it
+    gets a mean-change card of its own, so a cervical service sees its own score first."""
+    from spinedash.outcomes import headline_measure, threshold_measure
+
+    rate, lead = threshold_measure(cases), headline_measure(cases)
+    return rate, (lead if lead is not None and lead != rate and MEASURES[lead].kind == "score" and mcid_default(lead) is None else None)
+
+
+def headline_figures(
+    cases: pd.DataFrame,
+    min_cell: int = 5,
+    mcid_threshold: float | None = None,
+    measure: str | None = None,
+    change_measure: str | None = None,
+) -> pd.DataFrame:
     """The Overview's headline figures for these (filtered) cases, each with its denominator.
 
     One row per figure whose columns are present and not blank throughout: cases; minimally invasive share; same-day
@@ -304,13 +357,17 @@ def headline_figures(cases: pd.DataFrame, min_cell: int = 5, mcid_threshold: flo
     The sentences compare raw group figures and end with UNADJUSTED_NOTE: they are not adjusted for
     condition, age or any other case mix (the Compare page is).
     """
+    if measure is None and change_measure is None:
+        measure, change_measure = headline_scores(cases)
+    if measure is not None and mcid_threshold is None:
+        mcid_threshold = mcid_default(measure)
     min_cell = max(int(min_cell), 1)
     hidden = suppression_label(min_cell)
     groups = approach_group(cases) if "approach" in cases.columns else None
     # The two sides of the comparison, cut once (not once per figure: 16 copies of the frame).
     sides = (cases[(groups == MI_GROUP).to_numpy()], cases[(groups == OPEN_GROUP).to_numpy()]) if groups is not None else None
     rows = []
-    for fig in _figures(mcid_threshold, measure):
+    for fig in _figures(mcid_threshold, measure, change_measure):
         # Ingest adds every canonical column, blank where the file had none: blank is absent too.
         if any(c not in cases.columns or cases[c].isna().all() for c in fig.columns):
             continue
@@ -475,8 +532,14 @@ TREND_COLUMNS = [
 ]
 
 
-def trend_by_quarter(cases: pd.DataFrame, min_cell: int = 5, mcid_threshold: float = 3.2, measure: str = "vas_leg") -> pd.DataFrame:
-    """Median stay (hours) and the MCID rate of `measure` (default VAS leg) at 12 months (0–1) per quarter, by approach and "All".
+def trend_by_quarter(
+    cases: pd.DataFrame, min_cell: int = 5, mcid_threshold: float | None = None, measure: str | None = None
+) -> pd.DataFrame:
+    """Median stay (hours) and the MCID rate of `measure` at 12 months (0–1) per quarter, by approach and "All".
+
+    `measure` defaults to the view's first headline score with a default threshold
+    (outcomes.threshold_measure: VAS leg for a lumbar file), `mcid_threshold` to its default;
+    with neither, the MCID columns are blank.
 
     `n` is the quarter's cases; `stay_n` and `mcid_n` the denominators of the two figures. Cases
     without an approach are the group NO_APPROACH; cases without a surgery date have no quarter.
@@ -490,6 +553,12 @@ def trend_by_quarter(cases: pd.DataFrame, min_cell: int = 5, mcid_threshold: flo
     """
     if "surgery_date" not in cases.columns or "approach" not in cases.columns:
         return _empty(TREND_COLUMNS)
+    if measure is None:
+        from spinedash.outcomes import threshold_measure
+
+        measure = threshold_measure(cases)
+    if measure is not None and mcid_threshold is None:
+        mcid_threshold = mcid_default(measure)
     min_cell = max(int(min_cell), 1)
     frame = cases[cases["surgery_date"].notna()]
     if frame.empty:
@@ -543,11 +612,11 @@ def trend_by_quarter(cases: pd.DataFrame, min_cell: int = 5, mcid_threshold: flo
     return out[TREND_COLUMNS].astype({"suppressed": "bool", "mcid_suppressed": "bool"})
 
 
-def _mcid_by_cell(frame: pd.DataFrame, quarter: pd.Series, threshold: float, measure: str = "vas_leg") -> pd.DataFrame:
+def _mcid_by_cell(frame: pd.DataFrame, quarter: pd.Series, threshold: float | None, measure: str | None) -> pd.DataFrame:
     """DataFrame[quarter, approach, mcid_rate, mcid_n, mcid_ci_low, mcid_ci_high] at 12 months, per approach and "All"."""
     columns = ["quarter", "approach", "mcid_rate", "mcid_n", "mcid_ci_low", "mcid_ci_high"]
-    needed = {f"{measure}_12m"} if MEASURES[measure].kind == "rating" else {f"{measure}_pre", f"{measure}_12m"}
-    if not needed <= set(frame.columns):
+    needed = ({f"{measure}_12m"} if MEASURES[measure].kind == "rating" else {f"{measure}_pre", f"{measure}_12m"}) if measure else {""}
+    if threshold is None or not needed <= set(frame.columns):
         return pd.DataFrame({c: pd.Series(dtype="float64" if c.startswith("mcid") else "object") for c in columns})
     cells = frame.assign(_cell=quarter + "\x1f" + frame["approach"].astype(str), _quarter=quarter)
     parts = []

@@ -14,7 +14,7 @@ from spinedash import analysis, charts, overview
 from spinedash.dataset import Dataset
 from spinedash.filters import Filters, describe_filters
 from spinedash.knowledge import load_knowledge
-from spinedash.outcomes import headline_measure
+from spinedash.outcomes import headline_measure, measures_in_view, threshold_measure
 from spinedash.report import ReportChart, ReportContent
 from spinedash.tables import at_risk_display, comparison_display
 from spinedash.vegalite import Spec, without_title
@@ -24,8 +24,9 @@ REPORT_TITLE = "SpineDash outcomes summary"
 
 def headline_for_report(cases: pd.DataFrame, min_cell: int) -> pd.DataFrame:
     """Headline figures as the report's table: figure, value, n, comparison with open surgery."""
-    measure = headline_measure(cases) or "vas_leg"
-    figures = overview.headline_figures(cases, min_cell=min_cell, mcid_threshold=analysis.mcid_default(measure), measure=measure)
+    measure, change_measure = overview.headline_scores(cases)  # the Overview's cards, by the catalogue's headline rank
+    threshold = analysis.mcid_default(measure) if measure else None
+    figures = overview.headline_figures(cases, min_cell=min_cell, mcid_threshold=threshold, measure=measure, change_measure=change_measure)
     comparison = figures["comparison_sentence"].where(figures["comparison_sentence"].notna(), "")
     return pd.DataFrame(
         {
@@ -40,21 +41,26 @@ def headline_for_report(cases: pd.DataFrame, min_cell: int) -> pd.DataFrame:
 def report_charts(cases: pd.DataFrame, min_cell: int, subtitle: list[str]) -> list[ReportChart]:
     """The key recovery and patient-reported charts; a chart whose columns the data lack is left out.
 
-    The score is the view's headline measure (VAS leg for a lumbar file; mJOA or EQ-5D for a cervical one).
+    The trajectory is the view's headline score and the MCID chart its first score with a default
+    threshold, both by the catalogue's headline rank for the region in view (VAS leg for a lumbar
+    file; arm pain, and mJOA or EQ-5D, for a cervical one). No score chart when the data hold none.
     """
-    m = analysis.MEASURES[headline_measure(cases) or "vas_leg"]
-    threshold = analysis.mcid_default(m.id)
+    lead, rate = headline_measure(cases), threshold_measure(cases)
     builders = [
         ("Hospital stay by approach", lambda: charts.distribution_chart(
             analysis.summarise_distribution(cases, "length_of_stay_hours", min_cell=min_cell),
             "Hospital stay", "hours", title="Hospital stay by approach", subtitle=subtitle, min_cell=min_cell)),
         ("Return to work (employed before surgery)", lambda: _km(cases, min_cell, subtitle)),
-        (f"{m.label} over follow-up", lambda: charts.trajectory_chart(
-            analysis.pain_trajectory(cases, m.id, min_cell=min_cell), m.label_with_scale,
-            title=f"{m.label}: mean with 95% CI", subtitle=subtitle, min_cell=min_cell, y_max=m.scale_max,
-            y_min=min(0.0, m.scale_min))),
     ]
-    if threshold is not None:
+    if lead is not None:
+        t = analysis.MEASURES[lead]
+        builders.append((f"{t.label} over follow-up", lambda: charts.trajectory_chart(
+            analysis.pain_trajectory(cases, t.id, min_cell=min_cell), t.label_with_scale,
+            title=f"{t.label}: mean with 95% CI", subtitle=subtitle, min_cell=min_cell, y_max=t.scale_max,
+            y_min=min(0.0, t.scale_min))))
+    if rate is not None:
+        m = analysis.MEASURES[rate]
+        threshold = analysis.mcid_default(m.id)
         phrase = f"improved by ≥ {threshold:g} points" if m.kind == "score" else f"rated {threshold:g} or {'more' if m.higher_is_better else 'less'}"
         builders.append((f"Patients reaching the {m.short_label} {'MCID' if m.kind == 'score' else 'cut-off'}", lambda: charts.mcid_chart(
             analysis.mcid_rates(cases, m.id, threshold, min_cell=min_cell), phrase, subtitle=subtitle, min_cell=min_cell)))
@@ -81,8 +87,36 @@ def _km(cases: pd.DataFrame, min_cell: int, subtitle: list[str]) -> tuple[Spec, 
     return chart, at_risk_display(km.at_risk, min_cell)
 
 
-def method_notes(min_cell: int) -> list[str]:
-    """How the figures were worked out, in plain words."""
+def threshold_notes(cases: pd.DataFrame | None) -> tuple[str, list[str]]:
+    """What a responder is and each default threshold with its source, for the measures the cases
+    hold (catalogue order); the lumbar three when no cases are given. A measure without a published
+    default says so ("set your own"), a rating gives its cut-off."""
+    if cases is None:
+        return analysis.MCID_DEFINITION, list(analysis.MCID_CITATIONS.values())
+    measures = measures_in_view(cases)
+    citations = []
+    for m in measures:
+        if m.kind == "rating":
+            citations.append(f"{m.short_label}: {m.cutoff:g} or {'more' if m.higher_is_better else 'less'} — {m.cutoff_source}")
+        elif m.mcid is None:
+            citations.append(f"{m.short_label}: no published default (set your own); published range {m.mcid_range}"
+                             if m.mcid_range else f"{m.short_label}: {m.mcid_source}")
+        else:
+            citations.append(f"{m.short_label} {m.mcid:g} points — {m.mcid_source}")
+    if {m.id for m in measures} <= set(analysis.MCID_CITATIONS) and measures:
+        return analysis.MCID_DEFINITION, citations  # the lumbar three: the definition names their sources
+    definition = (
+        "A patient counts as a responder at a follow-up time point when their score improved from before surgery "
+        "by at least the threshold, in the measure's own direction (a fall for pain and disability, a rise for "
+        "mJOA and EQ-5D); a rating counts at or beyond its cut-off. Only patients with both scores recorded are "
+        "counted (the denominator). Default thresholds come from data/measures.csv; each is listed with its "
+        "source under Sources."
+    )
+    return definition, citations
+
+
+def method_notes(min_cell: int, cases: pd.DataFrame | None = None) -> list[str]:
+    """How the figures were worked out, in plain words (the thresholds of the measures in `cases`)."""
     return [
         f"Groups with fewer than {min_cell} cases are suppressed (shown as 'suppressed'), never as zero.",
         "Medians carry distribution-free 95% confidence intervals (order statistics); means carry t-based "
@@ -92,15 +126,16 @@ def method_notes(min_cell: int) -> list[str]:
         "employed before surgery.",
         f"Same-day discharge is a stay of {analysis.SAME_DAY_MAX_HOURS:g} hours or less (assumption: the data "
         "have no discharge date).",
-        analysis.MCID_DEFINITION,
+        threshold_notes(cases)[0],
         analysis.CAUSAL_CAUTION,
     ]
 
 
-def report_sources() -> list[str]:
-    """Thresholds and the knowledge-base documents the app stands on."""
-    out = [f"MCID thresholds: {c}" for c in analysis.MCID_CITATIONS.values()]
-    out += [f"Success definition: {s}" for s in analysis.MCID_ALTERNATIVE_SOURCES.values()]
+def report_sources(cases: pd.DataFrame | None = None) -> list[str]:
+    """Thresholds of the measures in `cases` and the knowledge-base documents the app stands on."""
+    out = [f"MCID thresholds: {c}" for c in threshold_notes(cases)[1]]
+    if cases is None or any(m.id in analysis.MCID_ALTERNATIVES["NORspine success"] for m in measures_in_view(cases)):
+        out += [f"Success definition: {s}" for s in analysis.MCID_ALTERNATIVE_SOURCES.values()]
     out.append("Funnel-plot limits: Spiegelhalter DJ. Funnel plots for comparing institutional performance. "
                "Stat Med 2005;24:1185–1202.")
     out += [f"Procedure knowledge: {title}" for title in load_knowledge().sources["title"]]
@@ -132,6 +167,6 @@ def summary_content(
         headline=headline_for_report(cases, min_cell),
         charts=report_charts(cases, min_cell, subtitle),
         comparison=compared,
-        method_notes=method_notes(min_cell),
-        sources=report_sources(),
+        method_notes=method_notes(min_cell, cases),
+        sources=report_sources(cases),
     )

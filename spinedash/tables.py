@@ -13,6 +13,7 @@ import pandas as pd
 
 from spinedash.analysis import suppression_label
 from spinedash.privacy import count_column
+from spinedash.schema import MEASURES
 
 
 def _missing(value) -> bool:
@@ -190,7 +191,15 @@ def comparison_display(table: pd.DataFrame, label_a: str, label_b: str) -> pd.Da
 
 
 def condition_outcomes_display(summary: pd.DataFrame, min_cell: int) -> pd.DataFrame:
-    """Outcomes per approach for one condition (the Procedures page's join of knowledge and data)."""
+    """Outcomes per approach for one condition (the Procedures page's join of knowledge and data).
+
+    The score column names the score `analysis.summarise_for_condition` chose (`summary.attrs["score"]`:
+    VAS leg for lumbar cases, arm pain for cervical ones) and which way is better.
+    """
+    score = MEASURES.get(summary.attrs.get("score") or "")
+    score_title = (f"{score.short_label} change at 12 months (points; {'a rise' if score.higher_is_better else 'a fall'} is better)"
+                   if score else "Score change at 12 months (points)")
+    columns = ["Approach", "Cases", "Median stay (hours)", "Median return to work (days)", score_title]
     rows = []
     sizes = count_column(summary["n"], min_cell)  # small-cell rule, as in summary_display
     for r, size in zip(summary.itertuples(index=False), sizes, strict=True):
@@ -201,12 +210,10 @@ def condition_outcomes_display(summary: pd.DataFrame, min_cell: int) -> pd.DataF
             values = [
                 "—" if _missing(r.median_stay_hours) else f"{r.median_stay_hours:,.0f}",
                 "not reached" if _missing(r.median_return_to_work_days) else f"{r.median_return_to_work_days:,.0f}",
-                "—" if _missing(r.vas_leg_change_12m) else f"{r.vas_leg_change_12m:+.1f}",
+                "—" if _missing(r.score_change_12m) else f"{r.score_change_12m:+.{score.decimals if score else 1}f}",
             ]
-        rows.append({"Approach": r.approach, "Cases": size, "Median stay (hours)": values[0],
-                     "Median return to work (days)": values[1], "VAS leg change at 12 months (points)": values[2]})
-    return pd.DataFrame(rows, columns=["Approach", "Cases", "Median stay (hours)", "Median return to work (days)",
-                                       "VAS leg change at 12 months (points)"])
+        rows.append(dict(zip(columns, [r.approach, size, *values], strict=True)))
+    return pd.DataFrame(rows, columns=columns)
 
 
 # Characters that start Markdown (and Streamlit's own :color[...] / :material/...: directives) in the

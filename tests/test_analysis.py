@@ -97,7 +97,7 @@ EXPECTED_COLUMNS = {
         "test", "adjusted_difference", "adjusted_ci_low", "adjusted_ci_high", "adjusted_p_value", "adjusted_p_holm",
         "adjusted_for", "sentence", "suppressed",
     ],  # fmt: skip
-    "summarise_for_condition": ["approach", "n", "median_stay_hours", "median_return_to_work_days", "vas_leg_change_12m", "suppressed"],
+    "summarise_for_condition": ["approach", "n", "median_stay_hours", "median_return_to_work_days", "score_change_12m", "suppressed"],
 }
 
 
@@ -680,7 +680,7 @@ def test_summarise_for_condition_joins_the_three_outcomes():
     open_cases = sub.loc[sub["approach"] == "Open"]
     assert row["n"] == len(open_cases)
     assert row["median_stay_hours"] == open_cases["length_of_stay_hours"].median()
-    assert row["vas_leg_change_12m"] == pytest.approx((open_cases["vas_leg_12m"] - open_cases["vas_leg_pre"]).mean())
+    assert row["score_change_12m"] == pytest.approx((open_cases["vas_leg_12m"] - open_cases["vas_leg_pre"]).mean())
     km = kaplan_meier(sub, "return_to_work_days", employed_only=True).medians.set_index("group")
     assert row["median_return_to_work_days"] == km.loc["Open", "median_days"]
 

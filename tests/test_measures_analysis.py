@@ -99,7 +99,10 @@ def test_headline_measure_follows_the_data_and_the_region_is_named():
     lumbar = load_sample()
     assert headline_measure(lumbar) == "vas_leg" and region_phrase(lumbar) == "lumbar"
     cervical = load_outcomes((Path(__file__).parent / "data" / "cervical_clinic.csv").read_bytes()).cases
-    assert headline_measure(cervical) == "mjoa"  # neck/arm pain and NDI have no published default
+    assert headline_measure(cervical) == "vas_arm"  # the catalogue's headline rank: arm pain first for a cervical view
+    from spinedash.outcomes import threshold_measure
+
+    assert threshold_measure(cervical) == "mjoa"  # arm pain and NDI have no published default MCID
     assert region_phrase(cervical) == "cervical"
     assert region_phrase(pd.concat([lumbar.head(3), cervical.head(3)])) == "cervical and lumbar"
     figures = overview.headline_figures(cervical, min_cell=1, mcid_threshold=2, measure="mjoa")
@@ -109,7 +112,8 @@ def test_headline_measure_follows_the_data_and_the_region_is_named():
     assert row["n"] == len(both)
     assert row["value"] == pytest.approx(100 * ((both["mjoa_12m"] - both["mjoa_pre"]) >= 2).mean())
     titles = [c.title for c in summary.report_charts(cervical, 1, ["x"])]
-    assert "mJOA score over follow-up" in titles and not any("VAS leg" in t for t in titles)
+    assert "VAS arm pain over follow-up" in titles and "Patients reaching the mJOA MCID" in titles
+    assert not any("VAS leg" in t for t in titles)
 
 
 def test_funnel_rates_follow_the_measure_direction():

@@ -168,6 +168,7 @@ def show_search(k: Knowledge, query: str) -> None:
 def show_condition_outcomes(condition: str) -> None:
     """What the data in use say for this condition, per approach, with links to the filtered views."""
     from spinedash.analysis import DEFAULT_MIN_CELL, summarise_for_condition
+    from spinedash.schema import MEASURES
     from spinedash.tables import condition_outcomes_display, escape_markdown
     from spinedash.ui.common import synthetic_notice
     from spinedash.ui.data_source import current_dataset
@@ -184,7 +185,10 @@ def show_condition_outcomes(condition: str) -> None:
     show_table(condition_outcomes_display(summary, min_cell).set_index("Approach"))
     st.caption(
         f"{escape_markdown(dataset.describe())}. Return to work among patients employed before surgery (Kaplan–Meier median); "
-        "VAS leg change is the mean paired change from before surgery (negative = less pain)."
+        + (f"{score.short_label} change is the mean paired change from before surgery in its own points "
+           f"({'positive' if score.higher_is_better else 'negative'} = better); the score is the first of the catalogue's "
+           "headline measures for these cases' spine region."
+           if (score := MEASURES.get(summary.attrs.get("score") or "")) else "the data hold no score before surgery and at 12 months.")
     )
     links = st.columns(2)
     links[0].page_link("pages/recovery.py", label=f"Recovery for {condition.lower()}", icon=":material/directions_walk:",
