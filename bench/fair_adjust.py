@@ -1,8 +1,9 @@
 """Time the case-mix adjusted funnel and the adjusted comparisons at 10k / 100k / 1M synthetic cases.
 
-    python3 bench/fair_adjust.py [--sizes 10000 100000 1000000]
+    python3 bench/fair_adjust.py [--sizes 10000 100000 1000000] [--only weighting ...]
 
-Prints seconds per call (best of 3) and os.getloadavg(); no assertion (speed is not tested).
+Prints seconds per call (best of 3; one call at a million) and os.getloadavg() beside each figure;
+no assertion (speed is not tested). --only keeps the runs whose name contains any of the words.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ def best(fn, repeat: int = 3) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
+    parser.add_argument("--only", nargs="+", default=None, help="run only the runs whose name contains one of these words")
     args = parser.parse_args()
     print(f"load before: {os.getloadavg()}")
     for n in args.sizes:
@@ -45,7 +47,11 @@ def main() -> None:
             "surgeon vs the rest": lambda cases=cases: comparison.comparison_result(cases, "Surgeon vs the rest", "Surgeon A", None, 5),
         }
         for name, fn in runs.items():
-            print(f"{n:>9,} cases  {name:<28} {best(fn, 1 if n >= 1_000_000 else 3):7.2f} s")
+            if args.only and not any(word in name for word in args.only):
+                continue
+            seconds = best(fn, 1 if n >= 1_000_000 else 3)
+            load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+            print(f"{n:>9,} cases  {name:<28} {seconds:7.2f} s   (load {load})")
     print(f"load after: {os.getloadavg()}")
 
 

@@ -1087,7 +1087,15 @@ class _Adjustment:
     weights: np.ndarray | None  # weighting only
 
 
-def _prepare_adjustment(cases: pd.DataFrame, a: np.ndarray, b: np.ndarray, method: str) -> _Adjustment:
+def propensity_covariates(cases: pd.DataFrame) -> list[tuple[str, str, str]]:
+    """What Compare's propensity score is fitted on: the scores before surgery, then COMPARE_CASE_MIX."""
+    wanted = [(pain_column(m, "pre"), "number", f"{_score_word(m)} before surgery") for m in _compared_measures(cases)]
+    return [*wanted, *COMPARE_CASE_MIX]
+
+
+def _prepare_adjustment(
+    cases: pd.DataFrame, a: np.ndarray, b: np.ndarray, method: str, propensity: tuple[np.ndarray, casemix.CaseMixModel] | None = None
+) -> _Adjustment:
     both = np.flatnonzero(a | b)
     sub = cases.iloc[both]
     if method == "none" or len(both) == 0:
@@ -1098,8 +1106,7 @@ def _prepare_adjustment(cases: pd.DataFrame, a: np.ndarray, b: np.ndarray, metho
         if covs:
             full[both] = casemix.design_matrix(covs)
         return _Adjustment("regression", full, tuple(c.label for c in covs), tuple(left_out), None)
-    wanted = [(pain_column(m, "pre"), "number", f"{_score_word(m)} before surgery") for m in _compared_measures(cases)]
-    weights_sub, model = casemix.propensity_weights(sub, b[both], [*wanted, *COMPARE_CASE_MIX])
+    weights_sub, model = propensity or casemix.propensity_weights(sub, b[both], propensity_covariates(cases))
     weights = np.zeros(len(cases))
     weights[both] = weights_sub
     return _Adjustment("weighting", np.zeros((len(cases), 0)), model.used, model.left_out, weights)
@@ -1304,6 +1311,7 @@ def compare_groups(
     adjust: str = "regression",
     units: object = None,
     rest: bool = False,
+    propensity: tuple[np.ndarray, casemix.CaseMixModel] | None = None,
 ) -> pd.DataFrame:
     """Key outcomes of group B against group A, one row each, with a plain sentence per row.
 
@@ -1337,6 +1345,9 @@ def compare_groups(
       scores before surgery and COMPARE_CASE_MIX (casemix.propensity_weights); weighted difference
       with HC1 robust errors. `balance_table` shows the covariates' balance before and after.
     - "none": no adjusted column.
+    `propensity`: for "weighting", the weights and model of casemix.propensity_weights already fitted
+    on the two groups' cases (in case order, with propensity_covariates), so a caller that also shows
+    the balance table fits the model once.
     `adjusted_for` names what each row adjusted for. Holm-adjusted p-values across the rows shown
     (`p_holm`, `adjusted_p_holm`) allow for testing several outcomes at once.
 
@@ -1367,7 +1378,7 @@ def compare_groups(
         rows.append(make(a_r, b_r))
         reasons.append(reason)
 
-    adj = _prepare_adjustment(cases, a, b, adjust)
+    adj = _prepare_adjustment(cases, a, b, adjust, propensity)
     if "length_of_stay_hours" in columns:
         stay = _numbers(cases, "length_of_stay_hours")
         add(lambda x, y: _stay_row(stay, x, y, label_a, label_b), ~np.isnan(stay))

@@ -104,29 +104,44 @@ def comparison_result(
 
     pair = group_pair(cases, mode, a, b)
     column = COMPARE_MODES[mode][0]
+    # The propensity model is fitted once, for the weighted differences and the balance table alike.
+    propensity = _propensity(cases, pair) if adjust == "weighting" else None
     table = compare_groups(cases, pair.in_a, pair.in_b, pair.label_a, pair.label_b, min_cell=min_cell, adjust=adjust,
-                           units=cases[column], rest=mode == "Surgeon vs the rest")
-    balance = balance_table(cases, pair, min_cell) if adjust == "weighting" and not table["suppressed"].all() else _NO_BALANCE
+                           units=cases[column], rest=mode == "Surgeon vs the rest", propensity=propensity)
+    balance = (balance_table(cases, pair, min_cell, propensity) if adjust == "weighting" and not table["suppressed"].all()
+               else _NO_BALANCE)
     return pair, table, balance
+
+
+def _propensity(cases: pd.DataFrame, pair: GroupPair):
+    """casemix.propensity_weights on the two groups' cases (in case order), or None when a group is empty."""
+    from spinedash import casemix
+    from spinedash.analysis import propensity_covariates
+
+    both = np.flatnonzero(pair.in_a | pair.in_b)
+    if not pair.in_a.any() or not pair.in_b.any():
+        return None
+    return casemix.propensity_weights(cases.iloc[both], pair.in_b[both], propensity_covariates(cases))
 
 
 _NO_BALANCE = pd.DataFrame(columns=["covariate", "before", "after"])
 
 
-def balance_table(cases: pd.DataFrame, pair: GroupPair, min_cell: int) -> pd.DataFrame:
-    """Standardised mean differences (B − A) of the propensity model's covariates, before and after weighting."""
+def balance_table(cases: pd.DataFrame, pair: GroupPair, min_cell: int, propensity=None) -> pd.DataFrame:
+    """Standardised mean differences (B − A) of the propensity model's covariates, before and after weighting.
+
+    `propensity`: the (weights, model) of `_propensity` if already fitted; fitted here otherwise.
+    """
     from spinedash import casemix
-    from spinedash.analysis import COMPARE_CASE_MIX, _compared_measures, _score_word
-    from spinedash.schema import pain_column
+    from spinedash.analysis import propensity_covariates
 
     if min(int(pair.in_a.sum()), int(pair.in_b.sum())) < min_cell:
         return _NO_BALANCE
     both = np.flatnonzero(pair.in_a | pair.in_b)
     sub = cases.iloc[both]
     group_b = pair.in_b[both]
-    wanted = [(pain_column(m, "pre"), "number", f"{_score_word(m)} before surgery") for m in _compared_measures(cases)]
-    wanted += list(COMPARE_CASE_MIX)
-    weights, _ = casemix.propensity_weights(sub, group_b, wanted)
+    wanted = propensity_covariates(cases)
+    weights, _ = propensity or casemix.propensity_weights(sub, group_b, wanted)
     return casemix.standardised_differences(sub, group_b, weights, wanted)
 
 

@@ -257,3 +257,68 @@ def test_return_to_work_row_counts_a_blank_working_before_surgery(sample):
         assert row["n_a"] == int((pair.in_a & employed).sum())  # the blank cases are out of the n, not counted as employed
     _, table, _ = comparison.comparison_result(sample, "Approach vs approach", "Open", "Full-endoscopic", 5)
     assert "left blank" not in table.set_index("outcome").loc["Return to work", "sentence"]
+
+
+# --------------------------------------------------------------------------------------------
+# Issue 14: the propensity model's speed-ups change the time taken, not the estimates
+# --------------------------------------------------------------------------------------------
+
+
+def test_collapsed_patterns_with_frequency_weights_give_the_one_row_per_case_coefficients(sample):
+    import statsmodels.api as sm
+
+    from spinedash import casemix
+
+    data = sample[sample["approach"].isin(["Open", "Full-endoscopic"])].reset_index(drop=True)
+    y = (data["approach"] == "Full-endoscopic").to_numpy(dtype=float)
+    covs, _ = casemix.design(data, [("condition", "category", "condition"), ("sex", "category", "sex"),
+                                    ("spinal_level", "category", "level")])
+    X = np.column_stack([np.ones(len(data)), casemix.design_matrix(covs)])
+    per_case = sm.GLM(y, X, family=sm.families.Binomial()).fit()
+    # Patterns × outcome with frequency weights: the same likelihood, so the same coefficients.
+    keys = pd.DataFrame(np.column_stack([X, y])).value_counts().reset_index()
+    freq = sm.GLM(keys.iloc[:, -2].to_numpy(), keys.iloc[:, :-2].to_numpy(), family=sm.families.Binomial(),
+                  freq_weights=keys["count"].to_numpy(dtype=float)).fit()
+    np.testing.assert_allclose(freq.params, per_case.params, rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(freq.bse, per_case.bse, rtol=1e-6)
+    # casemix's own collapse (events and non-events per pattern) predicts what the per-case GLM does.
+    assert len(keys) < len(data) // 4
+    fit, predicted = casemix._fit("logistic", y, X)
+    np.testing.assert_allclose(predicted, per_case.predict(X), rtol=1e-8)
+    np.testing.assert_allclose(np.asarray(fit.params), per_case.params, rtol=1e-7, atol=1e-9)
+
+
+def test_propensity_on_rows_by_newton_equals_the_glm(sample, monkeypatch):
+    import statsmodels.api as sm
+    import statsmodels.formula.api as smf
+
+    from spinedash import casemix
+
+    # With a small probe, the sample's propensity design (scores with decimals: nearly one pattern
+    # per case) takes the Logit-by-Newton route used at a million cases.
+    monkeypatch.setattr(casemix, "PATTERN_PROBE_ROWS", 300)
+    calls = []
+    monkeypatch.setattr(casemix, "Logit", lambda *a, **k: calls.append(1) or sm.Logit(*a, **k))
+    data = sample[sample["approach"].isin(["Open", "Full-endoscopic"])].reset_index(drop=True)
+    group_b = (data["approach"] == "Full-endoscopic").to_numpy()
+    wanted = [("odi_pre", "number", "ODI before surgery"), ("age", "number", "age"), ("condition", "category", "condition"),
+              ("sex", "category", "sex"), ("spinal_level", "category", "level")]
+    weights, model = casemix.propensity_weights(data, group_b, wanted)
+    assert calls and model.used == ("ODI before surgery", "age", "condition", "sex", "level")
+    complete = data.assign(b=group_b.astype(float), odi_missing=data["odi_pre"].isna().astype(float),
+                           odi_filled=data["odi_pre"].fillna(data["odi_pre"].median()))
+    fit = smf.glm("b ~ odi_filled + odi_missing + age + C(condition) + C(sex) + C(spinal_level)", complete,
+                  family=sm.families.Binomial()).fit()
+    ps = np.clip(fit.predict(complete).to_numpy(), 0.01, 0.99)
+    share = group_b.mean()
+    np.testing.assert_allclose(weights, np.where(group_b, share / ps, (1 - share) / (1 - ps)), rtol=1e-6)
+
+
+def test_one_propensity_fit_serves_the_differences_and_the_balance(sample):
+    from spinedash.analysis import compare_groups
+
+    pair, table, balance = comparison.comparison_result(sample, "Approach vs approach", "Open", "Full-endoscopic", 5, "weighting")
+    fresh = compare_groups(sample, pair.in_a, pair.in_b, "Open", "Full-endoscopic", min_cell=5, adjust="weighting",
+                           units=sample["approach"])
+    pd.testing.assert_frame_equal(table, fresh)
+    pd.testing.assert_frame_equal(balance, comparison.balance_table(sample, pair, 5))
