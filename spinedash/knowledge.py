@@ -68,6 +68,27 @@ SCOPE_APPROACH = "approach"
 SCOPE_GENERAL = "general"
 GENERAL = "Minimally invasive surgery in general"
 KINDS = ("approach", "condition", "technique", "procedure")
+# Value words in aliases.csv beside the four kinds: what an import reads a cell of a sex, yes/no,
+# "satisfied?", satisfaction-rating or time-point column as, in the languages exports arrive in.
+# Kind -> the canonical values allowed (None: a time point id, checked against data/timepoints.csv by
+# the tests). Satisfaction is SpineDash's 1 (worst) … 5 (best) rating.
+VALUE_KINDS: dict[str, tuple[str, ...] | None] = {
+    "sex": ("female", "male", "other"),
+    "yes/no": ("yes", "no"),
+    "satisfied": ("yes", "no"),
+    "satisfaction": ("1", "2", "3", "4", "5"),
+    "timepoint": None,
+}
+# A word that leads a condition and says where in the spine it is ("Cervical disc herniation"), in
+# English, Norwegian, Swedish and German (SpineDash's own vocabulary) -> the region column's value.
+REGION_WORDS: dict[str, str] = {
+    **dict.fromkeys(("cervical", "cervikal", "cervikalt", "cervikale", "zervikal", "zervikale", "zervikaler"), "cervical"),
+    **dict.fromkeys(("thoracic", "thorakal", "torakal", "torakalt", "thorakale", "thorakaler"), "thoracic"),
+    **dict.fromkeys(("lumbar", "lumbal", "lumbalt", "lumbale", "lumbaler"), "lumbar"),
+}
+# aliases.csv `source`: a seed document's source_id, or SpineDash's own vocabulary (English
+# registry terms, and every translation), which is never a fact from the source documents.
+OWN_VOCABULARY = "SpineDash vocabulary"
 # aliases.csv: an umbrella term's canonical cell; its `candidates` cell lists what to ask about.
 AMBIGUOUS = "ambiguous"
 # What the page and the import say of an approach or technique the documents do not describe.
@@ -107,7 +128,7 @@ FILES: dict[str, tuple[str, tuple[str, ...]]] = {
     "indications": ("knowledge/indications.csv", ("condition", "approach", "evidence", "status", "why", "source_id")),
     "techniques": ("knowledge/techniques.csv", ("technique", "approach", "visualisation", "source_ids", "note")),
     "procedures": ("knowledge/procedures.csv", ("procedure", "group", "source_ids", "note")),
-    "aliases": ("knowledge/aliases.csv", ("kind", "alias", "canonical", "candidates", "note")),
+    "aliases": ("knowledge/aliases.csv", ("kind", "alias", "canonical", "candidates", "note", "source")),
 }
 # Columns that may be blank: source ids (nothing to cite), an alias's candidates and notes, and a
 # technique's approach when the technique is only how the surgeon sees (a microscope, with or without a tube).
@@ -166,6 +187,7 @@ class Term:
     described: bool | None = None
     visualisation: str | None = None
     note: str = ""
+    region: str | None = None  # a condition word that names the region ("Cervical disc herniation")
 
     @property
     def known(self) -> bool:
@@ -259,8 +281,17 @@ class Knowledge:
         approach column ("PTED", "UBE") still gives its approach family in `Term.approach`.
         Case, spacing and punctuation are ignored ("MIS-TLIF" = "mis tlif").
         """
+        if kind in VALUE_KINDS:
+            term = self._entries(kind).get(normalise_label(raw))
+            return Term(raw=str(raw), status="unknown") if term is None else Term(
+                raw=str(raw), **{f: getattr(term, f) for f in _TERM_FIELDS})
         if kind is not None and kind not in KINDS:
             raise KnowledgeError(f"kind must be one of {KINDS}, got {kind!r}")
+        if kind == "condition":
+            return self._resolve_condition(raw)
+        return self._resolve(raw, kind)
+
+    def _resolve(self, raw: str, kind: str | None) -> Term:
         key = normalise_label(raw)
         order = ([kind] if kind else []) + [k for k in ("approach", "technique", "procedure", "condition") if k != kind]
         for k in order:
@@ -269,11 +300,55 @@ class Knowledge:
                 return Term(raw=str(raw), **{f: getattr(term, f) for f in _TERM_FIELDS})
         return Term(raw=str(raw), status="unknown")
 
+    def _resolve_condition(self, raw: str) -> Term:
+        """A condition word, also when a region word leads it ("Cervical disc herniation": Herniated disc,
+        region cervical) or a bracket qualifies it ("Cervical radiculopathy (foraminal stenosis)").
+
+        The region word only says where: the rest of the word decides the condition, so an umbrella
+        word stays ambiguous ("cervical radiculopathy" is asked about). A bracket never settles an
+        ambiguous word; a bracket that names another condition than the word makes it ambiguous.
+        """
+        text = str(raw)
+        words = normalise_label(text).split()
+        region = REGION_WORDS.get(words[0]) if len(words) > 1 else None
+        term = self._resolve(text, "condition")
+        if term.status == "unknown" and region is not None:
+            rest = re.sub(r"^\W*" + r"\W+".join(re.escape(w) for w in words[:1]), "", text.casefold(), count=1)
+            term = self._resolve(rest, "condition")
+            text = rest
+            if term.kind not in (None, "condition"):  # "lumbar PTED" is no condition
+                term = Term(raw=str(raw), status="unknown")
+        bracket = re.findall(r"[(\[]([^)\]]*)[)\]]", text)
+        if term.status == "unknown" and bracket:
+            main = self._resolve(re.sub(r"[(\[][^)\]]*[)\]]", " ", text), "condition")
+            inner = [self._resolve(b, "condition") for b in bracket]
+            said = "; ".join(f"'({b})'" for b in bracket)
+            others = [t.value for t in inner if t.known and t.kind == "condition" and t.value != main.value]
+            if main.known and main.kind == "condition" and others:
+                term = Term(raw=str(raw), status="ambiguous", kind="condition", candidates=tuple(dict.fromkeys([main.value, *others])),
+                            note=f"The word and its bracket {said} name different conditions. Say which.")
+            elif main.status != "unknown":
+                extra = f" The file adds {said}." if main.ambiguous else ""
+                term = Term(raw=str(raw), **{**{f: getattr(main, f) for f in _TERM_FIELDS}, "note": (main.note + extra).strip()})
+        if term.status == "unknown" or term.kind != "condition":
+            return Term(raw=str(raw), **{f: getattr(term, f) for f in _TERM_FIELDS}) if term.status != "unknown" else Term(raw=str(raw), status="unknown")
+        note = term.note
+        if region is not None:
+            note = (note + f" The region ({region}) is recorded in the region column.").strip()
+        return Term(raw=str(raw), **{**{f: getattr(term, f) for f in _TERM_FIELDS}, "note": note}, region=region)
+
     def terms(self, raw: str) -> list[Term]:
         """Every reading of `raw`, one per kind it is listed under ("microdiscectomy": approach and procedure)."""
         key = normalise_label(raw)
         found = [self._entries(k).get(key) for k in KINDS]
         return [Term(raw=str(raw), **{f: getattr(t, f) for f in _TERM_FIELDS}) for t in found if t is not None]
+
+    def value_words(self, kind: str) -> dict[str, str]:
+        """Normalised word -> canonical value for a value kind ("sex", "yes/no", "satisfied",
+        "satisfaction", "timepoint"), ambiguous words left out (ask about them via `resolve_term`)."""
+        if kind not in VALUE_KINDS:
+            raise KnowledgeError(f"kind must be one of {tuple(VALUE_KINDS)}, got {kind!r}")
+        return {key: t.value for key, t in self._entries(kind).items() if t.known}
 
     def alias_lookup(self, kind: str) -> dict[str, str]:
         """Normalised alias → canonical name for `kind`, canonical names included; never an ambiguous word.
@@ -495,6 +570,9 @@ def _entries(k: Knowledge, kind: str) -> dict[str, Term]:
         return None
 
     def make(value: str | None, candidates: tuple[str, ...], note: str, word: str) -> Term:
+        if kind in VALUE_KINDS:
+            return Term(raw=word, status="known" if value is not None else "ambiguous", kind=kind, value=value,
+                        candidates=candidates, note=note)
         if value is not None:
             approach = approach_of(kind, value)
             seen = visualisation.get(value) if kind == "technique" else None
@@ -508,7 +586,7 @@ def _entries(k: Knowledge, kind: str) -> dict[str, Term]:
                     described=None if approach is None else approach in described, note=note)
 
     out: dict[str, Term] = {}
-    for name in k.names(kind):
+    for name in (k.names(kind) if kind in KINDS else ()):
         out[normalise_label(name)] = make(name, (), "", name)
     rows = k.aliases[k.aliases["kind"] == kind]
     for row in rows.itertuples(index=False):
@@ -643,9 +721,19 @@ def _validate(k: dict[str, pd.DataFrame]) -> None:
 
     # Aliases: known kind and canonical name (or "ambiguous" with known candidates and a note saying
     # why); unique after normalisation within a kind, canonical names included.
-    _check_known(aliases["kind"], KINDS, "kind(s)", rel["aliases"])
+    _check_known(aliases["kind"], (*KINDS, *VALUE_KINDS), "kind(s)", rel["aliases"])
+    own = aliases["source"].str.startswith(OWN_VOCABULARY)
+    _check_known(aliases.loc[~own, "source"].map(_split_ids).explode().dropna(), known_sources,
+                 f"source(s) (a seed's source_id, or '{OWN_VOCABULARY}…')", rel["aliases"])
     names_of = {"approach": approach_names, "condition": condition_names,
                 "technique": list(techniques["technique"]), "procedure": list(procedures["procedure"])}
+    for kind, allowed_values in VALUE_KINDS.items():
+        rows = aliases[aliases["kind"] == kind]
+        values = rows.loc[rows["canonical"] != AMBIGUOUS, "canonical"]
+        values = pd.concat([values, rows.loc[rows["canonical"] == AMBIGUOUS, "candidates"].map(_split_ids).explode()])
+        if allowed_values is None:
+            allowed_values = tuple(v for v in set(values.dropna()) if re.fullmatch(r"pre|\d+[wm]", v))
+        names_of[kind] = list(allowed_values)
     for kind, names in names_of.items():
         rows = aliases[aliases["kind"] == kind]
         plain = rows[rows["canonical"] != AMBIGUOUS]

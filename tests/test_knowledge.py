@@ -21,6 +21,7 @@ from spinedash.knowledge import (
     STATUS_INVESTIGATES,
     STATUS_NOT_STATED,
     STATUS_TREATS,
+    VALUE_KINDS,
     VISUALISATIONS,
     KnowledgeError,
     load_knowledge,
@@ -371,8 +372,8 @@ def test_no_ambiguous_alias_maps_to_one_value_without_the_mark():
 
 
 def test_every_alias_names_a_target_kind_and_a_known_target():
-    assert set(K.aliases["kind"]) == set(KINDS)
-    for row in K.aliases.itertuples():
+    assert set(K.aliases["kind"]) == set(KINDS) | set(VALUE_KINDS)
+    for row in K.aliases[K.aliases["kind"].isin(KINDS)].itertuples():
         targets = row.candidates.split(";") if row.canonical == AMBIGUOUS else [row.canonical]
         allowed = K.names(row.kind) + (K.undescribed_approaches if row.kind == "approach" else [])
         assert set(targets) <= set(allowed), row
@@ -587,16 +588,16 @@ def test_missing_attribute_is_rejected(data_copy):
 
 
 @pytest.mark.parametrize(("line", "duplicate"), [
-    ("approach,microdiscectomy,Tubular MIS,,\n", "microdiscectomy"),  # the same alias pointing elsewhere
-    ("approach,P.T.E.D,Full-endoscopic,,\n", "p t e d"),  # harmless punctuation must not hide a clash…
-    ("condition,Slipped-Disc,Spinal stenosis,,\n", "slipped disc"),
-    ("approach,full endoscopic,Open,,\n", "full endoscopic"),  # an alias that is another canonical name
-    ("approach,mis,Tubular MIS,,\n", "mis"),  # an umbrella term quietly given one target
+    ("approach,microdiscectomy,Tubular MIS,,,SpineDash vocabulary\n", "microdiscectomy"),  # the same alias pointing elsewhere
+    ("approach,P.T.E.D,Full-endoscopic,,,SpineDash vocabulary\n", "p t e d"),  # harmless punctuation must not hide a clash…
+    ("condition,Slipped-Disc,Spinal stenosis,,,SpineDash vocabulary\n", "slipped disc"),
+    ("approach,full endoscopic,Open,,,SpineDash vocabulary\n", "full endoscopic"),  # an alias that is another canonical name
+    ("approach,mis,Tubular MIS,,,SpineDash vocabulary\n", "mis"),  # an umbrella term quietly given one target
 ])
 def test_duplicated_alias_is_rejected(data_copy, line, duplicate):
     path = data_copy / "knowledge/aliases.csv"
     if duplicate == "p t e d":
-        path.write_text(path.read_text() + line + "approach,p-t-e-d,Full-endoscopic,,\n")
+        path.write_text(path.read_text() + line + "approach,p-t-e-d,Full-endoscopic,,,SpineDash vocabulary\n")
     else:
         path.write_text(path.read_text() + line)
     with pytest.raises(KnowledgeError, match=rf"aliases\.csv: .*duplicated after normalisation: \['{duplicate}'\]"):
@@ -605,22 +606,40 @@ def test_duplicated_alias_is_rejected(data_copy, line, duplicate):
 
 def test_alias_to_unknown_canonical_is_rejected(data_copy):
     path = data_copy / "knowledge/aliases.csv"
-    path.write_text(path.read_text() + "approach,laser discectomy,Laser,,\n")
+    path.write_text(path.read_text() + "approach,laser discectomy,Laser,,,SpineDash vocabulary\n")
     with pytest.raises(KnowledgeError, match=r"aliases\.csv: unknown canonical approach name\(s\) \['Laser'\]"):
         load_knowledge(data_copy)
 
 
 def test_alias_with_candidates_must_be_marked_ambiguous(data_copy):
     path = data_copy / "knowledge/aliases.csv"
-    path.write_text(path.read_text() + "approach,keyhole,Tubular MIS,Tubular MIS;Microscopic,umbrella\n")
+    path.write_text(path.read_text() + "approach,keyhole,Tubular MIS,Tubular MIS;Microscopic,umbrella,SpineDash vocabulary\n")
     with pytest.raises(KnowledgeError, match=r"aliases\.csv: rows \[\d+\] list candidates but are not marked"):
         load_knowledge(data_copy)
 
 
 def test_ambiguous_alias_needs_candidates_and_a_note(data_copy):
     path = data_copy / "knowledge/aliases.csv"
-    path.write_text(path.read_text() + "approach,keyhole,ambiguous,,\n")
+    path.write_text(path.read_text() + "approach,keyhole,ambiguous,,,SpineDash vocabulary\n")
     with pytest.raises(KnowledgeError, match=r"aliases\.csv: ambiguous rows \[\d+\] need candidates and a note"):
+        load_knowledge(data_copy)
+
+
+def test_alias_source_is_a_seed_or_our_own_vocabulary(data_copy):
+    """A translation is SpineDash's vocabulary, never passed off as a fact from a seed document."""
+    sources = K.aliases.set_index(["kind", "alias"])["source"]
+    assert sources[("condition", "diskbråck")].startswith("SpineDash vocabulary: Swedish")
+    assert sources[("approach", "microspine surgery")] == "002_493ca593e6267fb3"
+    path = data_copy / "knowledge/aliases.csv"
+    path.write_text(path.read_text() + "condition,diskprolaps,Herniated disc,,,Swedish dictionary\n")
+    with pytest.raises(KnowledgeError, match=r"aliases\.csv: unknown source\(s\) .*\['Swedish dictionary'\]"):
+        load_knowledge(data_copy)
+
+
+def test_value_word_must_name_an_allowed_value(data_copy):
+    path = data_copy / "knowledge/aliases.csv"
+    path.write_text(path.read_text() + "sex,hona,feminine,,,SpineDash vocabulary: Swedish translation\n")
+    with pytest.raises(KnowledgeError, match=r"aliases\.csv: unknown canonical sex name\(s\) \['feminine'\]"):
         load_knowledge(data_copy)
 
 

@@ -13,6 +13,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from spinedash.knowledge import load_knowledge
 from spinedash.validation import OutcomeDataError, Problem, make_problem
 
 
@@ -29,14 +30,16 @@ def _rows_short(rows: list[int], k: int = 8) -> str:
 
 # Spellings of "no value" in exports; "none" is not one of them (it is a complication value).
 MISSING_TOKENS = frozenset({"", "n/a", "na", "-", "--", ".", "nan", "null", "#n/a", "n.a.", "nd", "missing"})
-# Norwegian (ja/nei), Swedish (ja/nej), German (ja/nein) and Danish (ja/nej) yes/no as well.
-TRUE_WORDS = frozenset({"yes", "y", "true", "t", "1", "ja", "j", "sant", "sann", "wahr"})
-FALSE_WORDS = frozenset({"no", "n", "false", "f", "0", "nei", "usant", "nej", "nein", "falsch", "falskt"})
+# English yes/no and sex words here; the Norwegian, Swedish, German (and other) words are SpineDash's
+# own vocabulary in data/knowledge/aliases.csv (kinds "yes/no" and "sex"), read by load_knowledge.
+_VOCABULARY = load_knowledge()
+TRUE_WORDS = frozenset({"yes", "y", "true", "t", "1"} | {w for w, v in _VOCABULARY.value_words("yes/no").items() if v == "yes"})
+FALSE_WORDS = frozenset({"no", "n", "false", "f", "0"} | {w for w, v in _VOCABULARY.value_words("yes/no").items() if v == "no"})
 _SEX_WORDS = {
-    **dict.fromkeys(("f", "female", "woman", "w", "k", "kvinne", "kvinna", "kvinde", "femme", "fem", "frau",
-                     "weiblich", "kvinnlig", "kvinnelig"), "female"),
-    **dict.fromkeys(("m", "male", "man", "mann", "homme", "masc", "männlich", "maennlich", "manlig", "mannlig"), "male"),
-    **dict.fromkeys(("other", "o", "x", "diverse", "d", "non binary", "nonbinary", "annet", "annat", "andere"), "other"),
+    **dict.fromkeys(("f", "female", "woman", "w", "fem"), "female"),
+    **dict.fromkeys(("m", "male", "man", "masc"), "male"),
+    **dict.fromkeys(("other", "o", "x", "d", "non binary", "nonbinary"), "other"),
+    **_VOCABULARY.value_words("sex"),
 }
 _COMPLICATION_WORDS = {
     **dict.fromkeys(("none", "no", "nil", "no complication", "ingen", "0", "nei", "nej", "keine", "ingen komplikasjon",

@@ -37,7 +37,7 @@ from spinedash.ingest.cells import (
     _to_number,
     _word_key,
 )
-from spinedash.knowledge import load_knowledge, normalise_label
+from spinedash.knowledge import REGION_WORDS, load_knowledge, normalise_label
 from spinedash.validation import Problem, make_problem
 
 
@@ -53,24 +53,30 @@ def _tokens(text: object) -> list[str]:
 # Header words for each measure and time point come from the catalogue (data/measures.csv and
 # data/timepoints.csv, column `aliases`), so a new measure needs no code here.
 _MEASURE_WORDS: dict[str, tuple[str, ...]] = {m.id: m.aliases for m in schema.MEASURES.values()}
-_TIMEPOINT_WORDS: dict[str, tuple[str, ...]] = {t: load_catalogue().timepoints[t].aliases for t in schema.TIMEPOINT_DAYS}
+# Norwegian, Swedish and German time point words ("3 månader", "präop") are SpineDash's vocabulary in
+# data/knowledge/aliases.csv (kind "timepoint").
+_TIMEPOINT_WORDS: dict[str, tuple[str, ...]] = {
+    t: tuple(dict.fromkeys([*load_catalogue().timepoints[t].aliases,
+                            *(w for w, v in load_knowledge().value_words("timepoint").items() if v == t)]))
+    for t in schema.TIMEPOINT_DAYS
+}
 _TWELVE_MONTH_WORDS: dict[str, tuple[str, ...]] = {
     # "revision" alone is the revision column (first operation or revision), not a reoperation within 12 months.
     "reoperation_12m": ("reoperation", "reoperated", "re operation", "reop", "reoperation same level"),
     "recurrence_12m": ("recurrence", "recurrent herniation", "reherniation", "re herniation", "recurrence of symptoms"),
-    "satisfied_12m": ("satisfied", "satisfaction", "patient satisfied", "satisfied with result", "fornoyd", "fornøyd"),
+    "satisfied_12m": ("satisfied", "satisfaction", "patient satisfied", "satisfied with result", "fornoyd", "fornøyd", "nöjd", "nojd", "nöjd med resultatet", "zufrieden"),
 }
 
 # Explicit spellings seen in exports. Headers that carry a unit ("LOS (days)") are handled by
 # _UNIT_BASES below, so only unit-free spellings belong here.
 _EXPLICIT_ALIASES: dict[str, tuple[str, ...]] = {
     "case_id": ("case id", "case", "case no", "case number", "patient id", "patient", "patient no", "patient number", "id", "record id", "study id", "subject id", "pseudonym", "pasient id",
-                "personnr", "personnummer", "patientnummer", "patienten id", "fallnummer", "fall id", "forlopsid", "forløps id"),
+                "personnr", "personnummer", "patientnummer", "patienten id", "fallnummer", "fall id", "fall nr", "fallnr", "personnr pseudonym", "forlopsid", "forløps id"),
     "surgery_date": ("date of surgery", "surgery date", "date of operation", "operation date", "op date", "operated on", "procedure date", "date", "dos", "operasjonsdato",
                      "op datum", "op.datum", "operationsdatum", "opdato", "op dato", "op-datum", "operationstag"),
     "age": ("age", "age at surgery", "patient age", "alder", "ålder", "alter", "alter bei op"),
     "sex": ("sex", "gender", "kjonn", "kjønn", "kön", "kon", "geschlecht"),
-    "condition": ("condition", "diagnosis", "primary diagnosis", "indication", "dx", "pathology", "diagnose", "diagnos", "hauptdiagnose"),
+    "condition": ("condition", "diagnosis", "primary diagnosis", "indication", "dx", "pathology", "diagnose", "diagnos", "hauptdiagnose", "hauptpathologie", "pathologie"),
     "approach": ("approach", "surgical approach", "operative approach", "access", "approach family", "op metod", "op.metod", "operationsmetod", "zugang", "tilgang"),
     "procedure": ("procedure", "operation", "operation type", "procedure type", "surgery type", "type of surgery", "intervention", "inngrep"),
     "spinal_level": ("level", "levels", "spinal level", "operated level", "level operated", "segment", "vertebral level", "nivå", "niva"),
@@ -87,7 +93,7 @@ _EXPLICIT_ALIASES: dict[str, tuple[str, ...]] = {
 # Columns that carry a unit: header stem (without the unit) -> column. "LOS (days)", "Op time (min)".
 _UNIT_BASES: dict[str, tuple[str, ...]] = {
     "length_of_stay_hours": ("los", "length of stay", "length of hospital stay", "stay", "hospital stay", "inpatient stay", "hospitalisation", "hospitalization", "liggetid",
-                             "liggedogn", "liggedøgn", "vårdtid", "vardtid", "liegedauer", "verweildauer"),
+                             "liggedogn", "liggedøgn", "vårdtid", "vardtid", "liegedauer", "verweildauer", "aufenthalt", "aufenthaltsdauer"),
     "operation_minutes": ("op time", "operation time", "operative time", "operating time", "surgery time", "surgical time", "duration of surgery", "surgery duration", "op duration", "skin to skin", "operation", "duration", "operasjonstid"),
     "blood_loss_ml": ("ebl", "blood loss", "estimated blood loss", "bloodloss", "blodtap"),
     "return_to_activities_days": ("rta", "rtda", "return to activities", "return to daily activities", "return to activity", "return to normal activities", "back to daily activities", "daily activities"),
@@ -467,9 +473,13 @@ def value_table(raw: pd.Series, target: str, codes: dict | None = None) -> pd.Da
             t = kb.resolve_term(value, target)
             if t.status == "known" and (t.kind == target or (target == "approach" and t.approach)):
                 maps_to, status = (t.value if t.kind == target else t.approach), "recognised"
+                if t.region:
+                    note = f"region: {t.region} (recorded in the region column)"
             elif t.status == "ambiguous":
                 options = t.approach_candidates if target == "approach" and t.approach_candidates else t.candidates
                 status, note = "ask", f"Which one? {', '.join(options)}. {t.note}".strip()
+            elif target == "approach" and (scope := _scope_question(t, value)) is not None:
+                status, note = "ask", f"Which one? {', '.join(scope[0])}. {scope[1]}"
             elif t.status == "known":
                 note = f"'{value}' is a {t.kind}, not a {target}."
         elif numeric_sex:
@@ -480,9 +490,23 @@ def value_table(raw: pd.Series, target: str, codes: dict | None = None) -> pd.Da
             maps_to = _SEX_WORDS.get(_word_key(pd.Series([value])).iloc[0])
         elif target == "complication":
             maps_to = _COMPLICATION_WORDS.get(_word_key(pd.Series([value])).iloc[0])
+        elif target.startswith("satisfaction_score"):
+            t = kb.resolve_term(value, "satisfaction")
+            if t.known:
+                maps_to, note = t.value, f"on SpineDash's 1 (worst) … 5 (best) rating: {t.note}".strip(": ")
+            elif t.ambiguous:
+                status, note = "ask", f"Which one? {', '.join(t.candidates)}. {t.note}".strip()
+            elif re.fullmatch(r"[1-5](\.0)?", value):
+                maps_to, note = value.removesuffix(".0"), "read as 1 (worst) … 5 (best): if 1 is the best answer in your file, turn the scale round"
         elif spec is not None and spec.kind == "boolean":
             v = _word_key(pd.Series([value])).str.replace(r"\.0$", "", regex=True).iloc[0]
             maps_to = "yes" if v in TRUE_WORDS else ("no" if v in FALSE_WORDS else None)
+            if maps_to is None and target.startswith("satisfied"):
+                t = kb.resolve_term(value, "satisfied")
+                if t.known:
+                    maps_to, note = t.value, t.note
+                elif t.ambiguous:
+                    status, note = "ask", f"Which one? {', '.join(t.candidates)}. {t.note}".strip()
             if maps_to is None and re.fullmatch(r"\d", v) and target.startswith("satisfied"):
                 note = "a rating: set a cut-off (e.g. 1–2 on a 1–5 scale = satisfied)"
         else:
@@ -633,6 +657,7 @@ def map_columns(frame: pd.DataFrame, decimal_comma: bool = False, header_row: in
         warnings.append(f"'{_clip(header_for['technique'])}' also gives the approach (no approach column in the file).")
 
     lookups = _category_lookups()
+    condition_region: pd.Series | None = None
     out: dict[str, pd.Series] = {}
     decisions: dict[str, UnitDecision] = {}
     ids_unique: Future[bool] | None = None
@@ -647,6 +672,10 @@ def map_columns(frame: pd.DataFrame, decimal_comma: bool = False, header_row: in
         if cutoff and spec.kind == "boolean":
             raw = _apply_cutoff(raw, cutoff)
             info.append(f"'{label}': {cutoff.get('note') or 'codes ' + ', '.join(map(str, cutoff.get('satisfied_if', []))) + ' = satisfied'}.")
+        if column.startswith("satisfied") and not cutoff:
+            raw = _vocabulary(raw, "satisfied")
+        elif column.startswith("satisfaction_score"):
+            raw = _vocabulary(raw, "satisfaction")
         if spec.kind == "id":
             out[column] = _text_series(raw)
             if column == "case_id":
@@ -657,6 +686,9 @@ def map_columns(frame: pd.DataFrame, decimal_comma: bool = False, header_row: in
             values, bad = _to_number(raw, decimal_comma)
             if column == "length_of_stay_hours" and bad.any():
                 values, bad = _stay_with_units(raw, values, bad)
+            if column.startswith("satisfaction_score") and bad.any():
+                asked, bad = _ask_words(raw, bad, "satisfaction", label)
+                problems += asked
             if bad.any():
                 problems.append(make_problem(label, bad.index[bad.to_numpy()], f"Expected a number ({spec.unit or 'no unit'}); found {_examples(_text_series(raw[bad]))}."))
             unit = _profile_unit(profile_units, column) if column in _CANONICAL_UNIT else None
@@ -677,6 +709,9 @@ def map_columns(frame: pd.DataFrame, decimal_comma: bool = False, header_row: in
             out[column] = values
         elif spec.kind == "boolean":
             values, bad = _to_bool(raw)
+            if column.startswith("satisfied") and bad.any():
+                asked, bad = _ask_words(raw, bad, "satisfied", label)
+                problems += asked
             if bad.any():
                 hint = (" For a rating, set a cut-off in the import (e.g. 1–2 on a 1–5 scale = satisfied)."
                         if column.startswith("satisfied") else "")
@@ -691,7 +726,11 @@ def map_columns(frame: pd.DataFrame, decimal_comma: bool = False, header_row: in
             out[column] = values
         elif column in lookups:
             lookup, names, hint = lookups[column]
-            problems += _map_known(raw, label, column, lookup, names, hint, out)
+            more, region = _map_known(raw, label, column, lookup, names, hint, out,
+                                      source=frame.iloc[:, pos] if table else None)
+            problems += more
+            if column == "condition":
+                condition_region = region
         elif column == "sex":
             values, bad = _to_mapped(raw, _SEX_WORDS)
             if bad.any():
@@ -716,16 +755,68 @@ def map_columns(frame: pd.DataFrame, decimal_comma: bool = False, header_row: in
         else:
             out[column] = _to_label(raw)
 
+    if condition_region is not None:
+        n = int(condition_region.notna().sum())
+        if "region" in out:
+            recorded = out["region"].astype("object")
+            out["region"] = recorded.where(recorded.notna(), condition_region.astype("object"))
+        else:
+            out["region"] = condition_region.astype("object")
+        info.append(f"'{header_for['condition']}' names the spine region on {n:,} row{'s' if n != 1 else ''} "
+                    f"({', '.join(sorted(set(condition_region.dropna().astype(str))))}): recorded in the region column"
+                    + (" where it was blank." if "region" in header_for else "."))
     vas_notes, vas_decisions = _rescale_vas(out, header_for, profile_units)
     info += vas_notes
     decisions.update(vas_decisions)
     return Mapped(out, mapping, header_for, warnings, problems, ids_unique, info, choices, decisions)
 
 
-def _map_known(raw, label, column, lookup, names, hint, out) -> list[Problem]:
-    """Map approach/condition values through the knowledge base's aliases; one problem per unknown value."""
-    values, unknown = _by_unique(raw, lambda u: u.map(lambda v: lookup.get(normalise_label(v))))
+# How the surgeon saw does not give the approach on its own (a tube decides): the approaches to ask about.
+_SCOPE_APPROACHES = {"microscope": ("Microscopic", "Tubular MIS"), "endoscope": ("Full-endoscopic", "Biportal endoscopic", "Tubular MIS")}
+
+
+def _scope_question(term, value) -> tuple[tuple[str, ...], str] | None:
+    """For a word that only says how the surgeon saw ("Mikroskop") in an approach column: (options, why)."""
+    if term.known and term.kind == "technique" and term.approach is None and term.visualisation in _SCOPE_APPROACHES:
+        options = _SCOPE_APPROACHES[term.visualisation]
+        how = "a tube was used" if term.visualisation == "microscope" else "a tube or a second portal was used"
+        return options, (f"'{_clip(value)}' says how the surgeon saw ({term.visualisation}), not the approach: "
+                         f"{' or '.join(options)} depends on whether {how}.")
+    return None
+
+
+def _map_known(raw, label, column, lookup, names, hint, out, source=None) -> tuple[list[Problem], pd.Series | None]:
+    """Map approach/condition values through the knowledge base's aliases; one problem per unknown value.
+
+    A condition word led by a region ("Cervical disc herniation") is the condition, and the region
+    is returned (per row, None elsewhere) for the region column; None when no value names one.
+    `source`: the cells as the file has them, when a profile's code table has rewritten `raw`.
+    """
+    kb = load_knowledge()
+    regions: dict[str, str] = {}
+
+    def one(v):
+        key = normalise_label(v)
+        hit = lookup.get(key)
+        if column == "condition" and (hit is None or key.split(" ", 1)[0] in REGION_WORDS):
+            term = kb.resolve_term(str(v), "condition")
+            if term.region:
+                regions[v] = term.region
+            if hit is None and term.known and term.kind == "condition":
+                hit = term.value
+        return hit
+
+    values, unknown = _by_unique(raw, lambda u: u.map(one))
     out[column] = values
+    if column == "condition" and source is not None:
+        def region_of(v):
+            words = normalise_label(v).split(" ", 1)
+            return kb.resolve_term(str(v), "condition").region if len(words) > 1 and words[0] in REGION_WORDS else None
+
+        region = _by_unique(source, lambda u: u.map(region_of))[0]
+        region = region if region.notna().any() else None
+    else:
+        region = _by_unique(raw, lambda u: u.map(regions.get))[0] if regions else None
     problems: list[Problem] = []
     if unknown.any():
         bad_values = _text_series(raw[unknown])
@@ -734,15 +825,44 @@ def _map_known(raw, label, column, lookup, names, hint, out) -> list[Problem]:
             if n == 20:
                 problems.append(make_problem(label, bad_values.index, f"… and {len(groups) - 20} more unknown {column} values."))
                 break
-            term = load_knowledge().resolve_term(str(value), column)
+            term = kb.resolve_term(str(value), column)
+            scope = _scope_question(term, value) if column == "approach" else None
             if term.status == "ambiguous":
                 options = term.approach_candidates if column == "approach" and term.approach_candidates else term.candidates
                 message = (f"{_clip(value)!r} can mean {', '.join(options)}: say which in the import's Codes step. "
                            f"{term.note}").strip()
+            elif scope is not None:
+                message = f"{scope[1]} Say which in the import's Codes step."
             else:
                 message = f"Unknown {column} {_clip(value)!r}. Known values: {', '.join(names)} (or an alias the knowledge base lists{hint})."
             problems.append(make_problem(label, idx, message))
-    return problems
+    return problems, region
+
+
+def _vocabulary(raw: pd.Series, kind: str) -> pd.Series:
+    """Cells that are words of SpineDash's vocabulary of `kind` ("Nöjd", "sehr zufrieden") as their canonical
+    value ("yes", "5"); other cells unchanged (an ambiguous word stays, to be reported and asked about)."""
+    words = load_knowledge().value_words(kind)
+
+    def parse(u: pd.Series) -> pd.Series:
+        return u.map(lambda v: words.get(normalise_label(v), v)).astype("object")
+
+    return _by_unique(raw, parse)[0]
+
+
+def _ask_words(raw: pd.Series, bad: pd.Series, kind: str, label: str) -> tuple[list[Problem], pd.Series]:
+    """Problems for the ambiguous vocabulary words among the `bad` cells, and the bad cells left."""
+    problems: list[Problem] = []
+    kb = load_knowledge()
+    left = bad.copy()
+    found = _text_series(raw[bad])
+    for value, idx in found.groupby(found, sort=False).groups.items():
+        term = kb.resolve_term(str(value), kind)
+        if term.ambiguous:
+            problems.append(make_problem(label, idx, f"{_clip(value)!r} can mean {' or '.join(term.candidates)}: say which in "
+                                                      f"the import's Codes step. {term.note}".strip()))
+            left[idx] = False
+    return problems, left
 
 
 _STAY_WITH_UNIT = r"^([0-9]+(?:[.,][0-9]+)?)\s*(d|days?|døgn|h|hrs?|hours?|t|timer)$"

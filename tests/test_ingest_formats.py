@@ -1,0 +1,248 @@
+"""Clinic exports in other languages and shapes: what the import suggests, what it asks, and the cases
+once the questions are answered.
+
+The files are tests/data/exports/ (written by make_exports.py from known synthetic cases). Each test
+goes through the stages a user goes through in the wizard: the map stage's column choices and code
+tables (`value_table`: "recognised" = suggested from SpineDash's vocabulary, "ask" = an ambiguous word
+the user must answer), then `load_outcomes` with the answers as a profile dict, checked against the
+truth the file was written from.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from spinedash.ingest import OutcomeDataError, load_outcomes
+from spinedash.ingest.map import choose_columns, value_table
+from spinedash.ingest.read import read_tables
+from spinedash.ingest.shape import detect_layout, shape
+from tests.data.exports import make_exports
+
+EXPORTS = make_exports.HERE
+LUMBAR = make_exports.lumbar_cases()
+CERVICAL = make_exports.cervical_cases()
+
+
+def _map_stage(name: str) -> tuple[pd.DataFrame, dict[str, tuple[str | None, int]]]:
+    """The shaped table and, per source column, (suggested target, position), as the wizard's Columns step sees it."""
+    tables = read_tables(str(EXPORTS / name))
+    shaped = shape(tables, detect_layout(tables).settings)
+    choices, _ = choose_columns([str(c) for c in shaped.cases.columns], None, shaped.timepoint, shaped.cases)
+    return shaped.cases, {c.source: (c.target, c.position) for c in choices}
+
+
+def _codes(frame: pd.DataFrame, columns: dict, source: str, target: str | None = None) -> dict[str, tuple[object, str]]:
+    """The Codes step's table for one source column: value -> (maps to, status)."""
+    mapped, position = columns[source]
+    table = value_table(frame.iloc[:, position], target or mapped)
+    return {row.value: (row.maps_to if row.status != "ask" else None, row.status) for row in table.itertuples()}
+
+
+def _asked(frame, columns, source, target=None) -> set[str]:
+    return {v for v, (_, status) in _codes(frame, columns, source, target).items() if status == "ask"}
+
+
+def _profile(answers: dict | None) -> dict | None:
+    """The wizard's answers as an import profile (what "Save profile" writes)."""
+    return None if answers is None else {"spinedash_profile": 1, **answers}
+
+
+def _problems(name: str, answers: dict | None = None) -> dict[str, set[str]]:
+    with pytest.raises(OutcomeDataError) as refused:
+        load_outcomes(str(EXPORTS / name), _profile(answers))
+    out: dict[str, set[str]] = {}
+    for p in refused.value.problems:
+        out.setdefault(p.column, set()).add(p.message.split("'")[1] if "'" in p.message else p.message)
+    return out
+
+
+# --- Swespine-style (Swedish words, VAS 0-100, follow-up at 1 and 2 years) -----------------------
+
+SWESPINE = "swespine_style_clinic.csv"
+SWESPINE_ANSWERS = {"codes": {"Op.metod": {"Mikroskop": "Microscopic", "Endoskopisk": "Full-endoscopic"}}}
+
+
+def test_swespine_columns_and_codes_suggested_from_the_vocabulary():
+    frame, columns = _map_stage(SWESPINE)
+    assert columns["Personnr (pseudonym)"][0] == "case_id"
+    assert columns["Kön"][0] == "sex" and columns["Diagnos"][0] == "condition" and columns["Op.metod"][0] == "approach"
+    assert columns["VAS ben 2 år"][0] == "vas_leg_24m" and columns["EQ-5D 1 år"][0] == "eq5d_12m"
+    assert columns["Nöjd 1 år"][0] == "satisfied_12m"
+    assert columns["Helhetsbedömning 1 år"][0] is None  # a global assessment: the user's choice, shown as ignored
+    assert _codes(frame, columns, "Kön") == {"Man": ("male", "recognised"), "Kvinna": ("female", "recognised")}
+    assert _codes(frame, columns, "Diagnos") == {"Diskbråck": ("Herniated disc", "recognised"),
+                                                 "Spinal stenos": ("Spinal stenosis", "recognised")}
+    assert _codes(frame, columns, "Op.metod")["Öppen"] == ("Open", "recognised")
+    # "Mikroskop" is how the surgeon saw (a tube would make it Tubular MIS); "Endoskopisk" is an umbrella word
+    assert _asked(frame, columns, "Op.metod") == {"Mikroskop", "Endoskopisk"}
+    assert _codes(frame, columns, "Nöjd 1 år") == {"Nöjd": ("yes", "recognised"), "Inte nöjd": ("no", "recognised")}
+
+
+def test_swespine_is_refused_only_for_the_asked_words_then_loads_right():
+    assert _problems(SWESPINE) == {"Op.metod": {"Mikroskop", "Endoskopisk"}}
+    result = load_outcomes(str(EXPORTS / SWESPINE), _profile(SWESPINE_ANSWERS))
+    got = result.cases.set_index(result.cases["case_id"].astype(str))
+    assert len(got) == len(LUMBAR)
+    for t in LUMBAR:
+        row = got.loc[f"SE-{t.case_id}"]
+        assert (row["condition"], row["approach"], row["sex"]) == (t.condition, t.approach, t.sex), t.case_id
+        assert row["surgery_date"] == pd.Timestamp(t.surgery_date)
+        assert row["length_of_stay_hours"] == t.stay_days * 24
+        assert row["spinal_level"] == t.level  # "L4/L5" written with a slash
+        assert row["vas_leg_pre"] == t.scores["leg"]["pre"]  # VAS 0-100 read back onto 0-10
+        for tp in ("12m", "24m"):
+            want = t.scores["leg"].get(tp)
+            assert (want is None and pd.isna(row[f"vas_leg_{tp}"])) or row[f"vas_leg_{tp}"] == want, (t.case_id, tp)
+        if "12m" in t.satisfaction:
+            assert row["satisfied_12m"] == (t.satisfaction["12m"] <= 2), t.case_id
+        else:
+            assert pd.isna(row["satisfied_12m"])
+    assert any("Helhetsbedömning 1 år" in w for w in result.warnings), "the ignored column is reported"
+
+
+def test_a_doubtful_swedish_answer_is_asked_not_guessed():
+    frame = pd.DataFrame({"Nöjd 1 år": ["Nöjd", "Tveksam", "Inte nöjd", "nöjd"]})
+    table = value_table(frame["Nöjd 1 år"], "satisfied_12m").set_index("value")
+    assert table.loc["Tveksam", "status"] == "ask" and pd.isna(table.loc["Tveksam", "maps_to"])
+    assert table.loc["Nöjd", "maps_to"] == "yes" and table.loc["Inte nöjd", "maps_to"] == "no"
+
+
+# --- Spine Tango-style (German words, COMI, tab-separated, decimal comma) ------------------------
+
+TANGO = "spine_tango_style_clinic.tsv"
+TANGO_ANSWERS = {
+    "columns": {"Beinschmerz praeop": "vas_leg_pre", "Beinschmerz 12 Mo": "vas_leg_12m",
+                "Zufriedenheit 12 Mo": "satisfaction_score_12m", "Dauralaesion": "complication"},
+    "codes": {"Zugang": {"endoskopisch": "Full-endoscopic"}, "Dauralaesion": {"ja": "dural tear", "nein": "none"}},
+}
+
+
+def test_spine_tango_columns_and_codes_suggested_from_the_vocabulary():
+    frame, columns = _map_stage(TANGO)
+    assert columns["Fall-Nr"][0] == "case_id" and columns["Hauptpathologie"][0] == "condition"
+    assert columns["Aufenthalt (Tage)"][0] == "length_of_stay_hours"
+    assert columns["COMI praeop"][0] == "comi_back_pre" and columns["COMI 12 Mo"][0] == "comi_back_12m"
+    # not guessed: the user picks them in the Columns step
+    for name in ("Beinschmerz praeop", "Zufriedenheit 12 Mo", "Dauralaesion"):
+        assert columns[name][0] is None, name
+    assert _codes(frame, columns, "Geschlecht") == {"männlich": ("male", "recognised"), "weiblich": ("female", "recognised")}
+    assert _codes(frame, columns, "Hauptpathologie") == {"Bandscheibenvorfall": ("Herniated disc", "recognised"),
+                                                         "Spinalkanalstenose": ("Spinal stenosis", "recognised")}
+    zugang = _codes(frame, columns, "Zugang")
+    assert zugang["mikroskopisch"] == ("Microscopic", "recognised") and zugang["offen"] == ("Open", "recognised")
+    assert _asked(frame, columns, "Zugang") == {"endoskopisch"}
+    assert _codes(frame, columns, "Zufriedenheit 12 Mo", "satisfaction_score_12m") == {
+        "sehr zufrieden": ("5", "recognised"), "eher unzufrieden": ("2", "recognised")}
+
+
+def test_spine_tango_is_refused_only_for_the_asked_word_then_loads_right():
+    assert _problems(TANGO, {"columns": TANGO_ANSWERS["columns"], "codes": {"Dauralaesion": TANGO_ANSWERS["codes"]["Dauralaesion"]}}) \
+        == {"Zugang": {"endoskopisch"}}
+    result = load_outcomes(str(EXPORTS / TANGO), _profile(TANGO_ANSWERS))
+    got = result.cases.set_index(result.cases["case_id"].astype(str))
+    assert len(got) == len(LUMBAR)
+    for t in LUMBAR:
+        row = got.loc[f"T{t.case_id}"]
+        assert (row["condition"], row["approach"], row["sex"]) == (t.condition, t.approach, t.sex), t.case_id
+        assert row["surgery_date"] == pd.Timestamp(t.surgery_date)  # dd.mm.yyyy
+        assert row["length_of_stay_hours"] == t.stay_days * 24
+        assert row["complication"] == ("dural tear" if t.dural_tear else "none")
+        for tp in ("pre", "3m", "12m"):
+            want = round(0.5 * t.scores["leg"][tp] + 0.05 * t.scores["odi"][tp], 1) if tp in t.scores["leg"] else None
+            have = row[f"comi_back_{tp}"]
+            assert (want is None and pd.isna(have)) or have == pytest.approx(want), (t.case_id, tp)  # decimal comma
+        assert row["vas_leg_pre"] == t.scores["leg"]["pre"]
+        if "12m" in t.satisfaction:
+            assert row["satisfaction_score_12m"] == 6 - t.satisfaction["12m"]  # sehr zufrieden = 5 … sehr unzufrieden = 1
+
+
+def test_satisfaction_words_alone_are_asked():
+    table = value_table(pd.Series(["zufrieden", "sehr zufrieden", "4"]), "satisfaction_score_12m").set_index("value")
+    assert table.loc["zufrieden", "status"] == "ask"  # 4 or 5 depends on the scale's other words
+    assert table.loc["sehr zufrieden", "maps_to"] == "5"
+
+
+# --- cervical clinic file (English, region-qualified condition words) -----------------------------
+
+CERVICAL_FILE = "cervical_clinic.csv"
+RADICULOPATHY = "Cervical radiculopathy (foraminal stenosis)"
+
+
+def test_cervical_condition_words_resolve_with_their_region_and_radiculopathy_is_asked():
+    frame, columns = _map_stage(CERVICAL_FILE)
+    codes = _codes(frame, columns, "Diagnosis")
+    assert codes["Cervical disc herniation"] == ("Herniated disc", "recognised")
+    assert codes["Cervical spinal stenosis"] == ("Spinal stenosis", "recognised")
+    assert codes[RADICULOPATHY] == (None, "ask")  # a symptom: never mapped silently
+    assert _problems(CERVICAL_FILE) == {"Diagnosis": {RADICULOPATHY}}
+
+
+def test_cervical_clinic_loads_as_cervical_with_ndi_and_arm_pain_once_answered():
+    answers = {"codes": {"Diagnosis": {RADICULOPATHY: "Nerve root compression"}}}
+    result = load_outcomes(str(EXPORTS / CERVICAL_FILE), _profile(answers))
+    got = result.cases.set_index(result.cases["case_id"].astype(str))
+    assert len(got) == len(CERVICAL)
+    assert (got["region"] == "cervical").all()
+    assert {"ndi_pre", "ndi_3m", "ndi_12m", "vas_arm_pre", "vas_arm_12m", "vas_neck_pre"} <= set(got.columns)
+    for t in CERVICAL:
+        row = got.loc[f"CX{t.case_id}"]
+        assert (row["condition"], row["approach"], row["procedure"]) == (t.condition, t.approach, t.procedure), t.case_id
+        for tp in ("pre", "3m", "12m"):
+            want = t.scores["ndi"].get(tp)
+            assert (want is None and pd.isna(row[f"ndi_{tp}"])) or row[f"ndi_{tp}"] == want, (t.case_id, tp)
+            want = t.scores["arm"].get(tp)
+            assert (want is None and pd.isna(row[f"vas_arm_{tp}"])) or row[f"vas_arm_{tp}"] == want, (t.case_id, tp)
+
+
+def test_region_in_the_condition_word_is_recorded_when_nothing_else_says():
+    csv = (b"case_id,surgery_date,condition,ODI pre,approach\n"
+           b"1,2024-01-02,Cervical disc herniation,40,Open\n"
+           b"2,2024-01-03,Lumbal spinal stenos,40,Open\n"
+           b"3,2024-01-04,Thoracic disc herniation,40,Open\n"
+           b"4,2024-01-05,Herniated disc,40,Open\n")
+    result = load_outcomes(csv, filename="no_levels.csv")
+    got = result.cases.set_index("case_id")
+    assert got["condition"].tolist() == ["Herniated disc", "Spinal stenosis", "Herniated disc", "Herniated disc"]
+    assert got["region"].astype("object").tolist()[:3] == ["cervical", "lumbar", "thoracic"]
+    assert pd.isna(got["region"].iloc[3])
+    assert any("names the spine region on 3 rows" in i for i in result.info)
+    # a region the file records is kept
+    recorded = load_outcomes(csv.replace(b"approach\n", b"approach,region\n").replace(b",Open\n", b",Open,lumbar\n"), filename="r.csv")
+    assert (recorded.cases["region"] == "lumbar").all()
+
+
+# --- the vocabulary itself ---------------------------------------------------------------------
+
+
+def test_vocabulary_rows_say_their_source_and_seed_citations_are_real():
+    """A row citing a seed document names a word that document uses; every other row is our own vocabulary."""
+    from pathlib import Path
+
+    from spinedash.knowledge import OWN_VOCABULARY, load_knowledge, normalise_label
+
+    seeds = Path("/work/shared/seeds")
+    aliases = load_knowledge().aliases
+    cited = aliases[~aliases["source"].str.startswith(OWN_VOCABULARY)]
+    assert len(cited) >= 1
+    if seeds.is_dir():
+        for row in cited.itertuples():
+            text = normalise_label((seeds / f"{row.source}.txt").read_text(encoding="utf-8"))
+            assert normalise_label(row.alias) in text, row
+    translations = aliases[aliases["source"].str.contains("translation")]
+    assert {"Norwegian", "Swedish", "German"} <= {w for s in translations["source"] for w in s.replace(",", " ").split()}
+    kinds = set(translations["kind"])
+    assert {"condition", "approach", "technique", "sex", "yes/no", "satisfied", "satisfaction", "timepoint"} <= kinds
+
+
+def test_time_point_words_name_catalogue_time_points():
+    from spinedash.catalogue import load_catalogue
+    from spinedash.ingest.map import match_header
+    from spinedash.knowledge import load_knowledge
+
+    words = load_knowledge().value_words("timepoint")
+    assert set(words.values()) <= set(load_catalogue().timepoints)
+    assert match_header("ODI 3 månader") == ("odi_3m", None)
+    assert match_header("ODI präop") == ("odi_pre", None)
+    assert match_header("ODI 2 Jahre") == ("odi_24m", None)
+    assert match_header("ODI 12 måneder") == ("odi_12m", None)
