@@ -129,6 +129,7 @@ def threshold_section() -> None:
         st.header("Patients reaching the MCID")
         with st.expander("How a patient counts as reaching the MCID", icon=":material/info:"):
             st.markdown(analysis.MCID_DEFINITION)
+            st.markdown(analysis.mcid_default_text(measure))
             st.markdown(
                 f"For {m.label} {better}: improvement = "
                 + ("score at follow-up − score before surgery." if m.higher_is_better else "score before surgery − score at follow-up.")

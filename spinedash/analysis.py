@@ -78,15 +78,29 @@ MCID_ALTERNATIVE_SOURCES: dict[str, str] = {
 MCID_DEFINITION = (
     "A patient counts as a responder at a follow-up time point when their score improved from "
     "before surgery by at least the threshold: improvement = score before surgery − score at "
-    "follow-up, so a fall in pain or disability is an improvement. Only patients with both scores "
-    "recorded are counted (the denominator). Default thresholds are the minimal clinically "
-    "important differences from Swespine (Parai et al., ISSLS Prize 2020): VAS leg 3.2 points, "
-    "VAS back 2.7 points, ODI 18 points; these were derived for the 0–10 numeric rating scale and "
-    "are applied here to VAS on the same 0–10 scale. The stricter NORspine success definition "
-    "(PMC10851101) uses VAS leg 4, VAS back 2 and ODI 22 points. With a relative threshold, the "
+    "follow-up, so a fall in pain or disability is an improvement (for scores where higher is "
+    "better, such as EQ-5D and mJOA, a rise is). Only patients with both scores recorded are "
+    "counted (the denominator). Each measure's default threshold is a published minimal clinically "
+    "important difference, named with its source in the measure catalogue (data/measures.csv); "
+    "thresholds derived on the 0–10 numeric rating scale are applied alike to VAS on the same "
+    "0–10 scale. Where no default is published, you set your own. With a relative threshold, the "
     "improvement must be at least that percentage of the score before surgery (patients with a "
     "score of 0 before surgery cannot improve and are left out)."
 )
+
+
+def mcid_default_text(measure: str) -> str:
+    """The default threshold of one measure in words, from the catalogue: value and source, or "set your own",
+    and where studies disagree (for the lumbar scores that names NORspine's stricter success definition)."""
+    m = MEASURES[measure]
+    if m.mcid is None:
+        text = f"{m.label} has no published default threshold: set your own."
+    else:
+        text = f"Default threshold for {m.label}: an improvement of {m.mcid:g} ({m.mcid_source})."
+    if m.mcid_range:
+        text += f" Where studies disagree: {m.mcid_range}."
+    return text
+
 
 CAUSAL_CAUTION = (
     "These are observational data, not a randomised trial. Patients were not allocated to groups "

@@ -204,3 +204,25 @@ def test_readme_mcid_table_matches_data_measures_csv():
             assert threshold == "—" and source == NO_DEFAULT
             assert disagree, f"{r['id']}: say what was searched or found"
         assert disagree == r["mcid_range"].replace("|", "/")
+
+
+def test_mcid_words_on_the_outcomes_page_come_from_the_catalogue():
+    """The 'how a patient counts' text names no lumbar numbers; each measure's default sentence is its catalogue row."""
+    from spinedash import analysis
+
+    for number in ("3.2", "2.7", "18 points", "22 points"):
+        assert number not in analysis.MCID_DEFINITION
+    leg = analysis.mcid_default_text("vas_leg")
+    assert "improvement of 3.2 " in leg and CAT.measures["vas_leg"].mcid_source in leg and "NORspine" in leg
+    ndi = analysis.mcid_default_text("ndi")
+    assert "set your own" in ndi and "Parai" not in ndi and "NORspine" not in ndi
+    assert "improvement of 0.1 " in analysis.mcid_default_text("eq5d")
+
+
+def test_catalogue_defaults_agree_with_the_benchmark_threshold_table():
+    """data/mcid_thresholds.csv (the Pain page's alternatives) and data/measures.csv must not disagree on a default."""
+    from spinedash.benchmarks import load_mcid_thresholds
+
+    table = load_mcid_thresholds()
+    for row in table[table["kind"] == "mcid"].itertuples():
+        assert CAT.measures[row.measure].mcid == pytest.approx(float(row.threshold)), row.measure
