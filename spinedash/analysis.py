@@ -177,11 +177,33 @@ def _order_labels(labels: Sequence[str], by: str) -> list[str]:
     return sorted(labels)
 
 
-def _group_codes(cases: pd.DataFrame, by: str) -> tuple[np.ndarray, list[str]]:
-    """Integer group code per row (−1 = missing group) and the ordered string labels.
+def not_recorded_label(by: str) -> str:
+    """The group of cases whose `by` is blank: "Approach not recorded", "Surgeon not recorded"…"""
+    return f"{by.replace('_', ' ').capitalize()} not recorded"
 
-    Only groups that occur in `cases` are returned (like groupby(observed=True)).
+
+def _group_codes(cases: pd.DataFrame, by: str) -> tuple[np.ndarray, list[str]]:
+    """Integer group code per row and the ordered string labels; a blank value is a group too.
+
+    Only groups that occur in `cases` are returned (like groupby(observed=True)). Cases whose `by`
+    is blank are the last group, `not_recorded_label(by)` ("Approach not recorded"): left out, the
+    cases in view minus the groups shown would give their number away (small-cell rule,
+    spinedash.privacy), and the groups would not add up to the cases in view.
     """
+    codes, labels = _recorded_group_codes(cases, by)
+    blank = codes < 0
+    if blank.any():
+        label = not_recorded_label(by)
+        if label in labels:  # a file that spells the blank out in words: one group, not two
+            codes = np.where(blank, labels.index(label), codes)
+        else:
+            codes = np.where(blank, len(labels), codes)
+            labels = [*labels, label]
+    return codes, labels
+
+
+def _recorded_group_codes(cases: pd.DataFrame, by: str) -> tuple[np.ndarray, list[str]]:
+    """Integer group code per row (−1 = blank) and the ordered string labels of the recorded values."""
     col = cases[by]
     if isinstance(col.dtype, pd.CategoricalDtype):
         raw = col.cat.codes.to_numpy().astype(np.int64)

@@ -162,10 +162,11 @@ def _of(count: float, n: float) -> str:
     return f"{count:,.0f} of {n:,.0f}" if pd.notna(n) else "size not shown (protects a smaller group)"
 
 
-def _without_partner_sizes(frame: pd.DataFrame, min_cell: int, also: Sequence[str] = ()) -> pd.DataFrame:
+def _without_partner_sizes(frame: pd.DataFrame, min_cell: int, also: Sequence[str] = (), within: str | None = None) -> pd.DataFrame:
     """The frame with `n` (and the `also` counts) blank for groups hidden only to protect a smaller
-    one (small-cell rule 2, spinedash.privacy): their tooltips then show no size."""
-    mask = partner_mask(frame["n"], min_cell)
+    one (small-cell rule 2, spinedash.privacy): their tooltips then show no size. `within`: the
+    column whose values split the frame into margins (the time point: each adds up on its own)."""
+    mask = partner_mask(frame["n"], min_cell, within=None if within is None else frame[within])
     if not mask.any():
         return frame
     out = frame.copy()
@@ -705,12 +706,13 @@ def trajectory_chart(
     b = _timepoint_benchmarks(b, order)
     domain = group_order(traj["group"])
     hidden_mask = _flag(traj)
-    shown = traj.loc[~hidden_mask, ["group", "timepoint_label", "n", "mean", "ci_low", "ci_high"]].copy()
+    # A group hidden to protect a smaller one at a time point: its estimate without its counts.
+    shown = _without_partner_sizes(traj, min_cell, within="timepoint").loc[~hidden_mask, ["group", "timepoint_label", "n", "mean", "ci_low", "ci_high"]].copy()
     shown["ci"] = [_ci_text(lo, hi) for lo, hi in zip(shown["ci_low"], shown["ci_high"], strict=True)]
     # n printed in the chart itself, along the foot of each group's column (where a hidden cell's
     # "suppressed" stands): the patients behind a mean change between time points ("all
     # available"), and a reader must see it without hovering (issue 14).
-    shown["n_text"] = [f"n={int(n):,}" for n in shown["n"]]
+    shown["n_text"] = [f"n={int(n):,}" if pd.notna(n) else "n hidden" for n in shown["n"]]
     shown["n_y"] = 0.0
     hidden, hidden_names = _suppressed_cells(traj, hidden_mask, min_cell)
     if y_max is None:
@@ -760,7 +762,8 @@ def change_chart(
     b = _timepoint_benchmarks(b, order)
     domain = group_order(change["group"])
     hidden_mask = _flag(change)
-    shown = change.loc[~hidden_mask, ["group", "timepoint_label", "n", "mean_change", "ci_low", "ci_high"]].copy()
+    # A group hidden to protect a smaller one at a time point: its estimate without its counts.
+    shown = _without_partner_sizes(change, min_cell, within="timepoint").loc[~hidden_mask, ["group", "timepoint_label", "n", "mean_change", "ci_low", "ci_high"]].copy()
     shown["ci"] = [_ci_text(lo, hi) for lo, hi in zip(shown["ci_low"], shown["ci_high"], strict=True)]
     hidden, hidden_names = _suppressed_cells(change, hidden_mask, min_cell)
     low = float(np.nanmin([*shown["ci_low"].to_numpy(dtype=float), *b["value"].to_numpy(dtype=float), 0.0]))
@@ -814,7 +817,8 @@ def mcid_chart(
     b = _timepoint_benchmarks(b, order)
     domain = group_order(rates["group"])
     hidden_mask = _flag(rates)
-    shown = rates.loc[~hidden_mask, ["group", "timepoint_label", "n", "responders", "share", "ci_low", "ci_high"]].copy()
+    # A group hidden to protect a smaller one at a time point: its estimate without its counts.
+    shown = _without_partner_sizes(rates, min_cell, ["responders"], within="timepoint").loc[~hidden_mask, ["group", "timepoint_label", "n", "responders", "share", "ci_low", "ci_high"]].copy()
     shown["ci"] = [_ci_text(lo * 100, hi * 100, "{:.0f}%") for lo, hi in zip(shown["ci_low"], shown["ci_high"], strict=True)]
     hidden, hidden_names = _suppressed_cells(rates, hidden_mask, min_cell)
 

@@ -227,10 +227,21 @@ def count_column(counts, min_cell: int, within=None) -> list[str]:
     return out
 
 
-def partner_mask(counts, min_cell: int) -> np.ndarray:
-    """True for groups hidden only by rule 2 (not small themselves): their size may not be printed."""
+def partner_mask(counts, min_cell: int, within=None) -> np.ndarray:
+    """True for groups hidden only by rule 2 (not small themselves): their size may not be printed.
+
+    Nor may any count from which their size follows: events beside non-events ("54 returned, 3
+    not"), "k of n", the number at risk on day 0. Their rates, means and medians (with CIs) stay:
+    a rate alone does not give a count. `within`: labels splitting the column into margins that
+    add up separately (one per time point), as in `count_column`.
+    """
     n = np.nan_to_num(np.asarray(counts, dtype=np.float64), nan=0.0)
-    return complementary_suppression(n, min_cell) & ~np.atleast_1d(is_small(n, min_cell))
+    keys = np.zeros(len(n), dtype=np.int64) if within is None else pd.factorize(pd.Series(list(within)))[0]
+    hidden = np.zeros(len(n), dtype=bool)
+    for key in np.unique(keys):
+        part = keys == key
+        hidden[part] = complementary_suppression(n[part], min_cell)
+    return hidden & ~np.atleast_1d(is_small(n, min_cell))
 
 
 def at_risk_cut(times: np.ndarray, at_risk: np.ndarray, min_cell: int) -> float:

@@ -84,7 +84,7 @@ def _km(cases: pd.DataFrame, min_cell: int, subtitle: list[str]) -> tuple[Spec, 
     km = analysis.kaplan_meier(cases, "return_to_work_days", min_cell=min_cell, employed_only=True)
     chart = charts.km_chart(km.curves, km.medians, "Return to work (employed before surgery)", subtitle=subtitle,
                             min_cell=min_cell, max_days=365)
-    return chart, at_risk_display(km.at_risk, min_cell)
+    return chart, at_risk_display(km.at_risk, min_cell, medians=km.medians)
 
 
 def threshold_notes(cases: pd.DataFrame | None) -> tuple[str, list[str]]:

@@ -12,7 +12,7 @@ import re
 import pandas as pd
 
 from spinedash.analysis import suppression_label
-from spinedash.privacy import count_column
+from spinedash.privacy import complementary_label, count_column, partner_mask
 from spinedash.schema import MEASURES
 
 
@@ -68,27 +68,33 @@ def km_median_display(medians: pd.DataFrame, min_cell: int, group_title: str = "
             rows.append({group_title: r.group, "Patients": size, "Returned": label,
                          "Not yet returned (censored)": label, "Median days (95% CI)": label})
             continue
+        # A group hidden to protect a smaller one: returned + not returned would give its size.
+        returned, censored = (("not shown", "not shown") if size == complementary_label() else (int(r.events), int(r.censored)))
         if _missing(r.median_days):
             median = "not reached (fewer than half returned)"
         else:
             high = "not reached" if _missing(r.median_ci_high) else f"{r.median_ci_high:.0f}"
             low = "—" if _missing(r.median_ci_low) else f"{r.median_ci_low:.0f}"
             median = f"{r.median_days:.0f} (95% CI {low}–{high})"
-        rows.append({group_title: r.group, "Patients": size, "Returned": int(r.events),
-                     "Not yet returned (censored)": int(r.censored), "Median days (95% CI)": median})
+        rows.append({group_title: r.group, "Patients": size, "Returned": returned,
+                     "Not yet returned (censored)": censored, "Median days (95% CI)": median})
     return pd.DataFrame(rows, columns=[group_title, "Patients", "Returned", "Not yet returned (censored)",
                                        "Median days (95% CI)"])
 
 
-def at_risk_display(at_risk: pd.DataFrame, min_cell: int, group_title: str = "Approach") -> pd.DataFrame:
+def at_risk_display(at_risk: pd.DataFrame, min_cell: int, group_title: str = "Approach",
+                    medians: pd.DataFrame | None = None) -> pd.DataFrame:
     """Number still not returned (at risk) per group at each day: groups as rows, 'Day N' columns.
 
     A count between 1 and k − 1 reads "< k": late in follow-up the few patients still off work
     could otherwise be recognised, the same small-cell rule the charts and estimates follow. Zero
-    is shown (nobody left is not a small cell).
+    is shown (nobody left is not a small cell). With the Kaplan–Meier `medians`, a group hidden
+    to protect a smaller one (spinedash.privacy rule 2) shows no numbers: on day 0 all its
+    patients are at risk, so its row would print its size.
     """
     if at_risk.empty:
         return pd.DataFrame(columns=[group_title])
+    partners = set() if medians is None else set(medians.loc[partner_mask(medians["n"], min_cell), "group"])
     days = sorted(at_risk["days"].unique())
     rows = []
     for group, part in at_risk.groupby("group", sort=False):
@@ -96,7 +102,9 @@ def at_risk_display(at_risk: pd.DataFrame, min_cell: int, group_title: str = "Ap
         row = {group_title: group}
         for d in days:
             v = by_day.get(d)
-            if _missing(v):
+            if group in partners:
+                row[f"Day {d:g}"] = complementary_label()
+            elif _missing(v):
                 row[f"Day {d:g}"] = suppression_label(min_cell)
             else:
                 row[f"Day {d:g}"] = f"< {min_cell}" if 0 < v < min_cell else f"{int(v):,}"
@@ -108,19 +116,30 @@ def _by_timepoint(frame: pd.DataFrame, cell, min_cell: int, group_title: str) ->
     """Groups as rows, time points as columns, each cell `cell(row)` unless suppressed."""
     rows: dict[str, dict] = {}
     order = list(dict.fromkeys(frame["timepoint_label"]))
-    for r in frame.itertuples(index=False):
+    # Each time point's groups add up to the patients scored then (a total the page shows): a
+    # group hidden to protect a smaller one keeps its estimate but not its counts (privacy rule 2).
+    partners = partner_mask(frame["n"], min_cell, within=frame["timepoint_label"])
+    for r, partner in zip(frame.itertuples(index=False), partners, strict=True):
         row = rows.setdefault(r.group, {group_title: r.group})
         if r.suppressed:
             row[r.timepoint_label] = suppression_label(min_cell) if r.n else "no data"
         else:
-            row[r.timepoint_label] = cell(r)
+            row[r.timepoint_label] = cell(r, partner)
     return pd.DataFrame(list(rows.values()), columns=[group_title, *order])
 
 
 # What every cell of the time point tables holds, said once above the table instead of
 # "95% CI" in each of its 24 cells.
-TRAJECTORY_TABLE_NOTE = "Each cell: mean (95% confidence interval), and n = patients with a score at that time point."
-MCID_TABLE_NOTE = "Each cell: share reaching the threshold (Wilson 95% confidence interval), and how many of how many."
+_N_HIDDEN_NOTE = (" “n hidden”: the group's counts are withheld at that time point so that a smaller, suppressed group "
+                  "cannot be worked out by subtraction.")
+TRAJECTORY_TABLE_NOTE = ("Each cell: mean (95% confidence interval), and n = patients with a score at that time point."
+                         + _N_HIDDEN_NOTE)
+MCID_TABLE_NOTE = ("Each cell: share reaching the threshold (Wilson 95% confidence interval), and how many of how many."
+                   + _N_HIDDEN_NOTE)
+
+
+# A time point cell of a group hidden to protect a smaller one: its estimate, not its counts.
+PARTNER_COUNTS = "n hidden"
 
 
 def trajectory_display(traj: pd.DataFrame, min_cell: int, group_title: str = "Approach") -> pd.DataFrame:
@@ -128,9 +147,10 @@ def trajectory_display(traj: pd.DataFrame, min_cell: int, group_title: str = "Ap
 
     Cells read "6.8 (6.6–6.9), n = 610"; TRAJECTORY_TABLE_NOTE says what they hold."""
 
-    def cell(r) -> str:
+    def cell(r, partner: bool) -> str:
         ci = f" ({r.ci_low:.1f}–{r.ci_high:.1f})" if not (_missing(r.ci_low) or _missing(r.ci_high)) else ""
-        return f"{r.mean:.1f}{ci}, n = {int(r.n):,}" if not _missing(r.mean) else f"—, n = {int(r.n):,}"
+        n = PARTNER_COUNTS if partner else f"n = {int(r.n):,}"
+        return f"{r.mean:.1f}{ci}, {n}" if not _missing(r.mean) else f"—, {n}"
 
     return _by_timepoint(traj, cell, min_cell, group_title)
 
@@ -140,10 +160,10 @@ def mcid_display(rates: pd.DataFrame, min_cell: int, group_title: str = "Approac
 
     Cells read "80.0% (49.0–94.3%), 8 of 10"; MCID_TABLE_NOTE says what they hold."""
 
-    def cell(r) -> str:
+    def cell(r, partner: bool) -> str:
         ci = f" ({100 * r.ci_low:.1f}–{100 * r.ci_high:.1f}%)" if not (_missing(r.ci_low) or _missing(r.ci_high)) else ""
         share = "—" if _missing(r.share) else f"{100 * r.share:.1f}%"
-        return f"{share}{ci}, {int(r.responders):,} of {int(r.n):,}"
+        return f"{share}{ci}, " + (PARTNER_COUNTS if partner else f"{int(r.responders):,} of {int(r.n):,}")
 
     return _by_timepoint(rates, cell, min_cell, group_title)
 

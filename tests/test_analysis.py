@@ -152,12 +152,15 @@ def test_groups_follow_the_approach_order_then_unknown_labels_alphabetically():
     assert list(result["group"]) == ["Full-endoscopic", "Microscopic", "Open", "Alpha", "Zeta"]
 
 
-def test_other_grouping_columns_are_ordered_by_label_and_missing_groups_left_out():
+def test_other_grouping_columns_are_ordered_by_label_and_blank_values_are_a_last_group():
     cases = random_cohort()
     cases.loc[cases.index[:10], "surgeon"] = np.nan
     result = discharge_shares(cases, by="surgeon")
-    assert list(result["group"]) == ["Surgeon A", "Surgeon B", "Surgeon C"]
-    assert result["n"].sum() == cases["surgeon"].notna().sum()
+    # The blank ones are a group of their own (small-cell rule: left out, the cases in view minus
+    # the groups would give their number away), last.
+    assert list(result["group"]) == ["Surgeon A", "Surgeon B", "Surgeon C", "Surgeon not recorded"]
+    assert result["n"].sum() == cases["length_of_stay_hours"].notna().sum()
+    assert result.set_index("group").loc["Surgeon not recorded", "n"] == cases["length_of_stay_hours"].iloc[:10].notna().sum()
 
 
 def test_non_categorical_group_column_works_the_same():

@@ -353,7 +353,10 @@ def test_trajectory_chart_clinical_order_ci_and_literature_legend():
     assert rows(s, text)[0]["group"] == "Microscopic" and rows(s, text)[0]["timepoint_label"] == "12 months"
     # n for every shown cell, printed at the foot of its column.
     n_layer = next(lay for lay in layers_with(s, "text") if lay["encoding"]["text"]["field"] == "n_text")
-    assert {r["n_text"] for r in rows(s, n_layer)} == {f"n={r['n']:,}" for r in rows(s, line)}
+    # Full-endoscopic at 12 months is hidden to protect Microscopic's 3 (the 12-month total minus
+    # it would give them): its mean stays, its n reads "n hidden" (small-cell rule 2).
+    assert {r["n_text"] for r in rows(s, n_layer)} == {f"n={int(r['n']):,}" if r["n"] is not None else "n hidden" for r in rows(s, line)}
+    assert [r["timepoint_label"] for r in rows(s, line) if r["n"] is None] == ["12 months"]
     assert text["encoding"]["xOffset"]["field"] == "group"
     assert "Microscopic at 12 months" in subtitle(s)
     assert not [r for r in rows(s, line) if r["group"] == "Microscopic" and r["timepoint_label"] == "12 months"]
@@ -470,7 +473,7 @@ def test_every_chart_states_its_numbers_in_words():
     assert "Not shown (fewer than 5 cases or no data): Open." in words
     traj = charts.trajectory_chart(trajectory(), "VAS leg pain (0–10)")["description"]
     # The n behind every point, not only in a tooltip.
-    assert "Full-endoscopic: before surgery 6.8 (n = 80), 6 weeks 2.3 (n = 80), 12 months 1.4 (n = 80)" in traj
+    assert "Full-endoscopic: before surgery 6.8 (n = 80), 6 weeks 2.3 (n = 80), 12 months 1.4 (n = size not shown)" in traj
     assert "Microscopic at 12 months" in traj
     km = charts.km_chart(*km_frames(), "Return to work")["description"]
     assert "Full-endoscopic: median 29 days (95% CI 25 to 33), 190 of 200 returned" in km

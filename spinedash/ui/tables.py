@@ -19,6 +19,6 @@ def km_tables(km: KMResult, min_cell: int, group_title: str = "Approach") -> Non
     """Median days with 95% CI per group, and the number-at-risk table under a Kaplan–Meier chart."""
     show_table(km_median_display(km.medians, min_cell, group_title).set_index(group_title))
     st.caption("Number still not returned (at risk) on each day after surgery:")
-    show_table(at_risk_display(km.at_risk, min_cell, group_title).set_index(group_title))
+    show_table(at_risk_display(km.at_risk, min_cell, group_title, km.medians).set_index(group_title))
     for note in km_data_notes(km):
         st.caption(note)

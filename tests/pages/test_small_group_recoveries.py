@@ -38,7 +38,7 @@ def _texts(at) -> list[str]:
         parts.extend(str(el.value) for el in getattr(at, kind))
     for kind in ("markdown", "caption", "info", "warning"):
         parts.extend(str(el.value) for el in getattr(at.sidebar, kind))
-    for frame in at.dataframe:
+    for frame in [*at.dataframe, *at.table]:
         value = frame.value
         parts.extend(str(v) for v in value.reset_index().to_numpy().ravel().tolist())
     for el in at.get("vega_lite_chart"):
@@ -116,3 +116,103 @@ def test_recovery_1_the_page_says_why_and_a_wider_gap_is_shown():
     # Leaving out North (≥ k cases) is an ordinary view with both counts.
     at = run_page("pages/recovery.py", query_params={"filter_site": ["South", "Site Z"]}, session={"data_source_dataset": dataset})
     assert not at.warning and at.get("vega_lite_chart")
+
+
+# ------------------------------------------------------------------------------------------------
+# 2 and 3. Per-group tables: blank grouping values, and groups hidden to protect a smaller one
+# ------------------------------------------------------------------------------------------------
+
+_N_IN_CELL = re.compile(r"n = ([\d,]+)|([\d,]+) of ([\d,]+)")
+
+
+def _int(text) -> int | None:
+    text = str(text).replace("\\", "").strip()
+    return int(text.replace(",", "")) if re.fullmatch(r"[\d,]+", text) else None
+
+
+def table_margins(at) -> list[list[int]]:
+    """The group sizes every per-group table prints, one list per margin (a table's rows, or one
+    time point's column), with what a reader can work out for a row whose size is hidden: returned
+    plus not yet returned, the number at risk on day 0, "n = …" or "… of n" in a cell."""
+    margins = []
+    for element in at.table:
+        table = element.value
+        columns = [str(c).replace("\\", "") for c in table.columns]
+        table.columns = columns
+        if {"Cases", "Patients"} & set(columns) or "Day 0" in columns:
+            sizes = []
+            for _, row in table.iterrows():
+                size = _int(row.get("Cases", row.get("Patients", "")))
+                if size is None and {"Returned", "Not yet returned (censored)"} <= set(columns):
+                    parts = [_int(row["Returned"]), _int(row["Not yet returned (censored)"])]
+                    size = None if None in parts else sum(parts)
+                if size is None and "Day 0" in columns:
+                    size = _int(row["Day 0"])
+                if size is not None:
+                    sizes.append(size)
+            margins.append(sizes)
+            continue
+        for column in columns:  # time point tables: "6.1 (5.5–6.7), n = 53", "20.5% (…), 9 of 44"
+            sizes = []
+            for cell in table[column]:
+                match = _N_IN_CELL.search(str(cell).replace("\\", ""))
+                if match:
+                    sizes.append(int((match.group(1) or match.group(3)).replace(",", "")))
+            if sizes:
+                margins.append(sizes)
+    return margins
+
+
+def table_recoveries(at) -> set[int]:
+    """Every printed number minus the sum of a table margin's shown sizes, where that is 1..k−1."""
+    numbers = printed_numbers(at)
+    found = set()
+    for sizes in table_margins(at):
+        found |= small_differences_of(numbers, sum(sizes))
+    return found
+
+
+def small_differences_of(totals: set[int], shown: int) -> set[int]:
+    return {t - shown for t in totals if 0 < t - shown < K}
+
+
+def _with_blank_approaches() -> pd.DataFrame:
+    cases = load_sample().head(400).copy()
+    cases["approach"] = cases["approach"].astype(object)
+    cases.loc[cases.index[[5, 50, 100]], "approach"] = None
+    return cases
+
+
+def _table_replay(page: str) -> tuple[set[int], object]:
+    dataset = _upload(_with_blank_approaches(), "crafted-blank-approach")
+    at = run_page(page, session={"data_source_dataset": dataset})
+    assert not at.exception, at.exception
+    assert at.table, "the page shows its per-group tables"
+    return table_recoveries(at), at
+
+
+@pytest.mark.parametrize("page", ["pages/recovery.py", "pages/pain.py"])
+def test_recovery_2_and_3_per_group_tables_minus_the_total_do_not_give_a_small_group(page):
+    found, at = _table_replay(page)
+    assert found == set(), (page, found)
+    text = " ".join(str(v) for t in at.table for v in t.value.index)
+    assert "Approach not recorded" in text, "the blank approaches are a row of their own"
+
+
+def test_recovery_2_replay_finds_the_blank_group_when_blank_rows_are_left_out(monkeypatch):
+    from spinedash import analysis
+
+    monkeypatch.setattr(analysis, "_group_codes", analysis._recorded_group_codes)
+    found, _ = _table_replay("pages/recovery.py")
+    assert 3 in found
+
+
+def test_recovery_3_replay_finds_the_group_when_a_protecting_group_prints_its_counts(monkeypatch):
+    import numpy as np
+
+    from spinedash import tables
+
+    monkeypatch.setattr(tables, "partner_mask", lambda counts, min_cell, within=None: np.zeros(len(counts), dtype=bool))
+    for page in ("pages/recovery.py", "pages/pain.py"):
+        found, _ = _table_replay(page)
+        assert 3 in found, page
