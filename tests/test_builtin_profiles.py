@@ -104,9 +104,12 @@ def test_nkr_cervical_is_read_as_cervical_with_its_own_measures():
         assert got.loc[t.case_id, "procedure"] == t.procedure
         if ";" not in t.level:
             assert got.loc[t.case_id, "spinal_level"] == t.level
-    # the two-level case's level is not guessed as one of its levels
+    # the two-level case keeps its most cranial level (SpineDash's rule: one level per case), said in a warning
     two_levels = next(t for t in CERVICAL if ";" in t.level)
-    assert got.loc[two_levels.case_id, "spinal_level"] not in ("C5-C6", "C6-C7")
+    assert got.loc[two_levels.case_id, "spinal_level"] == "C5-C6"
+    assert [w for w in result.warnings if "more than one level" in w] == [
+        "'Nivaa' names more than one level on 1 row (1 row with 2 levels; row 4). SpineDash keeps one level per case: "
+        "the most cranial, so 'SideNivaaC5C6;SideNivaaC6C7' is read as C5-C6; the number of levels is not kept."]
 
 
 @pytest.mark.parametrize(

@@ -246,3 +246,20 @@ def test_time_point_words_name_catalogue_time_points():
     assert match_header("ODI präop") == ("odi_pre", None)
     assert match_header("ODI 2 Jahre") == ("odi_24m", None)
     assert match_header("ODI 12 måneder") == ("odi_12m", None)
+
+
+# --- several levels in one cell ------------------------------------------------------------------
+
+
+def test_several_levels_keep_the_most_cranial_and_are_reported():
+    csv = (b"case_id,surgery_date,condition,approach,level,ODI pre\n"
+           b"1,2024-01-02,Herniated disc,Open,\"L5-S1, L4-L5\",40\n"
+           b"2,2024-01-03,Herniated disc,Open,L4/5 og L5/S1,41\n"
+           b"3,2024-01-04,Spinal stenosis,Open,L3-L4;L4-L5;L5-S1,42\n"
+           b"4,2024-01-05,Spinal stenosis,Open,L4-L5,43\n"
+           b"5,2024-01-06,Herniated disc,Open,C6-C7 + C5-C6,44\n")
+    result = load_outcomes(csv, filename="levels.csv")
+    assert result.cases["spinal_level"].astype("object").tolist() == ["L4-L5", "L4-L5", "L3-L4", "L4-L5", "C5-C6"]
+    notes = [w for w in result.warnings if "more than one level" in w]
+    assert len(notes) == 1
+    assert notes[0].startswith("'level' names more than one level on 4 rows (3 rows with 2 levels, 1 row with 3 levels; rows 2–4, 6).")

@@ -28,6 +28,7 @@ from spinedash.ingest.cells import (
     _clip,
     _examples,
     _normalise_levels,
+    _rows_short,
     _text,
     _text_series,
     _to_bool,
@@ -747,7 +748,9 @@ def map_columns(frame: pd.DataFrame, decimal_comma: bool = False, header_row: in
                 values = values.astype("object").mask(bad, "other")
             out[column] = values
         elif column == "spinal_level":
-            out[column] = _by_unique(raw, _normalise_levels)[0]
+            out[column], note = _one_level(frame.iloc[:, pos], table, label)
+            if note:
+                warnings.append(note)
         elif column == "technique":
             # Known spellings become the knowledge base's names; anything else is kept as written.
             labels = _to_label(raw)
@@ -863,6 +866,53 @@ def _ask_words(raw: pd.Series, bad: pd.Series, kind: str, label: str) -> tuple[l
                                                       f"the import's Codes step. {term.note}".strip()))
             left[idx] = False
     return problems, left
+
+
+# Several levels in one cell: "C5-C6;C6-C7" (registry flags joined), "L4-L5, L5-S1", "L4/5 og L5/S1".
+_LEVEL_SEPARATORS = re.compile(r"\s*(?:[;,+&]|\bog\b|\boch\b|\bund\b|\band\b)\s*", re.IGNORECASE)
+_REGION_ORDER = {"C": 0, "T": 1, "L": 2, "S": 3}
+
+
+def _cranial_key(level: str) -> tuple[int, int]:
+    m = re.match(r"^([CTLS])(\d{1,2})", level)
+    return (_REGION_ORDER[m.group(1)], int(m.group(2))) if m else (9, 99)
+
+
+def _one_level(raw: pd.Series, table: dict | None, label: str) -> tuple[pd.Series, str | None]:
+    """One level per case, as the data model holds (SpineDash's rule for multi-level operations).
+
+    A cell naming several levels ("C5-C6;C6-C7") keeps the most cranial one (C5-C6) as the level,
+    so the case counts at its top level; the count of levels per row is reported in the warning
+    (the case table has no column for it). Each part goes through the profile's code table first
+    (the NKR's "SideNivaaC5C6;SideNivaaC6C7").
+    """
+    lookup = {str(k).strip().casefold(): v for k, v in (table or {}).items()}
+    counts: dict[str, int] = {}
+
+    def parse(u: pd.Series) -> pd.Series:
+        def one(v: str):
+            parts = [p for p in _LEVEL_SEPARATORS.split(str(v)) if p.strip()]
+            if len(parts) < 2:
+                return lookup.get(str(v).strip().casefold(), v)
+            levels = [str(lookup.get(p.strip().casefold(), p)) for p in parts]
+            levels = _normalise_levels(pd.Series(levels, dtype="object")).tolist()
+            counts[v] = len(dict.fromkeys(levels))
+            return min(levels, key=_cranial_key)
+        return _normalise_levels(u.map(one).astype("object")).astype("object")
+
+    values = _by_unique(raw, parse)[0]
+    several = {v: n for v, n in counts.items() if n > 1}
+    if not several:
+        return values, None
+    per_row = _by_unique(raw, lambda u: u.map(several.get).astype("float64"))[0]
+    multi = per_row.notna().to_numpy()
+    rows = list(raw.index[multi])
+    by_count = per_row[multi].astype(int).value_counts().sort_index()
+    spread = ", ".join(f"{n:,} row{'s' if n != 1 else ''} with {k} levels" for k, n in by_count.items())
+    example = next(iter(several))
+    return values, (f"'{_clip(label)}' names more than one level on {len(rows):,} row{'s' if len(rows) != 1 else ''} "
+                    f"({spread}; row{'s' if len(rows) != 1 else ''} {_rows_short(rows)}). SpineDash keeps one level per case: the most cranial, so "
+                    f"'{_clip(example)}' is read as {values[raw.index[multi][0]]}; the number of levels is not kept.")
 
 
 _STAY_WITH_UNIT = r"^([0-9]+(?:[.,][0-9]+)?)\s*(d|days?|døgn|h|hrs?|hours?|t|timer)$"
