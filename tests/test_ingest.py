@@ -826,3 +826,14 @@ def test_valid_utf8_check():
     assert ingest_read._valid_utf8(b"plain ascii")
     assert not ingest_read._valid_utf8("Kirurg Ø".encode("cp1252"))
     assert not ingest_read._valid_utf8(b"ok\xc3")  # cut in the middle of a character
+
+
+def test_readme_names_each_regions_template_measures():
+    """The README's template paragraph lists what data/templates/regions.csv puts in each region's template."""
+    from spinedash.catalogue import load_catalogue
+    from spinedash.ingest.template import template_measures
+
+    readme = " ".join((Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8").split())
+    measures = load_catalogue().measures
+    for region in ingest.template_regions():
+        assert f"{region}: " + ", ".join(measures[m].short_label for m in template_measures(region)) in readme, region
