@@ -132,8 +132,12 @@ MCID_COLUMNS = ("group", "timepoint", "timepoint_label", "day", "n", "responders
 COMPARE_COLUMNS = (
     "outcome", "unit", "n_a", "value_a", "n_b", "value_b", "difference", "diff_ci_low", "diff_ci_high",
     "p_value", "p_holm", "test", "adjusted_difference", "adjusted_ci_low", "adjusted_ci_high", "adjusted_p_value",
-    "adjusted_p_holm", "adjusted_for", "sentence", "suppressed",
+    "adjusted_p_holm", "adjusted_for", "sentence", "suppressed", "adjusted_measure", "ratio", "ratio_ci_low", "ratio_ci_high",
 )  # fmt: skip
+# What a row's adjusted estimate (adjusted_difference, adjusted_ci_low/high) is: a difference B − A in
+# the row's unit, or a ratio B / A (1 = no difference). ratio / ratio_ci_low/high: the same ratio
+# unadjusted, so the forest plot can set the two side by side.
+DIFFERENCE, GEOMETRIC_MEAN_RATIO, HAZARD_RATIO = "difference", "ratio of geometric means", "hazard ratio"
 # score_change_12m: the condition's headline score (frame.attrs["score"], a catalogue measure id).
 CONDITION_COLUMNS = ("approach", "n", "median_stay_hours", "median_return_to_work_days", "score_change_12m", "suppressed")
 
@@ -1015,15 +1019,29 @@ def _bootstrap_medians(sorted_x: np.ndarray, rng: np.random.Generator, resamples
 
 def _row(outcome: str, unit: str, n_a: int, n_b: int, test: str, **values: object) -> dict[str, object]:
     row: dict[str, object] = {c: np.nan for c in COMPARE_COLUMNS}
-    row.update(outcome=outcome, unit=unit, n_a=n_a, n_b=n_b, test=test, sentence="", suppressed=False)
+    row.update(outcome=outcome, unit=unit, n_a=n_a, n_b=n_b, test=test, sentence="", suppressed=False, adjusted_measure=DIFFERENCE)
     row.update(values)
     return row
 
 
-def _stay_row(stay: np.ndarray, a: np.ndarray, b: np.ndarray, label_a: str, label_b: str) -> dict[str, object]:
+def _times_as_long(ratio: float, longer: str, shorter: str) -> str:
+    """0.62 -> '38% shorter', 1.25 -> '25% longer' (a ratio B / A in words)."""
+    if ratio == 1:
+        return "the same"
+    return f"{_fmt(abs(ratio - 1) * 100, 0)}% {longer if ratio > 1 else shorter}"
+
+
+def _stay_row(
+    stay: np.ndarray, a: np.ndarray, b: np.ndarray, label_a: str, label_b: str,
+    adj: _Adjustment | None = None, min_cell: int = DEFAULT_MIN_CELL,
+) -> dict[str, object]:
     x_a, x_b = np.sort(stay[a & ~np.isnan(stay)]), np.sort(stay[b & ~np.isnan(stay)])
     test = f"medians; bootstrap percentile 95% CI ({BOOTSTRAP_RESAMPLES:,} resamples); Mann–Whitney U"
-    row = _row("Length of stay", "hours", len(x_a), len(x_b), test)
+    if adj is not None and adj.method != "none":
+        test += "; adjusted: ratio of geometric means from " + (
+            "least squares of log stay on case mix (robust SE)" if adj.method == "regression" else
+            "inverse-probability-weighted least squares of log stay (robust SE)")
+    row = _row("Length of stay", "hours", len(x_a), len(x_b), test, adjusted_measure=GEOMETRIC_MEAN_RATIO)
     if len(x_a) == 0 or len(x_b) == 0:
         return row
     med_a, med_b = float(np.median(x_a)), float(np.median(x_b))
@@ -1039,8 +1057,29 @@ def _stay_row(stay: np.ndarray, a: np.ndarray, b: np.ndarray, label_a: str, labe
             f"Median stay was {_fmt(abs(diff))} hours {_more_less(diff, 'shorter', 'longer')} with {label_b} "
             f"({_fmt(med_b)} h) than with {label_a} ({_fmt(med_a)} h); {_chance(p)}."
         )
+    # Ratio of geometric means: least squares on log stay (stays are skewed: a few long ones). A stay
+    # recorded as 0 hours has no logarithm and is left out of the ratio (not of the medians).
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_stay = np.where(stay > 0, np.log(np.where(stay > 0, stay, 1.0)), np.nan)
+    rows = (a | b) & ~np.isnan(log_stay)
+    crude = casemix.group_effect(log_stay[rows], b[rows], robust=True)
+    ratios = {"ratio": np.exp(crude[0]), "ratio_ci_low": np.exp(crude[1]), "ratio_ci_high": np.exp(crude[2])}
+    adjusted: dict[str, object] = {"adjusted_for": "not adjusted"}
+    # Adjusted only when there is something to adjust for (else it would repeat the unadjusted ratio).
+    if adj is not None and adj.method != "none" and adj.labels:
+        (coef, c_low, c_high, c_p), covariates, n_adj_a, n_adj_b = _adjusted(adj, log_stay, a | b, b, None, robust=True)
+        if min(n_adj_a, n_adj_b) >= min_cell and np.isfinite(coef):
+            ratio = float(np.exp(coef))
+            adjusted = {"adjusted_difference": ratio, "adjusted_ci_low": float(np.exp(c_low)), "adjusted_ci_high": float(np.exp(c_high)),
+                        "adjusted_p_value": c_p, "adjusted_for": covariates}
+            sentence = sentence[:-1] + (
+                f"; adjusted for {covariates}, stays with {label_b} were {_times_as_long(ratio, 'longer', 'shorter')} than "
+                f"with {label_a} (ratio of geometric means {ratio:.2f}, 95% CI {np.exp(c_low):.2f} to {np.exp(c_high):.2f}; "
+                f"{_fmt_p(c_p)}).")
+        else:
+            sentence = sentence[:-1] + "; not adjusted: too few cases in a group with the covariates recorded."
     return row | {"value_a": med_a, "value_b": med_b, "difference": diff, "diff_ci_low": low, "diff_ci_high": high,
-                  "p_value": p, "sentence": sentence}  # fmt: skip
+                  "p_value": p, "sentence": sentence} | ratios | adjusted  # fmt: skip
 
 
 def _blank_employment_note(blank: int, min_cell: int) -> str:
@@ -1053,14 +1092,19 @@ def _blank_employment_note(blank: int, min_cell: int) -> str:
 
 
 def _return_to_work_row(
-    cases: pd.DataFrame, a: np.ndarray, b: np.ndarray, label_a: str, label_b: str, min_cell: int = DEFAULT_MIN_CELL
+    cases: pd.DataFrame, a: np.ndarray, b: np.ndarray, label_a: str, label_b: str, min_cell: int = DEFAULT_MIN_CELL,
+    adj: _Adjustment | None = None,
 ) -> dict[str, object]:
     employed, recorded = _flags(cases, "employed_before_surgery")
     time, event, usable = _km_times(cases, "return_to_work_days")
     in_a, in_b = a & employed & usable, b & employed & usable
     blank = int(((a | b) & ~recorded).sum())
-    test = "Kaplan–Meier medians (employed before surgery; a blank “working before surgery” is not counted); log-rank"
-    row = _row("Return to work", "days", int(in_a.sum()), int(in_b.sum()), test)
+    test = (f"Kaplan–Meier medians (employed before surgery; a blank “working before surgery” is not counted); "
+            f"bootstrap percentile 95% CI ({BOOTSTRAP_RESAMPLES:,} resamples); log-rank")
+    if adj is not None and adj.method != "none":
+        test += "; adjusted: hazard ratio from a Cox model (Breslow ties) " + (
+            "on case mix" if adj.method == "regression" else "with inverse-probability weights (robust SE)")
+    row = _row("Return to work", "days", int(in_a.sum()), int(in_b.sum()), test, adjusted_measure=HAZARD_RATIO)
     if not in_a.any() or not in_b.any():
         return row
 
@@ -1093,10 +1137,77 @@ def _return_to_work_row(
             f"Median return to work was {_fmt(abs(diff))} days {_more_less(diff, 'sooner', 'later')} with {label_b} "
             f"({_fmt(med_b)} days) than with {label_a} ({_fmt(med_a)} days); {_chance(p)}."
         )
+    # CI of the difference of the two medians: bootstrap (no simple closed form exists); NaN where
+    # more than 2.5% of resamples do not reach a median in a group (the interval would be open).
+    low = high = np.nan
+    if np.isfinite(diff):
+        rng = np.random.default_rng(BOOTSTRAP_SEED)
+        boot = (_bootstrap_km_medians(time[in_b], event[in_b], rng, BOOTSTRAP_RESAMPLES)
+                - _bootstrap_km_medians(time[in_a], event[in_a], rng, BOOTSTRAP_RESAMPLES))
+        if np.isnan(boot).mean() <= 0.025:
+            low, high = np.percentile(np.where(np.isnan(boot), np.inf, boot), [2.5, 97.5])
+            low, high = (float(v) if np.isfinite(v) else np.nan for v in (low, high))
+    rows = in_a | in_b
+    g = in_b[rows]
+    crude = casemix.hazard_ratio(time[rows], event[rows], g)
+    ratios = {"ratio": crude[0], "ratio_ci_low": crude[1], "ratio_ci_high": crude[2]}
+    adjusted: dict[str, object] = {"adjusted_for": "not adjusted"}
+    if adj is not None and adj.method != "none" and adj.labels:
+        if adj.method == "weighting":
+            hr = casemix.hazard_ratio(time[rows], event[rows], g, weights=adj.weights[rows])
+            covariates = casemix.join_words(adj.labels) if adj.labels else "nothing (no covariate could be used in the propensity score)"
+        else:
+            hr = casemix.hazard_ratio(time[rows], event[rows], g, covariates=adj.covariates[rows])
+            covariates = casemix.join_words(adj.labels) if adj.labels else "nothing (no covariate could be used)"
+        if min(int(in_a.sum()), int(in_b.sum())) >= min_cell and np.isfinite(hr[0]):
+            adjusted = {"adjusted_difference": hr[0], "adjusted_ci_low": hr[1], "adjusted_ci_high": hr[2], "adjusted_p_value": hr[3],
+                        "adjusted_for": covariates}
+            if hr[0] == 1:
+                pace = "returned to work at the same pace"
+            else:
+                pace = (f"returned to work {'sooner' if hr[0] > 1 else 'later'}: at any time after surgery, "
+                        f"{_fmt(hr[0], 2)} times as likely to return as those with {label_a}")
+            sentence = sentence[:-1] + (f"; adjusted for {covariates}, patients with {label_b} {pace} (hazard ratio "
+                                        f"{hr[0]:.2f}, 95% CI {hr[1]:.2f} to {hr[2]:.2f}; {_fmt_p(hr[3])}).")
+        else:
+            sentence = sentence[:-1] + "; not adjusted: too few cases or returns in a group."
     sentence += _blank_employment_note(blank, min_cell)
-    # No CI for a difference of two Kaplan–Meier medians: there is no simple, reliable closed form,
-    # so diff_ci_low/high stay NaN rather than show a number the method cannot back.
-    return row | {"value_a": med_a, "value_b": med_b, "difference": diff, "p_value": p, "sentence": sentence}
+    return row | {"value_a": med_a, "value_b": med_b, "difference": diff, "diff_ci_low": low, "diff_ci_high": high,
+                  "p_value": p, "sentence": sentence} | ratios | adjusted  # fmt: skip
+
+
+def km_median_from_counts(times: np.ndarray, events: np.ndarray, censored: np.ndarray) -> np.ndarray:
+    """Kaplan–Meier medians from counts per distinct time (times ascending; rows of `events` / `censored`
+    are separate samples). Same definition as km_median: the smallest time with S(t) ≤ 0.5; NaN if never.
+
+    A case censored at a time is still at risk at that time (as statsmodels SurvfuncRight counts).
+    """
+    events = np.atleast_2d(np.asarray(events, dtype=np.float64))
+    censored = np.atleast_2d(np.asarray(censored, dtype=np.float64))
+    total = events.sum(axis=1, keepdims=True) + censored.sum(axis=1, keepdims=True)
+    before = np.cumsum(events + censored, axis=1) - (events + censored)
+    at_risk = total - before
+    with np.errstate(divide="ignore", invalid="ignore"):
+        surv = np.cumprod(np.where(at_risk > 0, 1 - events / np.where(at_risk > 0, at_risk, 1.0), 1.0), axis=1)
+    hit = (surv <= 0.5 + KM_MEDIAN_TOLERANCE) & (events > 0)
+    first = hit.argmax(axis=1)
+    return np.where(hit.any(axis=1), np.asarray(times, dtype=np.float64)[first], np.nan)
+
+
+def _bootstrap_km_medians(time: np.ndarray, event: np.ndarray, rng: np.random.Generator, resamples: int) -> np.ndarray:
+    """Kaplan–Meier medians of `resamples` ordinary bootstrap resamples of (time, event), drawn exactly.
+
+    A resample of n cases with replacement holds each distinct (time, returned or not) pair a
+    multinomial number of times (n draws, probabilities = the pairs' shares), and the Kaplan–Meier
+    estimate depends on the cases only through those counts; so the resamples are drawn as counts
+    over the pairs (a few hundred whole days) and never materialised — the same distribution as
+    resampling cases, and fast at a million cases.
+    """
+    times, inverse = np.unique(time, return_inverse=True)
+    cell = inverse * 2 + event.astype(np.int64)
+    counts = np.bincount(cell, minlength=2 * len(times)).astype(np.float64)
+    draws = rng.multinomial(len(time), counts / counts.sum(), size=resamples).reshape(resamples, len(times), 2)
+    return km_median_from_counts(times, draws[:, :, 1], draws[:, :, 0])
 
 
 ADJUSTMENTS: dict[str, str] = {
@@ -1359,10 +1470,16 @@ def compare_groups(
     - Length of stay (hours): medians; difference of medians with a bootstrap percentile 95% CI
       (BOOTSTRAP_RESAMPLES resamples, fixed seed, each group resampled separately — Hodges–Lehmann
       was not used because it estimates a shift, not the difference of medians shown); p from the
-      two-sided Mann–Whitney U test (scipy). Not adjusted.
-    - Return to work (days): employed before surgery only; Kaplan–Meier medians; p from the
-      log-rank test (statsmodels survdiff). The CI of the difference of medians is always NaN:
-      no simple reliable method exists for two Kaplan–Meier medians. Not adjusted.
+      two-sided Mann–Whitney U test (scipy). Adjusted estimate: a ratio of geometric means B ÷ A
+      (adjusted_measure "ratio of geometric means"): least squares of log stay on group and case
+      mix, or weighted by the propensity weights, HC1 robust errors; `ratio` is the same unadjusted.
+    - Return to work (days): employed before surgery only (a blank "working before surgery" is
+      counted in the sentence); Kaplan–Meier medians, their difference with a bootstrap percentile
+      CI (`_bootstrap_km_medians`, fixed seed; NaN where over 2.5% of resamples reach no median);
+      p from the log-rank test (statsmodels survdiff). Adjusted estimate: a hazard ratio B vs A
+      (adjusted_measure "hazard ratio") from a Cox model (casemix.cox_fit, Breslow ties, the same
+      as statsmodels PHReg) on group and case mix, or weighted with robust errors; `ratio` is the
+      unadjusted hazard ratio.
     - Every catalogue score with a 12-month column (VAS leg, VAS back, ODI, NDI, EQ-5D…; points):
       means, Welch t 95% CI and p.
     - The first score's MCID at 12 months (improvement ≥ thresholds[measure] points),
@@ -1417,11 +1534,11 @@ def compare_groups(
     adj = _prepare_adjustment(cases, a, b, adjust, propensity)
     if "length_of_stay_hours" in columns:
         stay = _numbers(cases, "length_of_stay_hours")
-        add(lambda x, y: _stay_row(stay, x, y, label_a, label_b), ~np.isnan(stay))
+        add(lambda x, y: _stay_row(stay, x, y, label_a, label_b, adj, min_cell), ~np.isnan(stay))
     if {"return_to_work_days", "last_followup_days", "employed_before_surgery"} <= columns:
         employed, _ = _flags(cases, "employed_before_surgery")
         usable = _km_times(cases, "return_to_work_days")[2]
-        add(lambda x, y: _return_to_work_row(cases, x, y, label_a, label_b, min_cell), employed & usable)
+        add(lambda x, y: _return_to_work_row(cases, x, y, label_a, label_b, min_cell, adj), employed & usable)
     for measure in _compared_measures(cases):
         recorded_12m = ~np.isnan(_numbers(cases, pain_column(measure, "12m")))
         add(lambda x, y, m=measure: _score_row(cases, m, x, y, label_a, label_b, min_cell, adj), recorded_12m)
@@ -1454,7 +1571,7 @@ def compare_groups(
     for r, why in kept:
         if why is not None or min(r["n_a"], r["n_b"]) < min_cell:
             for col in COMPARE_COLUMNS:
-                if col not in ("outcome", "unit", "n_a", "n_b", "test", "sentence", "suppressed"):
+                if col not in ("outcome", "unit", "n_a", "n_b", "test", "sentence", "suppressed", "adjusted_measure"):
                     r[col] = np.nan
             r["adjusted_for"] = ""
             r["sentence"] = (f"Suppressed: {privacy.complementary_label().removeprefix('suppressed ').strip('()')}"
@@ -1463,7 +1580,7 @@ def compare_groups(
     frame = pd.DataFrame([r for r, _ in kept], columns=list(COMPARE_COLUMNS))
     frame["p_holm"] = holm(frame["p_value"].to_numpy(dtype=np.float64, na_value=np.nan))
     frame["adjusted_p_holm"] = holm(frame["adjusted_p_value"].to_numpy(dtype=np.float64, na_value=np.nan))
-    text = ("outcome", "unit", "test", "sentence", "adjusted_for")
+    text = ("outcome", "unit", "test", "sentence", "adjusted_for", "adjusted_measure")
     frame["adjusted_for"] = frame["adjusted_for"].fillna("")
     return frame.astype(
         {c: ("str" if c in text else "int64" if c in ("n_a", "n_b") else "bool" if c == "suppressed" else "float64") for c in COMPARE_COLUMNS}

@@ -408,3 +408,130 @@ def _smd(X: np.ndarray, group_b: np.ndarray, weights: np.ndarray | None) -> np.n
     pooled = np.sqrt((v_a + v_b) / 2)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(pooled > 0, (m_b - m_a) / np.where(pooled > 0, pooled, 1.0), 0.0)
+
+
+# --------------------------------------------------------------------------------------------
+# Time to an event (return to work): the Cox proportional hazards model, optionally weighted
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CoxFit:
+    """A fitted Cox model: coefficients (log hazard ratios), their covariance, and whether it converged."""
+
+    params: np.ndarray
+    cov: np.ndarray
+    converged: bool
+
+
+def cox_fit(time: np.ndarray, event: np.ndarray, X: np.ndarray, weights: np.ndarray | None = None, robust: bool = False,
+            max_iter: int = 50, tol: float = 1e-10) -> CoxFit:
+    """Cox proportional hazards by Newton–Raphson on the Breslow partial likelihood, optionally case-weighted.
+
+    The same model and estimates as statsmodels PHReg(time, X, status=event, ties="breslow") (tests
+    check coefficients and standard errors against it to 1e-6), but with case weights, which PHReg
+    does not take, and fast at a million cases: at ~10 s for 270,000 cases PHReg was too slow for a
+    page. The risk sets are summed per distinct time (return days are whole days: a few hundred),
+    and the information matrix is Σ_i r_i c_i x_i x_iᵀ − Σ_j D_j x̄_j x̄_jᵀ with c_i the Breslow
+    cumulative hazard at the case's time, one matrix product.
+
+    Weights w_i (frequency or inverse-probability weights) multiply each case's contribution: with
+    whole-number weights the estimates equal PHReg on the rows repeated w_i times. `robust`: the
+    sandwich covariance I⁻¹ (Σ_i w_i² U_i U_iᵀ) I⁻¹ from the score residuals U_i (Lin & Wei, JASA
+    1989), the one to use with inverse-probability weights; it equals PHReg's fit(groups=case) on
+    repeated rows. Otherwise the model-based covariance I⁻¹.
+    """
+    time = np.asarray(time, dtype=np.float64)
+    event = np.asarray(event, dtype=bool)
+    X = np.asarray(X, dtype=np.float64)
+    n, k = X.shape
+    w = np.ones(n) if weights is None else np.asarray(weights, dtype=np.float64)
+    uniq, idx = np.unique(time, return_inverse=True)
+    m = len(uniq)
+    dw = w * event
+    D = np.bincount(idx, weights=dw, minlength=m)  # weighted events per distinct time
+    xd = dw @ X
+
+    def sums(beta: np.ndarray):
+        eta = X @ beta
+        shift = eta.max() if n else 0.0
+        r = w * np.exp(eta - shift)  # a common factor cancels in every ratio below
+        s0 = np.bincount(idx, weights=r, minlength=m)
+        s1 = np.column_stack([np.bincount(idx, weights=r * X[:, j], minlength=m) for j in range(k)]) if k else np.zeros((m, 0))
+        R0 = np.cumsum(s0[::-1])[::-1]  # risk set: every case with time ≥ this time
+        R1 = np.cumsum(s1[::-1], axis=0)[::-1]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            loglik = float(dw @ (eta - shift) - D[D > 0] @ np.log(R0[D > 0]))
+            hazard = np.where(D > 0, D / R0, 0.0)  # Breslow increments dΛ_j (on the shifted scale)
+            xbar = np.where(R0[:, None] > 0, R1 / np.where(R0 > 0, R0, 1.0)[:, None], 0.0)
+        return eta, r, loglik, hazard, xbar
+
+    def score_info(beta: np.ndarray):
+        eta, r, loglik, hazard, xbar = sums(beta)
+        score = xd - D @ xbar
+        cum = np.cumsum(hazard)[idx]  # Λ(t_i)
+        info = (X * (r * cum)[:, None]).T @ X - (xbar * D[:, None]).T @ xbar
+        return loglik, score, info, (eta, r, hazard, xbar, cum)
+
+    beta = np.zeros(k)
+    loglik, score, info, parts = score_info(beta)
+    converged = False
+    for _ in range(max_iter):
+        try:
+            step = np.linalg.solve(info, score)
+        except np.linalg.LinAlgError:
+            break
+        for _halving in range(30):  # step halving keeps the likelihood from falling
+            new = beta + step
+            new_loglik, new_score, new_info, new_parts = score_info(new)
+            if np.isfinite(new_loglik) and new_loglik >= loglik - 1e-12:
+                break
+            step = step / 2
+        else:
+            break
+        change = new_loglik - loglik
+        beta, loglik, score, info, parts = new, new_loglik, new_score, new_info, new_parts
+        if abs(change) < tol and np.max(np.abs(step)) < 1e-8:
+            converged = True
+            break
+    try:
+        bread = np.linalg.inv(info)
+    except np.linalg.LinAlgError:
+        return CoxFit(beta, np.full((k, k), np.nan), False)
+    if not robust:
+        return CoxFit(beta, bread, converged)
+    eta, r, hazard, xbar, cum = parts
+    # Score residual of case i: d_i (x_i − x̄(t_i)) − e^{η_i} Σ_{t_j ≤ t_i} (x_i − x̄_j) dΛ_j; r holds w_i e^{η_i}.
+    cum_x = np.cumsum(xbar * hazard[:, None], axis=0)[idx]
+    e = r / np.where(w > 0, w, 1.0)
+    resid = event[:, None] * (X - xbar[idx]) - e[:, None] * (X * cum[:, None] - cum_x)
+    wr = resid * w[:, None]
+    meat = wr.T @ wr
+    return CoxFit(beta, bread @ meat @ bread, converged)
+
+
+def hazard_ratio(time: np.ndarray, event: np.ndarray, group: np.ndarray, covariates: np.ndarray | None = None,
+                 weights: np.ndarray | None = None) -> tuple[float, float, float, float]:
+    """Hazard ratio of group (1 = B) against A from a Cox model (cox_fit): HR, 95% CI, Wald p.
+
+    With `covariates` (n × terms; columns constant here are dropped) the HR is adjusted for them;
+    with `weights` (inverse-probability weights) the covariance is the robust sandwich. NaN when the
+    model cannot be fitted (a group with no event, a singular design).
+    """
+    group = np.asarray(group, dtype=np.float64)
+    cols = [group]
+    if covariates is not None and covariates.size:
+        cols += [c for c in np.asarray(covariates, dtype=np.float64).T if np.ptp(c) > 0]
+    X = np.column_stack(cols)
+    event = np.asarray(event, dtype=bool)
+    if len(group) <= X.shape[1] or np.ptp(group) == 0 or not event[group > 0].any() or not event[group == 0].any():
+        return (float("nan"),) * 4
+    X = X[:, _distinct_columns(X)]
+    fit = cox_fit(time, event, X, weights=weights, robust=weights is not None)
+    se = float(np.sqrt(fit.cov[0, 0])) if np.isfinite(fit.cov[0, 0]) and fit.cov[0, 0] > 0 else float("nan")
+    if not fit.converged or not np.isfinite(se):
+        return (float("nan"),) * 4
+    coef = float(fit.params[0])
+    z = float(stats.norm.ppf(0.975))
+    return (float(np.exp(coef)), float(np.exp(coef - z * se)), float(np.exp(coef + z * se)),
+            float(2 * stats.norm.sf(abs(coef / se))))

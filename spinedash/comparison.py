@@ -145,66 +145,120 @@ def balance_table(cases: pd.DataFrame, pair: GroupPair, min_cell: int, propensit
     return casemix.standardised_differences(sub, group_b, weights, wanted)
 
 
-def forest_chart(table: pd.DataFrame, label_a: str, label_b: str) -> dict:
-    """A forest plot of the differences B − A with their 95% CIs, one panel per outcome in its own unit.
+RATIO_PANELS = {"ratio of geometric means": "ratio of geometric means", "hazard ratio": "hazard ratio"}
 
-    Each panel shows the raw difference and, where there is one, the adjusted difference, with a
-    line at no difference. Shares are in percentage points. Suppressed rows are left out.
+
+def forest_rows(table: pd.DataFrame) -> pd.DataFrame:
+    """The forest plot's points: panel, kind (difference or ratio), estimate, value and its 95% CI.
+
+    Every point has its interval. Differences (B − A, shares in percentage points) and, for stay and
+    return to work, the ratio the adjusted estimate is given as (unadjusted and adjusted side by
+    side). Suppressed rows are left out.
     """
-    from spinedash.vegalite import SCHEMA_URL, channel, encoding, records, title_params, tooltip
-
     rows = []
+
+    def add(panel: str, kind: str, estimate: str, value: float, low: float, high: float, scale: float = 1.0) -> None:
+        if not np.isfinite(value):
+            return
+        rows.append({"panel": panel, "kind": kind, "estimate": estimate, "value": value * scale,
+                     "low": low * scale if np.isfinite(low) else None, "high": high * scale if np.isfinite(high) else None})
+
     for r in table.itertuples(index=False):
-        if r.suppressed or not np.isfinite(r.difference):
+        if r.suppressed:
             continue
+        measure = getattr(r, "adjusted_measure", "difference")
         share = str(r.unit).startswith("share")
         scale = 100.0 if share else 1.0
         unit = "percentage points" if share else str(r.unit)
-        panel = f"{r.outcome} ({unit})"
-        for estimate, d, lo, hi in (("Unadjusted", r.difference, r.diff_ci_low, r.diff_ci_high),
-                                    ("Adjusted", r.adjusted_difference, r.adjusted_ci_low, r.adjusted_ci_high)):
-            if not np.isfinite(d):
-                continue
-            rows.append({"panel": panel, "estimate": estimate, "difference": d * scale,
-                         "low": lo * scale if np.isfinite(lo) else None, "high": hi * scale if np.isfinite(hi) else None})
-    frame = pd.DataFrame(rows, columns=["panel", "estimate", "difference", "low", "high"])
+        if measure == "difference":
+            panel = f"{r.outcome} ({unit})"
+            add(panel, "difference", "Unadjusted", r.difference, r.diff_ci_low, r.diff_ci_high, scale)
+            add(panel, "difference", "Adjusted", r.adjusted_difference, r.adjusted_ci_low, r.adjusted_ci_high, scale)
+            continue
+        add(f"{r.outcome} ({unit}, difference of medians)", "difference", "Unadjusted", r.difference, r.diff_ci_low, r.diff_ci_high)
+        panel = f"{r.outcome}: {RATIO_PANELS.get(measure, measure)}"
+        add(panel, "ratio", "Unadjusted", r.ratio, r.ratio_ci_low, r.ratio_ci_high)
+        add(panel, "ratio", "Adjusted", r.adjusted_difference, r.adjusted_ci_low, r.adjusted_ci_high)
+    return pd.DataFrame(rows, columns=["panel", "kind", "estimate", "value", "low", "high"])
+
+
+def forest_chart(table: pd.DataFrame, label_a: str, label_b: str) -> dict:
+    """A forest plot of the differences B − A with their 95% CIs, one panel per outcome in its own unit.
+
+    Each panel shows the raw difference and, where there is one, the adjusted difference, each with
+    its 95% CI, and a line at no difference. Shares are in percentage points. Stay and return to work
+    also get a panel of ratios B ÷ A on a log scale with the line at 1 (their adjusted estimate is a
+    ratio: of geometric means, and the hazard ratio). Suppressed rows are left out.
+    """
+    from spinedash.vegalite import SCHEMA_URL, channel, encoding, records, title_params, tooltip
+
+    frame = forest_rows(table)
     # Legend below: beside 340 px panels on a tablet it was cut off at the right edge.
     colours = {"scale": {"domain": ["Unadjusted", "Adjusted"], "range": ["#595959", "#0072B2"]},
                "legend": {"orient": "bottom"}}
     y = channel("estimate:N", title=None, sort=["Unadjusted", "Adjusted"], axis={"labelLimit": 120})
-    layers = [
-        # aria False: the zero line and the interval bars are drawing, not content; unnamed, a screen
-        # reader meets them as nameless images (axe svg-img-alt). The points carry the numbers.
-        {"mark": {"type": "rule", "color": "#767676", "strokeDash": [3, 3], "aria": False}, "encoding": {"x": {"datum": 0}}},
-        {"mark": {"type": "rule", "strokeWidth": 2, "aria": False},
-         "encoding": encoding(y=y, x=channel("low:Q", title=None, scale={"zero": True, "nice": True}), x2={"field": "high"},
-                              color=channel("estimate:N", title="Estimate", **colours))},
-        {"mark": {"type": "point", "filled": True, "size": 70},
-         "encoding": encoding(y=y, x=channel("difference:Q"), color=channel("estimate:N", title="Estimate", **colours),
-                              tooltip=[tooltip("panel:N", "Outcome"), tooltip("estimate:N", "Estimate"),
-                                       tooltip("difference:Q", "Difference", ".2f"), tooltip("low:Q", "95% CI from", ".2f"),
-                                       tooltip("high:Q", "95% CI to", ".2f")])},
-    ]
+    header = {"labelAngle": 0, "labelAlign": "left", "labelAnchor": "start", "labelOrient": "top", "labelFontSize": 12,
+              "labelLimit": 340}
+
+    def block(kind: str, no_difference: float, x_scale: dict) -> dict:
+        part = frame[frame["kind"] == kind]
+        layers = [
+            # aria False: the reference line and the interval bars are drawing, not content; unnamed, a
+            # screen reader meets them as nameless images (axe svg-img-alt). The points carry the numbers.
+            {"mark": {"type": "rule", "color": "#767676", "strokeDash": [3, 3], "aria": False},
+             "encoding": {"x": {"datum": no_difference}}},
+            {"mark": {"type": "rule", "strokeWidth": 2, "aria": False},
+             "encoding": encoding(y=y, x=channel("low:Q", title=None, scale=x_scale), x2={"field": "high"},
+                                  color=channel("estimate:N", title="Estimate", **colours))},
+            {"mark": {"type": "point", "filled": True, "size": 70},
+             "encoding": encoding(y=y, x=channel("value:Q"), color=channel("estimate:N", title="Estimate", **colours),
+                                  tooltip=[tooltip("panel:N", "Outcome"), tooltip("estimate:N", "Estimate"),
+                                           tooltip("value:Q", "Difference" if kind == "difference" else "Ratio", ".2f"),
+                                           tooltip("low:Q", "95% CI from", ".2f"), tooltip("high:Q", "95% CI to", ".2f")])},
+        ]
+        return {
+            "transform": [{"filter": {"field": "kind", "equal": kind}}],
+            "facet": {"row": {"field": "panel", "type": "nominal", "title": None,
+                              "sort": list(dict.fromkeys(part["panel"])), "header": header}},
+            # A facet cannot take the container's width; 340 px fits a tablet's 820 px column beside the labels.
+            "spec": {"width": 340, "height": {"step": 18}, "layer": layers},
+            "resolve": {"scale": {"x": "independent", "y": "independent"}},
+            "spacing": 6,
+        }
+
+    blocks = [block("difference", 0, {"zero": True, "nice": True})]
+    if (frame["kind"] == "ratio").any():
+        ratio = block("ratio", 1, {"type": "log", "zero": False, "nice": False, "padding": 8})
+        ratio["title"] = {"text": [f"Ratios {label_b} ÷ {label_a}, log scale; dashed line at 1: no difference.",
+                                   f"Stay below 1: shorter with {label_b}. Hazard ratio above 1: back to work sooner with {label_b}."],
+                          "anchor": "start", "fontSize": 12}
+        blocks.append(ratio)
     return {
         "$schema": SCHEMA_URL,
         "title": title_params(f"Differences {label_b} − {label_a} with 95% CIs",
                               [f"Below 0: lower with {label_b}. Each panel in its outcome's own unit; dashed line: no difference.",
                                "Grey: unadjusted; blue: adjusted for case mix (where there is an adjusted estimate)."], anchor="start"),
+        "description": forest_description(frame, label_a, label_b),
         "data": {"name": "forest"},
         "datasets": {"forest": records(frame)},
-        "facet": {"row": {"field": "panel", "type": "nominal", "title": None, "sort": list(dict.fromkeys(frame["panel"])),
-                          "header": {"labelAngle": 0, "labelAlign": "left", "labelAnchor": "start", "labelOrient": "top",
-                                     "labelFontSize": 12}}},
-        # A facet cannot take the container's width; 340 px fits a tablet's 820 px column beside the labels.
-        "spec": {"width": 340, "height": {"step": 18}, "layer": layers},
-        "resolve": {"scale": {"x": "independent", "y": "independent"}},
-        "spacing": 6,
+        "vconcat": blocks,
+        "spacing": 16,
     }
+
+
+def forest_description(frame: pd.DataFrame, label_a: str, label_b: str) -> str:
+    """The forest plot in words, point by point (the chart's accessible name and its 'In words')."""
+    def fmt(v: object) -> str:
+        return "open" if v is None or not np.isfinite(v) else f"{v:.2f}"
+
+    parts = [f"{r.panel}, {r.estimate.lower()}: {r.value:.2f} (95% CI {fmt(r.low)} to {fmt(r.high)})"
+             for r in frame.itertuples(index=False)]
+    return f"Forest plot of {label_b} against {label_a}. " + "; ".join(parts) + "." if parts else "Forest plot: nothing to show."
 
 
 def tidy_columns(label_a: str, label_b: str) -> list[str]:
     """The columns the Compare page's table shows (the sentences and tests go below it)."""
-    return ["Outcome", label_a, label_b, "Difference B − A (95% CI)", "p", "Holm p", "Adjusted difference (95% CI)",
+    return ["Outcome", label_a, label_b, "Difference B − A (95% CI)", "p", "Holm p", "Adjusted estimate (95% CI)",
             "Adjusted p", "Adjusted Holm p"]
 
 
@@ -224,8 +278,24 @@ def adjustment_note(table: pd.DataFrame, adjust: str) -> str:
         words = f"{common}, and for the score before surgery in {', '.join(with_score)}"
     unadjusted = [o for o, t in zip(shown["outcome"], shown["adjusted_for"], strict=True) if not t or t == "not adjusted"]
     out = f"Adjusted for {words} ({how})."
+    out += ratio_note(shown)
     if unadjusted:
-        out += f" Not adjusted — {', '.join(unadjusted)} (medians, no adjusted estimate)."
+        out += f" Not adjusted — {', '.join(unadjusted)} (too few cases, or no adjusted estimate)."
+    return out
+
+
+def ratio_note(table: pd.DataFrame) -> str:
+    """How the ratio-scale adjusted estimates read (stay, return to work), for the rows that have one."""
+    measure = table.get("adjusted_measure", pd.Series("difference", index=table.index))
+    adjusted = np.isfinite(table["adjusted_difference"].to_numpy(dtype=float, na_value=np.nan))
+    out = ""
+    for kind, words in (("ratio of geometric means", " {o}: the adjusted estimate is a ratio of geometric means, B ÷ A "
+                         "(below 1: shorter with B; 0.80 = 20% shorter)."),
+                        ("hazard ratio", " {o}: the adjusted estimate is a hazard ratio from a Cox model, B vs A (above 1: "
+                         "back sooner with B; 1.5 = at any time after surgery, 1.5 times as likely to be back).")):
+        rows = table["outcome"][(measure == kind).to_numpy() & adjusted]
+        if len(rows):
+            out += words.format(o=", ".join(rows))
     return out
 
 

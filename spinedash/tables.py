@@ -188,7 +188,12 @@ def comparison_display(table: pd.DataFrame, label_a: str, label_b: str) -> pd.Da
             diff = "—" if _missing(r.difference) else f"{r.difference:+,.{digits}f}"
             ci = "" if _missing(r.diff_ci_low) else f" ({r.diff_ci_low:+,.{digits}f} to {r.diff_ci_high:+,.{digits}f})"
         adjusted = "—"
-        if not _missing(r.adjusted_difference):
+        measure = getattr(r, "adjusted_measure", "difference")
+        if not _missing(r.adjusted_difference) and measure != "difference":
+            # A ratio B / A (1 = no difference): "ratio" of geometric means for stay, "HR" for return to work.
+            word = "HR" if measure == "hazard ratio" else "ratio"
+            adjusted = f"{word} {r.adjusted_difference:.2f} ({r.adjusted_ci_low:.2f} to {r.adjusted_ci_high:.2f})"
+        elif not _missing(r.adjusted_difference):
             k = 100 if str(r.unit).startswith("share") else 1
             adjusted = f"{k * r.adjusted_difference:+.1f} ({k * r.adjusted_ci_low:+.1f} to {k * r.adjusted_ci_high:+.1f})"
         rows.append(
@@ -199,7 +204,7 @@ def comparison_display(table: pd.DataFrame, label_a: str, label_b: str) -> pd.Da
                 "Difference B − A (95% CI)": "—" if r.suppressed else diff + ci,
                 "p": "—" if r.suppressed else _p(r.p_value),
                 "Holm p": "—" if r.suppressed else _p(getattr(r, "p_holm", float("nan"))),
-                "Adjusted difference (95% CI)": adjusted,
+                "Adjusted estimate (95% CI)": adjusted,
                 "Adjusted p": _p(r.adjusted_p_value) if adjusted != "—" else "—",
                 "Adjusted Holm p": _p(getattr(r, "adjusted_p_holm", float("nan"))) if adjusted != "—" else "—",
                 "Adjusted for": (getattr(r, "adjusted_for", "") or "not adjusted") if not r.suppressed else "—",

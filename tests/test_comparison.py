@@ -188,17 +188,28 @@ def test_forest_plot_shows_each_difference_with_its_interval(sample):
     pair, table, _ = comparison.comparison_result(sample, "Approach vs approach", "Open", "Full-endoscopic", 5)
     spec = validate(comparison.forest_chart(table, pair.label_a, pair.label_b))
     # The legend goes below the panels: at the right it was cut off on a tablet.
-    assert all(layer["encoding"]["color"]["legend"]["orient"] == "bottom"
-               for layer in spec["spec"]["layer"] if "color" in layer.get("encoding", {}))
+    assert all(layer["encoding"]["color"]["legend"]["orient"] == "bottom" for block in spec["vconcat"]
+               for layer in block["spec"]["layer"] if "color" in layer.get("encoding", {}))
     rows = spec["datasets"]["forest"]
     panels = {r["panel"] for r in rows}
-    assert len(panels) == len(table)
+    # One panel per outcome, plus a ratio panel for stay and return to work (their adjusted estimate is a ratio).
+    assert len(panels) == len(table) + 2
     odi = {r["estimate"]: r for r in rows if r["panel"].startswith("ODI at 12 months")}
     row = table.set_index("outcome").loc["ODI at 12 months"]
-    assert odi["Unadjusted"]["low"] == pytest.approx(row["diff_ci_low"]) and odi["Adjusted"]["difference"] == pytest.approx(row["adjusted_difference"])
+    assert odi["Unadjusted"]["low"] == pytest.approx(row["diff_ci_low"]) and odi["Adjusted"]["value"] == pytest.approx(row["adjusted_difference"])
     comp = {r["estimate"]: r for r in rows if r["panel"].startswith("Complication")}
-    assert comp["Unadjusted"]["difference"] == pytest.approx(100 * table.set_index("outcome").loc["Complication", "difference"])
-    assert spec["resolve"]["scale"]["x"] == "independent"
+    assert comp["Unadjusted"]["value"] == pytest.approx(100 * table.set_index("outcome").loc["Complication", "difference"])
+    # Issue 14: every point has its interval, stay and return to work included, raw and adjusted.
+    assert all(r["low"] is not None and r["high"] is not None and r["low"] <= r["value"] <= r["high"] for r in rows)
+    stay = {(r["kind"], r["estimate"]) for r in rows if r["panel"].startswith("Length of stay")}
+    work = {(r["kind"], r["estimate"]) for r in rows if r["panel"].startswith("Return to work")}
+    assert stay == work == {("difference", "Unadjusted"), ("ratio", "Unadjusted"), ("ratio", "Adjusted")}
+    differences, ratios = spec["vconcat"]
+    assert differences["spec"]["layer"][0]["encoding"]["x"]["datum"] == 0
+    assert ratios["spec"]["layer"][0]["encoding"]["x"]["datum"] == 1
+    assert ratios["spec"]["layer"][1]["encoding"]["x"]["scale"]["type"] == "log"
+    assert all(block["resolve"]["scale"]["x"] == "independent" for block in spec["vconcat"])
+    assert "Return to work: hazard ratio, adjusted: 1.69" in spec["description"]
 
 
 # --------------------------------------------------------------------------------------------
@@ -322,3 +333,172 @@ def test_one_propensity_fit_serves_the_differences_and_the_balance(sample):
                            units=sample["approach"])
     pd.testing.assert_frame_equal(table, fresh)
     pd.testing.assert_frame_equal(balance, comparison.balance_table(sample, pair, 5))
+
+
+# --------------------------------------------------------------------------------------------
+# Issue 14: stay and return to work get an adjusted estimate (a ratio), raw and adjusted CIs
+# --------------------------------------------------------------------------------------------
+
+
+def _open_vs_endoscopic(sample):
+    data = sample[sample["approach"].isin(["Open", "Full-endoscopic"])].reset_index(drop=True)
+    return data.assign(g=(data["approach"] == "Full-endoscopic").astype(int))
+
+
+def test_adjusted_stay_is_a_ratio_of_geometric_means_from_least_squares_on_log_stay(sample):
+    import statsmodels.formula.api as smf
+
+    from spinedash import casemix
+    from spinedash.analysis import propensity_covariates
+
+    data = _open_vs_endoscopic(sample)
+    _, table, _ = comparison.comparison_result(sample, "Approach vs approach", "Open", "Full-endoscopic", 5)
+    stay = table.set_index("outcome").loc["Length of stay"]
+    fit = smf.ols("np.log(length_of_stay_hours) ~ g + C(condition) + age + C(sex) + C(spinal_level)", data).fit(cov_type="HC1")
+    assert stay["adjusted_measure"] == "ratio of geometric means"
+    np.testing.assert_allclose(stay[["adjusted_difference", "adjusted_ci_low", "adjusted_ci_high"]].to_numpy(dtype=float),
+                               np.exp([fit.params["g"], *fit.conf_int().loc["g"]]), rtol=1e-6)
+    assert stay["adjusted_p_value"] == pytest.approx(fit.pvalues["g"], rel=1e-6, abs=1e-300)
+    assert stay["adjusted_for"] == "condition, age, sex and level"
+    crude = smf.ols("np.log(length_of_stay_hours) ~ g", data).fit(cov_type="HC1")
+    np.testing.assert_allclose(stay[["ratio", "ratio_ci_low", "ratio_ci_high"]].to_numpy(dtype=float),
+                               np.exp([crude.params["g"], *crude.conf_int().loc["g"]]), rtol=1e-6)
+    # Unadjusted, the ratio is the geometric mean of B over that of A.
+    log_stay = np.log(data["length_of_stay_hours"])
+    assert stay["ratio"] == pytest.approx(np.exp(log_stay[data["g"] == 1].mean() - log_stay[data["g"] == 0].mean()), rel=1e-9)
+    assert "stays with Full-endoscopic were 89% shorter than with Open (ratio of geometric means 0.11" in stay["sentence"]
+    # Weighting: the inverse-probability-weighted least squares of log stay, with HC1 errors.
+    _, weighted, _ = comparison.comparison_result(sample, "Approach vs approach", "Open", "Full-endoscopic", 5, "weighting")
+    weights, _ = casemix.propensity_weights(data, data["g"].to_numpy(bool), propensity_covariates(sample))
+    wls = smf.wls("np.log(length_of_stay_hours) ~ g", data, weights=weights).fit(cov_type="HC1")
+    row = weighted.set_index("outcome").loc["Length of stay"]
+    np.testing.assert_allclose(row[["adjusted_difference", "adjusted_ci_low", "adjusted_ci_high"]].to_numpy(dtype=float),
+                               np.exp([wls.params["g"], *wls.conf_int().loc["g"]]), rtol=1e-6)
+
+
+def test_stay_ratio_worked_by_hand():
+    from spinedash.analysis import compare_groups
+
+    # A stays 2 and 8 hours (geometric mean 4), B 1 and 4 (geometric mean 2): B's stays are half as long.
+    cases = pd.DataFrame({"approach": ["Open"] * 2 + ["Full-endoscopic"] * 2, "length_of_stay_hours": [2.0, 8.0, 1.0, 4.0]})
+    row = compare_groups(cases, cases["approach"] == "Open", cases["approach"] == "Full-endoscopic", "Open", "Full-endoscopic",
+                         min_cell=1).set_index("outcome").loc["Length of stay"]
+    assert row["ratio"] == pytest.approx(0.5, rel=1e-12)
+    # Nothing to adjust for in these data: no adjusted estimate (it would only repeat the ratio), and it says so.
+    assert np.isnan(row["adjusted_difference"]) and row["adjusted_for"] == "not adjusted"
+    cases = cases.assign(age=[30.0, 60, 35, 55])
+    row = compare_groups(cases, cases["approach"] == "Open", cases["approach"] == "Full-endoscopic", "Open", "Full-endoscopic",
+                         min_cell=1).set_index("outcome").loc["Length of stay"]
+    assert row["adjusted_for"] == "age" and np.isfinite(row["adjusted_difference"])
+
+
+def test_adjusted_return_to_work_is_a_cox_hazard_ratio_matching_phreg(sample):
+    from statsmodels.duration.hazard_regression import PHReg
+
+    from spinedash import casemix
+    from spinedash.analysis import propensity_covariates
+
+    data = _open_vs_endoscopic(sample)
+    employed = data["employed_before_surgery"].fillna(False).to_numpy(bool)
+    returned = data["return_to_work_days"].notna()
+    data = data.assign(time=data["return_to_work_days"].fillna(data["last_followup_days"]), status=returned.astype(float))
+    usable = employed & data["time"].notna().to_numpy()
+    work = data[usable]
+    fit = PHReg.from_formula("time ~ g + C(condition) + age + C(sex) + C(spinal_level)", work, status=work["status"].to_numpy(),
+                             ties="breslow").fit()
+    _, table, _ = comparison.comparison_result(sample, "Approach vs approach", "Open", "Full-endoscopic", 5)
+    row = table.set_index("outcome").loc["Return to work"]
+    assert row["adjusted_measure"] == "hazard ratio"
+    g = list(fit.model.exog_names).index("g")
+    np.testing.assert_allclose(row[["adjusted_difference", "adjusted_ci_low", "adjusted_ci_high", "adjusted_p_value"]].to_numpy(dtype=float),
+                               [np.exp(fit.params[g]), *np.exp(fit.conf_int()[g]), fit.pvalues[g]], rtol=1e-6)
+    crude = PHReg(work["time"].to_numpy(), work[["g"]].to_numpy(float), status=work["status"].to_numpy(), ties="breslow").fit()
+    np.testing.assert_allclose(row[["ratio", "ratio_ci_low", "ratio_ci_high"]].to_numpy(dtype=float),
+                               np.exp([crude.params[0], *crude.conf_int()[0]]), rtol=1e-6)
+    assert "returned to work sooner: at any time after surgery, 1.69 times as likely to return as those with Open" in row["sentence"]
+    # Raw difference of the Kaplan–Meier medians now has its bootstrap interval around it.
+    assert row["diff_ci_low"] <= row["difference"] <= row["diff_ci_high"] and row["diff_ci_high"] > row["diff_ci_low"]
+    # Weighting: the weighted Cox model with robust errors, on the propensity weights.
+    _, weighted, _ = comparison.comparison_result(sample, "Approach vs approach", "Open", "Full-endoscopic", 5, "weighting")
+    weights, _ = casemix.propensity_weights(data, data["g"].to_numpy(bool), propensity_covariates(sample))
+    expected = casemix.hazard_ratio(work["time"].to_numpy(), work["status"].to_numpy(bool), work["g"].to_numpy(), weights=weights[usable])
+    np.testing.assert_allclose(weighted.set_index("outcome").loc["Return to work", ["adjusted_difference", "adjusted_ci_low",
+                               "adjusted_ci_high", "adjusted_p_value"]].to_numpy(dtype=float), expected, rtol=1e-9)
+
+
+def test_weighted_cox_equals_phreg_on_repeated_rows_and_robust_errors_equal_phregs():
+    from statsmodels.duration.hazard_regression import PHReg
+
+    from spinedash.casemix import cox_fit
+
+    rng = np.random.default_rng(7)
+    n = 300
+    X = np.column_stack([rng.random(n) < 0.5, rng.normal(size=n), rng.integers(0, 3, n) == 1]).astype(float)
+    time = np.round(rng.exponential(30 * np.exp(-0.5 * X[:, 0] + 0.2 * X[:, 1])))  # whole days: many ties
+    event = rng.random(n) < 0.7
+    plain = PHReg(time, X, status=event.astype(float), ties="breslow").fit()
+    ours = cox_fit(time, event, X)
+    np.testing.assert_allclose(ours.params, plain.params, rtol=1e-6)
+    np.testing.assert_allclose(np.sqrt(np.diag(ours.cov)), plain.bse, rtol=1e-6)
+    robust = PHReg(time, X, status=event.astype(float), ties="breslow").fit(groups=np.arange(n))
+    np.testing.assert_allclose(np.sqrt(np.diag(cox_fit(time, event, X, robust=True).cov)), robust.bse, rtol=1e-6)
+    # Whole-number weights: the rows repeated; robust errors clustered on the original case.
+    w = rng.integers(1, 4, n)
+    rep = np.repeat(np.arange(n), w)
+    repeated = PHReg(time[rep], X[rep], status=event[rep].astype(float), ties="breslow").fit(groups=rep)
+    weighted = cox_fit(time, event, X, weights=w.astype(float), robust=True)
+    np.testing.assert_allclose(weighted.params, repeated.params, rtol=1e-6)
+    np.testing.assert_allclose(np.sqrt(np.diag(weighted.cov)), repeated.bse, rtol=1e-6)
+
+
+def test_hazard_ratio_worked_by_hand():
+    from spinedash.casemix import hazard_ratio
+
+    # A returns on days 1 and 3, B on days 2 and 4. Partial likelihood, x = HR:
+    # L = 1/(2 + 2x) · x/(1 + 2x) · 1/(1 + x) · 1; d log L/dβ = 0 gives 1 − x − 4x² = 0, x = (√17 − 1)/8.
+    hr, low, high, p = hazard_ratio(np.array([1.0, 3, 2, 4]), np.ones(4, bool), np.array([0, 0, 1, 1]))
+    assert hr == pytest.approx((np.sqrt(17) - 1) / 8, rel=1e-9)
+    assert low < hr < high and 0 < p < 1
+
+
+def test_kaplan_meier_median_from_counts_and_its_bootstrap(sample):
+    from statsmodels.duration.survfunc import SurvfuncRight
+
+    from spinedash.analysis import _bootstrap_km_medians, km_median, km_median_from_counts
+
+    rng = np.random.default_rng(11)
+    for _ in range(20):
+        n = int(rng.integers(5, 80))
+        time = rng.integers(1, 30, n).astype(float)
+        event = rng.random(n) < 0.6
+        if not event.any():
+            continue
+        sf = SurvfuncRight(time, event.astype(float))
+        times = np.unique(time)
+        events = np.array([(event & (time == t)).sum() for t in times])
+        censored = np.array([(~event & (time == t)).sum() for t in times])
+        expected = km_median(sf.surv_times, sf.surv_prob)
+        got = km_median_from_counts(times, events, censored)[0]
+        assert (np.isnan(expected) and np.isnan(got)) or got == expected
+    # The bootstrap by counts has the spread of resampling the cases themselves.
+    time = rng.integers(5, 60, 200).astype(float)
+    event = rng.random(200) < 0.8
+    by_counts = _bootstrap_km_medians(time, event, np.random.default_rng(1), 2000)
+    direct = []
+    draw = np.random.default_rng(2)
+    for _ in range(2000):
+        pick = draw.integers(0, 200, 200)
+        sf = SurvfuncRight(time[pick], event[pick].astype(float))
+        direct.append(km_median(sf.surv_times, sf.surv_prob))
+    assert np.nanpercentile(by_counts, [2.5, 50, 97.5]) == pytest.approx(np.nanpercentile(direct, [2.5, 50, 97.5]), abs=2)
+
+
+def test_display_gives_ratios_as_ratios(sample):
+    from spinedash.tables import comparison_display
+
+    pair, table, _ = comparison.comparison_result(sample, "Approach vs approach", "Open", "Full-endoscopic", 5)
+    shown = comparison_display(table, pair.label_a, pair.label_b).set_index("Outcome")
+    assert shown.loc["Length of stay, hours", "Adjusted estimate (95% CI)"] == "ratio 0.11 (0.10 to 0.12)"
+    assert shown.loc["Return to work, days", "Adjusted estimate (95% CI)"].startswith("HR 1.69 (1.39 to 2.05)")
+    assert shown.loc["Return to work, days", "Difference B − A (95% CI)"] == "-20 (-28 to -14)"
+    assert comparison.adjustment_note(table, "regression").count("Not adjusted") == 0

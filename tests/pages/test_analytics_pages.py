@@ -77,7 +77,7 @@ def test_compare_approaches_gives_a_sentence_per_outcome_and_causal_caution():
     assert not at.exception
     table = at.table[0].value
     assert "Length of stay, hours" in table.index
-    assert "Holm p" in table.columns and "Adjusted difference (95% CI)" in table.columns
+    assert "Holm p" in table.columns and "Adjusted estimate (95% CI)" in table.columns
     assert "not proof" in " ".join(w.value for w in at.warning)
     text = all_text(at)
     assert "Adjusted for condition, age, sex and level, and for the score before surgery in VAS leg pain at 12 months" in text
