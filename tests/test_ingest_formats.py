@@ -263,3 +263,73 @@ def test_several_levels_keep_the_most_cranial_and_are_reported():
     notes = [w for w in result.warnings if "more than one level" in w]
     assert len(notes) == 1
     assert notes[0].startswith("'level' names more than one level on 4 rows (3 rows with 2 levels, 1 row with 3 levels; rows 2–4, 6).")
+
+
+# --- classic (non-longitudinal) REDCap project with repeating instruments -------------------------
+
+CLASSIC = "redcap_classic_repeating.csv"
+
+
+def _redcap_answers() -> dict:
+    """The Columns and Codes answers for SpineDash's example REDCap project (those of its built-in raw
+    profile), without its layout: the classic project's layout is detected."""
+    from spinedash.ingest.profile import load_profile
+
+    raw = load_profile(EXPORTS.parent.parent.parent / "data" / "profiles" / "redcap_longitudinal_raw.json")
+    return {"spinedash_profile": 1, **{k: raw[k] for k in ("columns", "codes", "units", "cutoffs")},
+            "columns": {**raw["columns"], "level": "spinal_level", "prom_timepoint": None}}
+
+
+def _check_lumbar(cases: pd.DataFrame, timepoints=("pre", "3m", "12m", "24m")) -> None:
+    got = cases.set_index(cases["case_id"].astype(str))
+    assert len(got) == len(LUMBAR)
+    for t in LUMBAR:
+        row = got.loc[t.case_id]
+        assert (row["condition"], row["approach"], row["sex"], row["spinal_level"]) == (t.condition, t.approach, t.sex, t.level)
+        assert row["surgery_date"] == pd.Timestamp(t.surgery_date)
+        assert row["complication"] == ("dural tear" if t.dural_tear else "none") or (not t.dural_tear and pd.isna(row["complication"]))
+        for measure, key in (("vas_leg", "leg"), ("vas_back", "back"), ("odi", "odi"), ("eq5d", "eq5d")):
+            for tp in timepoints:
+                want, have = t.scores[key].get(tp), row[f"{measure}_{tp}"]
+                assert (want is None and pd.isna(have)) or have == pytest.approx(want), (t.case_id, measure, tp)
+        if "12m" in t.satisfaction:
+            assert row["satisfaction_score_12m"] == 6 - t.satisfaction["12m"]
+
+
+def test_classic_redcap_layout_is_detected_with_each_instance_a_visit():
+    tables = read_tables(str(EXPORTS / CLASSIC))
+    guess = detect_layout(tables)
+    assert guess.kind == "long"
+    assert guess.settings == {"kind": "long", "table": CLASSIC, "case_id": "record_id", "redcap": True, "repeat_instrument": "proms",
+                              "followup_date": "prom_date", "operation_date": "surgery_date"}
+    # the dropdown holds raw codes: the user is told it can be chosen instead, with its codes
+    assert "'prom_timepoint' holds codes ('0', '1', '2', '3')" in guess.evidence
+    shaped = shape(tables, guess.settings)
+    assert len(shaped.cases) == len(LUMBAR) and shaped.cases.index.is_unique
+    assert set(shaped.timepoint.values()) == {"pre", "3m", "12m", "24m"}
+    assert any("1 later instances of the repeating form 'complications'" in n for n in shaped.notes)
+
+
+def test_classic_redcap_loads_after_its_codes_are_answered():
+    with pytest.raises(OutcomeDataError) as refused:
+        load_outcomes(str(EXPORTS / CLASSIC))
+    assert {p.column for p in refused.value.problems} == {"sex", "diagnosis", "approach", "satisfaction@12m"}
+    result = load_outcomes(str(EXPORTS / CLASSIC), _redcap_answers())
+    _check_lumbar(result.cases)
+
+
+def test_classic_redcap_time_point_field_with_its_codes_gives_the_same_cases():
+    by_dates = load_outcomes(str(EXPORTS / CLASSIC), _redcap_answers()).cases
+    layout = {"kind": "long", "case_id": "record_id", "redcap": True, "repeat_instrument": "proms",
+              "timepoint_column": "prom_timepoint", "timepoints": {"0": "pre", "1": "3m", "2": "12m", "3": "24m"}}
+    by_field = load_outcomes(str(EXPORTS / CLASSIC), {**_redcap_answers(), "layout": layout}).cases
+    _check_lumbar(by_field)
+    pd.testing.assert_frame_equal(by_field.reset_index(drop=True), by_dates.reset_index(drop=True))
+
+
+def test_classic_redcap_without_a_time_point_asks_for_the_field():
+    layout = {"kind": "long", "case_id": "record_id", "repeat_instrument": "proms"}
+    with pytest.raises(OutcomeDataError, match=r"Say which field of the form 'proms' gives the visit's time point .*'prom_timepoint'"):
+        load_outcomes(str(EXPORTS / CLASSIC), {**_redcap_answers(), "layout": layout})
+    with pytest.raises(OutcomeDataError, match=r"Say which repeating form holds the questionnaires .*'complications', 'proms'"):
+        load_outcomes(str(EXPORTS / CLASSIC), {**_redcap_answers(), "layout": {**layout, "repeat_instrument": "visits"}})

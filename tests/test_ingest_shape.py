@@ -360,6 +360,7 @@ def test_operation_without_a_date_is_refused_with_its_row():
         (["cervical_clinic.csv"], "wide"),
         (["redcap_longitudinal_raw.csv"], "long"),
         (["redcap_longitudinal_labels.csv"], "long"),
+        (["redcap_classic_repeating.csv"], "long"),
         (["prom_tidy_export.csv"], "prom_tidy"),
         (["workbook_per_timepoint.xlsx"], "sheet_per_timepoint"),
         (["operations.csv", "followup.csv"], "operations_followup"),

@@ -825,6 +825,66 @@ def _shape_ops_followup(tables, layout, notes) -> Shaped:
     return Shaped(cases=cases, timepoint=when, notes=notes)
 
 
+def _filled(frame: pd.DataFrame, skip: tuple[str, ...] = ()) -> list[str]:
+    """Columns holding a value on some row of `frame`."""
+    return [c for c in frame.columns if c not in skip and (~_blank(frame[c])).any()]
+
+
+def _shape_redcap_classic(tables, layout, notes) -> Shaped:
+    """A classic (non-longitudinal) REDCap project whose follow-up form repeats: each instance is a visit.
+
+    The record's non-repeating row holds the operation (and any pre-op answers); the instances of the
+    repeating form named in `repeat_instrument` are its questionnaires, placed at the time point its
+    `timepoint_column` says (words or codes, via `timepoints`), else by `followup_date` days after the
+    record's `operation_date`, as an operations file and a follow-up file would be. Other repeating
+    forms (complications) keep their first instance per record; later ones are reported.
+    """
+    name, frame = _table(tables, layout.get("table"))
+    label = _table_label(name)
+    inst_col = layout.get("repeat_instrument_column", "redcap_repeat_instrument")
+    num_col = layout.get("repeat_instance_column", "redcap_repeat_instance")
+    case = _column(frame, layout.get("case_id"), "case id", label)
+    _column(frame, inst_col, "repeating instrument", label)
+    _require_ids(frame, case, "record id")
+    frame = _drop_form_status(frame, notes, label)
+    frame = _apply_groups(frame, layout, notes, label)
+    inst = frame[inst_col].astype("string").str.strip().fillna("")
+    form = str(layout.get("repeat_instrument") or "")
+    on_form = (inst.str.casefold() == form.casefold()).to_numpy()
+    forms = sorted({v for v in inst.unique() if v})
+    if not form or not on_form.any():
+        raise _fail(inst_col, [], f"Say which repeating form holds the questionnaires (one instance per visit) in the layout step"
+                                  f"{f': {form!r} has no rows' if form else ''}; the file's repeating forms are {_short(forms) or 'none'}.")
+    base_mask = (inst == "").to_numpy()
+    other = ~on_form & ~base_mask
+    ids = (case, inst_col, num_col)
+    ops = frame.loc[base_mask, [case, *_filled(frame[base_mask], ids)]]
+    if other.any():
+        num = pd.to_numeric(frame[num_col], errors="coerce") if num_col in frame.columns else pd.Series(np.nan, index=frame.index)
+        rest = frame[other].assign(_form=inst[other], _n=num[other]).sort_values([case, "_form", "_n"], kind="stable")
+        later = rest.duplicated([case, "_form"], keep="first").to_numpy()
+        if later.any():
+            notes.append(f"{label}: {int(later.sum()):,} later instances of the repeating form {_short(sorted(set(rest.loc[later, '_form'])))} "
+                         f"were left out (rows {_short(_rows(rest, later), 8)}); the first instance per record was used.")
+        for _, rows in rest[~later].groupby("_form", sort=False):
+            cols = [c for c in _filled(rows, ids) if c not in ("_form", "_n") and c not in ops.columns]
+            if cols:
+                ops = ops.merge(rows[[case, *cols]], on=case, how="left", sort=False).set_axis(ops.index)
+    fus = frame.loc[on_form, [case, *_filled(frame[on_form], ids)]]
+    ops.attrs, fus.attrs = dict(frame.attrs), dict(frame.attrs)
+    ops_name, fu_name = f"{label} (record rows)", f"{label} ('{form}' instances)"
+    sub = {"kind": "operations_followup", "operations": ops_name, "followup": fu_name, "case_id": case, "checkboxes": "keep"}
+    if layout.get("timepoint_column"):
+        sub.update(timepoint_column=layout["timepoint_column"], timepoints=layout.get("timepoints"))
+    elif layout.get("followup_date") and layout.get("operation_date"):
+        sub.update(patient_id=case, operation_date=layout["operation_date"], followup_date=layout["followup_date"])
+    else:
+        raise _fail(inst_col, [], f"Say which field of the form '{form}' gives the visit's time point (or its date, with the "
+                                  f"operation date) in the layout step; its fields are {_short(_filled(frame[on_form], ids), 8)}.")
+    notes.append(f"{label}: a REDCap project without events; each instance of the repeating form '{form}' is a visit.")
+    return _shape_ops_followup({ops_name: ops, fu_name: fus}, sub, notes)
+
+
 def shape(tables: dict[str, pd.DataFrame], layout: dict) -> Shaped:
     """One row per operated case from the tables, as `layout` (a profile's "layout" section) says.
 
@@ -836,6 +896,8 @@ def shape(tables: dict[str, pd.DataFrame], layout: dict) -> Shaped:
     notes: list[str] = []
     if kind == "wide":
         return _shape_wide(tables, layout, notes)
+    if kind == "long" and layout.get("repeat_instrument") is not None:
+        return _shape_redcap_classic(tables, layout, notes)
     if kind == "long":
         return _shape_long(tables, layout, notes)
     if kind == "prom_tidy":
@@ -945,6 +1007,10 @@ def _detect(tables: dict[str, pd.DataFrame], name: str) -> LayoutGuess:
     frame = tables[name]
     label = _table_label(name)
     cols = [str(c) for c in frame.columns]
+    if "redcap_repeat_instrument" in cols and "redcap_event_name" not in cols:
+        guess = _detect_redcap_classic(frame, name, label, cols)
+        if guess is not None:
+            return guess
     if "redcap_event_name" in cols:
         case = cols[0] if cols[0] != "redcap_event_name" else _id_column(frame)
         events = pd.unique(_col(frame, "redcap_event_name").astype("string").dropna())
@@ -1000,6 +1066,53 @@ def _detect(tables: dict[str, pd.DataFrame], name: str) -> LayoutGuess:
         return LayoutGuess("wide", settings, f"'{label}' has no time point column, so it is read as one row per operated case; note that '{case}' repeats.")
     others = f" ({len(tables) - 1} other table{'s' if len(tables) > 2 else ''} not used)" if len(tables) > 1 else ""
     return LayoutGuess("wide", settings, f"'{label}' looks like one row per operated case: each '{case}' appears once{others}.")
+
+
+def _outcome_score(columns: list[str]) -> int:
+    """How many of `columns` name a measure (vas_leg, ODI, NDI…): the follow-up form scores highest."""
+    try:
+        from spinedash.ingest.map import _key, _measure_words, match_header
+    except ImportError:  # the map stage is not importable on its own (tests of this stage alone)
+        return 0
+    from spinedash import schema
+
+    words = _measure_words()
+    return sum(1 for c in columns if words.get(_key(c)) or ((m := match_header(c)) and schema.parse_outcome_column(m[0])))
+
+
+def _detect_redcap_classic(frame: pd.DataFrame, name: str, label: str, cols: list[str]) -> LayoutGuess | None:
+    """A REDCap project without events whose questionnaire form repeats; None if no form repeats."""
+    inst = _col(frame, "redcap_repeat_instrument").astype("string").str.strip().fillna("")
+    forms = [f for f in pd.unique(inst) if f]
+    if not forms:
+        return None
+    case = cols[0] if cols[0] not in ("redcap_repeat_instrument", "redcap_repeat_instance") else _id_column(frame)
+    ids = (case, "redcap_repeat_instrument", "redcap_repeat_instance")
+    fields = {f: [c for c in _filled(frame[(inst == f).to_numpy()], ids) if not str(c).endswith("_complete")] for f in forms}
+    scores = {f: _outcome_score(fields[f]) for f in forms}
+    form = max(forms, key=lambda f: scores[f])
+    settings = {"kind": "long", "table": name, "case_id": case, "redcap": True}
+    n = _col(frame, case).nunique()
+    start = f"'{label}' is a REDCap export without events ({n:,} records in '{case}') with the repeating forms {_short(forms, 4)}"
+    if scores[form] == 0:
+        return LayoutGuess("long", settings, start + ": say which form holds the questionnaires (each instance a visit).")
+    settings["repeat_instrument"] = form
+    rows = frame[(inst == form).to_numpy()]
+    named = _find(fields[form], _TP_WORDS + ("timepoint", "tidspunkt"))
+    for col in ([named] if named else []) + [c for c in fields[form] if c != named]:
+        share, values = _timepoint_share(_col(rows, col))
+        if share >= 0.8 and len(values) <= 40:
+            settings.update(timepoint_column=str(col), timepoints=_tp_mapping(_col(rows, col)))
+            return LayoutGuess("long", settings, start + f": each instance of '{form}' is a visit, its time point in '{col}'.")
+    fu_date = _find(fields[form], _FU_DATE_WORDS)
+    base = frame[(inst == "").to_numpy()]
+    op_date = _find(_filled(base, ids), _OP_DATE_WORDS)
+    codes = f"; '{named}' holds codes ({_short(pd.unique(_col(rows, named).dropna().astype(str)).tolist(), 4)}): choose it as the time point field and say what each code means, if you prefer" if named else ""
+    if fu_date and op_date:
+        settings.update(followup_date=fu_date, operation_date=op_date)
+        return LayoutGuess("long", settings, start + f": each instance of '{form}' is a visit, placed at its time point by '{fu_date}' "
+                                                     f"days after '{op_date}'{codes}.")
+    return LayoutGuess("long", settings, start + f": each instance of '{form}' is a visit; say which of its fields gives the time point{codes}.")
 
 
 def _tp_mapping(s: pd.Series) -> dict[str, str | None]:

@@ -1,7 +1,7 @@
 """Write the registry- and tool-shaped export files in tests/data/exports/ (run this file to rebuild).
 
-Eleven small, deterministic files laid out the way real exports arrive: a NORspine lumbar and an NKR
-cervical "datadump" as Rapporteket writes them, a REDCap longitudinal export (raw codes and labels),
+Twelve small, deterministic files laid out the way real exports arrive: a NORspine lumbar and an NKR
+cervical "datadump" as Rapporteket writes them, a REDCap longitudinal export (raw codes and labels), a classic (non-longitudinal) REDCap export with repeating instruments,
 a PROM system's tidy export, a Swespine-style and a Spine Tango-style clinic file, an operations file
 plus a follow-up file, a workbook with one sheet per time point and a cervical clinic file.
 
@@ -413,6 +413,60 @@ def redcap_longitudinal(cases: list[Case], labels: bool) -> bytes:
     return _csv(rows, columns)
 
 
+# The classic project's follow-up form says its time point in a dropdown (raw codes; assumed project).
+REDCAP_PROM_TIMEPOINT = {"pre": ("0", "Before surgery"), "3m": ("1", "3 months"), "12m": ("2", "12 months"), "24m": ("3", "24 months")}
+
+
+def redcap_classic(cases: list[Case]) -> bytes:
+    """REDCap "Export records" CSV (raw) of a classic project, no events: repeating instruments only.
+
+    Layout as REDCap writes a non-longitudinal project with repeating instruments (PyCap's
+    `export_records` docstring, REDCapR's test projects): no `redcap_event_name`; one row per record
+    for the non-repeating forms (`redcap_repeat_instrument` and `redcap_repeat_instance` blank); one
+    row per instance of a repeating form, carrying the form name and instance number and only that
+    form's fields. Here the questionnaire form `proms` repeats (one instance per visit, the visit in
+    the dropdown `prom_timepoint` and the date in `prom_date`), and so does `complications`.
+    """
+    complete = {0: 0, 2: 2}
+    columns = [
+        "record_id", "redcap_repeat_instrument", "redcap_repeat_instance",
+        "surgery_date", "age", "sex", "diagnosis", "approach", "level___1", "level___2", "level___3", "los_days", "surgery_complete",
+        "prom_timepoint", "prom_date", "vas_leg", "vas_back", "odi", "eq5d_index", "satisfaction", "proms_complete",
+        "compl_type", "compl_date", "complications_complete",
+    ]  # fmt: skip
+    rows = []
+    for c in cases:
+        row = {
+            "record_id": c.case_id, "surgery_date": c.surgery_date.isoformat(), "age": c.age, "sex": "1" if c.sex == "male" else "0",
+            "diagnosis": REDCAP_DIAGNOSIS[c.condition][0], "approach": REDCAP_APPROACH[c.approach][0],
+            "los_days": c.stay_days, "surgery_complete": complete[2],
+        }  # fmt: skip
+        for code, _ in REDCAP_LEVELS.values():
+            row[f"level___{code}"] = int(REDCAP_LEVELS[c.level][0] == code)
+        rows.append(row)
+        instance = 0
+        for tp in ("pre", "3m", "12m", "24m"):
+            if tp not in c.scores["leg"]:
+                continue
+            instance += 1
+            prom = {
+                "record_id": c.case_id, "redcap_repeat_instrument": "proms", "redcap_repeat_instance": instance,
+                "prom_timepoint": REDCAP_PROM_TIMEPOINT[tp][0],
+                "prom_date": (c.surgery_date + dt.timedelta(days=TIMEPOINT_DAYS[tp])).isoformat(),
+                "vas_leg": c.scores["leg"][tp], "vas_back": c.scores["back"][tp], "odi": c.scores["odi"][tp],
+                "eq5d_index": c.scores["eq5d"][tp], "proms_complete": complete[2],
+            }  # fmt: skip
+            if tp != "pre":
+                prom["satisfaction"] = c.satisfaction.get(tp, 2)
+            rows.append(prom)
+        if c.dural_tear:
+            for k in (1, 2):  # the project's codes: 1 dural tear, 2 wound infection
+                rows.append({"record_id": c.case_id, "redcap_repeat_instrument": "complications", "redcap_repeat_instance": k,
+                             "compl_type": str(k), "compl_date": (c.surgery_date + dt.timedelta(days=3 * (k - 1))).isoformat(),
+                             "complications_complete": complete[2]})
+    return _csv(rows, columns)
+
+
 def prom_tidy(cases: list[Case]) -> bytes:
     """A PROM system's tidy export: one row per patient x episode x time point x instrument (score)."""
     instruments = {"leg": "NRS leg pain", "back": "NRS back pain", "odi": "ODI", "eq5d": "EQ-5D-5L index"}
@@ -635,6 +689,7 @@ def build() -> dict[str, bytes]:
         "nkr_cervical_datadump.csv": nkr_cervical(cervical),
         "redcap_longitudinal_raw.csv": redcap_longitudinal(lumbar, labels=False),
         "redcap_longitudinal_labels.csv": redcap_longitudinal(lumbar, labels=True),
+        "redcap_classic_repeating.csv": redcap_classic(lumbar),
         "prom_tidy_export.csv": prom_tidy(lumbar),
         "swespine_style_clinic.csv": swespine_style(lumbar),
         "spine_tango_style_clinic.tsv": spine_tango_style(lumbar),
