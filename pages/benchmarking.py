@@ -7,7 +7,7 @@ from spinedash.comparison import available_modes
 from spinedash.ui import disclaimer
 from spinedash.ui.common import show_table
 from spinedash.ui.layout import chart_row
-from spinedash.ui.page import analytics_page, show_chart
+from spinedash.ui.page import analytics_page, show_chart, technique_choice
 
 ctx = analytics_page(
     "Benchmarking",
@@ -29,6 +29,15 @@ measure = right.selectbox(
     "Measure", offered, format_func=lambda m: funnel.MEASURES[m]["label"],
     key="funnel_measure", bind="query-params",
 )
+# Technique is a filter here, not a split: a funnel is one dot per surgeon or site.
+narrowed = technique_choice(ctx, key="funnel_technique")
+if narrowed is None:
+    disclaimer()
+    st.stop()
+if ctx.by == "technique":
+    st.caption("A funnel is one dot per surgeon or site, so it is not split by technique: choose a technique above to "
+               "draw the funnel for its cases alone, or set one technique against another on Compare.")
+ctx = narrowed
 left, middle, right = chart_row("funnel_controls", 3)
 case_mix = left.segmented_control(
     "Case mix", ["Risk-adjusted", "Unadjusted"], default="Risk-adjusted", key="funnel_case_mix", bind="query-params", required=True
@@ -51,7 +60,8 @@ except funnel.FunnelError as error:
     disclaimer()
     st.stop()
 title = funnel.y_axis_title(result) + f" by {by}"
-show_chart(ctx, lambda: funnel.funnel_chart(result, title), f"funnel_{by}_{measure}_{case_mix}_{with_approach}_{dispersion}", title)
+show_chart(ctx, lambda: funnel.funnel_chart(result, title), f"funnel_{by}_{measure}_{case_mix}_{with_approach}_{dispersion}", title,
+           key=ctx.filters.techniques)
 st.markdown(f"**{funnel.adjustment_text(result)}** {funnel.dispersion_text(result)}")
 st.markdown(
     "**How to read it.** The solid line is the overall result; the dashed and dotted lines are 95% and 99.8% "

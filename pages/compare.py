@@ -13,15 +13,16 @@ from spinedash.ui.page import analytics_page, show_chart
 ctx = analytics_page(
     "Compare",
     "Two groups of the filtered cases side by side: approach against approach, one surgeon against the rest, "
-    "or site against site.",
+    "site against site, or technique against technique.",
 )
 
 modes = comparison.available_modes(ctx.cases)
 if not modes:
-    st.info("The filtered cases hold only one approach, surgeon and site: there is nothing to compare.")
+    st.info("The filtered cases hold only one approach, surgeon, site and technique: there is nothing to compare.")
     disclaimer()
     st.stop()
-mode = st.radio("Compare", modes, horizontal=True, key="compare_mode", bind="query-params")
+mode = st.radio("Compare", modes, index=comparison.default_mode(modes, ctx.by), horizontal=True, key="compare_mode",
+                bind="query-params")
 choices = comparison.group_choices(ctx.cases, mode)
 left, right = st.columns(2)
 a = left.selectbox("Group A", choices, key="compare_a", bind="query-params")

@@ -34,6 +34,8 @@ st.caption(
     f"The comparison covers {region_phrase(ctx.cases)} cases"
     + (" together: choose one spine region in the sidebar to compare like with like. " if " and " in region_phrase(ctx.cases) else ". ")
     + "These are observational figures: patients were not allocated to approaches at random."
+    + (" The cards compare approach families; split by technique, the charts below show each technique, and "
+       "Compare sets one technique against another." if ctx.by == "technique" else "")
 )
 demo.start_button(disabled=not ctx.dataset.is_synthetic)
 if not ctx.dataset.is_synthetic:
@@ -43,14 +45,15 @@ st.header("Activity and trends")
 left, right = chart_row("volume_stay")
 with left:
     show_chart(
-        ctx, lambda: overview.volume_chart(ctx.memo(overview.volume_by_quarter, min_cell=ctx.min_cell)),
-        "volume", "Operations per quarter",
+        ctx, lambda: overview.volume_chart(ctx.memo(overview.volume_by_quarter, min_cell=ctx.min_cell, by=ctx.by), ctx.group_title),
+        "volume", f"Operations per quarter by {ctx.group_title.lower()}", key=ctx.by,
     )
 with right:
-    trend = ctx.memo(overview.trend_by_quarter, min_cell=ctx.min_cell, mcid_threshold=threshold, measure=measure)
+    trend = ctx.memo(overview.trend_by_quarter, min_cell=ctx.min_cell, mcid_threshold=threshold, measure=measure, by=ctx.by)
     show_chart(
-        ctx, lambda: overview.trend_chart(trend, "median_stay_hours", "Median hospital stay per quarter", "Hospital stay (hours)"),
-        "stay_trend", "Median hospital stay per quarter",
+        ctx, lambda: overview.trend_chart(trend, "median_stay_hours", "Median hospital stay per quarter", "Hospital stay (hours)",
+                                          ctx.group_title),
+        "stay_trend", "Median hospital stay per quarter", key=ctx.by,
     )
 left, right = chart_row("mcid_completeness")
 with left:
@@ -59,7 +62,8 @@ with left:
                 "Set your own threshold on Patient-reported outcomes.", icon=":material/info:")
     else:
         mcid_title = f"{MEASURES[measure].short_label} MCID reached at 12 months, per quarter"
-        show_chart(ctx, lambda: overview.mcid_trend_chart(trend, mcid_title), "mcid_trend", mcid_title, key=measure)
+        show_chart(ctx, lambda: overview.mcid_trend_chart(trend, mcid_title, ctx.group_title), "mcid_trend", mcid_title,
+                   key=(measure, ctx.by))
 with right:
     export_date = followup.export_date(ctx.dataset, "overview")
     show_chart(

@@ -14,7 +14,11 @@ COMPARE_MODES: dict[str, tuple[str, str]] = {
     "Approach vs approach": ("approach", "two approaches"),
     "Surgeon vs the rest": ("surgeon", "one surgeon"),
     "Site vs site": ("site", "two sites"),
+    # Technique is the detail within an approach family (biportal endoscopic, microendoscopic…), as
+    # the data record it; offered when the data hold two or more (the sidebar's "Split charts by").
+    "Technique vs technique": ("technique", "two techniques"),
 }
+TECHNIQUE_MODE = "Technique vs technique"
 REST = "All other surgeons"
 ADJUSTMENT_WORDS = {
     "regression": "regression on the case mix",
@@ -40,6 +44,12 @@ def available_modes(cases: pd.DataFrame) -> list[str]:
         if column in cases.columns and cases[column].dropna().nunique() >= 2:
             out.append(mode)
     return out
+
+
+def default_mode(modes: list[str], by: str = "approach") -> int:
+    """Index of the mode Compare opens on: technique against technique when the charts are split by
+    technique (sidebar "Split charts by") and the data allow it, else the first."""
+    return modes.index(TECHNIQUE_MODE) if by == "technique" and TECHNIQUE_MODE in modes else 0
 
 
 def group_choices(cases: pd.DataFrame, mode: str) -> list[str]:

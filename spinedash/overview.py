@@ -25,7 +25,7 @@ from spinedash.analysis import (
     summarise_distribution,
     suppression_label,
 )
-from spinedash.charts import TIME_LABELS, describe, nothing_to_show_layer
+from spinedash.charts import TIME_LABELS, colour_scale, describe, nothing_to_show_layer
 from spinedash.schema import MEASURES
 from spinedash.vegalite import (
     CHART_CONFIG,
@@ -51,6 +51,10 @@ ALL_GROUP = "All"
 # Cases without a recorded approach or surgery date are a group of their own in the counts by
 # quarter and approach: left out, they would be the total minus everything shown (issue 14, 3).
 NO_APPROACH = "Approach not recorded"
+NO_TECHNIQUE = "Technique not recorded"
+# What the quarterly figures can be split by (the sidebar's "Split charts by"): the frames keep the
+# column name "approach" for the group either way; charts take the group's title.
+SPLITS: dict[str, str] = {"approach": NO_APPROACH, "technique": NO_TECHNIQUE}
 NO_DATE = "Date not recorded"
 # The stack segment holding a quarter's suppressed cells together (volume chart).
 HIDDEN_GROUP = "Suppressed (small groups)"
@@ -426,15 +430,21 @@ def _quarters(dates: pd.Series) -> tuple[pd.Series, pd.Series]:
 def _approach_order(values) -> list[str]:
     present = {str(v) for v in values if pd.notna(v)}
     known = [a for a in APPROACHES if a in present]
-    rest = sorted(present - set(APPROACHES) - {NO_APPROACH, HIDDEN_GROUP})
-    return known + rest + [g for g in (NO_APPROACH, HIDDEN_GROUP) if g in present]
+    rest = sorted(present - set(APPROACHES) - {NO_APPROACH, NO_TECHNIQUE, HIDDEN_GROUP})
+    return known + rest + [g for g in (NO_APPROACH, NO_TECHNIQUE, HIDDEN_GROUP) if g in present]
 
 
-def _cells(cases: pd.DataFrame) -> pd.DataFrame:
-    """Per case: quarter label (NO_DATE where blank), quarter start (NaT), approach (NO_APPROACH where blank)."""
+def _check_split(by: str) -> None:
+    if by not in SPLITS:
+        raise ValueError(f"by must be one of {', '.join(SPLITS)}, got {by!r}")
+
+
+def _cells(cases: pd.DataFrame, by: str = "approach") -> pd.DataFrame:
+    """Per case: quarter label (NO_DATE where blank), quarter start (NaT), and the group in column
+    "approach": the approach, or the technique with by="technique" (NO_APPROACH / NO_TECHNIQUE where blank)."""
     dates = pd.to_datetime(cases["surgery_date"])
     quarter, start = _quarters(dates)
-    approach = cases["approach"].astype("object").where(cases["approach"].notna(), NO_APPROACH).astype(str)
+    approach = cases[by].astype("object").where(cases[by].notna(), SPLITS[by]).astype(str)
     return pd.DataFrame({"quarter": quarter.where(dates.notna(), NO_DATE), "quarter_start": start, "approach": approach}, index=cases.index)
 
 
@@ -442,8 +452,9 @@ def _mi_class(approach: pd.Series) -> pd.Series:
     return approach.isin(MINIMALLY_INVASIVE).map({True: MI_GROUP, False: "not minimally invasive"})
 
 
-def approach_quarter_counts(cases: pd.DataFrame, min_cell: int = 1) -> pd.DataFrame:
-    """Cases per quarter × approach, every cell present, with the small-cell rule applied.
+def approach_quarter_counts(cases: pd.DataFrame, min_cell: int = 1, by: str = "approach") -> pd.DataFrame:
+    """Cases per quarter × approach (× technique with by="technique", still in column "approach"),
+    every cell present, with the small-cell rule applied.
 
     Cases without a surgery date form the quarter NO_DATE (last), cases without an approach the
     approach NO_APPROACH, so the cells add up to all cases. `hidden`: the cell's count may not be
@@ -456,10 +467,11 @@ def approach_quarter_counts(cases: pd.DataFrame, min_cell: int = 1) -> pd.DataFr
     Returns:
         DataFrame[quarter, quarter_start, approach, cases, hidden, primary], quarters in time order.
     """
+    _check_split(by)
     columns = ["quarter", "quarter_start", "approach", "cases", "hidden", "primary"]
-    if "surgery_date" not in cases.columns or "approach" not in cases.columns or cases.empty:
+    if "surgery_date" not in cases.columns or by not in cases.columns or cases.empty:
         return _empty(columns)
-    cells = _cells(cases)
+    cells = _cells(cases, by)
     approaches = _approach_order(cells["approach"])
     quarters = cells[["quarter", "quarter_start"]].drop_duplicates("quarter")
     quarters = quarters.assign(_nodate=quarters["quarter"] == NO_DATE).sort_values(["_nodate", "quarter_start"])
@@ -473,7 +485,7 @@ def approach_quarter_counts(cases: pd.DataFrame, min_cell: int = 1) -> pd.DataFr
     return out[columns].reset_index(drop=True)
 
 
-def volume_by_quarter(cases: pd.DataFrame, min_cell: int = 1) -> pd.DataFrame:
+def volume_by_quarter(cases: pd.DataFrame, min_cell: int = 1, by: str = "approach") -> pd.DataFrame:
     """Cases per calendar quarter and approach, each approach's share of that quarter (0–1), and what is hidden.
 
     Every approach seen gets a row in every quarter (zero where it had none), so the shares of a
@@ -481,10 +493,10 @@ def volume_by_quarter(cases: pd.DataFrame, min_cell: int = 1) -> pd.DataFrame:
     surgery date the last "quarter" NO_DATE — nothing is left out for a reader to work out by
     subtraction. Cells hidden by the small-cell rule (`approach_quarter_counts`) have cases and
     share NaN and `suppressed` True. Returns an empty frame with the same columns when there is
-    no surgery_date or approach column.
+    no surgery_date or approach column. With by="technique" the groups are techniques (column "approach").
     """
     columns = ["quarter", "quarter_start", "approach", "cases", "share", "suppressed"]
-    cells = approach_quarter_counts(cases, min_cell)
+    cells = approach_quarter_counts(cases, min_cell, by)
     if cells.empty:
         return _empty(columns)
     out = cells.rename(columns={"hidden": "suppressed"})
@@ -533,13 +545,15 @@ TREND_COLUMNS = [
 
 
 def trend_by_quarter(
-    cases: pd.DataFrame, min_cell: int = 5, mcid_threshold: float | None = None, measure: str | None = None
+    cases: pd.DataFrame, min_cell: int = 5, mcid_threshold: float | None = None, measure: str | None = None,
+    by: str = "approach",
 ) -> pd.DataFrame:
     """Median stay (hours) and the MCID rate of `measure` at 12 months (0–1) per quarter, by approach and "All".
 
     `measure` defaults to the view's first headline score with a default threshold
     (outcomes.threshold_measure: VAS leg for a lumbar file), `mcid_threshold` to its default;
-    with neither, the MCID columns are blank.
+    with neither, the MCID columns are blank. With by="technique" the groups (column "approach")
+    are techniques, cases without one the group NO_TECHNIQUE.
 
     `n` is the quarter's cases; `stay_n` and `mcid_n` the denominators of the two figures. Cases
     without an approach are the group NO_APPROACH; cases without a surgery date have no quarter.
@@ -551,7 +565,8 @@ def trend_by_quarter(
     rates are blank until enough arrive. Returns an empty frame (same columns) when there is no
     surgery_date or approach column.
     """
-    if "surgery_date" not in cases.columns or "approach" not in cases.columns:
+    _check_split(by)
+    if "surgery_date" not in cases.columns or by not in cases.columns:
         return _empty(TREND_COLUMNS)
     if measure is None:
         from spinedash.outcomes import threshold_measure
@@ -563,7 +578,7 @@ def trend_by_quarter(
     frame = cases[cases["surgery_date"].notna()]
     if frame.empty:
         return _empty(TREND_COLUMNS)
-    cells = _cells(frame)
+    cells = _cells(frame, by)
     stay = frame["length_of_stay_hours"] if "length_of_stay_hours" in frame.columns else pd.Series(np.nan, index=frame.index)
     data = pd.DataFrame({"quarter": cells["quarter"], "quarter_start": cells["quarter_start"], "approach": cells["approach"], "stay": stay})
     data = pd.concat([data, data.assign(approach=ALL_GROUP)], ignore_index=True)
@@ -578,7 +593,7 @@ def trend_by_quarter(
     cell_key = out["quarter"] + "\x1f" + out["approach"]
     out["median_stay_ci_low"] = cell_key.map(medians["median_ci_low"]).astype("float64")
     out["median_stay_ci_high"] = cell_key.map(medians["median_ci_high"]).astype("float64")
-    hidden = approach_quarter_counts(cases, min_cell).set_index(["quarter", "approach"])["hidden"]
+    hidden = approach_quarter_counts(cases, min_cell, by).set_index(["quarter", "approach"])["hidden"]
     key = pd.MultiIndex.from_frame(out[["quarter", "approach"]])
     out["suppressed"] = hidden.reindex(key).fillna(False).to_numpy(dtype=bool)
     mcid = _mcid_by_cell(frame.assign(approach=cells["approach"]), cells["quarter"], mcid_threshold, measure)
@@ -596,7 +611,7 @@ def trend_by_quarter(
             out.loc[(out["quarter"] == quarter) & ~per_approach, "mcid_suppressed"] = True
     out.loc[~per_approach & (out["mcid_n"] < min_cell) & (out["mcid_n"] > 0), "mcid_suppressed"] = True
     # A quarter whose hidden approaches could not be covered by others: its "All" goes too.
-    counts = approach_quarter_counts(cases, min_cell)
+    counts = approach_quarter_counts(cases, min_cell, by)
     for quarter, part in counts.groupby("quarter"):
         if privacy.total_must_hide(part["cases"], part["hidden"], min_cell):
             out.loc[(out["quarter"] == quarter) & ~per_approach, "suppressed"] = True
@@ -643,31 +658,33 @@ def _quarter_sort(frame: pd.DataFrame) -> list[str]:
     return frame.drop_duplicates("quarter").sort_values("quarter_start")["quarter"].tolist()
 
 
-def volume_chart(volume: pd.DataFrame) -> Spec:
-    """Stacked bars: cases per quarter, coloured by approach (a Vega-Lite spec).
+def volume_chart(volume: pd.DataFrame, group_title: str = "Approach") -> Spec:
+    """Stacked bars: cases per quarter, coloured by approach — or by technique, `group_title` "Technique" (a Vega-Lite spec).
 
     Cells hidden by the small-cell rule (`suppressed`) are not drawn and are named in the subtitle.
     """
     approaches = _approach_order(volume["approach"])
     colour = {"domain": approaches, "range": _approach_colours(approaches)}
+    word = group_title.lower()
+    chart_title = f"Operations per quarter by {word}"
     hidden = volume[volume["suppressed"].fillna(False).astype(bool)] if "suppressed" in volume.columns else volume.iloc[:0]
     shown = volume.drop(index=hidden.index).drop(columns=["suppressed"], errors="ignore")
     extra = {}
     if len(hidden) or (volume["approach"] == HIDDEN_GROUP).any():
         extra["title"] = {
-            "text": "Operations per quarter by approach", "anchor": "start",
+            "text": chart_title, "anchor": "start",
             "subtitle": ["Light grey: groups too small to show, with enough others that none can be worked out"],
         }  # fmt: skip
     if shown.empty:
-        return nothing_to_show_chart("Operations per quarter by approach", NO_VOLUME_MESSAGE)
+        return nothing_to_show_chart(chart_title, NO_VOLUME_MESSAGE)
     totals = shown.groupby("approach", sort=False)["cases"].sum()
     quarters = _quarter_sort(volume)
     items = [f"{a}: {int(totals.get(a, 0)):,} operations" for a in approaches if a in totals.index]
     words = describe(
-        "Operations per quarter by approach",
-        f"Stacked bars of operations in each quarter from {quarters[0]} to {quarters[-1]}, by approach; totals shown",
+        chart_title,
+        f"Stacked bars of operations in each quarter from {quarters[0]} to {quarters[-1]}, by {word}; totals shown",
         items,
-        [f"{len(hidden)} quarter × approach cells (small-cell rule)"] if len(hidden) else [],
+        [f"{len(hidden)} quarter × {word} cells (small-cell rule)"] if len(hidden) else [],
     )
     return single_chart(
         "shown",
@@ -676,17 +693,17 @@ def volume_chart(volume: pd.DataFrame) -> Spec:
         encoding(
             x=channel("quarter:O", title="Quarter of surgery", sort=quarters, axis={"labelAngle": -45}),
             y=channel("cases:Q", title="Cases (number of operations)", stack="zero"),
-            color=channel("approach:N", title="Approach", scale=colour, sort=approaches, legend=LEGEND_BELOW),
+            color=channel("approach:N", title=group_title, scale=colour, sort=approaches, legend=LEGEND_BELOW),
             order=channel("approach_rank:Q"),
             tooltip=[
                 tooltip("quarter:N", "Quarter"),
-                tooltip("approach:N", "Approach"),
+                tooltip("approach:N", group_title),
                 tooltip("cases:Q", "Cases"),
                 tooltip("share:Q", "Share of the quarter", ".0%"),
             ],
         ),
         transform=[{"calculate": _rank_expression(approaches), "as": "approach_rank"}],
-        **({"title": "Operations per quarter by approach"} | extra),
+        **({"title": chart_title} | extra),
         height=300,
         description=words,
     )
@@ -718,8 +735,12 @@ def _rank_expression(approaches: list[str]) -> str:
 
 
 def _approach_colours(approaches: list[str]) -> list[str]:
-    """Each approach's colour, in the order given; approaches not in the vocabulary are grey."""
-    return [HIDDEN_COLOUR if a == HIDDEN_GROUP else APPROACH_COLOURS.get(a, OTHER_COLOUR) for a in approaches]
+    """Each group's colour, in the order given: approaches their own (those not in the vocabulary
+    grey); techniques, which have none, the neutral palette Recovery's charts use for them."""
+    real = [a for a in approaches if a not in (HIDDEN_GROUP, NO_APPROACH, NO_TECHNIQUE)]
+    scale = colour_scale(real) if real else {"domain": [], "range": []}
+    lookup = dict(zip(scale["domain"], scale["range"], strict=True))
+    return [HIDDEN_COLOUR if a == HIDDEN_GROUP else lookup.get(a, APPROACH_COLOURS.get(a, OTHER_COLOUR)) for a in approaches]
 
 
 def _datum_is(field: str, constant: str) -> str:
@@ -727,7 +748,7 @@ def _datum_is(field: str, constant: str) -> str:
     return f"(datum.{field} === {constant!r})"
 
 
-def trend_chart(trend: pd.DataFrame, value_col: str, title: str, axis_title: str) -> Spec:
+def trend_chart(trend: pd.DataFrame, value_col: str, title: str, axis_title: str, group_title: str = "Approach") -> Spec:
     """Lines per approach (and "All", black, dashed) over quarters for one column of `trend_by_quarter`.
 
     Suppressed quarters are simply absent from the line. Rates (mcid_rate, 0–1) are shown in %.
@@ -749,11 +770,11 @@ def trend_chart(trend: pd.DataFrame, value_col: str, title: str, axis_title: str
     enc = encoding(
         x=channel("quarter:O", title="Quarter of surgery", sort=_quarter_sort(trend), axis={"labelAngle": -45}),
         y=channel(f"{value_col}:Q", title=axis_title),
-        color=channel("approach:N", title="Approach", scale=colour, sort=domain, legend=LEGEND_BELOW),
+        color=channel("approach:N", title=group_title, scale=colour, sort=domain, legend=LEGEND_BELOW),
         strokeDash={"condition": {"test": _datum_is("approach", ALL_GROUP), "value": [5, 3]}, "value": [1, 0]},
         tooltip=[
             tooltip("quarter:N", "Quarter"),
-            tooltip("approach:N", "Approach"),
+            tooltip("approach:N", group_title),
             tooltip(f"{value_col}:Q", axis_title, ".1f"),
             *([tooltip(f"{ci[0]}:Q", "95% CI from", ".1f"), tooltip(f"{ci[1]}:Q", "95% CI to", ".1f")] if ci else []),
             tooltip("n:Q", "Cases in the quarter"),
@@ -766,7 +787,7 @@ def trend_chart(trend: pd.DataFrame, value_col: str, title: str, axis_title: str
         enc,
         title=title,
         height=300,
-        description=describe(title, f"{axis_title} per quarter, by approach and for all cases (dashed)",
+        description=describe(title, f"{axis_title} per quarter, by {group_title.lower()} and for all cases (dashed)",
                              _first_last(data, value_col, domain, unit)),  # fmt: skip
     )
     if ci:
@@ -798,7 +819,7 @@ def _first_last(data: pd.DataFrame, value_col: str, groups: list[str], unit: str
     return items
 
 
-def mcid_trend_chart(trend: pd.DataFrame, title: str) -> Spec:
+def mcid_trend_chart(trend: pd.DataFrame, title: str, group_title: str = "Approach") -> Spec:
     """Small multiples of the MCID rate per quarter (the measure `trend_by_quarter` was given): one panel per approach, its own line in its
     colour over the rate of all cases (grey, dashed), instead of five noisy lines in one plot.
 
@@ -821,8 +842,8 @@ def mcid_trend_chart(trend: pd.DataFrame, title: str) -> Spec:
     quarters = _quarter_sort(trend)
     x = channel("quarter:O", title="Quarter of surgery", sort=quarters, axis={"labelAngle": -45, "labelOverlap": "greedy"})
     y = channel("mcid_rate:Q", title="Reached the MCID", scale={"domain": [0, 1]}, axis={"format": "%", "tickCount": 5})
-    col = channel("series:N", title="Approach", scale=colour, legend=None)
-    tips = [tooltip("quarter:N", "Quarter"), tooltip("series:N", "Approach"), tooltip("mcid_rate:Q", "Reached the MCID", ".0%"),
+    col = channel("series:N", title=group_title, scale=colour, legend=None)
+    tips = [tooltip("quarter:N", "Quarter"), tooltip("series:N", group_title), tooltip("mcid_rate:Q", "Reached the MCID", ".0%"),
             tooltip("mcid_n:Q", "Patients with both scores", ",")]  # fmt: skip
     not_all = f"!{_datum_is('series', ALL_GROUP)}"
     layers = []
@@ -856,11 +877,11 @@ def mcid_trend_chart(trend: pd.DataFrame, title: str) -> Spec:
         "columns": 2,
         "spec": {"width": 150, "height": 110, "layer": layers},
         "title": {"text": title, "anchor": "start",
-                  "subtitle": ["Each panel: one approach; dashed grey: all cases.",
+                  "subtitle": [f"Each panel: one {group_title.lower()}; dashed grey: all cases.",
                                "Dot size: patients with both scores in the quarter."]},
         "config": copy.deepcopy(CHART_CONFIG),
         "description": describe(title, "Share of patients reaching the threshold at 12 months per quarter, one panel per "
-                                "approach beside all cases", items),
+                                f"{group_title.lower()} beside all cases", items),
     }  # fmt: skip
     return spec
 
@@ -981,7 +1002,7 @@ def demo_steps() -> list[DemoStep]:
             "pages/benchmarking.py",
             # None: back to the page's defaults (by surgeon, its first measure, risk-adjusted).
             {"funnel_by": None, "funnel_measure": None, "funnel_case_mix": None, "funnel_adjust_approach": None,
-             "funnel_dispersion": None},
+             "funnel_dispersion": None, "funnel_technique": None},
             anchor="chart:1",  # the funnel
         ),
         DemoStep(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pandas as pd
@@ -132,6 +132,38 @@ def analytics_page(title: str, intro: str) -> PageContext:
         disclaimer()
         st.stop()
     return PageContext(dataset=dataset, cases=cases, filters=filters, min_cell=min_cell, by=by)
+
+
+def technique_choice(ctx: PageContext, key: str, holder: Any = None) -> PageContext | None:
+    """A page's own Technique filter, for a page whose chart cannot be split by technique (a funnel
+    is one dot per surgeon or site): "All techniques" or one technique the filtered cases record.
+
+    Returns the context narrowed to that technique (its filters say so, for exports and the memo),
+    the context unchanged when the data record no technique, or None after a small-cell message
+    when the choice would leave out 1..k−1 of the file's cases (spinedash.privacy rule 4).
+    """
+    if "technique" not in ctx.cases.columns:
+        return ctx
+    techniques = sorted(str(t) for t in ctx.cases["technique"].dropna().unique())
+    if len(techniques) < 2:
+        return ctx
+    everything = "All techniques"
+    choice = (holder or st).selectbox(
+        "Technique", [everything, *techniques], key=key, bind="query-params",
+        help="A funnel compares surgeons or sites, one dot each; to see one technique, draw the funnel for its cases.",
+    )
+    if choice in (None, everything) or choice not in techniques:
+        return ctx
+    filters = replace(ctx.filters, techniques=(choice,))
+    cases = apply_filters(ctx.dataset.cases, filters)
+    if leaves_out_small_group(len(cases), len(ctx.dataset.cases), ctx.min_cell):
+        st.warning(small_remainder_message(ctx.min_cell), icon=":material/visibility_off:")
+        return None
+    if cases.empty:
+        st.warning(no_match_message(ctx.dataset.cases, filters), icon=":material/filter_alt_off:")
+        return None
+    st.caption(filters_line(filters, len(cases), len(ctx.dataset.cases), ctx.min_cell))
+    return replace(ctx, cases=cases, filters=filters)
 
 
 SPLIT_BY_KEY = "split_by"
