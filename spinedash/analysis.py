@@ -1422,10 +1422,16 @@ def _unit_protection(units: np.ndarray | None, rest: bool, a: np.ndarray, b: np.
     """
 
     if units is not None:
-        # Integer codes once (the last code = blank), not a string copy per outcome row.
-        unit_codes, uniques = pd.factorize(pd.Series(units), use_na_sentinel=True)
+        # Integer codes once (the last code = blank), not a string copy per outcome row. Units in
+        # the order every other page lists them (approaches least to most invasive, else by name,
+        # blank last: `_group_codes`, the funnel), so that complementary suppression breaks ties
+        # between equal units the same way everywhere: hiding A here and B there would show both.
+        raw, uniques = pd.factorize(pd.Series(units).astype(object), use_na_sentinel=True)
+        labels = [str(u) for u in uniques]
+        ordered = _order_labels(labels, "approach" if any(u in APPROACHES for u in labels) else "")
+        position = np.array([ordered.index(u) for u in labels] + [len(labels)], dtype=np.int64)
         n_units = len(uniques) + 1
-        unit_codes = np.where(unit_codes < 0, n_units - 1, unit_codes)
+        unit_codes = position[raw]  # raw −1 (blank) indexes the trailing len(labels)
 
     def protect(recorded: np.ndarray):
         if units is None or min_cell <= 1:

@@ -481,7 +481,9 @@ def approach_quarter_counts(cases: pd.DataFrame, min_cell: int = 1, by: str = "a
     out["cases"] = out["cases"].fillna(0).astype("int64")
     out["primary"] = privacy.is_small(out["cases"].to_numpy(), min_cell)
     out["_class"] = _mi_class(out["approach"])
-    out["hidden"] = privacy.protect_table(out, "cases", ["quarter", "approach", "_class", None], min_cell).to_numpy()
+    # listed: Recovery and the other pages list cases per approach with rule 2; their hidden totals
+    # stay hidden here too (privacy.protect_table).
+    out["hidden"] = privacy.protect_table(out, "cases", ["quarter", "approach", "_class", None], min_cell, listed=["approach"]).to_numpy()
     return out[columns].reset_index(drop=True)
 
 

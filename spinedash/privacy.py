@@ -109,7 +109,8 @@ def small_remainder_message(min_cell: int) -> str:
     )
 
 
-def complementary_suppression(counts: Sequence[float] | np.ndarray, min_cell: int, hidden: Sequence[bool] | np.ndarray | None = None) -> np.ndarray:
+def complementary_suppression(counts: Sequence[float] | np.ndarray, min_cell: int, hidden: Sequence[bool] | np.ndarray | None = None,
+                              ties: str = "first") -> np.ndarray:
     """Which cells of one margin to hide so that none below k can be worked out from its total.
 
     `counts`: the number of patients in each group that adds up to a total the page shows (or
@@ -118,6 +119,8 @@ def complementary_suppression(counts: Sequence[float] | np.ndarray, min_cell: in
     other non-empty cells (ties: the first) until the hidden cells hold 0 or ≥ k patients, at
     least two are hidden, and they hold more patients than there are hidden cells. If that cannot be reached (too few cells), every
     non-empty cell is hidden — the caller must then hide the total too (`total_must_hide`).
+    `ties="all"` hides every cell tied with the one picked: a superset of what any order of the
+    cells would hide (used where another page may list the same groups in another order).
     """
     check_min_cell(min_cell)
     n = np.nan_to_num(np.asarray(counts, dtype=np.float64), nan=0.0)
@@ -137,7 +140,10 @@ def complementary_suppression(counts: Sequence[float] | np.ndarray, min_cell: in
         candidates = [i for i in order if not mask[i] and n[i] > 0]
         if not candidates:
             break
-        mask[candidates[0]] = True
+        if ties == "all":
+            mask[[i for i in candidates if n[i] == n[candidates[0]]]] = True
+        else:
+            mask[candidates[0]] = True
     return mask
 
 
@@ -180,6 +186,7 @@ def protect_table(
     min_cell: int,
     hidden_col: str | None = None,
     max_rounds: int = 50,
+    listed: Sequence[str] = (),
 ) -> pd.Series:
     """Rule 2 for a table whose cells add up along several margins at once; a bool Series.
 
@@ -189,10 +196,23 @@ def protect_table(
     until nothing changes (the usual iterative heuristic for secondary suppression in two-way
     tables). Each margin then has either no hidden cell or hidden cells holding ≥ k patients over
     ≥ 2 cells, so no single margin's subtraction gives a small cell away.
+
+    `listed`: columns whose groups' totals other pages list as a table of groups with rule 2
+    (`count_column`: cases per approach on Recovery). Those pages hide some totals (a small group
+    and its partners); a partner's total must not be worked out here either, or the cases in view
+    minus every other total would give the small group away across the two pages. So each hidden
+    total's row here gets hidden cells too (its smallest first; ties all hidden, whatever order
+    another page lists the groups in).
     """
     check_min_cell(min_cell)
     data = frame.copy()
     data["_hidden"] = data[hidden_col].fillna(False).astype(bool) if hidden_col else False
+    for column in listed:
+        totals = data.groupby(column, sort=False, observed=True)[count_col].sum()
+        for group in totals.index[complementary_suppression(totals.to_numpy(dtype=np.float64), min_cell, ties="all")]:
+            row = data[(data[column] == group) & (data[count_col] > 0)]
+            if not row.empty and not row["_hidden"].any():
+                data.loc[row[count_col].idxmin(), "_hidden"] = True
     for _ in range(max_rounds):
         before = data["_hidden"].copy()
         for within in margins:

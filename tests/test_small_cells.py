@@ -188,3 +188,27 @@ def test_charts_do_not_print_the_size_of_a_group_hidden_to_protect_a_smaller_one
     for spec in specs:
         text = json.dumps(spec)
         assert f"n = {int(partner['n']):,}" not in text and f'"n": {int(partner["n"])}' not in text
+
+
+def test_compare_and_benchmarking_hide_the_same_surgeon_when_two_are_tied():
+    """Across pages: Benchmarking and Compare each print every surgeon but the hidden ones; if they
+    broke a tie differently (B hidden on one page, C on the other), B and C would both be shown and
+    the cases in view minus all shown surgeons would give the 3-case surgeon away."""
+    from spinedash import funnel
+    from spinedash.sample import load_sample
+
+    # C's cases come first in the file, so "order of appearance" would list C before B.
+    plan = [("Surgeon C", 10), ("Surgeon A", 3), ("Surgeon B", 10), ("Surgeon D", 60), ("Surgeon E", 60)]
+    cases = load_sample().head(sum(n for _, n in plan)).copy()
+    cases["surgeon"] = [s for s, n in plan for _ in range(n)]
+    assert cases["length_of_stay_hours"].notna().all() and cases["complication"].notna().all()
+    bench = funnel.funnel_data(cases, by="surgeon", measure="complication", min_cell=K, adjust=False).units.set_index("unit")
+    bench_hidden = set(bench.index[bench["suppressed"]])
+    compare_hidden = set()
+    for surgeon, _ in plan:
+        mine = (cases["surgeon"] == surgeon).to_numpy()
+        table = analysis.compare_groups(cases, mine, ~mine, surgeon, "All other surgeons", min_cell=K, adjust="none",
+                                        units=cases["surgeon"], rest=True).set_index("outcome")
+        if table.loc["Complication", "suppressed"]:
+            compare_hidden.add(surgeon)
+    assert bench_hidden == compare_hidden == {"Surgeon A", "Surgeon B"}
