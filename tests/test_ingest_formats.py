@@ -333,3 +333,44 @@ def test_classic_redcap_without_a_time_point_asks_for_the_field():
         load_outcomes(str(EXPORTS / CLASSIC), {**_redcap_answers(), "layout": layout})
     with pytest.raises(OutcomeDataError, match=r"Say which repeating form holds the questionnaires .*'complications', 'proms'"):
         load_outcomes(str(EXPORTS / CLASSIC), {**_redcap_answers(), "layout": {**layout, "repeat_instrument": "visits"}})
+
+
+# --- every export file's outcome, as the README's formats table states it ---------------------------
+
+# files -> (built-in profile detected, or None), the questions a user answers (problem column -> the
+# words or codes asked about; {} = one step), and the answers as a profile.
+OUTCOMES = {
+    ("norspine_lumbar_datadump.csv",): ("NORspine degenerative lumbar datadump (Rapporteket)", {}, None),
+    ("nkr_cervical_datadump.csv",): ("NKR degenerative cervical datadump (Rapporteket)", {}, None),
+    ("redcap_longitudinal_raw.csv",): ("REDCap longitudinal export, raw codes (SpineDash spine outcomes project)", {}, None),
+    ("redcap_longitudinal_labels.csv",): ("REDCap longitudinal export, labels (SpineDash spine outcomes project)", {}, None),
+    ("prom_tidy_export.csv",): ("PROM system tidy export (one row per patient × episode × time point × instrument)", {}, None),
+    ("operations.csv", "followup.csv"): (None, {}, None),
+    ("workbook_per_timepoint.xlsx",): (None, {}, None),
+    ("swespine_style_clinic.csv",): (None, {"Op.metod": {"Mikroskop", "Endoskopisk"}}, SWESPINE_ANSWERS),
+    ("spine_tango_style_clinic.tsv",): (None, {"Zugang": {"endoskopisch"}}, TANGO_ANSWERS),
+    ("cervical_clinic.csv",): (None, {"Diagnosis": {RADICULOPATHY}}, {"codes": {"Diagnosis": {RADICULOPATHY: "Nerve root compression"}}}),
+    (CLASSIC,): (None, {"sex": {"1"}, "diagnosis": {"1", "2"}, "approach": {"1", "2", "3"}, "satisfaction@12m": {"4"}}, "redcap"),
+}
+
+
+def test_every_export_file_has_its_outcome_stated():
+    data = {p.name for p in EXPORTS.iterdir() if p.suffix in (".csv", ".tsv", ".xlsx")}
+    assert data == {name for names in OUTCOMES for name in names}
+
+
+@pytest.mark.parametrize("names", list(OUTCOMES), ids=lambda names: names[0])
+def test_export_loads_in_one_step_or_after_the_listed_questions(names):
+    builtin, questions, answers = OUTCOMES[names]
+    paths = [str(EXPORTS / n) for n in names]
+    source = paths if len(paths) > 1 else paths[0]
+    n = len(CERVICAL) if "cervical" in names[0] else len(LUMBAR)
+    if not questions:
+        result = load_outcomes(source)
+        assert result.profile.get("name") == builtin
+        assert len(result.cases) == n
+        return
+    assert _problems(names[0]) == questions, "refused for exactly the listed questions"
+    profile = _redcap_answers() if answers == "redcap" else _profile(answers)
+    result = load_outcomes(source, profile)
+    assert len(result.cases) == n
