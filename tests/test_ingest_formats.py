@@ -374,3 +374,15 @@ def test_export_loads_in_one_step_or_after_the_listed_questions(names):
     profile = _redcap_answers() if answers == "redcap" else _profile(answers)
     result = load_outcomes(source, profile)
     assert len(result.cases) == n
+
+
+def test_readme_formats_table_names_every_export_and_its_outcome():
+    readme = (EXPORTS.parents[2] / "README.md").read_text(encoding="utf-8")
+    table = readme.split("**Which exports load in one step.**", 1)[1].split("\n\n", 2)[1]
+    rows = [r for r in table.splitlines() if r.startswith("| ") and "`" in r]
+    for names, (_, questions, _) in OUTCOMES.items():
+        row = next((r for r in rows if all(n in r or n.replace("raw", "*").replace("labels", "*") in r for n in names)), None)
+        assert row is not None, names
+        assert ("one step" in row) == (not questions), names
+        for column in questions:
+            assert f"`{column.split('@')[0]}`" in row, (names, column)
