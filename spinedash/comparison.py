@@ -324,6 +324,35 @@ def multiple_testing_note(table: pd.DataFrame) -> str:
     )
 
 
+def adjustment_method(table: pd.DataFrame) -> str:
+    """Which adjustment a comparison table was computed with ("regression", "weighting" or "none"), read off its rows."""
+    shown = table[~table["suppressed"]]
+    if not np.isfinite(shown["adjusted_difference"].to_numpy(dtype=float, na_value=np.nan)).any():
+        return "none"
+    return "weighting" if shown["test"].str.contains("inverse-probability").any() else "regression"
+
+
+def comparison_notes(table: pd.DataFrame, mode: str | None = None, min_cell: int = 1) -> list[str]:
+    """What the comparison adjusted for and how, and the multiple-testing sentence: the same words on the
+    page, in the PDF and in the Excel export's About sheet (issue 14: each says what it adjusted for)."""
+    notes = [adjustment_note(table, adjustment_method(table)), multiple_testing_note(table)]
+    if mode is not None and rest_note(mode, min_cell):
+        notes.append(rest_note(mode, min_cell))
+    return notes
+
+
+def method_lines(table: pd.DataFrame) -> list[str]:
+    """Per outcome shown: its method and what its adjusted estimate adjusted for, one line each."""
+    out = []
+    for r in table.itertuples(index=False):
+        if r.suppressed:
+            continue
+        adjusted = r.adjusted_for if r.adjusted_for and r.adjusted_for != "not adjusted" and np.isfinite(r.adjusted_difference) \
+            else "not adjusted"
+        out.append(f"{r.outcome}: {r.test}. Adjusted for: {adjusted}.")
+    return out
+
+
 def rest_note(mode: str, min_cell: int) -> str:
     """For 'Surgeon vs the rest': who 'the rest' is, under the small-cell rule."""
     if mode != "Surgeon vs the rest" or min_cell <= 1:

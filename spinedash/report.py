@@ -108,7 +108,11 @@ class ReportContent:
         headline: columns figure, value, n, comparison — e.g. "Median stay", "6 h", 812, "Open: 74 h".
         charts: (title, chart) pairs, drawn in this order; a chart is a Vega-Lite dict (an Altair
             chart is accepted too).
-        comparison: columns outcome, <group A>, <group B>, difference (95% CI), p, sentence; or None.
+        comparison: the Compare page's table (outcome, <group A>, <group B>, difference (95% CI), p, Holm
+            p, adjusted estimate (95% CI), adjusted p, adjusted Holm p); or None.
+        comparison_notes: what the comparison adjusted for, how, and the multiple-testing sentence,
+            printed under the table; comparison_methods: each outcome's method and covariates;
+            comparison_sentences: each outcome in words.
     """
 
     title: str
@@ -119,6 +123,9 @@ class ReportContent:
     headline: pd.DataFrame
     charts: Sequence[ReportChart | tuple[str, Spec | alt.TopLevelMixin]] = field(default_factory=tuple)
     comparison: pd.DataFrame | None = None
+    comparison_notes: Sequence[str] = field(default_factory=tuple)
+    comparison_methods: Sequence[str] = field(default_factory=tuple)
+    comparison_sentences: Sequence[str] = field(default_factory=tuple)
     method_notes: Sequence[str] = field(default_factory=tuple)
     sources: Sequence[str] = field(default_factory=tuple)
     disclaimer: str = DEFAULT_DISCLAIMER
@@ -279,7 +286,13 @@ def _col_widths(pdf: _ReportPDF, headers: list[str], rows: list[list[str]], tota
         fixed |= capped
     widths = [max(w, m) for w, m in zip(widths, minimum, strict=True)]
     excess = sum(widths) - total
-    if excess > 0:  # minimum widths pushed past the page: take it back from the widest column
+    if excess > 0:  # minimum widths pushed past the page: take it back from the columns above their minimum
+        slack = [max(w - m, 0.0) for w, m in zip(widths, minimum, strict=True)]
+        take = min(excess, sum(slack))
+        if take > 0:
+            widths = [w - take * s / sum(slack) for w, s in zip(widths, slack, strict=True)]
+            excess -= take
+    if excess > 0:  # still too wide: the widest column gives the rest
         widest = max(range(len(widths)), key=widths.__getitem__)
         widths[widest] -= excess
     return widths
@@ -422,6 +435,14 @@ def _charts(pdf: _ReportPDF, charts: Sequence[tuple[ReportChart, bytes]]) -> Non
             on_this_page += 1  # a chart with its table takes the room of two
 
 
+def _subheading(pdf: _ReportPDF, text: str) -> None:
+    if _space_left(pdf) < 20:
+        pdf.add_page()
+    pdf.set_font(FONT_FAMILY, "B", 10)
+    pdf.multi_cell(0, 5.5, pdf.clean(text), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(0.5)
+
+
 def _bullets(pdf: _ReportPDF, items: Sequence[str], numbered: bool = False) -> None:
     pdf.set_font(FONT_FAMILY, "", 9.5)
     for i, item in enumerate(items, start=1):
@@ -519,7 +540,14 @@ def build_report(content: ReportContent) -> bytes:
 
     if content.comparison is not None:
         _heading(pdf, "Comparison")
-        _table(pdf, content.comparison, font_size=8.5)
+        _table(pdf, content.comparison, font_size=7.5)
+        _bullets(pdf, content.comparison_notes)
+        if content.comparison_methods:
+            _subheading(pdf, "Method and covariates, outcome by outcome")
+            _bullets(pdf, content.comparison_methods)
+        if content.comparison_sentences:
+            _subheading(pdf, "In words, outcome by outcome")
+            _bullets(pdf, content.comparison_sentences)
 
     if content.method_notes:
         _heading(pdf, "How the figures were worked out")

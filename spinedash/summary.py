@@ -154,10 +154,19 @@ def summary_content(
     filters_text = describe_filters(filters) or "No filters (all cases)"
     subtitle = [filters_text, dataset.describe()]
     compared = None
+    notes: list[str] = []
+    methods: list[str] = []
+    sentences: list[str] = []
     if comparison is not None:
+        from spinedash import comparison as compare
+
         label_a, label_b, table = comparison
         shown = comparison_display(table, label_a, label_b)
-        compared = shown[["Outcome", label_a, label_b, "Difference B − A (95% CI)", "p", "What it means"]]
+        # The page's own columns: raw and adjusted estimates, p and Holm p; then what was adjusted for.
+        compared = shown[compare.tidy_columns(label_a, label_b)]
+        notes = compare.comparison_notes(table)
+        methods = compare.method_lines(table)
+        sentences = [f"{o}: {s}" for o, s in zip(shown["Outcome"], shown["What it means"], strict=True)]
     return ReportContent(
         title=REPORT_TITLE,
         generated_on=on or dt.date.today(),
@@ -167,6 +176,9 @@ def summary_content(
         headline=headline_for_report(cases, min_cell),
         charts=report_charts(cases, min_cell, subtitle),
         comparison=compared,
+        comparison_notes=notes,
+        comparison_methods=methods,
+        comparison_sentences=sentences,
         method_notes=method_notes(min_cell, cases),
         sources=report_sources(cases),
     )

@@ -1,6 +1,7 @@
 """The PDF summary's content, and the PDF it becomes (read back with pypdf)."""
 
 import io
+import re
 
 import numpy as np
 import pandas as pd
@@ -104,3 +105,34 @@ def test_uploaded_data_is_not_called_synthetic(sample):
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
     assert "synthetic" not in text.lower()
     assert "clinic.csv" in text
+
+
+def test_pdf_comparison_table_matches_the_page_and_says_what_it_adjusted_for(sample):
+    from spinedash import comparison
+
+    for adjust, how in (("regression", "regression on the case mix"), ("weighting", "inverse-probability weights")):
+        pair, table, _ = comparison.comparison_result(sample, "Approach vs approach", "Open", "Full-endoscopic", 5, adjust)
+        dataset = Dataset(sample, "Sample cohort", is_synthetic=True, content_key="sample")
+        content = summary_content(dataset, sample, Filters(), 5, ("Open", "Full-endoscopic", table))
+        assert list(content.comparison.columns) == comparison.tidy_columns("Open", "Full-endoscopic")
+        reader = PdfReader(io.BytesIO(build_report(content)))
+        text = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
+        # Table headers wrap inside their cells, so they are looked for word by word in order.
+        for header in ("Holm p", "Adjusted p", "Adjusted Holm p", "Difference B − A (95% CI)", "Adjusted estimate (95% CI)"):
+            assert re.search(r"\s+".join(map(re.escape, header.split())), text), header
+        # The same words as the page: what was adjusted for, how, and the 1 − 0.95^m sentence.
+        note = comparison.adjustment_note(table, adjust)
+        assert note.startswith("Adjusted for ") and how in note
+        for sentence in (note, comparison.multiple_testing_note(table)):
+            assert " ".join(sentence.split()) in text
+        assert "about 0.34 (1 − 0.95^8" in text
+        # Raw and adjusted estimates with their CIs, as the page prints them.
+        shown = content.comparison.set_index("Outcome")
+        assert shown.loc["Return to work, days", "Adjusted estimate (95% CI)"].startswith("HR ")
+        for cell in (shown.loc["ODI at 12 months, points (0–100)", "Adjusted estimate (95% CI)"],
+                     shown.loc["Length of stay, hours", "Difference B − A (95% CI)"]):
+            assert " ".join(cell.split()) in text or cell.split(" (")[0] in text
+        # Each outcome's method and covariates, named.
+        lines = comparison.method_lines(table)
+        assert len(lines) == len(table) and all(" ".join(line.split()) in text for line in lines)
+        assert "Return to work: Kaplan–Meier medians" in text and "hazard ratio from a Cox model" in text
