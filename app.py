@@ -5,7 +5,7 @@ from pathlib import Path
 import streamlit as st
 
 from spinedash.ui.accessibility import accessibility_style
-from spinedash.ui.data_source import read_pending_upload, show_data_source_in_sidebar
+from spinedash.ui.data_source import show_data_source_in_sidebar
 from spinedash.ui.demo import demo_banner
 from spinedash.ui.errors import apology_on_error
 from spinedash.ui.layout import page_style
@@ -35,7 +35,6 @@ navigation = st.navigation(pages)
 # An unexpected error anywhere below shows an apology and a way back, never a traceback; the
 # details go to the server log without any data (spinedash.ui.errors).
 with apology_on_error(navigation.title):
-    read_pending_upload()  # before the sidebar, so it already names the new file
     with st.sidebar:
         st.caption("SpineDash · outcomes review for spine surgery")
         show_data_source_in_sidebar()

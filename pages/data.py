@@ -3,7 +3,7 @@
 import streamlit as st
 
 from spinedash import ui
-from spinedash.ingest import MAX_UPLOAD_MB, data_dictionary_table
+from spinedash.ingest import data_dictionary_table
 from spinedash.quality import completeness_text
 from spinedash.schema import measure_table
 from spinedash.tables import escape_markdown
@@ -13,24 +13,14 @@ from spinedash.ui.common import show_table
 ui.ensure_app_router()
 st.title("Data")
 st.markdown(
-    "Upload your service's outcome export — one row per operated case — as CSV, Excel (.xlsx) or "
-    "Parquet. Column names may be your registry's own (\"Patient ID\", \"LOS (days)\", \"VAS leg "
-    "pre-op\"); the template and the data dictionary below show what SpineDash reads. The file stays "
-    "in this browser session's memory: it is not saved, and is freed when you go back to the sample or shortly after you close the tab."
-)
-st.file_uploader(
-    "Outcome export",
-    type=["csv", "tsv", "txt", "xlsx", "xls", "parquet"],
-    key=data_source.uploader_key(),
-    on_change=data_source.on_upload_change,
-    help=f"CSV (comma, semicolon or tab), XLSX or Parquet, up to {MAX_UPLOAD_MB} MB.",
+    "Upload your service's outcome export: one or several files at once (CSV/TSV, Excel with all its sheets, "
+    "Parquet), and the **import profile** you saved last time if you have one. A file SpineDash recognises — its "
+    "template, a NORspine or NKR datadump, a REDCap or PROM-system export, or your own profile's — is checked and "
+    "used in one step. Anything else goes through the steps: Files, Layout, Columns, Codes, Units, Check and use. "
+    "The files stay in this browser session's memory: they are not saved, and are freed when you go back to the "
+    "sample or shortly after you close the tab."
 )
 template_region = template_download.show_template_downloads()
-
-report = data_source.last_report()
-if report is not None:
-    data_source.show_report(report)
-
 import_wizard.show_import_wizard()
 
 dataset = data_source.current_dataset()

@@ -110,6 +110,7 @@ def explain_refusal(error: OutcomeDataError, frame: pd.DataFrame, mapped: Mapped
     like one row per visit say so and offer the long layout instead of asking to delete rows."""
     problems = list(error.problems)
     hints: list[str] = []
+    suggested_layout: dict | None = None
     id_source = mapped.header_for.get("case_id")
     if id_source is not None and (layout.get("kind") or "wide") == "wide":
         pos = next((c.position for c in mapped.choices if c.target == "case_id"), None)
@@ -117,11 +118,13 @@ def explain_refusal(error: OutcomeDataError, frame: pd.DataFrame, mapped: Mapped
         for k, p in enumerate(problems):
             if (p.column == id_source or p.column.startswith(id_source + " (")) and "unique" in p.message and visit is not None:
                 text = (f"The same id appears on several rows, and '{visit}' looks like a time point: this file "
-                        f"looks like one row per visit. Do not delete rows: choose the layout 'one row per case "
-                        f"and time point' in the import (Layout step), with '{id_source}' as the case and "
-                        f"'{visit}' as the time point.")
+                        f"looks like one row per visit. Do not delete rows: read it as one row per case and time "
+                        f"point (on the Data page, the button 'Read as one row per case and visit', or the import's "
+                        f"Layout step), with '{id_source}' as the case and '{visit}' as the time point.")
                 problems[k] = Problem(p.column, p.rows, text, p.n_rows)
                 hints.append(text)
+                suggested_layout = {**({"table": layout["table"]} if "table" in layout else {}),
+                                    "kind": "long", "case_id": id_source, "timepoint_column": visit}
     used = {c.position for c in mapped.choices if c.target is not None}
     candidates: dict[str, list[str]] = {}
     for column in schema.REQUIRED_COLUMNS:
@@ -137,6 +140,7 @@ def explain_refusal(error: OutcomeDataError, frame: pd.DataFrame, mapped: Mapped
     new.recognised = dict(mapped.mapping)
     new.candidates = candidates
     new.hints = hints
+    new.suggested_layout = suggested_layout  # the long layout to offer with one click, or None
     return new
 
 

@@ -2,7 +2,7 @@
 
 Uploaded patient data lives only in this session's `st.session_state`: never in st.cache_data or
 st.cache_resource (shared by every session of the server), never written to disk by SpineDash,
-never logged. Each file is parsed once per content (sha256 of its bytes).
+never logged. The import (spinedash/ui/import_wizard.py) reads each set of files once.
 
 Where the uploaded bytes sit before SpineDash sees them (read in streamlit 1.67's source):
 `st.file_uploader` stores each file as an `UploadedFileRec(file_id, name, type, data: bytes)` in
@@ -19,30 +19,24 @@ nothing is left on disk, but the bytes do pass through $TMPDIR during the upload
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 
 import pandas as pd
 import streamlit as st
 
 from spinedash.dataset import Dataset, without_blank_columns
-from spinedash.ingest import IngestResult, OutcomeDataError, load_outcomes
+from spinedash.ingest import IngestResult, OutcomeDataError
 from spinedash.sample import load_sample
 from spinedash.tables import escape_markdown
 from spinedash.ui.common import FILTER_OPTIONS_KEY, PAGE_MEMO_KEY, show_table
 from spinedash.validation import problems_frame
 
 SAMPLE_LABEL = "Sample cohort"
-UPLOAD_KEY = "data_upload"  # the st.file_uploader on the Data page
 _DATASET_KEY = "data_source_dataset"  # the uploaded Dataset in use; absent = the sample
-_REPORTS_KEY = "data_source_reports"  # content key -> UploadReport, the last few files read
-_LAST_KEY = "data_source_last"  # content key of the last file read
-_PENDING_KEY = "data_source_pending"  # a new upload waits to be read in the script run
 _UPLOADER_GENERATION_KEY = "data_source_uploader_generation"  # bumped to give the uploader a fresh key
 IMPORT_STATE_KEY = "import_state"  # the import wizard's files, tables and profile (spinedash/ui/import_wizard.py)
-IMPORT_FILES_KEY = "import_files"  # the import wizard's file uploader
+IMPORT_FILES_KEY = "import_files"  # the Data page's one file uploader (the import's)
 IMPORT_PROFILE_KEY = "import_profile_upload"  # … and its profile uploader
-_REPORTS_KEPT = 2  # a re-upload of the file before last is not parsed again; memory stays bounded
 
 
 @dataclass(frozen=True)
@@ -95,8 +89,8 @@ def use_upload(result: IngestResult, filename: str, content_key: str) -> None:
     )
 
 
-def uploader_key(base: str = UPLOAD_KEY) -> str:
-    """The Data page uploader's widget key: a new one after going back to the sample, so the
+def uploader_key(base: str = IMPORT_FILES_KEY) -> str:
+    """A Data page uploader's widget key: a new one after going back to the sample, so the
     uploader is drawn empty and Streamlit drops the old file's bytes (orphaned files are removed
     when the script run ends)."""
     generation = st.session_state.get(_UPLOADER_GENERATION_KEY, 0)
@@ -106,66 +100,11 @@ def uploader_key(base: str = UPLOAD_KEY) -> str:
 def use_sample() -> None:
     """Go back to the sample cohort and let go of everything this session read from uploads: the
     cases, the read reports, the aggregates and filter choices worked out from them, and the file
-    in the uploader. (The Data page promises the file is freed when you go back to the sample.)"""
-    for key in (_DATASET_KEY, _REPORTS_KEY, _LAST_KEY, _PENDING_KEY, PAGE_MEMO_KEY, FILTER_OPTIONS_KEY, IMPORT_STATE_KEY):
+    in the uploaders. (The Data page promises the file is freed when you go back to the sample.)"""
+    for key in (_DATASET_KEY, PAGE_MEMO_KEY, FILTER_OPTIONS_KEY, IMPORT_STATE_KEY):
         st.session_state.pop(key, None)
-    had_file = st.session_state.get(uploader_key()) is not None or bool(st.session_state.get(uploader_key(IMPORT_FILES_KEY)))
-    if had_file:
-        st.session_state[_UPLOADER_GENERATION_KEY] = st.session_state.get(_UPLOADER_GENERATION_KEY, 0) + 1
-
-
-def read_upload(data: bytes, filename: str) -> UploadReport:
-    """Read uploaded bytes once per content; on success put them in use. Never raises OutcomeDataError."""
-    content_key = hashlib.sha256(data).hexdigest()
-    reports: dict[str, UploadReport] = st.session_state.setdefault(_REPORTS_KEY, {})
-    report = reports.get(content_key)
-    if report is None:
-        try:
-            report = UploadReport(filename, content_key, result=load_outcomes(data, filename=filename))
-        except OutcomeDataError as err:
-            report = UploadReport(filename, content_key, error=err)
-        reports[content_key] = report
-        while len(reports) > _REPORTS_KEPT:
-            reports.pop(next(iter(reports)))
-    elif report.filename != filename:
-        report = UploadReport(filename, content_key, report.result, report.error)
-        reports[content_key] = report
-    st.session_state[_LAST_KEY] = content_key
-    if report.result is not None:
-        use_upload(report.result, filename, content_key)
-    return report
-
-
-def on_upload_change() -> None:
-    """The Data page uploader's callback: marks a new file to be read in the script run.
-
-    A callback cannot show a spinner, and a 1M-row export takes seconds to read and check, so the
-    reading happens in `read_pending_upload`, which app.py calls before drawing the sidebar.
-    """
-    uploaded = st.session_state.get(uploader_key())
-    if uploaded is None:  # the user removed the file from the uploader
-        st.session_state.pop(_LAST_KEY, None)
-        st.session_state.pop(_PENDING_KEY, None)
-        use_sample()
-        return
-    st.session_state[_PENDING_KEY] = True
-
-
-def read_pending_upload() -> None:
-    """Read a newly uploaded file with a visible progress spinner (called by app.py on every run)."""
-    if not st.session_state.pop(_PENDING_KEY, False):
-        return
-    uploaded = st.session_state.get(uploader_key())
-    if uploaded is None:
-        return
-    with st.spinner(f"Reading and checking {uploaded.name} ({uploaded.size / 1e6:,.1f} MB)…", show_time=True):
-        read_upload(uploaded.getvalue(), uploaded.name)
-
-
-def last_report() -> UploadReport | None:
-    """The report of the last file read in this session, if any."""
-    key = st.session_state.get(_LAST_KEY)
-    return st.session_state.get(_REPORTS_KEY, {}).get(key) if key else None
+    # New keys for both uploaders: they are drawn empty and Streamlit lets go of their files.
+    st.session_state[_UPLOADER_GENERATION_KEY] = st.session_state.get(_UPLOADER_GENERATION_KEY, 0) + 1
 
 
 def show_report(report: UploadReport) -> None:
@@ -174,7 +113,7 @@ def show_report(report: UploadReport) -> None:
         n = len(report.error.problems)
         st.error(
             f"**{escape_markdown(report.filename)}** cannot be used: {n} problem{'s' if n != 1 else ''} found. "
-            "Correct them in the file and upload it again; the data in use has not changed.",
+            "Correct them in the file or in the import's steps and check again; the data in use has not changed.",
             icon=":material/error:",
         )
         # st.table, not st.dataframe: every message is read in full, wrapped, and the text is in the page.

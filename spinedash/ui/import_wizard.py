@@ -1,9 +1,14 @@
-"""The import wizard on the Data page: Files -> Layout -> Columns -> Codes -> Units -> Check and use.
+"""The import on the Data page: one uploader, then Files -> Layout -> Columns -> Codes -> Units -> Check and use.
 
-It only drives the pure stages in `spinedash.ingest` (read, shape, map, validate) and edits one
-import profile (a dict) as the user answers; the profile downloads as JSON and, uploaded with next
-month's files, imports them in one step with no questions. Files and profile live in this session's
-state only: nothing is written to disk or kept on the server.
+It only drives the pure stages in `spinedash.ingest` (read, shape, map, validate; the Columns grid's
+rows and choices in `spinedash.ingest.column_grid`) and edits one import profile (a dict) as the user
+answers; the profile downloads as JSON and, uploaded with next month's files, imports them in one
+step with no questions. Files a built-in profile, an uploaded profile or the template recognises go
+straight to "Check and use"; the steps stay shown and changeable.
+
+The uploader is a drop zone: the files dropped together are read into this session's state (the
+tables, never written to disk or logged) and the uploader is emptied, so the next drop starts a new
+import instead of joining the last one's files.
 """
 
 from __future__ import annotations
@@ -17,6 +22,15 @@ import streamlit as st
 
 from spinedash import schema
 from spinedash.ingest import rebind_tables, run_pipeline
+from spinedash.ingest.column_grid import (
+    GRID_COLUMNS,
+    column_grid,
+    columns_from_grid,
+    duplicate_targets,
+    read_as_options,
+    target_label,
+    template_fits,
+)
 from spinedash.ingest.map import choose_columns, map_columns, value_table
 from spinedash.ingest.profile import detect_profile, dump_profile, load_profile
 from spinedash.ingest.read import MAX_UPLOAD_MB, read_tables
@@ -28,7 +42,11 @@ from spinedash.ui import data_source
 from spinedash.ui.common import show_table
 from spinedash.validation import OutcomeDataError, problems_frame
 
-_STATE_KEY = data_source.IMPORT_STATE_KEY  # {"files": key, "tables": {...}, "profile": {...}, "report": UploadReport | None}
+_STATE_KEY = data_source.IMPORT_STATE_KEY  # {"files", "label", "tables", "profile", "profile_source", "report"}
+_FILES_GENERATION_KEY = "import_files_generation"  # bumped once files are read: the uploader is drawn empty
+STEP_KEY = "import_step"
+STEPS = ("1. Files", "2. Layout", "3. Columns", "4. Codes", "5. Units", "6. Check and use")
+CHECK = len(STEPS) - 1
 
 LAYOUT_WORDS = {
     "wide": "one row per operated case",
@@ -37,16 +55,24 @@ LAYOUT_WORDS = {
     "sheet_per_timepoint": "one sheet per time point in a workbook",
     "operations_followup": "an operations file and a follow-up file, joined by patient",
 }
-IGNORE = "(leave out)"
 UNMAPPED = "(leave unmapped: reported)"
+LONG_BUTTON = "Read as one row per case and visit"
 _CODED = ("sex", "condition", "approach", "complication", "technique", "procedure")
 _UNIT_CHOICES = {"length_of_stay_hours": ("hours", "days"), "operation_minutes": ("minutes", "hours"),
                  "return_to_activities_days": ("days", "weeks"), "return_to_work_days": ("days", "weeks"),
                  "last_followup_days": ("days", "weeks", "months")}
+_SHAPING_KEYS = ("case_id", "patient_id", "timepoint_column", "instrument_column", "value_column", "followup_date", "operation_date")
 
 
 def _state() -> dict:
     return st.session_state.setdefault(_STATE_KEY, {})
+
+
+def files_uploader_key() -> str:
+    """The uploader's key: new after every import (the next drop starts afresh) and after going back to the sample."""
+    base = data_source.uploader_key(data_source.IMPORT_FILES_KEY)
+    generation = st.session_state.get(_FILES_GENERATION_KEY, 0)
+    return base if generation == 0 else f"{base}_n{generation}"
 
 
 def _files_key(files) -> str:
@@ -55,11 +81,6 @@ def _files_key(files) -> str:
         h.update(f.name.encode())
         h.update(hashlib.sha256(f.getvalue()).digest())
     return h.hexdigest()
-
-
-def _targets() -> list[str]:
-    optional = [c.name for c in getattr(schema, "OPTIONAL_COLUMNS", ())]
-    return list(dict.fromkeys([*schema.CANONICAL_COLUMNS, *optional]))
 
 
 def _allowed_values(target: str) -> list[str]:
@@ -79,116 +100,189 @@ def _allowed_values(target: str) -> list[str]:
 
 def _show_error(error: OutcomeDataError, what: str) -> None:
     n = len(error.problems)
-    st.error(f"{what}: {n} problem{'s' if n != 1 else ''} found.", icon=":material/error:")
+    st.error(f"{escape_markdown(what)}: {n} problem{'s' if n != 1 else ''} found.", icon=":material/error:")
     show_table(problems_frame(error.problems), hide_index=True)
     data_source.show_refusal_hints(error)
 
 
-def _read_files(files) -> dict | None:
-    """Tables of the uploaded files, read once per file set (kept in this session only)."""
+# ---------------------------------------------------------------------------------------------
+# Taking files and a profile in
+# ---------------------------------------------------------------------------------------------
+
+def _uploaded_profile(uploaded) -> tuple[dict | None, OutcomeDataError | None]:
+    if uploaded is None:
+        return None, None
+    try:
+        return load_profile(uploaded.getvalue()), None
+    except OutcomeDataError as err:
+        return None, err
+
+
+def _take_files(files, uploaded_profile) -> None:
+    """Read the files dropped together into this session's state, choose the profile to start from,
+    and, when the files are recognised, check and use them at once."""
+    st.session_state[_FILES_GENERATION_KEY] = st.session_state.get(_FILES_GENERATION_KEY, 0) + 1
     state = _state()
     key = _files_key(files)
-    if state.get("files") != key:
-        state.clear()
-        state["files"] = key
+    if state.get("files") == key:
+        return  # the same files again: already read, nothing changes
+    label = " + ".join(f.name for f in files)
+    state.clear()
+    state.update(files=key, label=label)
+    size = sum(f.size for f in files) / 1e6
+    with st.spinner(f"Reading {label} ({size:,.1f} MB)…", show_time=True):
         try:
             state["tables"] = read_tables([f.getvalue() for f in files], [f.name for f in files])
-            state["read_error"] = None
         except OutcomeDataError as err:
-            state["tables"], state["read_error"] = None, err
-    if state.get("read_error") is not None:
-        _show_error(state["read_error"], "The files cannot be read")
-        return None
-    return state["tables"]
+            state["tables"] = None
+            state["report"] = data_source.UploadReport(label, key, error=err)
+            return
+    profile, error = _uploaded_profile(uploaded_profile)
+    if profile is not None:
+        state.update(profile=profile, profile_source="uploaded", profile_key=_sha(uploaded_profile))
+    else:
+        found = detect_profile(state["tables"])
+        if found:
+            state.update(profile=copy.deepcopy(found), profile_source="builtin")
+        else:
+            state.update(profile={"spinedash_profile": 1}, profile_source="template" if template_fits(state["tables"]) else "new")
+        if error is not None:
+            state["profile_error"] = (uploaded_profile.name, error)
+    if state["profile_source"] == "new":
+        st.session_state[STEP_KEY] = 0
+    else:
+        st.session_state[STEP_KEY] = CHECK
+        _check_and_use(with_spinner=True)
 
 
-def _starting_profile(tables: dict, uploaded) -> tuple[dict, str]:
-    """The profile to start from: the one uploaded, else a built-in one the files fit, else none."""
+def _sha(uploaded) -> str:
+    return hashlib.sha256(uploaded.getvalue()).hexdigest()
+
+
+def _take_profile(uploaded) -> None:
+    """A profile uploaded (or changed) after the files: it replaces the mapping, and the files are checked with it."""
+    if uploaded is None or st.session_state.get(_STATE_KEY, {}).get("profile_key") == _sha(uploaded):
+        return
     state = _state()
-    if uploaded is not None:
-        key = hashlib.sha256(uploaded.getvalue()).hexdigest()
-        if state.get("profile_source") != key:
-            try:
-                state["profile"] = load_profile(uploaded.getvalue())
-            except OutcomeDataError as err:
-                _show_error(err, f"{uploaded.name} is not an import profile SpineDash can use")
-                return {}, "broken"
-            state["profile_source"] = key
-            state["auto_run"] = True
-        return state["profile"], "uploaded"
-    if "profile" not in state:
-        found = detect_profile(tables)
-        state["profile"] = copy.deepcopy(found) if found else {"spinedash_profile": 1}
-        state["profile_source"] = "builtin" if found else "new"
-        state["auto_run"] = bool(found)
-    return state["profile"], state["profile_source"]
+    profile, error = _uploaded_profile(uploaded)
+    state["profile_key"] = _sha(uploaded)
+    if error is not None:
+        state["profile_error"] = (uploaded.name, error)
+        return
+    state.pop("profile_error", None)
+    state.update(profile=profile, profile_source="uploaded")
+    if state.get("tables") is not None:
+        st.session_state[STEP_KEY] = CHECK
+        _check_and_use(with_spinner=True)
+        st.rerun()  # the sidebar, drawn before this page, names the data now in use
 
 
-def _check_and_use(tables: dict, profile: dict, label: str) -> None:
-    content_key = _state()["files"] + hashlib.sha256(dump_profile(profile)).hexdigest()
+def _check_and_use(with_spinner: bool = False) -> None:
+    """Run shape -> map -> validate with the profile; on success the cases are in use on every page."""
+    state = _state()
+    tables, profile, label = state["tables"], state["profile"], state["label"]
+    content_key = hashlib.sha256(state["files"].encode() + dump_profile(profile)).hexdigest()  # the files and how they were read
     try:
-        result = run_pipeline(tables, profile)
+        if with_spinner:
+            with st.spinner(f"Checking {label}…", show_time=True):
+                result = run_pipeline(tables, profile)
+        else:
+            result = run_pipeline(tables, profile)
         report = data_source.UploadReport(label, content_key, result=result)
         data_source.use_upload(result, label, content_key)
     except OutcomeDataError as err:
         report = data_source.UploadReport(label, content_key, error=err)
-    _state()["report"] = report
+    state["report"] = report
 
+
+def _use_long_layout(layout: dict) -> None:
+    """The one-click answer to repeated ids that look like one row per visit: the long layout, checked at once."""
+    state = _state()
+    state["profile"]["layout"] = dict(layout)
+    st.session_state.pop("import_layout_kind", None)
+    st.session_state[STEP_KEY] = CHECK
+    _check_and_use()
+
+
+def _go(step: int) -> None:
+    st.session_state[STEP_KEY] = step
+
+
+# ---------------------------------------------------------------------------------------------
+# The wizard
+# ---------------------------------------------------------------------------------------------
 
 def show_import_wizard() -> None:
-    """The whole import: files and an optional profile, then the steps, then the report."""
-    st.header("Import your export")
-    st.markdown(
-        "Upload one or several files of one export (CSV/TSV, Excel with all its sheets, Parquet) and, if you have one, "
-        "the **import profile** you saved last time: then it is one step, no questions. Otherwise SpineDash "
-        "suggests the layout, the columns, the codes and the units, and you correct what it got wrong."
+    """The one way in: the uploader (files, and an optional profile), then the steps and the report."""
+    files = st.file_uploader(
+        "Export files", type=["csv", "tsv", "txt", "xlsx", "xls", "parquet"], accept_multiple_files=True,
+        key=files_uploader_key(),
+        help=f"Select every file of one export together (e.g. operations and follow-up), up to {MAX_UPLOAD_MB} MB each. "
+             "A new upload starts a new import.",
+    )  # fmt: skip
+    uploaded_profile = st.file_uploader(
+        "Import profile (optional)", type=["json"], key=data_source.uploader_key(data_source.IMPORT_PROFILE_KEY),
+        help="The .json file you downloaded from SpineDash last time: with it, next month's export imports in one step.",
     )
-    files = st.file_uploader("Export files", type=["csv", "tsv", "txt", "xlsx", "parquet"], accept_multiple_files=True,
-                             key=data_source.uploader_key(data_source.IMPORT_FILES_KEY), help=f"Up to {MAX_UPLOAD_MB} MB each.")
-    uploaded_profile = st.file_uploader("Import profile (optional)", type=["json"], key=data_source.uploader_key(data_source.IMPORT_PROFILE_KEY))
-    if not files:
+    if files:
+        _take_files(files, uploaded_profile)
+        st.rerun()  # an empty uploader for the next drop; the sidebar names the new data
+    _take_profile(uploaded_profile)
+    state = st.session_state.get(_STATE_KEY, {})  # read, not created: going back to the sample leaves none
+    if "profile_error" in state:
+        name, error = state["profile_error"]
+        _show_error(error, f"{name} is not an import profile SpineDash can use")
+    if not state.get("label"):
         st.caption("Nothing uploaded yet.")
         return
-    tables = _read_files(files)
-    if tables is None:
+    if state.get("tables") is None:  # the files could not be read as tables
+        data_source.show_report(state["report"])
         return
-    profile, source = _starting_profile(tables, uploaded_profile)
-    if source == "broken":
-        return
-    label = " + ".join(f.name for f in files)
-    state = _state()
-    if state.pop("auto_run", False):
-        _check_and_use(tables, profile, label)
-        if state["report"].ok:
-            st.rerun()  # the sidebar, drawn before this page, names the new data on the next run
+
+    profile, source = state["profile"], state.get("profile_source")
     if source == "uploaded":
-        st.success(f"Using your import profile **{escape_markdown(profile.get('name') or uploaded_profile.name)}**.",
+        st.success(f"Using your import profile **{escape_markdown(str(profile.get('name') or 'without a name'))}**.",
                    icon=":material/task_alt:")
     elif source == "builtin":
-        st.success(f"Recognised as **{escape_markdown(profile.get('name', ''))}**: SpineDash's built-in profile is used.",
+        st.success(f"Recognised as **{escape_markdown(str(profile.get('name', '')))}**: SpineDash's built-in profile is used.",
                    icon=":material/task_alt:")
+    elif source == "template":
+        st.caption("Read like SpineDash's template: one row per operated case, the columns known by their names.")
     for note in profile.get("assumptions") or []:
         st.caption(f"Assumed: {escape_markdown(str(note))}")
 
-    report = state.get("report")
-    done = report is not None and report.ok and source in ("uploaded", "builtin")
-    with st.expander("The import, step by step", expanded=not done):
-        _steps(tables, profile, label)
-    if state.get("report") is not None:
-        data_source.show_report(state["report"])
-        st.download_button("Download the import profile", dump_profile(profile), "spinedash_import_profile.json",
-                           "application/json", key="import_download_profile", icon=":material/download:",
-                           help="Upload it with next month's files: one step, no questions.")
+    st.session_state.setdefault(STEP_KEY, 0)
+    step = st.segmented_control("Import step", range(len(STEPS)), format_func=lambda i: STEPS[i], key=STEP_KEY,
+                                required=True, help="Every step can be opened and changed; the profile keeps your answers.")
+    step = CHECK if step is None else int(step)
+    st.subheader(STEPS[step])
+    if step == 0:
+        _files_step(state["tables"], state["label"])
+    elif step == CHECK:
+        _check_step(profile)
+    else:
+        _mapping_steps(step, state["tables"], profile)
+    _step_buttons(step)
 
 
-def _steps(tables: dict, profile: dict, label: str) -> None:
-    # 1. Files
-    st.subheader("1. Files")
+def _step_buttons(step: int) -> None:
+    row = st.container(horizontal=True)
+    if step > 0:
+        row.button(f"Back: {STEPS[step - 1][3:]}", key="import_back", icon=":material/arrow_back:", on_click=_go, args=(step - 1,))
+    if step < CHECK:
+        row.button(f"Next: {STEPS[step + 1][3:]}", key="import_next", icon=":material/arrow_forward:", on_click=_go, args=(step + 1,),
+                   type="primary" if step < CHECK - 1 else "secondary")
+
+
+def _files_step(tables: dict, label: str) -> None:
+    st.markdown(f"Read from **{escape_markdown(label)}**:")
     show_table(pd.DataFrame([{"table": name, "rows": len(f), "columns": f.shape[1]} for name, f in tables.items()]),
                hide_index=True)
+    st.caption("To add a file, upload all the export's files together again: each upload is one import.")
 
-    # 2. Layout
-    st.subheader("2. Layout")
+
+def _layout(tables: dict, profile: dict) -> dict | None:
+    """The Layout step: the detected layout and why, the user's choice, and its settings."""
     guess = detect_layout(tables)
     layout = rebind_tables(profile.get("layout") or guess.settings, tables)
     st.markdown(f"SpineDash reads this as **{LAYOUT_WORDS.get(guess.kind, guess.kind)}**: {escape_markdown(guess.evidence)}")
@@ -208,51 +302,74 @@ def _steps(tables: dict, profile: dict, label: str) -> None:
     except json.JSONDecodeError:
         st.warning("The layout settings are not valid JSON; the previous settings are used.")
     profile.setdefault("layout", dict(layout))
+    return layout
+
+
+def _mapping_steps(step: int, tables: dict, profile: dict) -> None:
+    """Layout, Columns, Codes, Units: each needs the files shaped as the layout says."""
+    if step == 1:
+        layout = _layout(tables, profile)
+    else:
+        layout = rebind_tables(profile.get("layout") or detect_layout(tables).settings, tables)
     try:
         shaped = shape(tables, layout)
     except OutcomeDataError as err:
         _show_error(err, "The files do not fit this layout")
+        if step != 1:
+            st.button("Change the layout", key="import_to_layout", on_click=_go, args=(1,))
         return
-    for note in shaped.notes:
-        st.caption(escape_markdown(note))
+    if step == 1:
+        for note in shaped.notes:
+            st.caption(escape_markdown(note))
+        return
     frame = shaped.cases
-    # 3. Columns
-    st.subheader("3. Columns")
     header = [str(c) for c in frame.columns]
-    choices, problems = choose_columns(header, profile.get("columns"), shaped.timepoint, frame,
-                                       case_id=layout.get("case_id"))
-    rows = []
-    for c in choices:
-        sample = frame.iloc[:, c.position].dropna().astype("str").head(200).unique()[:3]
-        rows.append({"column in your file": c.source, "examples": ", ".join(sample),
-                     "read as": column_label(c.target) if c.target else ("left out" if c.how == "ignored" else "not used"),
-                     "why": {"header": "its name", "profile": "your profile", "measure": c.note, "ignored": "your choice",
-                             "unmatched": ("maybe " + ", ".join(column_label(x) for x in c.candidates)) if c.candidates else "not recognised",
-                             "blank": "empty"}.get(c.how, c.how)})
-    show_table(pd.DataFrame(rows), hide_index=True)
-    for p in problems:
-        st.warning(f"{escape_markdown(p.column)}: {escape_markdown(p.message)}")
-    sources = [c.source for c in choices if c.how != "blank"]
-    left, right = st.columns(2)
-    source = left.selectbox("Column in your file", sources, key="import_column_source")
-    current = next((c for c in choices if c.source == source), None)
-    targets = [IGNORE, *_targets()]
-    idx = targets.index(current.target) if current is not None and current.target in targets else 0
-    target = right.selectbox("Read as", targets, index=idx, key=f"import_column_target_{source}",
-                             format_func=lambda t: t if t == IGNORE else f"{column_label(t)} ({t})")
-    if current is not None and (target != (current.target or IGNORE)):
-        base = source.rsplit("@", 1)[0] if "@" in source else source
-        value = None if target == IGNORE else target
-        parsed = schema.parse_outcome_column(target) if value and hasattr(schema, "parse_outcome_column") else None
-        if value and "@" in source and parsed:
-            value = parsed[0]  # a pivoted column names the measure; the layout gives the time point
-        profile.setdefault("columns", {})[base] = value
-        st.rerun()
-
+    choices, problems = choose_columns(header, profile.get("columns"), shaped.timepoint, frame, case_id=layout.get("case_id"))
+    if step == 2:
+        _columns_step(frame, choices, problems, layout, profile, shaped.timepoint)
+        return
     mapped = map_columns(frame, decimal_comma=frame.attrs.get("decimal_comma", False), profile={**profile, "layout": layout},
                          timepoint=shaped.timepoint, layout_case_id=layout.get("case_id"))
-    # 4. Codes
-    st.subheader("4. Codes")
+    if step == 3:
+        _codes_step(frame, choices, mapped, profile)
+    else:
+        _units_step(mapped, profile)
+
+
+def _columns_step(frame: pd.DataFrame, choices, problems, layout: dict, profile: dict, timepoint: dict) -> None:
+    """Every source column in an editable table: what it is read as, a choice among every column,
+    measure × time point, or "ignore"; unrecognised columns show their best candidates."""
+    shaping = {str(layout[k]) for k in _SHAPING_KEYS if isinstance(layout.get(k), str)}
+    grid = column_grid(frame, choices, shaping, case_id=layout.get("case_id"))
+    st.markdown("Change **read as** where SpineDash guessed wrong. A column read as *ignore* is left out, and the "
+                "report says so; *why* gives SpineDash's reason and, for a column it did not recognise, its best guesses.")
+    # The key follows the columns: a new layout gives new rows, and old edits must not land on them.
+    key = "import_columns_" + hashlib.sha256("\x1f".join(grid["column in your file"]).encode()).hexdigest()[:12]
+    edited = st.data_editor(
+        grid, key=key, hide_index=True, width="stretch", num_rows="fixed", disabled=[c for c in GRID_COLUMNS if c != "read as"],
+        height=min(38 + 35 * len(grid), 600),
+        column_config={
+            "column in your file": st.column_config.TextColumn("column in your file", pinned=True, width="medium"),
+            "examples": st.column_config.TextColumn("examples", width="medium"),
+            "read as": st.column_config.SelectboxColumn("read as", options=read_as_options(), required=True, width="large",
+                                                        help="A column SpineDash knows, a measure at a time point, or ignore."),
+            "why": st.column_config.TextColumn("why", width="large"),
+        },
+        alt="Columns of your file: name, examples, what each is read as, and why. Edit 'read as' to change it.",
+    )
+    read_as = dict(zip(edited["column in your file"], edited["read as"], strict=True))
+    columns = columns_from_grid(choices, read_as, profile.get("columns"), shaping, timepoint)
+    if columns != (profile.get("columns") or {}):
+        profile["columns"] = columns
+        st.rerun()
+    for p in problems:
+        st.warning(f"{escape_markdown(p.column)}: {escape_markdown(p.message)}")
+    for target, names in duplicate_targets(choices).items():
+        st.warning(f"{', '.join(escape_markdown(n) for n in names)} are all read as {escape_markdown(target_label(target))}: "
+                   "keep one and set the others to ignore.")
+
+
+def _codes_step(frame: pd.DataFrame, choices, mapped, profile: dict) -> None:
     any_codes = False
     for c in choices:
         if c.target is None or c.target not in mapped.columns:
@@ -290,15 +407,16 @@ def _steps(tables: dict, profile: dict, label: str) -> None:
     if not any_codes:
         st.caption("Every code in the file was recognised.")
 
-    # 5. Units
-    st.subheader("5. Units")
+
+def _units_step(mapped, profile: dict) -> None:
     any_units = False
     for column, decision in mapped.units.items():
         choices_ = _UNIT_CHOICES.get(column) or (("0-10", "0-100") if decision.unit in ("0-10", "0-100") else ())
         if not choices_ or decision.unit not in choices_:
             continue
         any_units = True
-        name = column_label(column) if column in _UNIT_CHOICES else f"{schema.MEASURES[column].label}" if column in getattr(schema, "MEASURES", {}) else column
+        measures = getattr(schema, "MEASURES", {})
+        name = column_label(column) if column in _UNIT_CHOICES else measures[column].label if column in measures else column
         pick = st.radio(f"{name}: {decision.evidence}", choices_, index=choices_.index(decision.unit),
                         key=f"import_unit_{column}", horizontal=True)
         if pick != decision.unit:
@@ -306,16 +424,33 @@ def _steps(tables: dict, profile: dict, label: str) -> None:
             st.rerun()
     if not any_units:
         st.caption("No units to decide.")
-    # 6. Check and use
-    st.subheader("6. Check and use")
+
+
+def _check_step(profile: dict) -> None:
+    state = _state()
     name = st.text_input("Name of this import profile", profile.get("name") or "", key="import_profile_name",
                          placeholder="e.g. Clinic X monthly export")
     if name:
         profile["name"] = name
     # A callback, not the button's return value: it runs before the script, so the report and the
     # data in use are ready in the same run (and AppTest under st.navigation delivers it reliably).
-    st.button("Check and use these cases", key="import_check", type="primary", icon=":material/check:",
-              on_click=_check_and_use, args=(tables, profile, label))
+    st.button("Check and use these cases", key="import_check", type="primary", icon=":material/check:", on_click=_check_and_use)
+    report = state.get("report")
+    if report is None:
+        st.caption("Nothing checked yet: the data in use has not changed.")
+        return
+    data_source.show_report(report)
+    suggested = getattr(report.error, "suggested_layout", None) if report.error is not None else None
+    if suggested:
+        st.button(LONG_BUTTON, key="import_use_long", type="primary", icon=":material/table_rows:",
+                  on_click=_use_long_layout, args=(suggested,),
+                  help=f"'{suggested['case_id']}' becomes the case and '{suggested['timepoint_column']}' the time point; "
+                       "the file is checked again at once.")
+    if report.error is not None:
+        st.caption("Fix what the report names in the steps above (Columns, Codes, Units), then check again.")
+    st.download_button("Download the import profile", dump_profile(profile), "spinedash_import_profile.json",
+                       "application/json", key="import_download_profile", icon=":material/download:",
+                       help="Upload it with next month's files: one step, no questions.")
 
 
 def _cutoff(profile: dict, choice, table: pd.DataFrame) -> None:

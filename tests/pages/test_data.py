@@ -11,20 +11,25 @@ from __future__ import annotations
 from pathlib import Path
 
 from spinedash.dataset import Dataset
-from spinedash.ingest import load_outcomes
-from spinedash.ui import data_source
+from spinedash.ingest import load_outcomes, read_tables, run_pipeline
+from spinedash.ui import data_source, import_wizard
 from tests.data.make_fixtures import BROKEN_CSV, MESSY_CSV, MESSY_ROWS
 from tests.pages.apptest import APP, TIMEOUT_S, all_text, rendered, run_page
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 DATASET_KEY = "data_source_dataset"
-DATA_SOURCE_REPORTS = "data_source_reports"
+IMPORT_STATE = "import_state"
+
+
+def files_uploader(at):
+    # The Data page's one uploader for files (its key changes after each import and after going back
+    # to the sample, so it is drawn empty); the other one takes an import profile.
+    (uploader,) = [u for u in at.file_uploader if u.key.startswith("import_files")]
+    return uploader
 
 
 def upload(at, name: str, data: bytes):
-    # The quick uploader (its key changes after going back to the sample), not the import wizard's.
-    (uploader,) = [u for u in at.file_uploader if u.key.startswith("data_upload")]
-    uploader.set_value((name, data, "text/csv"))
+    files_uploader(at).set_value([(name, data, "text/csv")])
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
@@ -42,7 +47,8 @@ def test_data_page_runs_on_the_sample():
     assert "Sample cohort — synthetic demonstration data" in text
     assert any("synthetic demonstration data" in i.value for i in at.info)  # ui.synthetic_notice()
     assert "not medical advice" in text.lower()
-    assert at.file_uploader(key="data_upload").allowed_type  # the uploader is there
+    assert files_uploader(at).allowed_type  # the uploader is there…
+    assert len(at.file_uploader) == 2  # …one for the files, one for an optional import profile, nothing else
     assert at.button(key="use_sample").disabled  # already on the sample
     assert [s.value for s in at.subheader] == ["Follow-up completeness", "Preview", "Data dictionary", "Outcome measures"]
 
@@ -53,7 +59,7 @@ def test_uploading_a_messy_export_puts_it_in_use():
     assert dataset is not None and not dataset.is_synthetic
     assert dataset.n_cases == MESSY_ROWS
     assert dataset.filename == "clinic.csv"
-    assert len(dataset.content_key) == 64  # sha256 of the bytes
+    assert len(dataset.content_key) == 64  # sha256 of the files' bytes and the profile they were read with
     text = all_text(at)
     assert f"clinic.csv — {MESSY_ROWS} cases" in text
     assert f"{MESSY_ROWS} cases accepted and now in use ({MESSY_ROWS + 1} rows read, 1 blank)" in at.success[0].value
@@ -88,31 +94,38 @@ def test_use_sample_button_and_clearing_the_uploader_go_back_to_the_sample():
     assert "Sample cohort — synthetic demonstration data" in all_text(at)
     # Everything read from the upload is let go: no report of it, an empty uploader.
     assert "clinic.csv" not in all_text(at)
-    assert DATA_SOURCE_REPORTS not in at.session_state
-    (uploader,) = [u for u in at.file_uploader if u.key.startswith("data_upload")]
-    assert uploader.value is None and uploader.key != "data_upload"
+    assert IMPORT_STATE not in at.session_state
+    assert not files_uploader(at).value and files_uploader(at).key != "import_files"
 
     at = upload(at, "again.csv", MESSY_CSV.replace("N-001", "N-101").encode("cp1252"))
     assert in_use(at).filename == "again.csv"
-    next(u for u in at.file_uploader if u.key.startswith("data_upload")).set_value(None)
-    at.run()
-    assert in_use(at) is None
+    # After an import the uploader is empty again, ready for the next export (a new drop is a new import).
+    assert not files_uploader(at).value
+    at.button(key="use_sample").click().run()
+    assert in_use(at) is None and IMPORT_STATE not in at.session_state
 
 
-def test_same_content_is_parsed_once(monkeypatch):
-    calls = []
+def test_the_same_files_are_read_and_checked_once(monkeypatch):
+    reads, checks = [], []
 
-    def counting(data, filename=None):
-        calls.append(filename)
-        return load_outcomes(data, filename=filename)
+    def counting_read(sources, names=None, options=None):
+        reads.append(list(names))
+        return read_tables(sources, names, options)
 
-    monkeypatch.setattr(data_source, "load_outcomes", counting)
+    def counting_check(tables, profile, info=None):
+        checks.append(list(tables))
+        return run_pipeline(tables, profile, info)
+
+    monkeypatch.setattr(import_wizard, "read_tables", counting_read)
+    monkeypatch.setattr(import_wizard, "run_pipeline", counting_check)
     data = MESSY_CSV.encode("cp1252")
     at = upload(run_page("pages/data.py"), "a.csv", data)
-    at = upload(at, "renamed.csv", data)  # same bytes under another name
-    at.run()  # plain reruns never parse
-    assert calls == ["a.csv"]
-    assert in_use(at).filename == "renamed.csv"
+    at = upload(at, "a.csv", data)  # the same file dropped again
+    at.run()  # plain reruns never read or check
+    assert reads == [["a.csv"]] and len(checks) == 1
+    assert in_use(at).filename == "a.csv"
+    at = upload(at, "renamed.csv", data)  # another name is another import
+    assert in_use(at).filename == "renamed.csv" and len(reads) == 2
 
 
 def first_run_with(session: dict):
