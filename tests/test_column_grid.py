@@ -16,6 +16,7 @@ from spinedash.ingest.column_grid import (
     read_as_targets,
     target_label,
     template_fits,
+    unrecognised,
 )
 from spinedash.ingest.map import choose_columns
 from spinedash.validation import OutcomeDataError
@@ -45,7 +46,7 @@ def test_options_are_ignore_then_every_column_and_every_measure_at_every_time_po
 
 
 def test_one_row_per_column_with_examples_the_suggestion_and_candidates_for_the_unrecognised():
-    _, _, grid = grid_for(CLINIC)
+    _, choices, grid = grid_for(CLINIC)
     rows = grid.set_index("column in your file")
     assert list(rows.index) == ["Patient ID", "Diagnose", "Metode", "VAS leg pre-op", "Oswestry", "Ward"]
     assert rows.loc["Patient ID", "read as"] == "case id" and rows.loc["Patient ID", "why"] == "its name"
@@ -53,7 +54,9 @@ def test_one_row_per_column_with_examples_the_suggestion_and_candidates_for_the_
     assert rows.loc["VAS leg pre-op", "read as"] == target_label("vas_leg_pre")
     # Not recognised: "ignore" in the cell, the best guesses beside it.
     assert rows.loc["Oswestry", "read as"] == IGNORE
-    assert rows.loc["Oswestry", "why"].startswith("not recognised; maybe ") and "odi_" in rows.loc["Oswestry", "why"]
+    assert rows.loc["Oswestry", "why"].startswith("not recognised; maybe ") and "ODI" in rows.loc["Oswestry", "why"]
+    assert ("Oswestry", ["ODI before surgery"]) in unrecognised(choices) or any(
+        name == "Oswestry" and any("ODI" in m for m in maybe) for name, maybe in unrecognised(choices))
     assert rows.loc["Ward", "why"] == "not recognised" or rows.loc["Ward", "why"].startswith("not recognised; maybe")
     assert set(grid["read as"]) <= set(read_as_options())
 

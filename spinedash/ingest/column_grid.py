@@ -58,7 +58,7 @@ def _why(choice: ColumnChoice, shaping: set[str], case_id: str | None = None) ->
         if choice.source in shaping:
             return "used to lay out the cases (Layout step)"
         if choice.candidates:
-            return "not recognised; maybe " + ", ".join(target_label(c) for c in choice.candidates)
+            return "not recognised; maybe " + ", ".join(column_label(c) for c in choice.candidates)
         return "not recognised"
     if choice.how == "measure":
         tp = choice.source.rsplit("@", 1)[1] if "@" in choice.source else None
@@ -69,7 +69,7 @@ def _why(choice: ColumnChoice, shaping: set[str], case_id: str | None = None) ->
     if choice.how == "ignored":
         base = choice.source.rsplit("@", 1)[0] if "@" in choice.source else choice.source
         maybe = _candidates(base)
-        return "left out" + ("; maybe " + ", ".join(target_label(c) for c in maybe) if maybe else "")
+        return "left out" + ("; maybe " + ", ".join(column_label(c) for c in maybe) if maybe else "")
     return _HOW_WORDS.get(choice.how, choice.how)
 
 
@@ -155,3 +155,13 @@ def template_fits(tables: dict[str, pd.DataFrame]) -> bool:
     if "technique" in named:
         named.add("approach")  # the map stage reads the approach from the technique when there is no approach column
     return set(schema.REQUIRED_COLUMNS) <= named
+
+
+def unrecognised(choices: list[ColumnChoice], shaping: set[str] | frozenset[str] = frozenset()) -> list[tuple[str, list[str]]]:
+    """Columns read as nothing that the layout does not use either, each with its best candidates in words."""
+    out = []
+    for c in choices:
+        if c.target is None and c.how in ("unmatched", "ignored") and c.source not in shaping:
+            base = c.source.rsplit("@", 1)[0] if "@" in c.source else c.source
+            out.append((c.source, [column_label(t) for t in (c.candidates or _candidates(base))]))
+    return out

@@ -30,6 +30,7 @@ from spinedash.ingest.column_grid import (
     read_as_options,
     target_label,
     template_fits,
+    unrecognised,
 )
 from spinedash.ingest.map import choose_columns, map_columns, value_table
 from spinedash.ingest.profile import detect_profile, dump_profile, load_profile
@@ -349,11 +350,11 @@ def _columns_step(frame: pd.DataFrame, choices, problems, layout: dict, profile:
         grid, key=key, hide_index=True, width="stretch", num_rows="fixed", disabled=[c for c in GRID_COLUMNS if c != "read as"],
         height=min(38 + 35 * len(grid), 600),
         column_config={
-            "column in your file": st.column_config.TextColumn("column in your file", pinned=True, width="medium"),
-            "examples": st.column_config.TextColumn("examples", width="medium"),
-            "read as": st.column_config.SelectboxColumn("read as", options=read_as_options(), required=True, width="large",
+            "column in your file": st.column_config.TextColumn("column in your file", pinned=True, width=150),
+            "examples": st.column_config.TextColumn("examples", width=140),
+            "read as": st.column_config.SelectboxColumn("read as", options=read_as_options(), required=True, width=290,
                                                         help="A column SpineDash knows, a measure at a time point, or ignore."),
-            "why": st.column_config.TextColumn("why", width="large"),
+            "why": st.column_config.TextColumn("why", width=320),
         },
         alt="Columns of your file: name, examples, what each is read as, and why. Edit 'read as' to change it.",
     )
@@ -362,6 +363,11 @@ def _columns_step(frame: pd.DataFrame, choices, problems, layout: dict, profile:
     if columns != (profile.get("columns") or {}):
         profile["columns"] = columns
         st.rerun()
+    left_out = unrecognised(choices, shaping)
+    if left_out:
+        st.markdown("**Left out (read as ignore):**\n"
+                    + "\n".join(f"- {escape_markdown(name)}" + (f" — maybe {escape_markdown(', '.join(maybe))}" if maybe else "")
+                                 for name, maybe in left_out))
     for p in problems:
         st.warning(f"{escape_markdown(p.column)}: {escape_markdown(p.message)}")
     for target, names in duplicate_targets(choices).items():

@@ -1,9 +1,11 @@
-"""The import wizard in Chromium: two files, a code and a unit mapped, the profile saved; then, in a fresh
-browser context, next month's files with the profile import in one step into the same kind of cases."""
+"""The import in Chromium, through the Data page's one uploader: two files, a column read differently in the
+Columns grid, a code and a unit mapped, the profile saved; then, in a fresh browser context, next month's
+files with the profile import in one step into the same kind of cases."""
 
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import wait_for_app
 from tests.e2e.test_upload import open_data_page, sidebar
@@ -32,19 +34,55 @@ def choose(page, label_start: str, option: str) -> None:
     wait_for_app(page)
 
 
+def step(page, name: str) -> None:
+    page.get_by_test_id("stButtonGroup").get_by_text(name, exact=True).click()
+    page.get_by_role("heading", name=name, exact=True).wait_for()
+    wait_for_app(page)
+
+
+def edit_read_as(page, source: str, typed: str) -> None:
+    """Open the "read as" cell of one source column in the Columns grid, type, and take the first match."""
+    grid = page.get_by_test_id("stDataFrame").first
+    grid.scroll_into_view_if_needed()
+    # glide-data-grid's accessible table (one gridcell per cell, hidden behind the canvas) names the rows.
+    expect(grid.get_by_role("gridcell", name=source, exact=True, include_hidden=True)).to_have_count(1)
+    names = [grid.get_by_test_id(f"glide-cell-0-{r}").text_content() for r in range(grid.locator("tbody tr").count())]
+    row = names.index(source)
+    box = grid.bounding_box()
+    # Columns are 150 and 140 px wide before "read as" (spinedash/ui/import_wizard.py); rows 35 px under a 35 px header.
+    x, y = box["x"] + 150 + 140 + 60, box["y"] + 35 + 35 * row + 17
+    page.mouse.click(x, y)
+    page.mouse.dblclick(x, y)
+    page.keyboard.type(typed)
+    page.keyboard.press("Enter")
+    wait_for_app(page)
+    expect(grid.get_by_test_id(f"glide-cell-3-{row}")).to_have_text("your choice (profile)")
+
+
 def test_map_two_files_save_the_profile_and_import_next_month_in_one_step(server, browser, page, artifacts, tmp_path):
     open_data_page(page, server["url"])
+    expect(page.get_by_test_id("stFileUploader")).to_have_count(2)  # one uploader for files, one for a profile
     wizard_input(page, "Export files").set_input_files(write_month(tmp_path, 1))
-    page.get_by_text("4. Codes").wait_for()
+    page.get_by_role("heading", name="1. Files", exact=True).wait_for()
     wait_for_app(page)
+    step(page, "2. Layout")
     assert "joined by patient" in page.inner_text("body")
 
+    step(page, "3. Columns")
+    edit_read_as(page, "Theatre", "site")
+    page.screenshot(path=str(artifacts / "import_wizard_columns.png"), full_page=True)
+
+    step(page, "4. Codes")
     choose(page, "'MIS' (3 rows) means", "Tubular MIS")
     choose(page, "'1' (3 rows) means", "male")
     choose(page, "'2' (3 rows) means", "female")
+    step(page, "5. Units")
     stay = page.get_by_test_id("stRadio").filter(has_text="hospital stay")
     assert "looks like days" in stay.inner_text()
     stay.get_by_text("hours", exact=True).click()
+    wait_for_app(page)
+    page.get_by_role("button", name="Next: Check and use").click()
+    page.get_by_role("heading", name="6. Check and use", exact=True).wait_for()
     wait_for_app(page)
     page.get_by_test_id("stTextInput").filter(has_text="Name of this import profile").locator("input").fill("Clinic e2e export")
     page.keyboard.press("Enter")
@@ -60,7 +98,7 @@ def test_map_two_files_save_the_profile_and_import_next_month_in_one_step(server
     profile_path = tmp_path / "profile.json"
     download.value.save_as(profile_path)
     saved = profile_path.read_text()
-    assert '"MIS": "Tubular MIS"' in saved and '"length_of_stay_hours": "hours"' in saved
+    assert '"MIS": "Tubular MIS"' in saved and '"length_of_stay_hours": "hours"' in saved and '"Theatre": "site"' in saved
 
     # Next month in a fresh browser context (a new session): files + profile, no questions.
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
@@ -77,6 +115,13 @@ def test_map_two_files_save_the_profile_and_import_next_month_in_one_step(server
         assert "Using your import profile Clinic e2e export" in body
         assert "operations_2.csv + followup_2.csv — 6 cases" in sidebar(fresh).inner_text()
         assert "cannot be used" not in body
+        fresh.get_by_role("heading", name="6. Check and use", exact=True).wait_for()  # one step; the steps stay shown
+        # The same cases as the profile gives in Python, site from the grid's edit included.
+        fresh.get_by_test_id("stSidebarNav").get_by_text("Compare", exact=True).click()
+        wait_for_app(fresh)
+        fresh.get_by_text("Site vs site", exact=True).click()
+        wait_for_app(fresh)
+        assert "North" in fresh.get_by_test_id("stMain").inner_text() and "South" in fresh.get_by_test_id("stMain").inner_text()
         fresh.screenshot(path=str(artifacts / "import_wizard_next_month.png"), full_page=True)
     finally:
         context.close()
