@@ -7,7 +7,7 @@ import streamlit as st
 
 from spinedash import analysis, charts
 from spinedash.benchmarks import benchmarks_for_view
-from spinedash.outcomes import cases_for_region, measure_overview, measures_in_view, regions_in_view
+from spinedash.outcomes import cases_for_region, headline_measure, measure_overview, measures_in_view, regions_in_view
 from spinedash.privacy import count_text
 from spinedash.tables import MCID_TABLE_NOTE, TRAJECTORY_TABLE_NOTE, mcid_display, trajectory_display
 from spinedash.ui import disclaimer
@@ -52,7 +52,9 @@ show_table(measure_overview(ctx.cases).set_index("Measure"))
 
 # Short labels as options: a bound widget writes its label into the URL (?pain_measure=ODI).
 choices = {m.short_label: m for m in measures}
-default = "VAS leg" if "VAS leg" in choices else next(iter(choices))
+# The default is the region's headline score by the catalogue's rank (VAS leg for lumbar, arm pain for cervical).
+lead = headline_measure(ctx.cases)
+default = next((label for label, m in choices.items() if m.id == lead), next(iter(choices)))
 choice = st.segmented_control("Measure", list(choices), default=default, key="pain_measure", bind="query-params", required=True)
 m = choices.get(choice) or choices[default]
 measure, label = m.id, m.label_with_scale

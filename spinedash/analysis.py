@@ -1220,7 +1220,6 @@ ADJUSTMENTS: dict[str, str] = {
 COMPARE_CASE_MIX: tuple[tuple[str, str, str], ...] = tuple(c for c in casemix.CASE_MIX if c[0] != "approach")
 
 
-_MCID_WORDS = {"vas_leg": "Leg pain", "vas_back": "Back pain"}
 
 
 @dataclass(frozen=True)
@@ -1265,7 +1264,20 @@ def _compared_measures(cases: pd.DataFrame) -> list[str]:
 
 
 def _score_word(measure: str) -> str:
-    return {"odi": "ODI"}.get(measure, MEASURES[measure].label)
+    """The score as a Compare row names it, from the catalogue: a disability index by its short name
+    ("ODI", "NDI"), anything else by its label ("VAS leg pain", "EQ-5D index")."""
+    m = MEASURES[measure]
+    return m.short_label if m.family == "disability" else m.label
+
+
+def _mcid_word(measure: str) -> str:
+    """The score in a sentence ("Leg pain improved by…"): a pain score by what hurts (its label
+    without the instrument's name: "VAS leg pain" -> "Leg pain"), anything else as `_score_word`."""
+    m = MEASURES[measure]
+    if m.family == "pain" and m.label.startswith(m.short_label.split()[0] + " "):
+        rest = m.label.split(" ", 1)[1]
+        return rest[:1].upper() + rest[1:]
+    return _score_word(measure)
 
 
 def _adjusted(
@@ -1560,7 +1572,7 @@ def compare_groups(
         pre = (_numbers(cases, pain_column(first, "pre")), "the score before surgery")
         add(lambda x, y: _proportion_row(
                 f"{_score_word(first)}: reached MCID at 12 months", responder, counted, x, y,
-                f"{_MCID_WORDS.get(first, _score_word(first))} improved by at least {_fmt(threshold)} points in",
+                f"{_mcid_word(first)} improved by at least {_fmt(threshold)} points in",
                 label_a, label_b, adj, pre if adj.method == "regression" else None, min_cell,
             ), counted)  # fmt: skip
     if "complication" in columns:

@@ -65,7 +65,7 @@ def test_compare_groups_takes_every_score_at_12_months():
     a = (cases["approach"] == "Open").to_numpy()
     table = analysis.compare_groups(cases, a, ~a, "Open", "Microscopic", min_cell=5)
     assert table["outcome"].tolist() == [
-        "NDI disability at 12 months", "EQ-5D index at 12 months", "EQ-5D index: reached MCID at 12 months",  # EQ-5D: the headline (NDI has no default)
+        "NDI at 12 months", "EQ-5D index at 12 months", "EQ-5D index: reached MCID at 12 months",  # EQ-5D: the headline (NDI has no default)
     ]
     eq5d = table.iloc[1]
     assert eq5d["unit"] == "points (−0.6–1)"

@@ -36,7 +36,7 @@ def test_outcomes_page_lists_ndi_and_arm_pain_and_no_lumbar_figure(dataset):
     assert not any("VAS leg" in m or "ODI" in m for m in overview.index)
     options = at.get("button_group")[0].proto.options if at.get("button_group") else []
     assert options, "a measure picker"
-    assert at.session_state["pain_measure"] == "VAS neck"  # the first measure present: no VAS leg here
+    assert at.session_state["pain_measure"] == "VAS arm"  # the catalogue's cervical headline score: no VAS leg here
     _no_literature(at)
     # Trajectory and change; no MCID chart: neck pain has no published default, the user sets one.
     assert len(chart_specs(at)) == 2
