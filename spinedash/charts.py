@@ -172,7 +172,16 @@ def _without_partner_sizes(frame: pd.DataFrame, min_cell: int, also: Sequence[st
     out = frame.copy()
     for col in ("n", *also):
         out[col] = out[col].astype("float64").mask(mask)
+    # Their rates, means and medians stay, at the precision the page prints them: to full double
+    # precision, 54/57 = 0.947368… names its denominator (the size withheld above).
+    for col in out.columns:
+        if col not in ("n", *also) and pd.api.types.is_float_dtype(out[col]):
+            out[col] = out[col].mask(mask, out[col].round(PARTNER_DECIMALS))
     return out
+
+
+# Decimals kept in the chart data of a group hidden to protect a smaller one (a share to whole percent).
+PARTNER_DECIMALS = 2
 
 
 def _suppressed_note(labels: Sequence[str], min_cell: int) -> list[str]:
@@ -539,6 +548,14 @@ def km_chart(
     if max_days is not None:
         curves = curves[curves["days"] <= max_days]
     curves = thin_curves(curves[["group", "days", "share_returned", "ci_low", "ci_high"]])
+    # A group hidden to protect a smaller one: its curve to whole percent. At full precision the
+    # first step, 1 − d/n, would name the size the tables withhold (spinedash.privacy rule 2).
+    partners = set(medians.loc[partner_mask(medians["n"], min_cell), "group"].astype(str))
+    if partners:
+        curves = curves.copy()
+        rows = curves["group"].astype(str).isin(partners)
+        for col in ("share_returned", "ci_low", "ci_high"):
+            curves.loc[rows, col] = curves.loc[rows, col].round(PARTNER_DECIMALS)
     domain = group_order([*medians["group"], *curves["group"]])
     # The legend is shared with the faint CI band; force full-opacity line symbols so it stays readable.
     legend = {**_GROUP_LEGEND, "symbolType": "stroke", "symbolOpacity": 1, "symbolStrokeWidth": 3, "symbolFillColor": "transparent"}

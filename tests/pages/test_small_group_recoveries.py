@@ -286,3 +286,32 @@ def test_recovery_4_replay_finds_the_group_when_the_overview_ignores_the_totals_
     protect_table = privacy.protect_table
     monkeypatch.setattr(privacy, "protect_table", lambda *args, listed=(), **kwargs: protect_table(*args, **kwargs))
     assert _cross_page_replay() == {3}
+
+
+def _chart_datasets(at) -> list[pd.DataFrame]:
+    import pyarrow as pa
+
+    return [pa.ipc.open_stream(d.data.data).read_all().to_pandas() for el in at.get("vega_lite_chart") for d in el.proto.datasets]
+
+
+def test_recovery_3_a_protecting_group_s_chart_data_carry_no_count_nor_full_precision_rates():
+    """A share at full precision names its denominator (54/57 = 0.947368…), and a Kaplan–Meier
+    curve's first step 1 − d/n its size: in the charts a protecting group's values are whole percent."""
+    _, at = _table_replay("pages/recovery.py")
+    stay = next(t.value for t in at.table if "Cases" in [str(c) for c in t.value.columns])
+    partners = {str(g).replace("\\", "") for g, size in stay["Cases"].items() if "protects a smaller group" in str(size)}
+    assert partners == {"Open"}
+    checked = 0
+    for data in _chart_datasets(at):
+        if "group" not in data.columns:
+            continue
+        rows = data[data["group"].astype(str).isin(partners)]
+        for column in ("n", "count", "events"):
+            if column in rows.columns:
+                assert rows[column].isna().all(), column
+        for column in ("share_returned", "share", "ci_low", "ci_high"):
+            if column in rows.columns and len(rows):
+                values = rows[column].dropna().to_numpy(dtype=float)
+                assert (abs(values * 100 - (values * 100).round()) < 1e-9).all(), (column, values[:5])
+                checked += 1
+    assert checked >= 3, "the discharge shares and both Kaplan–Meier curves were read"
