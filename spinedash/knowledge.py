@@ -71,13 +71,15 @@ KINDS = ("approach", "condition", "technique", "procedure")
 # Value words in aliases.csv beside the four kinds: what an import reads a cell of a sex, yes/no,
 # "satisfied?", satisfaction-rating or time-point column as, in the languages exports arrive in.
 # Kind -> the canonical values allowed (None: a time point id, checked against data/timepoints.csv by
-# the tests). Satisfaction is SpineDash's 1 (worst) … 5 (best) rating.
+# the tests; "measure": a measure id, checked against data/measures.csv by the tests: header words).
+# Satisfaction is SpineDash's 1 (worst) … 5 (best) rating.
 VALUE_KINDS: dict[str, tuple[str, ...] | None] = {
     "sex": ("female", "male", "other"),
     "yes/no": ("yes", "no"),
     "satisfied": ("yes", "no"),
     "satisfaction": ("1", "2", "3", "4", "5"),
     "timepoint": None,
+    "measure": None,
 }
 # A word that leads a condition and says where in the spine it is ("Cervical disc herniation"), in
 # English, Norwegian, Swedish and German (SpineDash's own vocabulary) -> the region column's value.
@@ -732,7 +734,8 @@ def _validate(k: dict[str, pd.DataFrame]) -> None:
         values = rows.loc[rows["canonical"] != AMBIGUOUS, "canonical"]
         values = pd.concat([values, rows.loc[rows["canonical"] == AMBIGUOUS, "candidates"].map(_split_ids).explode()])
         if allowed_values is None:
-            allowed_values = tuple(v for v in set(values.dropna()) if re.fullmatch(r"pre|\d+[wm]", v))
+            form = r"pre|\d+[wm]" if kind == "timepoint" else r"[a-z][a-z0-9_]*"
+            allowed_values = tuple(v for v in set(values.dropna()) if re.fullmatch(form, v))
         names_of[kind] = list(allowed_values)
     for kind, names in names_of.items():
         rows = aliases[aliases["kind"] == kind]

@@ -112,8 +112,7 @@ def test_a_doubtful_swedish_answer_is_asked_not_guessed():
 
 TANGO = "spine_tango_style_clinic.tsv"
 TANGO_ANSWERS = {
-    "columns": {"Beinschmerz praeop": "vas_leg_pre", "Beinschmerz 12 Mo": "vas_leg_12m",
-                "Zufriedenheit 12 Mo": "satisfaction_score_12m", "Dauralaesion": "complication"},
+    "columns": {"Dauralaesion": "complication"},
     "codes": {"Zugang": {"endoskopisch": "Full-endoscopic"}, "Dauralaesion": {"ja": "dural tear", "nein": "none"}},
 }
 
@@ -123,16 +122,16 @@ def test_spine_tango_columns_and_codes_suggested_from_the_vocabulary():
     assert columns["Fall-Nr"][0] == "case_id" and columns["Hauptpathologie"][0] == "condition"
     assert columns["Aufenthalt (Tage)"][0] == "length_of_stay_hours"
     assert columns["COMI praeop"][0] == "comi_back_pre" and columns["COMI 12 Mo"][0] == "comi_back_12m"
-    # not guessed: the user picks them in the Columns step
-    for name in ("Beinschmerz praeop", "Zufriedenheit 12 Mo", "Dauralaesion"):
-        assert columns[name][0] is None, name
+    assert columns["Beinschmerz praeop"][0] == "vas_leg_pre" and columns["Zufriedenheit 12 Mo"][0] == "satisfaction_score_12m"
+    # a yes/no flag for one complication: not guessed, the user maps it (ja = dural tear) in the Columns and Codes steps
+    assert columns["Dauralaesion"][0] is None
     assert _codes(frame, columns, "Geschlecht") == {"männlich": ("male", "recognised"), "weiblich": ("female", "recognised")}
     assert _codes(frame, columns, "Hauptpathologie") == {"Bandscheibenvorfall": ("Herniated disc", "recognised"),
                                                          "Spinalkanalstenose": ("Spinal stenosis", "recognised")}
     zugang = _codes(frame, columns, "Zugang")
     assert zugang["mikroskopisch"] == ("Microscopic", "recognised") and zugang["offen"] == ("Open", "recognised")
     assert _asked(frame, columns, "Zugang") == {"endoskopisch"}
-    assert _codes(frame, columns, "Zufriedenheit 12 Mo", "satisfaction_score_12m") == {
+    assert _codes(frame, columns, "Zufriedenheit 12 Mo") == {
         "sehr zufrieden": ("5", "recognised"), "eher unzufrieden": ("2", "recognised")}
 
 
@@ -246,6 +245,10 @@ def test_time_point_words_name_catalogue_time_points():
     assert match_header("ODI präop") == ("odi_pre", None)
     assert match_header("ODI 2 Jahre") == ("odi_24m", None)
     assert match_header("ODI 12 måneder") == ("odi_12m", None)
+    measures = load_knowledge().value_words("measure")
+    assert set(measures.values()) <= set(load_catalogue().measures)
+    assert match_header("Rückenschmerz 3 Monate") == ("vas_back_3m", None)
+    assert match_header("Ryggsmärta 1 år") == ("vas_back_12m", None)
 
 
 # --- several levels in one cell ------------------------------------------------------------------

@@ -53,7 +53,11 @@ def _tokens(text: object) -> list[str]:
 
 # Header words for each measure and time point come from the catalogue (data/measures.csv and
 # data/timepoints.csv, column `aliases`), so a new measure needs no code here.
-_MEASURE_WORDS: dict[str, tuple[str, ...]] = {m.id: m.aliases for m in schema.MEASURES.values()}
+# German and Swedish measure words ("Beinschmerz", "ryggsmärta") are SpineDash's vocabulary in
+# data/knowledge/aliases.csv (kind "measure").
+_MEASURE_WORDS: dict[str, tuple[str, ...]] = {
+    m.id: (*m.aliases, *(w for w, v in load_knowledge().value_words("measure").items() if v == m.id)) for m in schema.MEASURES.values()
+}
 # Norwegian, Swedish and German time point words ("3 månader", "präop") are SpineDash's vocabulary in
 # data/knowledge/aliases.csv (kind "timepoint").
 _TIMEPOINT_WORDS: dict[str, tuple[str, ...]] = {
