@@ -3,7 +3,7 @@
 import streamlit as st
 
 from spinedash import analysis, comparison
-from spinedash.export import export_filename, to_csv_bytes
+from spinedash.export import export_filename, to_csv_bytes, to_xlsx_bytes
 from spinedash.outcomes import mcid_note
 from spinedash.tables import comparison_display, escape_markdown
 from spinedash.ui import disclaimer
@@ -75,7 +75,8 @@ else:
         st.markdown("**Balance of the case mix before and after weighting** (standardised mean differences, B − A)")
         show_table(comparison.balance_display(balance).set_index("Covariate"))
         st.caption("A standardised difference below 0.1 either way is the usual mark of balance (Austin, Stat Med 2009).")
-    st.download_button(
+    csv_col, xlsx_col = st.columns(2)
+    csv_col.download_button(
         "Download this comparison (CSV)",
         data=lambda: to_csv_bytes(display),
         file_name=export_filename("comparison", "csv", ctx.dataset.source_label),
@@ -83,5 +84,15 @@ else:
         icon=":material/download:",
         on_click="ignore",
         key="compare_download",
+    )
+    # Excel: the table plus an About sheet with what it adjusted for and the multiple-testing sentence.
+    xlsx_col.download_button(
+        "Download this comparison (Excel)",
+        data=lambda: to_xlsx_bytes(display, "Comparison", comparison.export_notes(table, mode, ctx.min_cell, ctx.dataset.describe())),
+        file_name=export_filename("comparison", "xlsx", ctx.dataset.source_label),
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        icon=":material/download:",
+        on_click="ignore",
+        key="compare_download_xlsx",
     )
 disclaimer()

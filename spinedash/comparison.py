@@ -239,9 +239,11 @@ def forest_chart(table: pd.DataFrame, label_a: str, label_b: str) -> dict:
     blocks = [block("difference", 0, {"zero": True, "nice": True})]
     if (frame["kind"] == "ratio").any():
         ratio = block("ratio", 1, {"type": "log", "zero": False, "nice": False, "padding": 8})
-        ratio["title"] = {"text": [f"Ratios {label_b} ÷ {label_a}, log scale; dashed line at 1: no difference.",
-                                   f"Stay below 1: shorter with {label_b}. Hazard ratio above 1: back to work sooner with {label_b}."],
-                          "anchor": "start", "fontSize": 12}
+        # Short lines: the block is ~490 px wide in a tablet's column, and a title does not wrap by itself.
+        ratio["title"] = {"text": [f"Ratios {label_b} ÷ {label_a} (log scale; dashed line at 1: no difference).",
+                                   f"Stay below 1: shorter with {label_b}.",
+                                   f"Hazard ratio above 1: back to work sooner with {label_b}."],
+                          "anchor": "start", "fontSize": 12, "limit": 480}
         blocks.append(ratio)
     return {
         "$schema": SCHEMA_URL,
@@ -339,6 +341,14 @@ def comparison_notes(table: pd.DataFrame, mode: str | None = None, min_cell: int
     if mode is not None and rest_note(mode, min_cell):
         notes.append(rest_note(mode, min_cell))
     return notes
+
+
+def export_notes(table: pd.DataFrame, mode: str, min_cell: int, source: str) -> list[str]:
+    """The Excel export's About sheet: the data source, the comparison's notes (as on the page and in
+    the PDF) and each outcome's method and covariates."""
+    from spinedash.analysis import CAUSAL_CAUTION
+
+    return [f"Data: {source}.", *comparison_notes(table, mode, min_cell), *method_lines(table), CAUSAL_CAUTION]
 
 
 def method_lines(table: pd.DataFrame) -> list[str]:

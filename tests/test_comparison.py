@@ -502,3 +502,26 @@ def test_display_gives_ratios_as_ratios(sample):
     assert shown.loc["Return to work, days", "Adjusted estimate (95% CI)"].startswith("HR 1.69 (1.39 to 2.05)")
     assert shown.loc["Return to work, days", "Difference B − A (95% CI)"] == "-20 (-28 to -14)"
     assert comparison.adjustment_note(table, "regression").count("Not adjusted") == 0
+
+
+def test_excel_export_says_what_the_comparison_adjusted_for(sample):
+    import io
+
+    from openpyxl import load_workbook
+
+    from spinedash.export import to_csv_bytes, to_xlsx_bytes
+    from spinedash.tables import comparison_display
+
+    pair, table, _ = comparison.comparison_result(sample, "Approach vs approach", "Open", "Full-endoscopic", 5)
+    display = comparison_display(table, pair.label_a, pair.label_b)
+    book = load_workbook(io.BytesIO(to_xlsx_bytes(display, "Comparison", comparison.export_notes(table, "Approach vs approach", 5, "Sample"))))
+    about = " ".join(str(row[0]) for row in book["About"].iter_rows(values_only=True))
+    assert comparison.adjustment_note(table, "regression") in about
+    assert comparison.multiple_testing_note(table) in about and "1 − 0.95^8" in about
+    assert all(line in about for line in comparison.method_lines(table))
+    headers = [c.value for c in next(book["Comparison"].iter_rows(max_row=1))]
+    assert {"Holm p", "Adjusted estimate (95% CI)", "Adjusted Holm p", "Adjusted for"} <= set(headers)
+    # The CSV carries the same per-row columns: Holm p and what each row adjusted for.
+    csv = pd.read_csv(io.BytesIO(to_csv_bytes(display)))
+    assert {"Holm p", "Adjusted Holm p", "Adjusted for"} <= set(csv.columns)
+    assert csv.set_index("Outcome").loc["Complication", "Adjusted for"] == "condition, age, sex and level"
