@@ -1423,8 +1423,13 @@ def chance_of_a_false_alarm(tests: int, alpha: float = 0.05) -> float:
     return 1 - (1 - alpha) ** max(int(tests), 0)
 
 
-def _unit_protection(units: np.ndarray | None, rest: bool, a: np.ndarray, b: np.ndarray, min_cell: int):
+def _unit_protection(units: np.ndarray | None, rest: bool, a: np.ndarray, b: np.ndarray, min_cell: int, blank_listed: bool = False):
     """recorded mask -> (a, b, reason): the small-cell rule (spinedash.privacy) for one outcome row.
+
+    `blank_listed`: the blank units are a group other pages list with its size (cases without an
+    approach or technique: "Approach not recorded" on Recovery), so here they are an ordinary cell
+    hidden by the same rule as there, not always hidden — else this page could show the group
+    Recovery hides to protect a small one, and the two pages together would give it away.
 
     `units` labels each case's surgeon / site / approach (missing = blank, one more cell). Units with 1 to k − 1 cases
     with the outcome recorded are hidden, and complementary suppression hides more (the smallest
@@ -1451,7 +1456,7 @@ def _unit_protection(units: np.ndarray | None, rest: bool, a: np.ndarray, b: np.
         codes = unit_codes[recorded]
         counts = np.bincount(codes, minlength=n_units).astype(np.float64)
         blank = np.arange(n_units) == n_units - 1
-        hidden = privacy.complementary_suppression(counts, min_cell, hidden=blank)
+        hidden = privacy.complementary_suppression(counts, min_cell, hidden=None if blank_listed else blank)
         if (counts[blank] >= min_cell).all() and not privacy.is_small(counts[~blank], min_cell).any():
             hidden[:] = False
         hidden_case = np.zeros(len(units), dtype=bool)
@@ -1477,6 +1482,7 @@ def compare_groups(
     units: object = None,
     rest: bool = False,
     propensity: tuple[np.ndarray, casemix.CaseMixModel] | None = None,
+    blank_listed: bool = False,
 ) -> pd.DataFrame:
     """Key outcomes of group B against group A, one row each, with a plain sentence per row.
 
@@ -1539,7 +1545,7 @@ def compare_groups(
     if (a & b).any():
         raise ValueError(f"{int((a & b).sum())} cases are in both groups; the two groups must not overlap.")
     protect = _unit_protection(None if units is None else np.asarray(units, dtype=object) if not isinstance(units, pd.Series) else units,
-                               rest, a, b, min_cell)
+                               rest, a, b, min_cell, blank_listed)
     columns = set(cases.columns)
     rows: list[dict[str, object]] = []
     reasons: list[str | None] = []

@@ -117,7 +117,8 @@ def comparison_result(
     # The propensity model is fitted once, for the weighted differences and the balance table alike.
     propensity = _propensity(cases, pair) if adjust == "weighting" else None
     table = compare_groups(cases, pair.in_a, pair.in_b, pair.label_a, pair.label_b, min_cell=min_cell, adjust=adjust,
-                           units=cases[column], rest=mode == "Surgeon vs the rest", propensity=propensity)
+                           units=cases[column], rest=mode == "Surgeon vs the rest", propensity=propensity,
+                           blank_listed=column in ("approach", "technique"))  # Recovery lists "Approach not recorded"
     balance = (balance_table(cases, pair, min_cell, propensity) if adjust == "weighting" and not table["suppressed"].all()
                else _NO_BALANCE)
     return pair, table, balance

@@ -212,3 +212,33 @@ def test_compare_and_benchmarking_hide_the_same_surgeon_when_two_are_tied():
         if table.loc["Complication", "suppressed"]:
             compare_hidden.add(surgeon)
     assert bench_hidden == compare_hidden == {"Surgeon A", "Surgeon B"}
+
+
+def test_compare_approaches_and_recovery_hide_the_same_approach_when_the_blank_group_is_large():
+    """Recovery lists "Approach not recorded" (50 cases) with its size. Compare once always hid the
+    blank cell, so with Tubular MIS at 3 it hid Tubular and the blanks, and showed Open's 20 — which
+    Recovery hides to protect Tubular. Cases in view − Recovery's shown groups − Compare's Open = 3."""
+    from spinedash import comparison
+    from spinedash.sample import load_sample
+    from spinedash.tables import summary_display
+
+    plan = [("Tubular MIS", 3), ("Open", 20), (None, 50), ("Microscopic", 60), ("Full-endoscopic", 60)]
+    cases = load_sample().head(sum(n for _, n in plan)).copy()
+    cases["approach"] = pd.Series([a for a, n in plan for _ in range(n)], index=cases.index, dtype=object)
+    assert cases["length_of_stay_hours"].notna().all()
+    known: dict[str, int] = {}
+    table = summary_display(analysis.summarise_distribution(cases, "length_of_stay_hours", min_cell=K), "Stay", K).set_index("Approach")
+    known.update({g: int(v.replace(",", "")) for g, v in table["Cases"].items() if v.replace(",", "").isdigit()})
+    assert known.get("Approach not recorded") == 50
+    approaches = comparison.group_choices(cases, "Approach vs approach")
+    for a in approaches:
+        for b in approaches:
+            if a == b:
+                continue
+            _, rows, _ = comparison.comparison_result(cases, "Approach vs approach", a, b, min_cell=K, adjust="none")
+            stay = rows.set_index("outcome").filter(like="stay", axis=0).iloc[0]
+            if not stay["suppressed"]:
+                known[a], known[b] = int(stay["n_a"]), int(stay["n_b"])
+    left = len(cases) - sum(known.values())
+    assert not (0 < left < K), (left, known)
+    assert "Open" not in known and "Tubular MIS" not in known
