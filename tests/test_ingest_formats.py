@@ -389,3 +389,28 @@ def test_readme_formats_table_names_every_export_and_its_outcome():
         assert ("one step" in row) == (not questions), names
         for column in questions:
             assert f"`{column.split('@')[0]}`" in row, (names, column)
+
+
+def test_the_wizard_asks_about_a_satisfaction_word_that_has_no_one_rating():
+    """The Codes step shows a satisfaction rating column's words: "zufrieden" alone is 4 or 5, so it is asked."""
+    from tests.pages.apptest import run_page
+
+    csv = (b"Fall-Nr,OP-Datum,Hauptpathologie,Zugang,ODI praeop,Zufriedenheit 12 Mo\n"
+           b"T1,03.01.2024,Bandscheibenvorfall,offen,40,sehr zufrieden\n"
+           b"T2,04.01.2024,Bandscheibenvorfall,offen,44,zufrieden\n"
+           b"T3,05.01.2024,Spinalkanalstenose,mikroskopisch,48,eher unzufrieden\n")
+    at = run_page("pages/data.py")
+    (uploader,) = [u for u in at.file_uploader if u.key.startswith("import_files")]
+    uploader.set_value([("tango.csv", csv, "text/csv")])
+    at.run()
+    at.segmented_control(key="import_step").set_value(3).run()
+    assert not at.exception, [e.value for e in at.exception]
+    asked = [s for s in at.selectbox if s.label.startswith("'")]
+    assert [s.label for s in asked] == ["'zufrieden' (1 rows) means"]
+    asked[0].set_value("4").run()
+    at.segmented_control(key="import_step").set_value(5).run()
+    at.button(key="import_check").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("3 cases accepted" in s.value for s in at.success), [e.value for e in at.error]
+    cases = at.session_state["data_source_dataset"].cases
+    assert cases["satisfaction_score_12m"].tolist() == [5, 4, 2]

@@ -90,6 +90,8 @@ def _allowed_values(target: str) -> list[str]:
         return list(spec.allowed)
     if spec is not None and spec.kind == "boolean":
         return ["yes", "no"]
+    if target.startswith("satisfaction_score"):  # SpineDash's rating, 1 (worst) … 5 (best)
+        return ["1", "2", "3", "4", "5"]
     kb = load_knowledge()
     if target in ("condition", "approach", "technique", "procedure"):
         names = list(kb.names(target))
@@ -381,7 +383,7 @@ def _codes_step(frame: pd.DataFrame, choices, mapped, profile: dict) -> None:
         if c.target is None or c.target not in mapped.columns:
             continue
         spec = schema.spec_for(c.target) if hasattr(schema, "spec_for") else schema.COLUMN_BY_NAME.get(c.target)
-        if spec is None or not (c.target in _CODED or spec.kind == "boolean"):
+        if spec is None or not (c.target in _CODED or spec.kind == "boolean" or c.target.startswith("satisfaction_score")):
             continue
         codes = (profile.get("codes") or {}).get(c.target, {})
         table = value_table(frame.iloc[:, c.position], c.target, codes)
