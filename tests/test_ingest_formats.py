@@ -414,3 +414,34 @@ def test_the_wizard_asks_about_a_satisfaction_word_that_has_no_one_rating():
     assert any("3 cases accepted" in s.value for s in at.success), [e.value for e in at.error]
     cases = at.session_state["data_source_dataset"].cases
     assert cases["satisfaction_score_12m"].tolist() == [5, 4, 2]
+
+
+def _classic_variant(transform) -> bytes:
+    """The classic REDCap test export with its rows changed by `transform(frame) -> frame`."""
+    frame = pd.read_csv(EXPORTS / CLASSIC, dtype=str, keep_default_na=False)
+    return transform(frame).to_csv(index=False).encode()
+
+
+def test_classic_redcap_label_export_names_its_time_point_field():
+    """A label export writes the dropdown's labels ('3 months'): that field is detected as the time point."""
+    labels = {code: label for code, label in make_exports.REDCAP_PROM_TIMEPOINT.values()}
+    data = _classic_variant(lambda f: f.assign(prom_timepoint=f["prom_timepoint"].map(lambda v: labels.get(v, v))))
+    guess = detect_layout(read_tables(data, ["classic_labels.csv"]))
+    assert guess.settings["timepoint_column"] == "prom_timepoint" and guess.settings["repeat_instrument"] == "proms"
+    assert guess.settings["timepoints"] == {"Before surgery": "pre", "3 months": "3m", "12 months": "12m", "24 months": "24m"}
+    _check_lumbar(load_outcomes(data, _redcap_answers(), filename="classic_labels.csv").cases)
+
+
+def test_classic_redcap_baseline_on_the_record_row_is_before_surgery():
+    """Pre-op answers on the record's own (non-repeating) row, the follow-up visits as instances."""
+    def move_baseline(f: pd.DataFrame) -> pd.DataFrame:
+        f = f.copy()
+        pre = (f["redcap_repeat_instrument"] == "proms") & (f["prom_timepoint"] == "0")
+        base = f["redcap_repeat_instrument"] == ""
+        for col in ("vas_leg", "vas_back", "odi", "eq5d_index"):
+            f.loc[base, col] = f.loc[pre, col].to_numpy()
+        return f[~pre]
+
+    result = load_outcomes(_classic_variant(move_baseline), _redcap_answers(), filename="classic_baseline.csv")
+    _check_lumbar(result.cases)
+    assert any("on the record's own row are read as before surgery" in i for i in result.info)

@@ -871,6 +871,12 @@ def _shape_redcap_classic(tables, layout, notes) -> Shaped:
             if cols:
                 ops = ops.merge(rows[[case, *cols]], on=case, how="left", sort=False).set_axis(ops.index)
     fus = frame.loc[on_form, [case, *_filled(frame[on_form], ids)]]
+    both = [c for c in ops.columns if c != case and c in fus.columns]
+    if both:
+        # A field on the record's own row and on the visits (a baseline form before the repeating
+        # follow-up form): the record's row is its answer before surgery.
+        ops = ops.rename(columns={c: f"{c}@pre" for c in both})
+        notes.append(f"{label}: {_short(both, 6)} on the record's own row {'is' if len(both) == 1 else 'are'} read as before surgery.")
     ops.attrs, fus.attrs = dict(frame.attrs), dict(frame.attrs)
     ops_name, fu_name = f"{label} (record rows)", f"{label} ('{form}' instances)"
     sub = {"kind": "operations_followup", "operations": ops_name, "followup": fu_name, "case_id": case, "checkboxes": "keep"}
