@@ -13,7 +13,10 @@ The rule (k = the "smallest group shown", `min_cell`, default 5; the README stat
    there are hidden groups. Then the total minus every shown
    group gives only a sum of at least k over two or more groups, never one small group's size.
    Where no other group can be hidden (the total has only the hidden group and one other), the
-   total itself is hidden. Rounding was not chosen: a total rounded to a multiple of k, minus
+   total itself is hidden. A group hidden this way keeps its rates, means and medians (rounded in
+   chart data) but no count its size follows from (`partner_mask`). Blank grouping values are a
+   group of their own ("Approach not recorded"), so the groups add up to the cases in view. The
+   same groups over the same cases are hidden alike on every page (ties broken in one order). Rounding was not chosen: a total rounded to a multiple of k, minus
    exactly shown groups, can still pin a hidden group to one value (e.g. to exactly 1 or k − 1).
 3. **Curves end where fewer than k remain at risk.** A Kaplan–Meier curve is drawn only up to
    the last time with at least k patients still at risk; later steps (each a change among 1 to
