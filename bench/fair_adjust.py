@@ -34,6 +34,8 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--only", nargs="+", default=None, help="run only the runs whose name contains one of these words")
     args = parser.parse_args()
+    # Warm-up: the first call imports scipy.stats and statsmodels (seconds under load); not what is timed.
+    comparison.comparison_result(generate_cohort(2_000, seed=2), "Approach vs approach", "Open", "Full-endoscopic", 5, "weighting")
     print(f"load before: {os.getloadavg()}")
     for n in args.sizes:
         cases = generate_cohort(n, seed=1)
