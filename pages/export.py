@@ -37,7 +37,8 @@ else:
     right.info(f"Excel export is offered up to {XLSX_MAX_ROWS:,} cases; filter further or use the CSV.")
 
 st.header("Summary report (PDF)")
-st.write("Title, date, data source, active filters, the headline figures, the key recovery and pain charts, the "
+st.write("Title, date, data source, active filters, the headline figures, the key recovery charts and the view's "
+         "headline patient-reported score (by the measure catalogue, for the spine region in view), the "
          "comparison from the Compare page if it was set with these same filters, method notes and sources.")
 compared = st.session_state.get("compare_result")
 same_view = compared is not None and compared[:3] == (ctx.dataset.content_key, ctx.filters, ctx.min_cell)

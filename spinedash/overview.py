@@ -695,7 +695,7 @@ def volume_chart(volume: pd.DataFrame, group_title: str = "Approach") -> Spec:
         encoding(
             x=channel("quarter:O", title="Quarter of surgery", sort=quarters, axis={"labelAngle": -45}),
             y=channel("cases:Q", title="Cases (number of operations)", stack="zero"),
-            color=channel("approach:N", title=group_title, scale=colour, sort=approaches, legend=LEGEND_BELOW),
+            color=channel("approach:N", title=group_title, scale=colour, sort=approaches, legend=_legend(group_title)),
             order=channel("approach_rank:Q"),
             tooltip=[
                 tooltip("quarter:N", "Quarter"),
@@ -713,6 +713,12 @@ def volume_chart(volume: pd.DataFrame, group_title: str = "Approach") -> Spec:
 
 # Legends under the plot: beside it they took half of a chart in a tablet-width cell.
 LEGEND_BELOW: Spec = {"orient": "bottom", "direction": "horizontal", "columns": 3, "titleOrient": "top"}
+
+
+def _legend(group_title: str) -> Spec:
+    """LEGEND_BELOW for approaches; one entry a line for techniques, whose names ("Uniportal
+    full-endoscopic (transforaminal)") were cut in three columns at tablet width."""
+    return LEGEND_BELOW if group_title == "Approach" else {**LEGEND_BELOW, "columns": 1, "labelLimit": 0}
 # Measures in the completeness chart: warm and slate tones that no approach uses (approach colours
 # mean approaches everywhere); each at least 3:1 on white.
 MEASURE_PALETTE: tuple[str, ...] = ("#37474F", "#8D6E63", "#78909C", "#827717", "#6D4C41", "#607D8B")
@@ -772,7 +778,7 @@ def trend_chart(trend: pd.DataFrame, value_col: str, title: str, axis_title: str
     enc = encoding(
         x=channel("quarter:O", title="Quarter of surgery", sort=_quarter_sort(trend), axis={"labelAngle": -45}),
         y=channel(f"{value_col}:Q", title=axis_title),
-        color=channel("approach:N", title=group_title, scale=colour, sort=domain, legend=LEGEND_BELOW),
+        color=channel("approach:N", title=group_title, scale=colour, sort=domain, legend=_legend(group_title)),
         strokeDash={"condition": {"test": _datum_is("approach", ALL_GROUP), "value": [5, 3]}, "value": [1, 0]},
         tooltip=[
             tooltip("quarter:N", "Quarter"),
@@ -797,7 +803,7 @@ def trend_chart(trend: pd.DataFrame, value_col: str, title: str, axis_title: str
         # a change between two quarters means little while their bars overlap (issue 14).
         spec.pop("mark")
         spec.pop("encoding")
-        enc["color"]["legend"] = {**LEGEND_BELOW, "symbolOpacity": 1}  # not the faint bars' opacity
+        enc["color"]["legend"] = {**enc["color"]["legend"], "symbolOpacity": 1}  # not the faint bars' opacity
         rule = encoding(x=enc["x"], y=channel(f"{ci[0]}:Q"), y2={"field": ci[1]}, color=enc["color"])
         spec["layer"] = [{"mark": {"type": "rule", "opacity": 0.35, "strokeWidth": 2}, "encoding": rule},
                          {"mark": {"type": "line", "point": True}, "encoding": enc}]  # fmt: skip
@@ -876,8 +882,9 @@ def mcid_trend_chart(trend: pd.DataFrame, title: str, group_title: str = "Approa
         "datasets": {"shown": records(frame)},
         "facet": {"field": "panel", "type": "nominal", "title": None, "sort": groups,
                   "header": {"labelFontWeight": "bold", "labelAnchor": "start", "labelColor": TEXT_COLOUR}},
-        "columns": 2,
-        "spec": {"width": 150, "height": 110, "layer": layers},
+        # Techniques' long names would be cut over two 150 px panels: one panel a row, twice as wide.
+        "columns": 2 if group_title == "Approach" else 1,
+        "spec": {"width": 150 if group_title == "Approach" else 300, "height": 110, "layer": layers},
         "title": {"text": title, "anchor": "start",
                   "subtitle": [f"Each panel: one {group_title.lower()}; dashed grey: all cases.",
                                "Dot size: patients with both scores in the quarter."]},

@@ -28,6 +28,11 @@ PAGES = {
     "pain_herniated_disc": ("/pain?filter_condition=Herniated+disc", None),
     "compare": ("/compare", "Compare"),
     "benchmarking": ("/benchmarking", "Benchmarking"),
+    # Split by technique (sidebar): Overview's quarterly charts per technique, Compare technique
+    # against technique, the funnel filtered to one technique.
+    "overview_technique": ("?split_by=Technique", "SpineDash"),
+    "compare_technique": ("/compare?split_by=Technique", "Compare"),
+    "benchmarking_technique": ("/benchmarking?split_by=Technique&funnel_technique=Loupes", "Benchmarking"),
     "data": ("/data", "Data"),
     "export": ("/export", "Report and export"),
 }
