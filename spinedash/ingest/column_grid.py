@@ -17,7 +17,7 @@ from spinedash.ingest.shape import detect_layout
 from spinedash.ingest.validate import column_label
 
 IGNORE = "ignore"
-GRID_COLUMNS = ("column in your file", "examples", "read as", "why")
+GRID_COLUMNS = ("column in your file", "read as", "examples", "why")  # "read as" second: in view on a tablet
 _HOW_WORDS = {"header": "its name", "profile": "your choice (profile)", "blank": "empty"}
 
 

@@ -122,9 +122,11 @@ def show_report(report: UploadReport) -> None:
         return
     result = report.result
     skipped = result.rows_read - result.rows_accepted
+    wide = (result.layout or {}).get("kind", "wide") == "wide"  # other layouts turn several rows into one case
     st.success(
         f"**{escape_markdown(report.filename)}**: {result.rows_accepted:,} cases accepted and now in use"
-        + (f" ({result.rows_read:,} rows read, {skipped:,} blank)." if skipped else "."),
+        + ((f" ({result.rows_read:,} rows read, {skipped:,} blank)." if wide else f" (from {result.rows_read:,} rows).")
+           if skipped else "."),
         icon=":material/check_circle:",
     )
     if result.warnings:

@@ -344,8 +344,9 @@ def _columns_step(frame: pd.DataFrame, choices, problems, layout: dict, profile:
     measure × time point, or "ignore"; unrecognised columns show their best candidates."""
     shaping = {str(layout[k]) for k in _SHAPING_KEYS if isinstance(layout.get(k), str)}
     grid = column_grid(frame, choices, shaping, case_id=layout.get("case_id"))
-    st.markdown("Change **read as** where SpineDash guessed wrong. A column read as *ignore* is left out, and the "
-                "report says so; *why* gives SpineDash's reason and, for a column it did not recognise, its best guesses.")
+    st.markdown("Change **read as** where SpineDash guessed wrong: click the cell, then pick or type. A column read as "
+                "*ignore* is left out, and the report says so; *why* gives SpineDash's reason and, for a column it did "
+                "not recognise, its best guesses.")
     # The key follows the columns: a new layout gives new rows, and old edits must not land on them.
     key = "import_columns_" + hashlib.sha256("\x1f".join(grid["column in your file"]).encode()).hexdigest()[:12]
     edited = st.data_editor(
@@ -353,9 +354,9 @@ def _columns_step(frame: pd.DataFrame, choices, problems, layout: dict, profile:
         height=min(38 + 35 * len(grid), 600),
         column_config={
             "column in your file": st.column_config.TextColumn("column in your file", pinned=True, width=150),
-            "examples": st.column_config.TextColumn("examples", width=140),
             "read as": st.column_config.SelectboxColumn("read as", options=read_as_options(), required=True, width=290,
                                                         help="A column SpineDash knows, a measure at a time point, or ignore."),
+            "examples": st.column_config.TextColumn("examples", width=140),
             "why": st.column_config.TextColumn("why", width=320),
         },
         alt="Columns of your file: name, examples, what each is read as, and why. Edit 'read as' to change it.",

@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import wait_for_app
+from tests.e2e.test_screenshots import VIEWPORTS, screenshot_whole_page
 from tests.e2e.test_upload import open_data_page, sidebar
 from tests.pages.test_import_wizard import export
 
@@ -49,14 +50,14 @@ def edit_read_as(page, source: str, typed: str) -> None:
     names = [grid.get_by_test_id(f"glide-cell-0-{r}").text_content() for r in range(grid.locator("tbody tr").count())]
     row = names.index(source)
     box = grid.bounding_box()
-    # Columns are 150 and 140 px wide before "read as" (spinedash/ui/import_wizard.py); rows 35 px under a 35 px header.
-    x, y = box["x"] + 150 + 140 + 60, box["y"] + 35 + 35 * row + 17
+    # The first column is 150 px wide, "read as" comes next (spinedash/ui/import_wizard.py); rows 35 px under a 35 px header.
+    x, y = box["x"] + 150 + 60, box["y"] + 35 + 35 * row + 17
     page.mouse.click(x, y)
     page.mouse.dblclick(x, y)
     page.keyboard.type(typed)
     page.keyboard.press("Enter")
     wait_for_app(page)
-    expect(grid.get_by_test_id(f"glide-cell-3-{row}")).to_have_text("your choice (profile)")
+    expect(grid.get_by_test_id(f"glide-cell-3-{row}")).to_have_text("your choice (profile)")  # "why", updated
 
 
 def test_map_two_files_save_the_profile_and_import_next_month_in_one_step(server, browser, page, artifacts, tmp_path):
@@ -123,5 +124,64 @@ def test_map_two_files_save_the_profile_and_import_next_month_in_one_step(server
         wait_for_app(fresh)
         assert "North" in fresh.get_by_test_id("stMain").inner_text() and "South" in fresh.get_by_test_id("stMain").inner_text()
         fresh.screenshot(path=str(artifacts / "import_wizard_next_month.png"), full_page=True)
+    finally:
+        context.close()
+
+
+VISITS = (b"record_id,redcap_event_name,condition,approach,vas_leg\n"
+          b"1,baseline_arm_1,Herniated disc,Open,7\n1,3_months_arm_1,Herniated disc,Open,3\n"
+          b"2,baseline_arm_1,Herniated disc,Open,6\n2,3_months_arm_1,Herniated disc,Open,2\n")
+
+
+@pytest.mark.parametrize("viewport", list(VIEWPORTS))
+def test_every_step_reads_at_laptop_and_tablet_width(server, browser, artifacts, tmp_path, viewport):
+    """Each step drawn at both sizes (screenshots to look at), nothing cut sideways but the grid's own
+    scrolling, and the one-click switch to the long layout after a refusal."""
+    out = artifacts / "screens" / viewport
+    out.mkdir(parents=True, exist_ok=True)
+    context = browser.new_context(viewport=VIEWPORTS[viewport])
+    page = context.new_page()
+    page.set_default_timeout(90_000)
+    try:
+        page.goto(server["url"])
+        wait_for_app(page)
+        page.goto(server["url"] + "/data")
+        page.get_by_role("heading", name="Data", exact=True).wait_for()
+        wait_for_app(page)
+        wizard_input(page, "Export files").set_input_files(write_month(tmp_path, 1))
+        page.get_by_role("heading", name="1. Files", exact=True).wait_for()
+        wait_for_app(page)
+        for i, name in enumerate(("1. Files", "2. Layout", "3. Columns", "4. Codes", "5. Units", "6. Check and use"), 1):
+            step(page, name)
+            if name == "3. Columns":
+                grid = page.get_by_test_id("stDataFrame").first
+                expect(grid.get_by_role("gridcell", name="Theatre", exact=True, include_hidden=True)).to_have_count(1)
+                # The grid may scroll sideways inside itself at tablet width; its "read as" column starts in view.
+                box = grid.bounding_box()
+                assert box["x"] >= 0 and box["x"] + 150 + 290 <= VIEWPORTS[viewport]["width"]
+            page.get_by_text(name, exact=True).first.scroll_into_view_if_needed()
+            screenshot_whole_page(page, out / f"import_step{i}.png")
+            assert page.get_by_test_id("stException").count() == 0, name
+            overflow = page.evaluate("() => { const m = document.querySelector('[data-testid=\"stMain\"]');"
+                                     " return m.scrollWidth - m.clientWidth; }")
+            assert overflow <= 1, f"{name}: the page scrolls sideways by {overflow}px"
+
+        # Last month's profile said one row per case; this export has one row per visit.
+        profile = tmp_path / "wide_profile.json"
+        profile.write_text('{"spinedash_profile": 1, "name": "Old profile", "layout": {"kind": "wide"}}')
+        wizard_input(page, "Import profile").set_input_files(str(profile))
+        wait_for_app(page)
+        visits = tmp_path / "visits.csv"
+        visits.write_bytes(VISITS)
+        wizard_input(page, "Export files").set_input_files(str(visits))
+        page.get_by_text("visits.csv cannot be used").wait_for()
+        wait_for_app(page)
+        assert "looks like one row per visit" in page.get_by_test_id("stMain").inner_text()
+        screenshot_whole_page(page, out / "import_refused_visits.png")
+        page.get_by_role("button", name="Read as one row per case and visit").click()
+        page.get_by_text("2 cases accepted and now in use").wait_for()
+        wait_for_app(page)
+        assert "visits.csv — 2 cases" in sidebar(page).inner_text() if viewport == "laptop" else True
+        screenshot_whole_page(page, out / "import_long_accepted.png")
     finally:
         context.close()
