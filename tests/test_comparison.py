@@ -307,7 +307,8 @@ def test_propensity_on_rows_by_newton_equals_the_glm(sample, monkeypatch):
 
     # With a small probe, the sample's propensity design (scores with decimals: nearly one pattern
     # per case) takes the Logit-by-Newton route used at a million cases.
-    monkeypatch.setattr(casemix, "PATTERN_PROBE_ROWS", 300)
+    # The probe's own fit (its 700 rows hold both groups) is where Newton starts on all the rows.
+    monkeypatch.setattr(casemix, "PATTERN_PROBE_ROWS", 700)
     calls = []
     monkeypatch.setattr(casemix, "Logit", lambda *a, **k: calls.append(1) or sm.Logit(*a, **k))
     data = sample[sample["approach"].isin(["Open", "Full-endoscopic"])].reset_index(drop=True)
@@ -315,7 +316,7 @@ def test_propensity_on_rows_by_newton_equals_the_glm(sample, monkeypatch):
     wanted = [("odi_pre", "number", "ODI before surgery"), ("age", "number", "age"), ("condition", "category", "condition"),
               ("sex", "category", "sex"), ("spinal_level", "category", "level")]
     weights, model = casemix.propensity_weights(data, group_b, wanted)
-    assert calls and model.used == ("ODI before surgery", "age", "condition", "sex", "level")
+    assert len(calls) == 2 and model.used == ("ODI before surgery", "age", "condition", "sex", "level")
     complete = data.assign(b=group_b.astype(float), odi_missing=data["odi_pre"].isna().astype(float),
                            odi_filled=data["odi_pre"].fillna(data["odi_pre"].median()))
     fit = smf.glm("b ~ odi_filled + odi_missing + age + C(condition) + C(sex) + C(spinal_level)", complete,
