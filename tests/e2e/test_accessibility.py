@@ -130,3 +130,28 @@ def test_no_accessibility_violation_in_the_demo_bar(server, page):
     summarise("demo step 2 (820×1180)", found)
     ours = [v for v in found if v["app"]]
     assert not ours, "axe-core violations in SpineDash's content:\n" + json.dumps(ours, indent=1, ensure_ascii=False)
+
+
+@pytest.mark.parametrize("step", ["3. Columns", "4. Codes", "6. Check and use"])
+def test_no_accessibility_violation_in_the_import_steps(server, page, tmp_path, step):
+    """The Data page with the import open: the Columns grid, the Codes questions, the report."""
+    from tests.e2e.test_import_wizard import wizard_input, write_month
+
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.goto(server["url"])
+    settle(page)
+    page.goto(server["url"] + "/data")
+    settle(page)
+    wizard_input(page, "Export files").set_input_files(write_month(tmp_path, 1))
+    page.get_by_role("heading", name="1. Files", exact=True).wait_for(timeout=WAIT_MS)
+    settle(page)
+    page.get_by_test_id("stButtonGroup").get_by_text(step, exact=True).click()
+    page.get_by_role("heading", name=step, exact=True).wait_for(timeout=WAIT_MS)
+    if step == "6. Check and use":
+        page.get_by_role("button", name="Check and use these cases").click()
+        page.get_by_text("cannot be used").or_(page.get_by_text("accepted and now in use")).first.wait_for(timeout=WAIT_MS)
+    settle(page)
+    found = axe_violations(page)
+    summarise(f"Data, import step {step}", found)
+    ours = [v for v in found if v["app"]]
+    assert not ours, f"{step}: axe-core violations in SpineDash's content:\n" + json.dumps(ours, indent=1, ensure_ascii=False)
