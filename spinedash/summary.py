@@ -88,8 +88,8 @@ def _km(cases: pd.DataFrame, min_cell: int, subtitle: list[str]) -> tuple[Spec, 
 
 
 def threshold_notes(cases: pd.DataFrame | None) -> tuple[str, list[str]]:
-    """What a responder is and each default threshold with its source, for the measures the cases
-    hold (catalogue order); the lumbar three when no cases are given. A measure without a published
+    """What a responder is (analysis.MCID_DEFINITION) and each default threshold with its source, for
+    the measures the cases hold (catalogue order); the lumbar three when no cases are given. A measure without a published
     default says so ("set your own"), a rating gives its cut-off."""
     if cases is None:
         return analysis.MCID_DEFINITION, list(analysis.MCID_CITATIONS.values())
@@ -103,16 +103,7 @@ def threshold_notes(cases: pd.DataFrame | None) -> tuple[str, list[str]]:
                              if m.mcid_range else f"{m.short_label}: {m.mcid_source}")
         else:
             citations.append(f"{m.short_label} {m.mcid:g} points — {m.mcid_source}")
-    if {m.id for m in measures} <= set(analysis.MCID_CITATIONS) and measures:
-        return analysis.MCID_DEFINITION, citations  # the lumbar three: the definition names their sources
-    definition = (
-        "A patient counts as a responder at a follow-up time point when their score improved from before surgery "
-        "by at least the threshold, in the measure's own direction (a fall for pain and disability, a rise for "
-        "mJOA and EQ-5D); a rating counts at or beyond its cut-off. Only patients with both scores recorded are "
-        "counted (the denominator). Default thresholds come from data/measures.csv; each is listed with its "
-        "source under Sources."
-    )
-    return definition, citations
+    return analysis.MCID_DEFINITION, citations
 
 
 def method_notes(min_cell: int, cases: pd.DataFrame | None = None) -> list[str]:

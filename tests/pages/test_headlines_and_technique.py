@@ -160,3 +160,4 @@ def test_overview_charts_split_by_technique():
     assert "split by technique" in all_text(at)
     by_approach = json.dumps(chart_specs(run_page("pages/overview.py")))
     assert "Operations per quarter by approach" in by_approach and "Microendoscopic (MED)" not in by_approach
+
