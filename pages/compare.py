@@ -62,7 +62,7 @@ else:
         "Differences are B − A. Stay: medians, bootstrap 95% CI, Mann–Whitney test; adjusted as a ratio of geometric "
         "means (least squares on log stay). Return to work: Kaplan–Meier medians among patients employed before "
         "surgery (a blank “working before surgery” is not counted; the row says how many), bootstrap 95% CI, log-rank "
-        "test; adjusted as a hazard ratio (Cox model). Scores at 12 months: means, Welch t-test. Shares: Newcombe CI "
+        "test; adjusted as a hazard ratio (Cox model). Return to daily activities: the same, for every patient. Scores at 12 months: means, Welch t-test. Shares: Newcombe CI "
         "and score test. Adjusted differences: least squares on the case mix (scores: ANCOVA; shares: risk difference "
         "with robust errors) or inverse-probability weights. "
         f"{mcid_note(ctx.cases)} {comparison.multiple_testing_note(table)} "

@@ -1093,18 +1093,25 @@ def _blank_employment_note(blank: int, min_cell: int) -> str:
 
 def _return_to_work_row(
     cases: pd.DataFrame, a: np.ndarray, b: np.ndarray, label_a: str, label_b: str, min_cell: int = DEFAULT_MIN_CELL,
-    adj: _Adjustment | None = None,
+    adj: _Adjustment | None = None, time_col: str = "return_to_work_days",
 ) -> dict[str, object]:
-    employed, recorded = _flags(cases, "employed_before_surgery")
-    time, event, usable = _km_times(cases, "return_to_work_days")
+    """Return to work (patients working before surgery) or, with time_col "return_to_activities_days",
+    to daily activities (every patient): KM medians, bootstrap CI of their difference, log-rank, Cox HR."""
+    work = time_col == "return_to_work_days"
+    what, back = ("return to work", "returned to work") if work else ("return to daily activities", "returned to daily activities")
+    time, event, usable = _km_times(cases, time_col)
+    if work:
+        employed, recorded = _flags(cases, "employed_before_surgery")
+        blank = int(((a | b) & ~recorded).sum())
+    else:
+        employed, blank = np.ones(len(cases), dtype=bool), 0
     in_a, in_b = a & employed & usable, b & employed & usable
-    blank = int(((a | b) & ~recorded).sum())
-    test = (f"Kaplan–Meier medians (employed before surgery; a blank “working before surgery” is not counted); "
-            f"bootstrap percentile 95% CI ({BOOTSTRAP_RESAMPLES:,} resamples); log-rank")
+    test = ("Kaplan–Meier medians (employed before surgery; a blank “working before surgery” is not counted); " if work
+            else "Kaplan–Meier medians; ") + f"bootstrap percentile 95% CI ({BOOTSTRAP_RESAMPLES:,} resamples); log-rank"
     if adj is not None and adj.method != "none":
         test += "; adjusted: hazard ratio from a Cox model (Breslow ties) " + (
             "on case mix" if adj.method == "regression" else "with inverse-probability weights (robust SE)")
-    row = _row("Return to work", "days", int(in_a.sum()), int(in_b.sum()), test, adjusted_measure=HAZARD_RATIO)
+    row = _row(what.capitalize(), "days", int(in_a.sum()), int(in_b.sum()), test, adjusted_measure=HAZARD_RATIO)
     if not in_a.any() or not in_b.any():
         return row
 
@@ -1124,17 +1131,17 @@ def _return_to_work_row(
     if np.isnan(diff):
 
         def reached(v: float) -> str:
-            return f"{_fmt(v)} days" if np.isfinite(v) else "not reached (fewer than half back at work)"
+            return f"{_fmt(v)} days" if np.isfinite(v) else f"not reached (fewer than half back{' at work' if work else ''})"
 
         sentence = (
-            f"Median return to work was {reached(med_b)} with {label_b} and {reached(med_a)} with {label_a}; "
+            f"Median {what} was {reached(med_b)} with {label_b} and {reached(med_a)} with {label_a}; "
             f"log-rank comparison of the whole curves: {_chance(p)}."
         )
     elif diff == 0:
-        sentence = f"Median return to work was {_fmt(med_a)} days with both {label_b} and {label_a}; {_chance(p)}."
+        sentence = f"Median {what} was {_fmt(med_a)} days with both {label_b} and {label_a}; {_chance(p)}."
     else:
         sentence = (
-            f"Median return to work was {_fmt(abs(diff))} days {_more_less(diff, 'sooner', 'later')} with {label_b} "
+            f"Median {what} was {_fmt(abs(diff))} days {_more_less(diff, 'sooner', 'later')} with {label_b} "
             f"({_fmt(med_b)} days) than with {label_a} ({_fmt(med_a)} days); {_chance(p)}."
         )
     # CI of the difference of the two medians: bootstrap (no simple closed form exists); NaN where
@@ -1163,9 +1170,9 @@ def _return_to_work_row(
             adjusted = {"adjusted_difference": hr[0], "adjusted_ci_low": hr[1], "adjusted_ci_high": hr[2], "adjusted_p_value": hr[3],
                         "adjusted_for": covariates}
             if hr[0] == 1:
-                pace = "returned to work at the same pace"
+                pace = f"{back} at the same pace"
             else:
-                pace = (f"returned to work {'sooner' if hr[0] > 1 else 'later'}: at any time after surgery, "
+                pace = (f"{back} {'sooner' if hr[0] > 1 else 'later'}: at any time after surgery, "
                         f"{_fmt(hr[0], 2)} times as likely to return as those with {label_a}")
             sentence = sentence[:-1] + (f"; adjusted for {covariates}, patients with {label_b} {pace} (hazard ratio "
                                         f"{hr[0]:.2f}, 95% CI {hr[1]:.2f} to {hr[2]:.2f}; {_fmt_p(hr[3])}).")
@@ -1504,6 +1511,7 @@ def compare_groups(
       (adjusted_measure "hazard ratio") from a Cox model (casemix.cox_fit, Breslow ties, the same
       as statsmodels PHReg) on group and case mix, or weighted with robust errors; `ratio` is the
       unadjusted hazard ratio.
+    - Return to daily activities (days): the same for every patient (no employment condition).
     - Every catalogue score with a 12-month column (VAS leg, VAS back, ODI, NDI, EQ-5D…; points):
       means, Welch t 95% CI and p.
     - The first score's MCID at 12 months (improvement ≥ thresholds[measure] points),
@@ -1563,6 +1571,10 @@ def compare_groups(
         employed, _ = _flags(cases, "employed_before_surgery")
         usable = _km_times(cases, "return_to_work_days")[2]
         add(lambda x, y: _return_to_work_row(cases, x, y, label_a, label_b, min_cell, adj), employed & usable)
+    if {"return_to_activities_days", "last_followup_days"} <= columns:
+        usable_activities = _km_times(cases, "return_to_activities_days")[2]
+        add(lambda x, y: _return_to_work_row(cases, x, y, label_a, label_b, min_cell, adj, "return_to_activities_days"),
+            usable_activities)
     for measure in _compared_measures(cases):
         recorded_12m = ~np.isnan(_numbers(cases, pain_column(measure, "12m")))
         add(lambda x, y, m=measure: _score_row(cases, m, x, y, label_a, label_b, min_cell, adj), recorded_12m)

@@ -243,7 +243,7 @@ def forest_chart(table: pd.DataFrame, label_a: str, label_b: str) -> dict:
         # Short lines: the block is ~490 px wide in a tablet's column, and a title does not wrap by itself.
         ratio["title"] = {"text": [f"Ratios {label_b} ÷ {label_a} (log scale; dashed line at 1: no difference).",
                                    f"Stay below 1: shorter with {label_b}.",
-                                   f"Hazard ratio above 1: back to work sooner with {label_b}."],
+                                   f"Hazard ratio above 1: back (to work, to daily activities) sooner with {label_b}."],
                           "anchor": "start", "fontSize": 12, "limit": 480}
         blocks.append(ratio)
     return {

@@ -98,7 +98,7 @@ def test_chance_of_a_false_alarm_with_eight_outcomes_is_about_a_third(sample):
     assert chance_of_a_false_alarm(8) == pytest.approx(1 - 0.95**8) == pytest.approx(0.3366, abs=1e-4)
     _, table, _ = comparison.comparison_result(sample, "Approach vs approach", "Open", "Full-endoscopic", 5)
     note = comparison.multiple_testing_note(table)
-    assert note.startswith("8 outcomes are tested at once") and "about 0.34" in note
+    assert note.startswith("9 outcomes are tested at once") and "about 0.37" in note  # 1 − 0.95⁹ = 0.370
     # Fewer outcomes shown, a smaller chance, computed not hard-wired.
     few = table.iloc[:3]
     assert "about 0.14" in comparison.multiple_testing_note(few)  # 1 − 0.95³ = 0.1426
@@ -193,7 +193,7 @@ def test_forest_plot_shows_each_difference_with_its_interval(sample):
     rows = spec["datasets"]["forest"]
     panels = {r["panel"] for r in rows}
     # One panel per outcome, plus a ratio panel for stay and return to work (their adjusted estimate is a ratio).
-    assert len(panels) == len(table) + 2
+    assert len(panels) == len(table) + 3
     odi = {r["estimate"]: r for r in rows if r["panel"].startswith("ODI at 12 months")}
     row = table.set_index("outcome").loc["ODI at 12 months"]
     assert odi["Unadjusted"]["low"] == pytest.approx(row["diff_ci_low"]) and odi["Adjusted"]["value"] == pytest.approx(row["adjusted_difference"])
@@ -203,7 +203,8 @@ def test_forest_plot_shows_each_difference_with_its_interval(sample):
     assert all(r["low"] is not None and r["high"] is not None and r["low"] <= r["value"] <= r["high"] for r in rows)
     stay = {(r["kind"], r["estimate"]) for r in rows if r["panel"].startswith("Length of stay")}
     work = {(r["kind"], r["estimate"]) for r in rows if r["panel"].startswith("Return to work")}
-    assert stay == work == {("difference", "Unadjusted"), ("ratio", "Unadjusted"), ("ratio", "Adjusted")}
+    activities = {(r["kind"], r["estimate"]) for r in rows if r["panel"].startswith("Return to daily activities")}
+    assert stay == work == activities == {("difference", "Unadjusted"), ("ratio", "Unadjusted"), ("ratio", "Adjusted")}
     differences, ratios = spec["vconcat"]
     assert differences["spec"]["layer"][0]["encoding"]["x"]["datum"] == 0
     assert ratios["spec"]["layer"][0]["encoding"]["x"]["datum"] == 1
@@ -518,7 +519,7 @@ def test_excel_export_says_what_the_comparison_adjusted_for(sample):
     book = load_workbook(io.BytesIO(to_xlsx_bytes(display, "Comparison", comparison.export_notes(table, "Approach vs approach", 5, "Sample"))))
     about = " ".join(str(row[0]) for row in book["About"].iter_rows(values_only=True))
     assert comparison.adjustment_note(table, "regression") in about
-    assert comparison.multiple_testing_note(table) in about and "1 − 0.95^8" in about
+    assert comparison.multiple_testing_note(table) in about and "1 − 0.95^9" in about
     assert all(line in about for line in comparison.method_lines(table))
     headers = [c.value for c in next(book["Comparison"].iter_rows(max_row=1))]
     assert {"Holm p", "Adjusted estimate (95% CI)", "Adjusted Holm p", "Adjusted for"} <= set(headers)

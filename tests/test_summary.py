@@ -125,7 +125,7 @@ def test_pdf_comparison_table_matches_the_page_and_says_what_it_adjusted_for(sam
         assert note.startswith("Adjusted for ") and how in note
         for sentence in (note, comparison.multiple_testing_note(table)):
             assert " ".join(sentence.split()) in text
-        assert "about 0.34 (1 − 0.95^8" in text
+        assert "about 0.37 (1 − 0.95^9" in text
         # Raw and adjusted estimates with their CIs, as the page prints them.
         shown = content.comparison.set_index("Outcome")
         assert shown.loc["Return to work, days", "Adjusted estimate (95% CI)"].startswith("HR ")

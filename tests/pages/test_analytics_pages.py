@@ -81,7 +81,7 @@ def test_compare_approaches_gives_a_sentence_per_outcome_and_causal_caution():
     assert "not proof" in " ".join(w.value for w in at.warning)
     text = all_text(at)
     assert "Adjusted for condition, age, sex and level, and for the score before surgery in VAS leg pain at 12 months" in text
-    assert "about 0.34 (1 − 0.95^8" in text  # eight outcomes tested
+    assert "about 0.37 (1 − 0.95^9" in text  # nine outcomes tested
     assert len(at.get("vega_lite_chart")) == 1  # the forest plot
     assert {"compare_download", "compare_download_xlsx"} <= {b.key for b in at.get("download_button")}
     at.radio(key="compare_adjust").set_value("Inverse-probability weighting (propensity score)").run()
