@@ -109,34 +109,42 @@ def _examples(values: pd.Series, k: int = 3) -> str:
     return ", ".join(repr(_clip(v)) for v in uniq[:k]) + (" …" if len(uniq) > k else "")
 
 
-def _distinct(s: pd.Series) -> tuple[np.ndarray, pd.Series]:
-    """(index of each row's cleaned text among the distinct texts, −1 = missing; the distinct texts).
+def _distinct(s: pd.Series) -> tuple[np.ndarray | None, np.ndarray, pd.Series]:
+    """(rows, slots, distinct texts): row r's cleaned text is distinct text number
+    `slots[rows[r]]` (−1 = missing), or `slots[r]` when `rows` is None.
 
     A categorical column (a CSV read with dictionary-encoded columns, a Parquet dictionary) is
-    cleaned through its categories only — the categories that occur — and the rows follow by
-    their codes, so a million rows cost one integer gather instead of a million trims.
+    cleaned through its categories only — the categories that occur — and `rows` is its codes
+    (−1, missing, takes the last slot), so callers work out their answer per category and spread
+    it over a million rows with one gather at the end instead of a million trims and lookups.
     """
     if isinstance(s.dtype, pd.CategoricalDtype):
-        codes = s.cat.codes.to_numpy().astype(np.int64)
-        used = np.flatnonzero(np.bincount(codes[codes >= 0], minlength=len(s.cat.categories)))
+        codes = s.cat.codes.to_numpy()
+        k = len(s.cat.categories)
+        used = np.flatnonzero(np.bincount(codes[codes >= 0], minlength=k)) if k else np.zeros(0, dtype=np.intp)
         enc = pc.dictionary_encode(_text(pd.Series(s.cat.categories[used])))
         per_used = pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
-        per_code = np.full(len(s.cat.categories) + 1, -1, dtype=np.int64)  # last slot: code −1
+        per_code = np.full(k + 1, -1, dtype=np.int64)  # last slot: code −1
         per_code[used] = per_used
-        return per_code[codes], pd.Series(enc.dictionary.to_pylist(), dtype="object")
+        return codes, per_code, pd.Series(enc.dictionary.to_pylist(), dtype="object")
     enc = pc.dictionary_encode(_text(s))
     idx = pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
-    return idx, pd.Series(enc.dictionary.to_pylist(), dtype="object")
+    return None, idx, pd.Series(enc.dictionary.to_pylist(), dtype="object")
 
 
 def _by_unique(s: pd.Series, parse: Callable[[pd.Series], pd.Series]) -> tuple[pd.Series, pd.Series]:
     """Parse each distinct cell once and spread the result over the rows: (values, mask of unparsed cells).
 
     Categories, dates and yes/no answers repeat: a million rows carry a few thousand distinct
-    values, so parsing the distinct ones in pandas costs almost nothing.
+    values, so parsing the distinct ones in pandas costs almost nothing. For a categorical column
+    everything is worked out per category and each result reaches the rows in one gather.
     """
-    idx, uniques = _distinct(s)
+    rows, idx, uniques = _distinct(s)
     parsed = parse(uniques).reset_index(drop=True)
+
+    def spread(per_slot: np.ndarray) -> np.ndarray:
+        return per_slot if rows is None else per_slot[rows]
+
     present = idx >= 0
     if len(parsed) == 0:
         values = pd.Series(np.nan, index=s.index, dtype="object")
@@ -145,15 +153,61 @@ def _by_unique(s: pd.Series, parse: Callable[[pd.Series], pd.Series]) -> tuple[p
     if parsed.dtype == "object" or parsed.dtype == "str":
         # Text results become a Categorical straight from the dictionary codes (no re-hashing).
         cat = pd.Categorical(parsed)
-        codes = np.where(present, cat.codes[safe], -1)
-        values = pd.Series(pd.Categorical.from_codes(codes, cat.categories), index=s.index)
+        codes = spread(np.where(present, cat.codes[safe], -1).astype(cat.codes.dtype))
+        values = pd.Series(pd.Categorical.from_codes(codes, cat.categories, validate=False), index=s.index)
     else:
-        # One gather from the parsed values plus a trailing missing slot for the empty cells.
-        padded = pd.concat([parsed, pd.Series([None], dtype=parsed.dtype)], ignore_index=True)
-        values = padded.take(np.where(present, idx, len(parsed)))
-        values.index = s.index
+        # One gather from the parsed values plus a trailing missing slot for the empty cells (array
+        # level: a Series.take would also gather a million-row index only to replace it).
+        padded = pd.concat([parsed, pd.Series([None], dtype=parsed.dtype)], ignore_index=True).array
+        per_slot = padded.take(np.where(present, idx, len(parsed)))
+        values = pd.Series(per_slot if rows is None else per_slot.take(rows), index=s.index)
     unparsed = parsed.isna().to_numpy(dtype=bool)
-    return values, pd.Series(present & unparsed[safe], index=s.index)
+    return values, pd.Series(spread(present & unparsed[safe]), index=s.index)
+
+
+def _short_keys(arr: pa.Array) -> np.ndarray | None:
+    """Each text of `arr` (no nulls) as one uint64 that two texts share only when they are equal,
+    or None when some text is too long for that (over 8 bytes, or 8 beside shorter ones)."""
+    n = len(arr)
+    lengths = pc.binary_length(arr).to_numpy(zero_copy_only=False)
+    lo, hi = int(lengths.min()), int(lengths.max())
+    if hi > 8 or (hi == 8 and lo != 8):
+        return None
+    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64 if pa.types.is_large_string(arr.type) else np.int32)
+    offsets = offsets[arr.offset : arr.offset + n + 1]
+    data = np.frombuffer(arr.buffers()[2], dtype=np.uint8) if hi else np.zeros(1, dtype=np.uint8)
+    keys = np.zeros((n, 8), dtype=np.uint8)
+    if lo == hi:  # equal lengths: the texts lie back to back
+        keys[:, :hi] = data[offsets[0] : offsets[0] + n * hi].reshape(n, hi)
+    else:
+        at = np.minimum(offsets[:-1, None] + np.arange(hi), len(data) - 1)
+        keys[:, :hi] = np.where(np.arange(hi) < lengths[:, None], data[at], 0)
+    if hi < 8:
+        keys[:, 7] = lengths  # "a" and "a\0" differ by their length byte
+    return keys.view(np.uint64).ravel()
+
+
+def _has_repeats(values: pa.Array | pa.ChunkedArray) -> bool:
+    """True when some text occurs more than once among the non-null values of an Arrow string array.
+
+    Ids are what this checks, and a million of them hashed cost ~0.25 s: ids sorted as exports
+    usually are answer in one comparison pass; short ids are compared as integers; others hashed.
+    """
+    arr = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
+    if arr.null_count:
+        arr = arr.drop_null()
+    n = len(arr)
+    if n < 2:
+        return False
+    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        return pc.count_distinct(arr).as_py() < n
+    if pc.all(pc.greater(arr.slice(1), arr.slice(0, n - 1))).as_py():
+        return False  # strictly increasing: every text differs from the one before and all before it
+    keys = _short_keys(arr)
+    if keys is not None:
+        keys.sort()
+        return bool((keys[1:] == keys[:-1]).any())
+    return pc.count_distinct(arr).as_py() < n
 
 
 def _try_cast(t: pa.Array) -> pa.Array | None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.compute as pc
 
 from spinedash import schema
@@ -27,6 +28,7 @@ from spinedash.ingest.cells import (
     _by_unique,
     _clip,
     _examples,
+    _has_repeats,
     _normalise_levels,
     _rows_short,
     _text,
@@ -256,6 +258,13 @@ def _technique_name(value: object) -> object:
 def _technique_lookup() -> dict[str, str]:
     """Normalised technique word -> the knowledge base's technique name ("UBE" -> "Biportal endoscopic (UBE/BESS)")."""
     return load_knowledge().alias_lookup("technique")
+
+
+def _ids_unique(ids: pd.Series) -> bool:
+    """`ids.is_unique` (a blank counts as a value), without pandas hashing Arrow text."""
+    if getattr(ids.dtype, "storage", None) == "pyarrow" and pd.api.types.is_string_dtype(ids.dtype):
+        return bool(ids.isna().sum() <= 1) and not _has_repeats(pa.array(ids.array))
+    return bool(ids.is_unique)
 
 
 @functools.cache
@@ -686,7 +695,7 @@ def map_columns(frame: pd.DataFrame, decimal_comma: bool = False, header_row: in
             if column == "case_id":
                 # Hashing a million ids takes ~0.25 s and releases the GIL: it runs beside the
                 # conversions below, and validation takes its answer instead of hashing again.
-                ids_unique = _background().submit(lambda ids=out[column]: bool(ids.is_unique))
+                ids_unique = _background().submit(_ids_unique, out[column])
         elif spec.kind == "number":
             values, bad = _to_number(raw, decimal_comma)
             if column == "length_of_stay_hours" and bad.any():

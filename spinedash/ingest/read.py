@@ -441,10 +441,10 @@ def _blank_rows(frame: pd.DataFrame) -> pd.Series:
     a handful of candidate rows remain, so a million-row file costs about one column's check.
     """
     candidates = np.arange(len(frame))
-    for c in frame.columns:
+    for i in range(frame.shape[1]):
         if not len(candidates):
             break
-        col = frame[c].iloc[candidates]
+        col = frame.iloc[:, i] if len(candidates) == len(frame) else frame.iloc[candidates, i]
         if col.dtype == "str" or isinstance(col.dtype, pd.StringDtype):
             arr = pc.utf8_trim_whitespace(pa.array(col.array))
             empty = pc.fill_null(pc.equal(arr, ""), True).to_numpy(zero_copy_only=False)

@@ -29,6 +29,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from spinedash.catalogue import load_catalogue
+from spinedash.ingest.cells import _has_repeats
 from spinedash.validation import OutcomeDataError, make_problem
 
 LAYOUT_KINDS = ("wide", "long", "prom_tidy", "sheet_per_timepoint", "operations_followup")
@@ -978,7 +979,10 @@ def _timepoint_share(s: pd.Series, limit: int = 60) -> tuple[float, list]:
 def _repeats(s: pd.Series | pd.DataFrame) -> bool:
     if isinstance(s, pd.DataFrame):
         s = s.iloc[:, 0]
-    present = s[~_blank(s)]
+    blank = _blank(s)
+    present = s[~blank] if blank.any() else s
+    if getattr(present.dtype, "storage", None) == "pyarrow" and pd.api.types.is_string_dtype(present.dtype):
+        return _has_repeats(pa.array(present.array))  # Arrow text: no pandas hashing of a million ids
     return bool(present.duplicated().any())
 
 

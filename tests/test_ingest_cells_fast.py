@@ -1,0 +1,87 @@
+"""The fast paths of the shared cell converters give the answers of the plain ones.
+
+`_has_repeats` (ids checked without hashing when they are sorted or short) against a Python set;
+`_by_unique` on a categorical column (worked out per category, one gather at the end) against the
+same cells as plain text.
+"""
+
+from __future__ import annotations
+
+import random
+import string
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+from spinedash.ingest.cells import _by_unique, _has_repeats, _to_bool, _to_date, _to_label, _to_mapped
+
+
+def _random_texts(rng: random.Random) -> list[str | None]:
+    n = rng.randint(0, 40)
+    alphabet = rng.choice(["ab", "a\x00", "abc xyz", string.ascii_letters + "øå"])
+    longest = rng.choice([0, 1, 3, 7, 8, 9, 14])
+    exactly_eight = longest == 8 and rng.random() < 0.5
+    texts: list[str | None] = [
+        "".join(rng.choice(alphabet) for _ in range(longest if exactly_eight else rng.randint(0, longest))) for _ in range(n)
+    ]
+    if rng.random() < 0.3:
+        texts.sort()
+    for _ in range(rng.randint(0, 2)):
+        if texts:
+            texts[rng.randrange(len(texts))] = None
+    return texts
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_has_repeats_agrees_with_a_set(seed):
+    rng = random.Random(seed)
+    for _ in range(400):
+        texts = _random_texts(rng)
+        arr = pa.array(texts, rng.choice([pa.string(), pa.large_string()]))
+        if len(texts) > 2 and rng.random() < 0.4:
+            cut = rng.randint(1, len(texts) - 1)
+            arr = pa.chunked_array([arr.slice(0, cut), arr.slice(cut)])
+        elif len(texts) > 1 and rng.random() < 0.3:
+            arr = arr.slice(1)  # an offset into the buffers
+        present = [t for t in arr.to_pylist() if t is not None]
+        assert _has_repeats(arr) == (len(set(present)) < len(present)), arr.to_pylist()
+
+
+def test_has_repeats_on_a_sorted_million_and_one_repeat():
+    ids = pa.array([f"C{i:07d}" for i in range(200_000)])
+    assert not _has_repeats(ids)
+    assert _has_repeats(pa.concat_arrays([ids, pa.array(["C0100000"])]))
+    long_ids = pa.array([f"patient-{i:09d}" for i in range(50_000)][::-1])  # long, not sorted: hashed
+    assert not _has_repeats(long_ids)
+    assert _has_repeats(pa.concat_arrays([long_ids, pa.array(["patient-000000007"])]))
+
+
+CELLS = ["yes", " no", "ja", "maybe", None, "", "N/A", "2024-03-18", "18/03/2024", "L4/5", "l4-l5 ", "Nei", "yes", "x"]
+
+
+def _both(cells: list, rng: np.random.Generator) -> tuple[pd.Series, pd.Series]:
+    rows = rng.choice(len(cells), size=300)
+    plain = pd.Series([cells[i] for i in rows], index=np.arange(300) + 2, dtype="object")
+    # categories that no row uses must not leak into the result
+    cat = pd.Series(pd.Categorical(plain, categories=[*dict.fromkeys(c for c in cells if c is not None), "unused"]),
+                    index=plain.index)
+    return plain, cat
+
+
+@pytest.mark.parametrize("convert", [
+    _to_bool,
+    lambda s: _to_mapped(s, {"yes": "Y", "ja": "Y", "no": "N"}),
+    lambda s: (_to_label(s), pd.Series(False, index=s.index)),
+    lambda s: _to_date(s, "date")[:2],
+    lambda s: _by_unique(s, lambda u: pd.Series(np.where(u.str.len() > 3, u.str.len(), np.nan))),
+], ids=["bool", "mapped", "label", "date", "number"])
+def test_by_unique_on_categories_gives_what_plain_text_gives(convert):
+    rng = np.random.default_rng(7)
+    for _ in range(5):
+        plain, cat = _both(CELLS, rng)
+        values_plain, bad_plain = convert(plain)
+        values_cat, bad_cat = convert(cat)
+        pd.testing.assert_series_equal(values_cat, values_plain, check_categorical=True)
+        pd.testing.assert_series_equal(bad_cat, bad_plain)
