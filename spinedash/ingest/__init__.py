@@ -23,13 +23,15 @@ import pyarrow as pa
 
 from spinedash.ingest.map import header_aliases, map_columns, match_header
 from spinedash.ingest.profile import ProfileSource, detect_profile, dump_profile, load_profile
-from spinedash.ingest.read import MAX_COLUMNS, MAX_ROWS, MAX_UPLOAD_MB, Source, read_tables
-from spinedash.ingest.shape import detect_layout, shape
+from spinedash.ingest.read import MAX_CELLS, MAX_COLUMNS, MAX_ROWS, MAX_UPLOAD_MB, Source, read_tables
+from spinedash.ingest.shape import MAX_CASES, detect_layout, shape
 from spinedash.ingest.template import data_dictionary_csv, data_dictionary_table, template_csv, template_regions
 from spinedash.ingest.validate import explain_refusal, validate
 from spinedash.validation import OutcomeDataError, Problem
 
 __all__ = [
+    "MAX_CASES",
+    "MAX_CELLS",
     "MAX_COLUMNS",
     "MAX_ROWS",
     "MAX_UPLOAD_MB",

@@ -33,11 +33,21 @@ from spinedash.ingest.cells import _MISSING_ARRAY, _fail, _rows_short
 from spinedash.ingest.map import match_header
 from spinedash.validation import OutcomeDataError
 
-# A million cases of the full schema written with one decimal is ~240 MB as CSV (tests check it
-# against the sample cohort); the cap leaves a third more for longer ids and free text.
-MAX_UPLOAD_MB = 320
-MAX_ROWS = 2_000_000
+# A million cases of the full schema written with one decimal is ~240 MB as CSV; the same cases laid
+# out long, one row per case and time point (six), ~470 MB (tests check both against the sample
+# cohort). The cap leaves a fifth more for longer ids and free text.
+MAX_UPLOAD_MB = 600
+# Rows one table may hold. A long export has a row per case and time point (a million cases at six
+# time points is six million rows); the cases they make are capped by shape.MAX_CASES.
+MAX_ROWS = 10_000_000
 MAX_COLUMNS = 500
+# A CSV whose rows differ in width (title rows, ragged exports) is read cell by cell in Python, which
+# holds ~10× the file in memory: that path keeps the cap uploads had before long files were read.
+MAX_RAGGED_MB = 320
+# Rows × columns of one table, which is what bounds memory once read (up to 8 bytes a cell): the
+# 1M × 6 long export (27 columns) is 162 million cells, the same cases wide 41 million. Without it
+# a small Parquet file of repeated values could claim 10 million rows × 500 columns.
+MAX_CELLS = 250_000_000
 # An XLSX is a zip: refuse one that would unpack to more than this (about 650,000 rows of the full
 # template's 38 columns), or whose parts inflate more than MAX_ZIP_RATIO-fold (zip bombs; real
 # worksheets compress about 10-fold), judged from the zip directory before anything is inflated.
@@ -196,7 +206,12 @@ def _read_csv_grid(text: str, delimiter: str, utf8: bytes | None = None) -> pd.D
         return grid
     except pa.ArrowInvalid:
         # Rows of different widths (title rows above the header, ragged exports): the csv module
-        # takes them as they come and pandas pads the short ones.
+        # takes them as they come and pandas pads the short ones. It holds every cell as a Python
+        # string (~10× the file in memory), so only up to the size the cap was before long files.
+        if len(text) > MAX_RAGGED_MB * 1024 * 1024:
+            raise _fail(f"The file's rows have different numbers of cells, and SpineDash reads such files up to "
+                        f"{MAX_RAGGED_MB} MB. Export it again as a plain table: one header row, the same number of "
+                        f"cells on every row.") from None
         try:
             rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
         except csv.Error as exc:  # e.g. a cell longer than the csv module's field limit (131,072 characters)
@@ -286,8 +301,7 @@ def _read_csv_typed(data: bytes) -> tuple[pd.DataFrame, list[str]] | None:
         )
     except pa.ArrowInvalid:
         return None
-    if table.num_rows > MAX_ROWS:
-        raise _too_many_rows(table.num_rows)
+    _check_size(table.num_rows, table.num_columns)
     frame = table.to_pandas(split_blocks=True, self_destruct=True)
     del table
     frame.columns = range(frame.shape[1])
@@ -297,6 +311,19 @@ def _read_csv_typed(data: bytes) -> tuple[pd.DataFrame, list[str]] | None:
 
 def _too_many_rows(n: int) -> OutcomeDataError:
     return _fail(f"The file has {n:,} rows; SpineDash reads at most {MAX_ROWS:,}. Split the export by year or site.")
+
+
+def _too_many_cells(rows: int, columns: int) -> OutcomeDataError:
+    return _fail(f"The file has {rows:,} rows of {columns:,} columns ({rows * columns:,} cells); SpineDash reads at most "
+                 f"{MAX_CELLS:,} cells. Export only the columns you need, or split the export by year or site.")
+
+
+def _check_size(rows: int, columns: int) -> None:
+    """Refuse a table over MAX_ROWS rows or MAX_CELLS cells."""
+    if rows > MAX_ROWS:
+        raise _too_many_rows(rows)
+    if rows * columns > MAX_CELLS:
+        raise _too_many_cells(rows, columns)
 
 
 def _too_many_columns(n: int, at_least: bool = False) -> OutcomeDataError:
@@ -400,10 +427,9 @@ def _read_xlsx(data: bytes) -> list[tuple[str, pd.DataFrame]]:
 def _read_parquet(data: bytes) -> pd.DataFrame:
     try:
         pf = pq.ParquetFile(io.BytesIO(data))
-        if pf.metadata.num_rows > MAX_ROWS:
-            raise _too_many_rows(pf.metadata.num_rows)
         if pf.metadata.num_columns > MAX_COLUMNS:
             raise _too_many_columns(pf.metadata.num_columns)
+        _check_size(pf.metadata.num_rows, pf.metadata.num_columns)
         table = pf.read()
         for i, f in enumerate(table.schema):
             if pa.types.is_binary(f.type) or pa.types.is_large_binary(f.type) or pa.types.is_fixed_size_binary(f.type):
@@ -500,10 +526,9 @@ def _from_grid(grid: pd.DataFrame, notes: list[str], decimal_comma: bool = False
 
 def _finish(read: _Read, fmt: str, filename: str) -> pd.DataFrame:
     frame = read.frame
-    if len(frame) > MAX_ROWS:
-        raise _too_many_rows(len(frame))
     if len(read.header) > MAX_COLUMNS:
         raise _too_many_columns(len(read.header))
+    _check_size(len(frame), frame.shape[1])
     notes = list(read.notes)
     frame, rows_read = _trim_blank_rows(frame, notes)
     frame.columns = list(read.header)

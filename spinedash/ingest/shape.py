@@ -33,6 +33,9 @@ from spinedash.ingest.cells import _has_repeats
 from spinedash.validation import OutcomeDataError, make_problem
 
 LAYOUT_KINDS = ("wide", "long", "prom_tidy", "sheet_per_timepoint", "operations_followup")
+# Cases the shaped table may hold (one row per operated case), whatever the layout: a long file has
+# several rows per case, so the read stage caps rows and cells instead (spinedash.ingest.read).
+MAX_CASES = 2_000_000
 
 # Time points SpineDash knows (data/timepoints.csv), with the nominal day after surgery; any other
 # day after surgery is a custom time point "d<days>".
@@ -902,18 +905,23 @@ def shape(tables: dict[str, pd.DataFrame], layout: dict) -> Shaped:
     kind = layout.get("kind", "wide")
     notes: list[str] = []
     if kind == "wide":
-        return _shape_wide(tables, layout, notes)
-    if kind == "long" and layout.get("repeat_instrument") is not None:
-        return _shape_redcap_classic(tables, layout, notes)
-    if kind == "long":
-        return _shape_long(tables, layout, notes)
-    if kind == "prom_tidy":
-        return _shape_prom_tidy(tables, layout, notes)
-    if kind == "sheet_per_timepoint":
-        return _shape_sheets(tables, layout, notes)
-    if kind == "operations_followup":
-        return _shape_ops_followup(tables, layout, notes)
-    raise _fail("(whole file)", [], f"'{kind}' is not a layout SpineDash knows; choose one of {', '.join(LAYOUT_KINDS)}.")
+        shaped = _shape_wide(tables, layout, notes)
+    elif kind == "long" and layout.get("repeat_instrument") is not None:
+        shaped = _shape_redcap_classic(tables, layout, notes)
+    elif kind == "long":
+        shaped = _shape_long(tables, layout, notes)
+    elif kind == "prom_tidy":
+        shaped = _shape_prom_tidy(tables, layout, notes)
+    elif kind == "sheet_per_timepoint":
+        shaped = _shape_sheets(tables, layout, notes)
+    elif kind == "operations_followup":
+        shaped = _shape_ops_followup(tables, layout, notes)
+    else:
+        raise _fail("(whole file)", [], f"'{kind}' is not a layout SpineDash knows; choose one of {', '.join(LAYOUT_KINDS)}.")
+    if len(shaped.cases) > MAX_CASES:
+        raise _fail("(whole file)", [], f"The file holds {len(shaped.cases):,} cases; SpineDash reads at most {MAX_CASES:,}. "
+                                        "Split the export by year or site.")
+    return shaped
 
 
 # ---------------------------------------------------------------------------------------------
