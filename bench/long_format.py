@@ -8,9 +8,11 @@ per case and time point (pre, 2w, 6w, 3m, 6m, 12m) with that visit's VAS leg, VA
 the case details on the pre-op row only (bench/out/cohort_<size>_long.csv, written once).
 
 Times, interleaved (wide, long, wide, long …), median of the repeats: the read + shape stages alone,
-and the whole `load_outcomes` (the long file with the layout detect_layout proposes). Target (issue
-12): long within 3× wide. Prints one JSON line with the ratio and `os.getloadavg()` before and after,
-since wall times on a shared machine move with its load. No test asserts a time.
+and the whole `load_outcomes` called as the app calls it (no profile: the layout is detected), with
+the app's own limits (MAX_UPLOAD_MB, MAX_ROWS, MAX_CELLS, MAX_CASES) untouched. Target (issue 12):
+long within 3× wide. Prints one JSON line with the wall and CPU ratios, the peak memory of each
+load, and `os.getloadavg()` before and after, since wall times on a shared machine move with its
+load. No test asserts a time.
 """
 
 from __future__ import annotations
@@ -70,21 +72,13 @@ def main(argv: list[str] | None = None) -> dict:
     if not long_path.exists():
         write_long(wide_path, long_path)
 
+    import spinedash.ingest as ingest
     from spinedash.ingest import load_outcomes
-    from spinedash.ingest import read as read_stage
     from spinedash.ingest.read import read_tables
     from spinedash.ingest.shape import detect_layout, shape
 
-    # The upload limits (MAX_UPLOAD_MB, MAX_ROWS) are the app's; a 6M-row long file is over them,
-    # so the bench lifts them in this process and says so in its output.
-    limits = {"MAX_UPLOAD_MB": read_stage.MAX_UPLOAD_MB, "MAX_ROWS": read_stage.MAX_ROWS}
-    needed_mb = int(long_path.stat().st_size / 2**20) + 1
-    rows_needed = SIZES[args.size] * len(TIMEPOINTS)
-    raised = {}
-    if needed_mb > read_stage.MAX_UPLOAD_MB:
-        read_stage.MAX_UPLOAD_MB = raised["MAX_UPLOAD_MB"] = needed_mb
-    if rows_needed > read_stage.MAX_ROWS:
-        read_stage.MAX_ROWS = raised["MAX_ROWS"] = rows_needed
+    # The app's own limits, untouched: the long file must pass them as an upload would.
+    limits = {k: getattr(ingest, k, None) for k in ("MAX_UPLOAD_MB", "MAX_ROWS", "MAX_CELLS", "MAX_CASES")}
 
     def read_shape(path):
         tables = read_tables(str(path))
@@ -93,50 +87,74 @@ def main(argv: list[str] | None = None) -> dict:
         return guess.kind, len(shaped.cases)
 
     # warm imports and caches outside the timing
-    read_shape(cohort_path("10k") if cohort_path("10k").exists() else wide_path)
-    layout = detect_layout(read_tables(str(long_path))).settings
-    profile = {"spinedash_profile": 1, "layout": layout}
+    load_outcomes(str(cohort_path("10k") if cohort_path("10k").exists() else wide_path))
 
     times: dict[str, list[float]] = {"wide_shape": [], "long_shape": [], "wide_load": [], "long_load": []}
-    kinds, cases, load_error = {}, {}, None
+    cpu: dict[str, list[float]] = {"wide_load": [], "long_load": []}
+    peak_mb: dict[str, float] = {}
+    kinds, cases, layouts, load_error = {}, {}, {}, None
     for _ in range(args.repeats):
         for label, path in (("wide", wide_path), ("long", long_path)):
             start = time.perf_counter()
             kinds[label], cases[label] = read_shape(path)
             times[f"{label}_shape"].append(time.perf_counter() - start)
             gc.collect()
-        for label, path, prof in (("wide", wide_path, None), ("long", long_path, profile)):
+        for label, path in (("wide", wide_path), ("long", long_path)):
             if load_error:
                 break
-            start = time.perf_counter()
+            reset_peak = _reset_rss_peak()
+            start, cpu_start = time.perf_counter(), time.process_time()
             try:
-                result = load_outcomes(str(path), prof) if prof else load_outcomes(str(path))
+                # exactly the app's call (spinedash.ui.data_source): no profile, the layout detected
+                result = load_outcomes(str(path))
             except Exception as exc:  # noqa: BLE001 - a bench reports what failed instead of stopping
                 load_error = f"{label}: {type(exc).__name__}: {str(exc)[:300]}"
                 break
             times[f"{label}_load"].append(time.perf_counter() - start)
+            cpu[f"{label}_load"].append(time.process_time() - cpu_start)
+            if reset_peak:
+                peak_mb[label] = max(peak_mb.get(label, 0.0), round(rss_peak_mb(), 1))
+            layouts[label] = result.layout.get("kind")
+            cases[f"{label}_accepted"] = result.rows_accepted
             del result
             gc.collect()
     med = {k: round(statistics.median(v), 3) for k, v in times.items() if v}
+    med_cpu = {k: round(statistics.median(v), 3) for k, v in cpu.items() if v}
     out = {
         "size": args.size,
         "wide_file_mb": round(wide_path.stat().st_size / 1e6, 1),
         "long_file_mb": round(long_path.stat().st_size / 1e6, 1),
         "layouts_detected": kinds,
+        "layouts_used_by_load_outcomes": layouts,
         "cases": cases,
         "median_s": med,
+        "median_cpu_s": med_cpu,
         "ratio_read_shape": round(med["long_shape"] / med["wide_shape"], 2),
         "ratio_load_outcomes": round(med["long_load"] / med["wide_load"], 2) if "long_load" in med and "wide_load" in med else None,
+        "ratio_load_outcomes_cpu": (round(med_cpu["long_load"] / med_cpu["wide_load"], 2)
+                                    if "long_load" in med_cpu and "wide_load" in med_cpu else None),
         "load_outcomes_error": load_error,
         "target": "long within 3x wide",
         "app_limits": limits,
-        "limits_raised_for_bench": raised,
+        # VmHWM of this process during each load_outcomes (the file's bytes, the tables, the cases)
+        "peak_rss_mb_during_load": peak_mb or None,
+        "peak_rss_mb": rss_peak_mb(),
         "loadavg_before": [round(x, 2) for x in load_before],
         "loadavg_after": [round(x, 2) for x in os.getloadavg()],
-        "peak_rss_mb": rss_peak_mb(),
+        "cpus": os.cpu_count(),
     }
     print(json.dumps(out))
     return out
+
+
+def _reset_rss_peak() -> bool:
+    """Reset this process's VmHWM (Linux: write 5 to clear_refs) so the next peak is one call's."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+        return True
+    except OSError:
+        return False
 
 
 if __name__ == "__main__":
