@@ -22,7 +22,10 @@ The catalogue lives in data/ as plain CSV files, read by one function, `load_kno
 - data/knowledge/procedures.csv — what was done (discectomy, decompression, fusion, TLIF…).
 - data/knowledge/aliases.csv — names registries and clinics use (PTED, LDH, UBE, TLIF…) → a canonical
   condition, approach, technique or procedure, or "ambiguous" with the candidates to ask about
-  (MIS, endoscopic, sciatica…): an import must ask rather than file an umbrella term silently.
+  (MIS, endoscopic, sciatica…): an import must ask rather than file an umbrella term silently. Also
+  the import's value words (VALUE_KINDS: sex, yes/no, satisfied, satisfaction, time point, measure)
+  in Norwegian, Swedish and German. Every row's `source` is a seed document's id or "SpineDash
+  vocabulary…": every translation is ours, never a fact from the documents.
 
 The Open/Microscopic boundary (and the approach rule in general): the approach follows how the
 operation was done, checked in this order: an endoscope with its own working channel through one

@@ -17,8 +17,9 @@ def test_committed_file_matches_generator(name):
     assert on_disk == FILES[name], f"{name} differs from make_exports.py: run it and commit the result"
 
 
-def test_eleven_files_as_the_issue_lists():
-    assert len(FILES) == 11
+def test_eleven_files_as_the_issue_lists_and_a_classic_redcap_project():
+    assert len(FILES) == 12
+    assert "redcap_classic_repeating.csv" in FILES  # the twelfth: a REDCap project without events (repeating forms)
 
 
 def test_datadumps_are_written_like_r_write_csv2():
