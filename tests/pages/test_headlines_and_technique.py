@@ -161,3 +161,11 @@ def test_overview_charts_split_by_technique():
     by_approach = json.dumps(chart_specs(run_page("pages/overview.py")))
     assert "Operations per quarter by approach" in by_approach and "Microendoscopic (MED)" not in by_approach
 
+
+def test_overview_of_a_file_with_only_ndi_shows_its_change_and_says_why_no_mcid_panel(cervical):
+    at = run_page("pages/overview.py", session={"data_source_dataset": _only(cervical, "ndi", "ndi.csv")})
+    assert not at.exception, at.exception
+    labels = [m.label for m in at.metric]
+    assert "NDI change at 12 months" in labels and not any("MCID reached" in m for m in labels)
+    assert "no score in this view has a published MCID" in all_text(at)
+    _no_lumbar(at)
