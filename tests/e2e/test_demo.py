@@ -80,15 +80,15 @@ def walk(page, base_url: str, name: str, artifacts) -> None:
     expect_step(page, 0, f"{name} start")
     page.screenshot(path=str(artifacts / f"demo_{name}_step1.png"))
     for index in range(1, len(STEPS)):
-        page.get_by_role("button", name="Next").click()
+        page.locator(".st-key-demo_bar").get_by_role("button", name="Next").click()
         expect_step(page, index, f"{name} next to {index + 1}")
         page.screenshot(path=str(artifacts / f"demo_{name}_step{index + 1}.png"))
-    expect(page.get_by_role("button", name="Next")).to_have_count(0)  # the last step has no Next
+    expect(page.locator(".st-key-demo_bar").get_by_role("button", name="Next")).to_have_count(0)  # the last step has no Next
     for index in range(len(STEPS) - 2, -1, -1):
-        page.get_by_role("button", name="Back").click()
+        page.locator(".st-key-demo_bar").get_by_role("button", name="Back").click()
         expect_step(page, index, f"{name} back to {index + 1}")
 
-    page.get_by_role("button", name="End demo").click()
+    page.locator(".st-key-demo_bar").get_by_role("button", name="End demo").click()
     expect(page.locator(".st-key-demo_bar")).to_have_count(0, timeout=WAIT_MS)
     expect(page.get_by_role("button", name="Start the two-minute demo")).to_be_visible(timeout=WAIT_MS)
     wait_for_app(page)
@@ -101,15 +101,15 @@ def walk(page, base_url: str, name: str, artifacts) -> None:
     # A reload mid-demo (a new session) carries on at the same step; End then ends it cleanly.
     page.get_by_role("button", name="Start the two-minute demo").click()
     expect_step(page, 0, f"{name} restart")
-    page.get_by_role("button", name="Next").click()
+    page.locator(".st-key-demo_bar").get_by_role("button", name="Next").click()
     expect_step(page, 1, f"{name} restart next")
-    page.get_by_role("button", name="Next").click()
+    page.locator(".st-key-demo_bar").get_by_role("button", name="Next").click()
     expect_step(page, 2, f"{name} restart next")
     page.reload()
     expect_step(page, 2, f"{name} reload")
-    page.get_by_role("button", name="Next").click()
+    page.locator(".st-key-demo_bar").get_by_role("button", name="Next").click()
     expect_step(page, 3, f"{name} next after reload")
-    page.get_by_role("button", name="End demo").click()
+    page.locator(".st-key-demo_bar").get_by_role("button", name="End demo").click()
     expect(page.locator(".st-key-demo_bar")).to_have_count(0, timeout=WAIT_MS)
     wait_for_app(page)
     no_exception(page, f"{name} end after reload")
