@@ -85,3 +85,31 @@ def test_by_unique_on_categories_gives_what_plain_text_gives(convert):
         values_cat, bad_cat = convert(cat)
         pd.testing.assert_series_equal(values_cat, values_plain, check_categorical=True)
         pd.testing.assert_series_equal(bad_cat, bad_plain)
+
+
+def test_blank_cells_are_only_whitespace_the_regex_knew():
+    from spinedash.ingest.shape import _blank
+
+    cells = ["", " ", "\t\r\n\f ", "\v", "\u00a0", " x ", "0", None, "  .", "\u2003"]
+    got = _blank(pd.Series(cells, dtype="str")).tolist()
+    assert got == [True, True, True, False, False, False, False, True, False, False]
+
+
+@pytest.mark.parametrize("late", [False, True])
+def test_agreement_within_cases_is_judged_on_every_case_beyond_the_probe(late):
+    """Long files of 300,000 rows: the first cases are probed, but a disagreement in the last case
+    still makes the column a per-visit one, and agreement everywhere a case column."""
+    from spinedash.ingest.shape import _agrees_within_case
+
+    n = 300_000
+    case_codes = np.arange(n) // 3
+    order = np.argsort(case_codes, kind="stable")
+    present = np.ones(n, dtype=bool)
+    agreeing = pd.Series((case_codes % 7).astype(str), dtype="str")
+    assert _agrees_within_case(agreeing, present, order, case_codes[order])
+    values = agreeing.copy()
+    values.iloc[n - 1 if late else 1] = "differs"
+    assert not _agrees_within_case(values, present, order, case_codes[order])
+    alone = np.zeros(n, dtype=bool)
+    alone[::3] = True  # one value per case: no case has two, so not a case column by agreement
+    assert not _agrees_within_case(agreeing, alone, order, case_codes[order])

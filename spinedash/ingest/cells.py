@@ -203,6 +203,8 @@ def _has_repeats(values: pa.Array | pa.ChunkedArray) -> bool:
         return pc.count_distinct(arr).as_py() < n
     if pc.all(pc.greater(arr.slice(1), arr.slice(0, n - 1))).as_py():
         return False  # strictly increasing: every text differs from the one before and all before it
+    if n > 4 * 65_536 and _has_repeats(arr.slice(0, 65_536)):
+        return True  # a long file repeats its ids within its first rows
     keys = _short_keys(arr)
     if keys is not None:
         keys.sort()

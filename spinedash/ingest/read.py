@@ -14,7 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import os
-import unicodedata
+import re
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -57,6 +57,9 @@ MAX_ZIP_RATIO = 100
 HEADER_SEARCH_ROWS = 30
 
 Source = str | os.PathLike | bytes | bytearray | memoryview | BinaryIO
+# Control characters (Unicode category Cc: U+0000–U+001F, U+007F–U+009F) other than tab and line
+# breaks: binary data, not text. One regex pass instead of a category lookup per character.
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 
@@ -147,7 +150,7 @@ def _decode(data: bytes) -> tuple[str, str | None]:
             note = ("The file is not UTF-8; it was read as Windows-1252 (Latin-1). "
                     "Check that accented names (ø, å, ü) look right in the preview.")
     sample = text[:65536]
-    controls = sum(1 for ch in sample if unicodedata.category(ch) == "Cc" and ch not in "\t\r\n")
+    controls = len(_CONTROLS.findall(sample))
     if "\x00" in sample or (sample and controls > 0.01 * len(sample)):
         raise _fail("The file holds binary data, not a table. Upload a CSV, XLSX or Parquet export.")
     return text, note
@@ -255,7 +258,7 @@ def _read_csv_typed(data: bytes) -> tuple[pd.DataFrame, list[str]] | None:
         return None
     head = body[: 4 * 65536].decode("utf-8", errors="ignore")  # ignore: only a character cut at the end
     sample = head[:65536]
-    controls = sum(1 for ch in sample if unicodedata.category(ch) == "Cc" and ch not in "\t\r\n")
+    controls = len(_CONTROLS.findall(sample))
     if "\x00" in sample or (sample and controls > 0.01 * len(sample)):
         return None
     delimiter = _sniff_delimiter(head)
