@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import date
 
 import numpy as np
@@ -190,6 +190,19 @@ def filter_mask(cases: pd.DataFrame, filters: Filters) -> np.ndarray:
     for _, single in _single_masks(cases, filters):
         mask &= single
     return mask
+
+
+def wider_view_counts(cases: pd.DataFrame, filters: Filters) -> dict[str, int]:
+    """Per active filter, the cases matching the same filters without it: {"sites": 1200, …}.
+
+    Only with two or more active filters (with one, the wider view is the whole file). The small-
+    cell rule compares these with the view's own count (spinedash.privacy rule 4): a view within
+    1..k−1 cases of a wider one would give those few away by subtraction.
+    """
+    active = [f.name for f in fields(filters) if getattr(filters, f.name) != f.default]
+    if len(active) < 2:
+        return {}
+    return {name: count_matching(cases, replace(filters, **{name: Filters.__dataclass_fields__[name].default})) for name in active}
 
 
 def count_matching(cases: pd.DataFrame, filters: Filters) -> int:

@@ -23,7 +23,8 @@ The rule (k = the "smallest group shown", `min_cell`, default 5; the README stat
    k − 1 patients) are not drawn, and numbers at risk below k read "< k".
 4. **The cases a filter leaves out are a group too.** A view that leaves out 1 to k − 1 of the
    file's cases is not shown (`leaves_out_small_group`): the file's count minus the view's, or any
-   figure of the view set against the whole file's, would describe those few.
+   figure of the view set against the whole file's, would describe those few. Nor is a view
+   within 1..k−1 cases of the same filters less one of them (`small_step_from`).
 
 Counts of events inside a group that is shown (3 complications among 120 cases) are shown: they
 are an outcome of a group large enough to hide in. `k = 1` turns the rule off.
@@ -92,6 +93,18 @@ def leaves_out_small_group(shown: int, total: int, min_cell: int) -> bool:
     return bool(is_small(total - shown, min_cell)) and min_cell > 1
 
 
+def small_step_from(shown: int, wider: dict[str, int], min_cell: int) -> str | None:
+    """The first filter whose removal adds only 1..k−1 cases to the view (rule 4), else None.
+
+    `wider`: per active filter, the cases matching the same filters without it
+    (`spinedash.filters.wider_view_counts`). Those few cases are a group too: the wider view's
+    count minus this one's would give them away.
+    """
+    if min_cell <= 1:
+        return None
+    return next((name for name, n in wider.items() if is_small(n - shown, min_cell)), None)
+
+
 def view_count_text(shown: int, total: int, min_cell: int) -> str:
     """The cases in view against the file's, as text: "1,654 of 2,500 cases".
 
@@ -103,8 +116,15 @@ def view_count_text(shown: int, total: int, min_cell: int) -> str:
     return f"{count_text(shown, min_cell)} of {total:,} cases"
 
 
-def small_remainder_message(min_cell: int) -> str:
-    """What a page says instead of a view that leaves out 1..k−1 of the file's cases (rule 4)."""
+def small_remainder_message(min_cell: int, filter_label: str | None = None) -> str:
+    """What a page says instead of a view that leaves out 1..k−1 of the file's cases (rule 4), or
+    (`filter_label`) 1..k−1 of the cases the same filters match without that one."""
+    if filter_label is not None:
+        return (
+            f"Without the {filter_label} filter, these filters match fewer than {min_cell} more cases. Showing "
+            f"this view would let those few be worked out by setting it against that wider one, so nothing is "
+            f"shown. Change the {filter_label} filter so that it leaves out none, or at least {min_cell} cases."
+        )
     return (
         f"These filters leave out fewer than {min_cell} of the file's cases. Showing the rest would let "
         f"those few be worked out by setting this view against the whole file, so nothing is shown. "

@@ -23,11 +23,12 @@ from spinedash.filters import (
     filter_options,
     no_match_message,
     slider_bounds,
+    wider_view_counts,
 )
 
 # ASSUMPTION (analysis.DEFAULT_MIN_CELL = 5): SpineDash's own default for one clinic's review, below
 # the registries' cells (NORspine < 10, OpenSAFELY ≤ 7); the user can raise it.
-from spinedash.privacy import view_count_text
+from spinedash.privacy import small_step_from, view_count_text
 from spinedash.tables import escape_markdown
 from spinedash.ui.common import FILTER_OPTIONS_KEY
 
@@ -142,8 +143,10 @@ def sidebar_filters(cases: pd.DataFrame, content_key: str | None = None) -> Filt
     with count_slot:
         # A view of 1..k−1 cases reads "< k" (small-cell rule 1), one leaving out 1..k−1 cases "all
         # but fewer than k" (rule 4); k is the sidebar setting below.
-        k = st.session_state.get(MIN_CELL_KEY) or DEFAULT_MIN_CELL
-        text = view_count_text(n, len(cases), int(k))
+        k = int(st.session_state.get(MIN_CELL_KEY) or DEFAULT_MIN_CELL)
+        text = view_count_text(n, len(cases), k)
+        if small_step_from(n, wider_counts(cases, content_key, filters), k):
+            text = f"count not shown (within fewer than {k} of a wider view) of {len(cases):,} cases"
         st.markdown(f"**{text[:1].upper() + text[1:]}**")
         if n == 0 and len(cases) > 0:
             st.warning(no_match_message(cases, filters), icon=":material/filter_alt_off:")
@@ -213,6 +216,27 @@ def _date_range(picked, first: date, last: date) -> tuple[date, date] | None:
     if len(picked) != 2 or (picked[0], picked[1]) == (first, last):
         return None
     return (picked[0], picked[1])
+
+
+_WIDER_KEY = "_filter_wider_counts"
+
+
+def wider_counts(cases: pd.DataFrame, content_key: str | None, filters: Filters) -> dict[str, int]:
+    """`wider_view_counts(cases, filters)`, kept for this dataset and filters (sidebar and page both ask)."""
+    memo = st.session_state.get(_WIDER_KEY)
+    if content_key and memo is not None and memo[0] == (content_key, filters):
+        return memo[1]
+    counts = wider_view_counts(cases, filters)
+    if content_key:
+        st.session_state[_WIDER_KEY] = ((content_key, filters), counts)
+    return counts
+
+
+def filter_label(name: str) -> str:
+    """The sidebar's name for a Filters field: "sites" -> "Site", "age_range" -> "Age"."""
+    if name in MULTISELECTS:
+        return MULTISELECTS[name][1]
+    return {"age_range": "Age", "date_range": "Surgery date"}.get(name, name)
 
 
 def min_cell_setting() -> int:

@@ -19,11 +19,11 @@ from spinedash.analysis import MissingColumnError
 from spinedash.dataset import Dataset
 from spinedash.export import chart_image, export_filename, image_subtitle
 from spinedash.filters import Filters, apply_filters, describe_filters, no_match_message
-from spinedash.privacy import leaves_out_small_group, small_remainder_message, view_count_text
+from spinedash.privacy import leaves_out_small_group, small_remainder_message, small_step_from, view_count_text
 from spinedash.tables import escape_markdown
 from spinedash.ui.common import PAGE_MEMO_KEY, disclaimer, ensure_app_router, synthetic_notice
 from spinedash.ui.data_source import current_dataset
-from spinedash.ui.filters import min_cell_setting, sidebar_filters
+from spinedash.ui.filters import filter_label, min_cell_setting, sidebar_filters, wider_counts
 from spinedash.vegalite import Spec, without_title, wrap_title
 
 _MEMO_SIZE = 64  # aggregates kept per session: enough for flicking between pages and filter sets
@@ -122,13 +122,14 @@ def analytics_page(title: str, intro: str) -> PageContext:
     if dataset.is_synthetic:
         synthetic_notice()
     cases = apply_filters(dataset.cases, filters)
-    st.caption(filters_line(filters, len(cases), len(dataset.cases), min_cell))
+    guard = view_guard(dataset, filters, len(cases), min_cell)
+    st.caption(filters_line(filters, len(cases), len(dataset.cases), min_cell, guarded=guard is not None))
     if cases.empty:
         st.warning(no_match_message(dataset.cases, filters), icon=":material/filter_alt_off:")
         disclaimer()
         st.stop()
-    if leaves_out_small_group(len(cases), len(dataset.cases), min_cell):
-        st.warning(small_remainder_message(min_cell), icon=":material/visibility_off:")
+    if guard is not None:
+        st.warning(guard, icon=":material/visibility_off:")
         disclaimer()
         st.stop()
     return PageContext(dataset=dataset, cases=cases, filters=filters, min_cell=min_cell, by=by)
@@ -156,14 +157,28 @@ def technique_choice(ctx: PageContext, key: str, holder: Any = None) -> PageCont
         return ctx
     filters = replace(ctx.filters, techniques=(choice,))
     cases = apply_filters(ctx.dataset.cases, filters)
-    if leaves_out_small_group(len(cases), len(ctx.dataset.cases), ctx.min_cell):
-        st.warning(small_remainder_message(ctx.min_cell), icon=":material/visibility_off:")
+    guard = view_guard(ctx.dataset, filters, len(cases), ctx.min_cell)
+    if guard is not None:
+        st.warning(guard, icon=":material/visibility_off:")
         return None
     if cases.empty:
         st.warning(no_match_message(ctx.dataset.cases, filters), icon=":material/filter_alt_off:")
         return None
     st.caption(filters_line(filters, len(cases), len(ctx.dataset.cases), ctx.min_cell))
     return replace(ctx, cases=cases, filters=filters)
+
+
+def view_guard(dataset: Dataset, filters: Filters, shown: int, min_cell: int) -> str | None:
+    """Why this filtered view may not be shown (small-cell rule 4, spinedash.privacy), or None.
+
+    The cases the filters leave out are a group too: against the whole file, or against the same
+    filters less one of them (every site but one, within a condition), 1..k−1 of them would be
+    given away by subtracting the view's count from the wider one's.
+    """
+    if leaves_out_small_group(shown, dataset.n_cases, min_cell):
+        return small_remainder_message(min_cell)
+    step = small_step_from(shown, wider_counts(dataset.cases, dataset.content_key, filters), min_cell)
+    return small_remainder_message(min_cell, filter_label(step)) if step else None
 
 
 SPLIT_BY_KEY = "split_by"
@@ -185,7 +200,7 @@ def split_by_setting(cases: pd.DataFrame) -> str:
     return "technique" if choice == "Technique" else "approach"
 
 
-def filters_line(filters: Filters, shown: int, total: int, min_cell: int = 1) -> str:
+def filters_line(filters: Filters, shown: int, total: int, min_cell: int = 1, guarded: bool = False) -> str:
     """'Showing 6,496 of 10,000 cases · Condition: Herniated disc' (Markdown-escaped: values come from the data).
 
     A view of 1..k−1 cases reads 'Showing < 5 of …' (small-cell rule 1, spinedash.privacy), one
@@ -193,6 +208,8 @@ def filters_line(filters: Filters, shown: int, total: int, min_cell: int = 1) ->
     """
     described = describe_filters(filters)
     line = f"Showing {view_count_text(shown, total, min_cell)}"
+    if guarded and not leaves_out_small_group(shown, total, min_cell):  # within 1..k−1 of a wider view
+        line = f"Showing a filtered view of the {total:,} cases (its count is not shown: within fewer than {min_cell} of a wider view)"
     return line + (f" · {escape_markdown(described)}" if described and described != "All cases" else " (no filters)")
 
 

@@ -118,6 +118,49 @@ def test_recovery_1_the_page_says_why_and_a_wider_gap_is_shown():
     assert not at.warning and at.get("vega_lite_chart")
 
 
+def _within_condition() -> tuple[Dataset, dict, dict]:
+    """The 3 'Site Z' cases are herniated discs: herniated disc in every site but Z is within 3 of
+    herniated disc in every site (a wider view anyone can open), though far from the whole file."""
+    cases = _with_small_site()
+    cases["condition"] = cases["condition"].astype(object)
+    cases.loc[cases.index[[5, 50, 100]], "condition"] = "Herniated disc"
+    dataset = _upload(cases, "crafted-wider-view")
+    narrow = {"filter_condition": ["Herniated disc"], "filter_site": ["North", "South"]}
+    return dataset, narrow, {"filter_condition": ["Herniated disc"]}
+
+
+def _wider_view_replay(page: str) -> set[int]:
+    dataset, narrow, wider = _within_condition()
+    wide = run_page(page, query_params=wider, session={"data_source_dataset": dataset})
+    n_wide = int((dataset.cases["condition"] == "Herniated disc").sum())
+    assert not wide.exception and n_wide in printed_numbers(wide) and 400 - n_wide >= K
+    at = run_page(page, query_params=narrow, session={"data_source_dataset": dataset})
+    assert not at.exception, at.exception
+    return small_differences(n_wide, printed_numbers(at))
+
+
+@pytest.mark.parametrize("page", ["pages/recovery.py", "pages/overview.py", "pages/export.py"])
+def test_recovery_1_a_view_within_fewer_than_k_of_a_wider_view_is_not_shown(page):
+    assert _wider_view_replay(page) == set(), page
+
+
+def test_recovery_1_wider_view_replay_finds_the_group_when_the_protection_is_off(monkeypatch):
+    import spinedash.privacy as privacy
+    import spinedash.ui.filters as ui_filters
+    import spinedash.ui.page as page
+
+    for module in (privacy, ui_filters, page):
+        monkeypatch.setattr(module, "small_step_from", lambda shown, wider, min_cell: None)
+    assert 3 in _wider_view_replay("pages/recovery.py")
+
+
+def test_recovery_1_the_wider_view_message_names_the_filter():
+    dataset, narrow, _ = _within_condition()
+    at = run_page("pages/recovery.py", query_params=narrow, session={"data_source_dataset": dataset})
+    assert any("Without the Site filter" in w.value for w in at.warning)
+    assert any("Count not shown" in m.value for m in at.sidebar.markdown)
+
+
 # ------------------------------------------------------------------------------------------------
 # 2 and 3. Per-group tables: blank grouping values, and groups hidden to protect a smaller one
 # ------------------------------------------------------------------------------------------------
