@@ -458,6 +458,9 @@ def _check_step(profile: dict) -> None:
                        "the file is checked again at once.")
     if report.error is not None:
         st.caption("Fix what the report names in the steps above (Columns, Codes, Units), then check again.")
+        if any(getattr(report.error, "candidates", {}).values()):
+            st.button("Choose the missing columns in 3. Columns", key="import_to_columns", icon=":material/table_edit:",
+                      on_click=_go, args=(2,), help="The report names the columns that may hold what is missing.")
     st.download_button("Download the import profile", dump_profile(profile), "spinedash_import_profile.json",
                        "application/json", key="import_download_profile", icon=":material/download:",
                        help="Upload it with next month's files: one step, no questions.")

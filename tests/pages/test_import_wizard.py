@@ -231,3 +231,24 @@ def test_going_back_to_the_sample_lets_go_of_the_imported_files():
     assert STATE not in at.session_state and DATASET_KEY not in at.session_state
     assert all(not u.value for u in at.file_uploader)  # the uploaders are drawn empty
     assert STEP not in [s.key for s in at.segmented_control]  # no import left to step through
+
+
+def test_a_refused_file_shows_what_was_recognised_and_leads_to_the_columns_it_may_need():
+    # The approach is under a header SpineDash does not know; the template's check still runs once a
+    # profile says how to read the file, and the refusal names the candidate.
+    profile = {"spinedash_profile": 1, "name": "Clinic"}
+    text = b"Patient ID,Diagnose,Metode,VAS leg pre-op\nP1,Herniated disc,Open,7\nP2,Spinal stenosis,Microscopic,6\n"
+    at = run_page("pages/data.py")
+    at.file_uploader(key="import_profile_upload").set_value(("p.json", json.dumps(profile).encode(), "application/json"))
+    files_uploader(ok(at.run())).set_value([("clinic.csv", text, "text/csv")])
+    ok(at.run())
+    assert any("clinic.csv" in e.value and "cannot be used" in e.value for e in at.error)
+    assert "Candidates in your file: 'Metode'" in rendered(all_text(at))
+    assert any("What SpineDash recognised" in e.label for e in at.expander)
+    ok(at.button(key="import_to_columns").click().run())
+    assert step_title(at) == "3. Columns"
+    at = edit_grid(at, "Metode", target_label("approach"))
+    ok(at.segmented_control(key=STEP).set_value(5).run())
+    ok(at.button(key="import_check").click().run())
+    assert any("2 cases accepted and now in use" in s.value for s in at.success), [e.value for e in at.error]
+    assert at.session_state[DATASET_KEY].cases["approach"].tolist() == ["Open", "Microscopic"]
