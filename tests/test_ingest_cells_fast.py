@@ -113,3 +113,29 @@ def test_agreement_within_cases_is_judged_on_every_case_beyond_the_probe(late):
     alone = np.zeros(n, dtype=bool)
     alone[::3] = True  # one value per case: no case has two, so not a case column by agreement
     assert not _agrees_within_case(agreeing, alone, order, case_codes[order])
+
+
+def test_a_long_files_score_columns_are_read_as_numbers_with_the_same_cases():
+    """'ODI' / 'VAS leg' columns of a long file (the time point in another column) are parsed by
+    Arrow as numbers, like odi_12m in a wide file; the cases are those the text path gives."""
+    import importlib
+
+    from spinedash.ingest import load_outcomes
+    from spinedash.ingest.read import read_source
+
+    read_stage = importlib.import_module("spinedash.ingest.read")
+    csv = (b"case_id,timepoint,condition,approach,VAS leg,ODI\n"
+           b"C1,pre,Herniated disc,Open,7.5,40\nC1,12 months,,,2,12\n"
+           b"C2,pre,Spinal stenosis,Open,6,38\nC2,12 months,,,,\n")
+    frame = read_source(csv, "long.csv")["long.csv"]
+    assert str(frame["VAS leg"].dtype) == "float64" and str(frame["ODI"].dtype) == "float64"
+    typed = load_outcomes(csv)
+    original = read_stage._score_headers
+    try:
+        read_stage._score_headers = lambda: {}
+        assert str(read_source(csv, "long.csv")["long.csv"]["ODI"].dtype) == "str"
+        text = load_outcomes(csv)
+    finally:
+        read_stage._score_headers = original
+    pd.testing.assert_frame_equal(typed.cases, text.cases)
+    assert typed.cases["vas_leg_12m"].tolist()[0] == 2.0 and typed.warnings == text.warnings

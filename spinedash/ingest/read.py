@@ -12,6 +12,7 @@ commas, Latin-1, blank rows: all handled here. No Streamlit.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import os
 import re
@@ -30,7 +31,7 @@ import pyarrow.parquet as pq
 
 from spinedash import schema
 from spinedash.ingest.cells import _MISSING_ARRAY, _fail, _rows_short
-from spinedash.ingest.map import match_header
+from spinedash.ingest.map import _key, _measure_words, match_header
 from spinedash.validation import OutcomeDataError
 
 # A million cases of the full schema written with one decimal is ~240 MB as CSV; the same cases laid
@@ -278,10 +279,16 @@ def _read_csv_typed(data: bytes) -> tuple[pd.DataFrame, list[str]] | None:
     names = [f"f{i}" for i in range(len(header))]
     types: dict[str, pa.DataType] = {}
     seen: set[str] = set()
+    scores = _score_headers()
     for name, cell in zip(names, header, strict=True):
         m = match_header(cell) if cell else None
         kind = schema.spec_for(m[0]).kind if m else None
-        if m is None or m[0] in seen or kind == "id":
+        if m is None and cell and (measure := scores.get(_key(cell))) is not None and measure not in seen:
+            # A long file's score column ("ODI", "VAS leg": the measure, its time point in another
+            # column) is a number column like odi_12m in a wide file, parsed by Arrow alike.
+            types[name] = pa.float64()
+            seen.add(measure)
+        elif m is None or m[0] in seen or kind == "id":
             types[name] = pa.string()
         elif kind == "number":
             types[name] = pa.float64()
@@ -310,6 +317,18 @@ def _read_csv_typed(data: bytes) -> tuple[pd.DataFrame, list[str]] | None:
     frame.columns = range(frame.shape[1])
     frame.index = np.arange(len(frame)) + 2  # spreadsheet row numbers: the header is row 1
     return frame, header
+
+
+@functools.cache
+def _score_headers() -> dict[str, str]:
+    """Compact header key -> measure, for headers that name a numeric measure without a time point."""
+    out = {}
+    for key, measure in _measure_words().items():
+        timepoints = getattr(schema.MEASURES.get(measure), "timepoints", ())
+        spec = schema.spec_for(f"{measure}_{timepoints[0]}") if timepoints else None
+        if spec is not None and spec.kind == "number":
+            out[key] = measure
+    return out
 
 
 def _too_many_rows(n: int) -> OutcomeDataError:
