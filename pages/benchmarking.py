@@ -24,7 +24,7 @@ left, right = chart_row("funnel_choice", 2)
 # Plain labels as options: a bound widget writes its label into the URL (?funnel_by=Site).
 by = left.segmented_control("Compare", units, default=units[0], key="funnel_by", bind="query-params", required=True).lower()
 # Only the measures these cases record, the view's headline score first (catalogue rank for the region in view).
-offered = funnel.offered_measures(ctx.cases)
+offered = ctx.memo(funnel.offered_measures)  # ~0.1 s at a million cases: remembered
 measure = right.selectbox(
     "Measure", offered, format_func=lambda m: funnel.MEASURES[m]["label"],
     key="funnel_measure", bind="query-params",

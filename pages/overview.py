@@ -18,7 +18,7 @@ ctx = analytics_page(
 st.header("Headline figures")
 # The score cards follow the catalogue's headline rank for the region in view: VAS leg for a lumbar
 # file; a cervical one's arm pain (mean change: no published MCID) and its first score with an MCID.
-measure, change_measure = overview.headline_scores(ctx.cases)
+measure, change_measure = ctx.memo(overview.headline_scores)  # ~0.1 s at a million cases: remembered
 threshold = analysis.mcid_default(measure) if measure else None
 figures = ctx.memo(overview.headline_figures, min_cell=ctx.min_cell, mcid_threshold=threshold, measure=measure,
                    change_measure=change_measure)
