@@ -226,6 +226,7 @@ def show_import_wizard() -> None:
     )  # fmt: skip
     uploaded_profile = st.file_uploader(
         "Import profile (optional)", type=["json"], key=data_source.uploader_key(data_source.IMPORT_PROFILE_KEY),
+        max_upload_size=5,  # MB: a profile is a few kB of JSON, not an export
         help="The .json file you downloaded from SpineDash last time: with it, next month's export imports in one step.",
     )
     if files:
