@@ -388,7 +388,7 @@ def _pivot(
             when[name] = tp_names[code]
     if empty:
         notes.append(f"{label}: columns with no values were left out: {_short(empty, 6)}.")
-    cases = pd.DataFrame(out)
+    cases = pd.DataFrame(out, copy=False)  # no consolidating copy of every pivoted column (0.4 s at 1M × 6)
     cases.index = index
     cases.attrs = dict(frame.attrs)
     cases.attrs["rows_read"] = frame.attrs.get("rows_read", len(frame))
