@@ -11,7 +11,6 @@ session (the last upload, the file name, the page) would show up here.
 from __future__ import annotations
 
 import io
-import re
 
 import openpyxl
 import pytest
@@ -141,10 +140,17 @@ def check_downloads(page, who: str) -> None:
     assert_only_own(table, who, "the Compare table")
     if tag:
         assert f"{tag.title()} Surgeon" in table
-    compare = download(page, lambda: page.get_by_role("button", name=re.compile("Download this comparison")).click())
+    compare = download(page, lambda: page.get_by_role("button", name="Download this comparison (CSV)").click())
     assert_only_own(compare.decode("utf-8-sig"), who, "the Compare CSV download")
     if tag:
         assert f"{tag.title()} Surgeon" in compare.decode("utf-8-sig")
+    compare_book = openpyxl.load_workbook(
+        io.BytesIO(download(page, lambda: page.get_by_role("button", name="Download this comparison (Excel)").click()))
+    )
+    compare_text = "\n".join(str(c.value) for ws in compare_book.worksheets for row in ws.iter_rows() for c in row)
+    assert_only_own(compare_text, who, "the Compare Excel download")
+    if tag:
+        assert f"{tag.title()} Surgeon" in compare_text
 
     go(page, "Report and export")
     cases = download(page, lambda: page.get_by_role("button", name="Cases as CSV").click()).decode("utf-8-sig")
