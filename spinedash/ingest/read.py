@@ -189,7 +189,7 @@ def _read_csv_grid(text: str, delimiter: str, utf8: bytes | None = None) -> pd.D
         raise _too_many_columns(width, at_least=len(first_line) >= 65536)
     try:
         table = pacsv.read_csv(
-            io.BytesIO(utf8 if utf8 is not None else text.encode("utf-8")),
+            pa.BufferReader(utf8 if utf8 is not None else text.encode("utf-8")),
             read_options=pacsv.ReadOptions(column_names=[f"f{i}" for i in range(width)]),
             parse_options=pacsv.ParseOptions(
                 delimiter=delimiter,
@@ -299,7 +299,7 @@ def _read_csv_typed(data: bytes) -> tuple[pd.DataFrame, list[str]] | None:
     missing = _MISSING_ARRAY.to_pylist()
     try:
         table = pacsv.read_csv(
-            io.BytesIO(body),
+            pa.BufferReader(body),  # zero-copy, read by Arrow without the GIL
             read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
             parse_options=pacsv.ParseOptions(
                 delimiter=delimiter, quote_char='"', double_quote=True,
