@@ -1164,8 +1164,10 @@ def _return_to_work_row(
             hr = casemix.hazard_ratio(time[rows], event[rows], g, weights=adj.weights[rows])
             covariates = casemix.join_words(adj.labels) if adj.labels else "nothing (no covariate could be used in the propensity score)"
         else:
-            hr = casemix.hazard_ratio(time[rows], event[rows], g, covariates=adj.covariates[rows])
-            covariates = casemix.join_words(adj.labels) if adj.labels else "nothing (no covariate could be used)"
+            kept, used, dropped = _within_budget(adj, int(event[rows].sum()), 1)
+            hr = ((float("nan"),) * 4 if kept < 0
+                  else casemix.hazard_ratio(time[rows], event[rows], g, covariates=adj.covariates[rows][:, :kept]))
+            covariates = (casemix.join_words(used) if used else "nothing (no covariate could be used)") + (f" ({dropped})" if dropped else "")
         if min(int(in_a.sum()), int(in_b.sum())) >= min_cell and np.isfinite(hr[0]):
             adjusted = {"adjusted_difference": hr[0], "adjusted_ci_low": hr[1], "adjusted_ci_high": hr[2], "adjusted_p_value": hr[3],
                         "adjusted_for": covariates}
@@ -1238,6 +1240,30 @@ class _Adjustment:
     labels: tuple[str, ...]  # covariates used, in words
     left_out: tuple[str, ...]
     weights: np.ndarray | None  # weighting only
+    spans: tuple[int, ...] = ()  # regression: how many columns of `covariates` each label holds, in order
+
+
+def _within_budget(adj: _Adjustment, units: int, fixed_terms: int) -> tuple[int, tuple[str, ...], str]:
+    """How many of the regression's covariate columns a model on `units` cases (or, for Cox, events) can carry.
+
+    The rule the funnel's case-mix model uses (casemix.EVENTS_PER_TERM, Peduzzi 1996: about 10 per
+    term): the group (and the score before surgery) are `fixed_terms`; covariates are left out from
+    the end of COMPARE_CASE_MIX while the model would hold fewer than 10 per term. Returns the number
+    of columns kept, their labels, and words for what was left out ("" when nothing was). A negative
+    budget for the fixed terms alone gives (-1, (), …): too few to adjust at all.
+    """
+    budget = units // casemix.EVENTS_PER_TERM - fixed_terms
+    if budget < 0:
+        return -1, (), "too few cases to adjust: fewer than 10 per term"
+    columns, used = 0, []
+    for label, width in zip(adj.labels, adj.spans, strict=True):
+        if columns + width > budget:
+            break
+        columns += width
+        used.append(label)
+    dropped = adj.labels[len(used):]
+    note = f"{casemix.join_words(dropped)} left out: too few cases for more terms, fewer than 10 per term" if dropped else ""
+    return columns, tuple(used), note
 
 
 def propensity_covariates(cases: pd.DataFrame) -> list[tuple[str, str, str]]:
@@ -1258,7 +1284,8 @@ def _prepare_adjustment(
         full = np.zeros((len(cases), sum(c.columns.shape[1] for c in covs)))
         if covs:
             full[both] = casemix.design_matrix(covs)
-        return _Adjustment("regression", full, tuple(c.label for c in covs), tuple(left_out), None)
+        return _Adjustment("regression", full, tuple(c.label for c in covs), tuple(left_out), None,
+                           tuple(c.columns.shape[1] for c in covs))
     weights_sub, model = propensity or casemix.propensity_weights(sub, b[both], propensity_covariates(cases))
     weights = np.zeros(len(cases))
     weights[both] = weights_sub
@@ -1301,15 +1328,18 @@ def _adjusted(
         effect = casemix.group_effect(y[ok], g, weights=adj.weights[ok])
         words = casemix.join_words(adj.labels) if adj.labels else "nothing (no covariate could be used in the propensity score)"
         return effect, words, n_a, n_b
-    columns = [adj.covariates[ok]]
-    labels = list(adj.labels)
+    kept, used, dropped = _within_budget(adj, int(ok.sum()), 1 + (baseline is not None))
+    if kept < 0:
+        return (float("nan"),) * 4, dropped, n_a, n_b
+    columns = [adj.covariates[ok][:, :kept]]
+    labels = list(used)
     if baseline is not None:
         columns.insert(0, baseline[0][ok][:, None])
         labels.insert(0, baseline[1])
     X = np.column_stack(columns) if sum(c.shape[1] for c in columns) else None
     effect = casemix.group_effect(y[ok], g, X, robust=robust)
     words = casemix.join_words(labels) if labels else "nothing (no covariate could be used)"
-    return effect, words, n_a, n_b
+    return effect, words + (f" ({dropped})" if dropped else ""), n_a, n_b
 
 
 def _score_row(

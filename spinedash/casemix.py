@@ -248,6 +248,40 @@ def _distinct_columns(X: np.ndarray) -> np.ndarray:
     return np.asarray(keep, dtype=np.int64)
 
 
+# Gram–Schmidt tolerance: a column whose residual, after the columns kept before it, holds less than
+# this share of its own sum of squares adds nothing the design does not already hold (round-off).
+ALIASED = 1e-9
+
+
+def independent_columns(cross: np.ndarray) -> np.ndarray:
+    """Indices of the design columns to keep, in order, from the cross-products X'X (or X'WX).
+
+    Column j is kept when its sum of squares left after regressing it on the columns kept before it
+    (the Schur complement of those in `cross`) is more than ALIASED of its own: a covariate that is a
+    combination of others (a condition every case of one level has, a dummy that sums with the
+    others to the intercept) would make the design singular, and its inverse then returns numbers
+    of any size. Pure numpy on a k × k matrix, so it costs nothing at a million cases.
+    """
+    k = cross.shape[0]
+    keep: list[int] = []
+    for j in range(k):
+        own = float(cross[j, j])
+        if not own > 0:
+            continue
+        if keep:
+            sub = cross[np.ix_(keep, keep)]
+            v = cross[keep, j]
+            try:
+                left = own - float(v @ np.linalg.solve(sub, v))
+            except np.linalg.LinAlgError:
+                continue
+        else:
+            left = own
+        if left > ALIASED * own:
+            keep.append(j)
+    return np.asarray(keep, dtype=np.int64)
+
+
 def fit_case_mix(cases: pd.DataFrame, y: np.ndarray, kind: str, wanted: Sequence[tuple[str, str, str]]) -> CaseMixModel:
     """Fit the case-mix model of `y` (one value per row of `cases`, none missing) on the `wanted` covariates.
 
@@ -339,7 +373,9 @@ def group_effect(
     p — statsmodels WLS(…).fit(cov_type="HC1"); used for yes/no outcomes (a linear probability
     model: the coefficient is a difference in risk) and for inverse-probability weights. Solved from
     the k × k cross-products, so a million cases cost milliseconds. Covariate columns constant
-    within these rows are dropped (they would make the design singular).
+    within these rows, or combinations of other columns (independent_columns), are dropped (they
+    would make the design singular). NaN when the group itself is a combination of the case mix
+    (every B case has a condition no A case has, say) or the model fits every case exactly.
     """
     y = np.asarray(y, dtype=np.float64)
     n = len(y)
@@ -347,12 +383,23 @@ def group_effect(
     if covariates is not None and covariates.size:
         cols += [c for c in covariates.T if np.ptp(c) > 0]
     X = np.column_stack(cols)
-    k = X.shape[1]
-    if n <= k or np.ptp(X[:, 1]) == 0:
+    if n <= X.shape[1] or np.ptp(X[:, 1]) == 0:
         return (float("nan"),) * 4
     w = np.ones(n) if weights is None else np.asarray(weights, dtype=np.float64)
     Xw = X * w[:, None]
     cross = X.T @ Xw
+    # The group is judged last: a covariate that only repeats others is left out, but when the group
+    # is itself a combination of the case mix, nothing separates them and there is no estimate.
+    order = np.r_[0, 2:X.shape[1], 1]
+    keep = order[independent_columns(cross[np.ix_(order, order)])]
+    if keep[-1] != 1:
+        return (float("nan"),) * 4
+    keep = np.r_[0, 1, keep[1:-1]]
+    if len(keep) < X.shape[1]:
+        X, Xw, cross = X[:, keep], Xw[:, keep], cross[np.ix_(keep, keep)]
+    k = X.shape[1]
+    if n <= k:
+        return (float("nan"),) * 4
     try:
         bread = np.linalg.inv(cross)
     except np.linalg.LinAlgError:
@@ -369,8 +416,8 @@ def group_effect(
         se = float(np.sqrt(sigma2 * bread[1, 1]))
         crit, p_of = float(stats.t.ppf(0.975, n - k)), (lambda t: float(2 * stats.t.sf(abs(t), n - k)))
     coef = float(beta[1])
-    if not se > 0:
-        return coef, coef, coef, float("nan")
+    if not se > 0:  # the model fits every case exactly: no interval can be given, so no estimate either
+        return (float("nan"),) * 4
     return coef, coef - crit * se, coef + crit * se, p_of(coef / se)
 
 
@@ -542,7 +589,13 @@ def hazard_ratio(time: np.ndarray, event: np.ndarray, group: np.ndarray, covaria
     event = np.asarray(event, dtype=bool)
     if len(group) <= X.shape[1] or np.ptp(group) == 0 or not event[group > 0].any() or not event[group == 0].any():
         return (float("nan"),) * 4
-    X = X[:, _distinct_columns(X)]
+    # As in group_effect: covariates that repeat others (with the baseline hazard as the constant) are
+    # left out; a group that is a combination of the case mix has no hazard ratio of its own.
+    full = np.column_stack([np.ones(len(X)), X[:, 1:], X[:, 0]])
+    keep = independent_columns(full.T @ full)
+    if keep[-1] != full.shape[1] - 1:
+        return (float("nan"),) * 4
+    X = X[:, np.r_[0, keep[1:-1]]]
     fit = cox_fit(time, event, X, weights=weights, robust=weights is not None)
     se = float(np.sqrt(fit.cov[0, 0])) if np.isfinite(fit.cov[0, 0]) and fit.cov[0, 0] > 0 else float("nan")
     if not fit.converged or not np.isfinite(se):

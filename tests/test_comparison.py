@@ -1,6 +1,7 @@
 """Group masks for the Compare page."""
 
 import re
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -8,6 +9,8 @@ import pytest
 
 from spinedash import comparison
 from spinedash.comparison import REST, available_modes, group_choices, group_pair
+
+DATA = Path(__file__).parent / "data"
 
 CASES = pd.DataFrame(
     {
@@ -391,7 +394,70 @@ def test_stay_ratio_worked_by_hand():
     cases = cases.assign(age=[30.0, 60, 35, 55])
     row = compare_groups(cases, cases["approach"] == "Open", cases["approach"] == "Full-endoscopic", "Open", "Full-endoscopic",
                          min_cell=1).set_index("outcome").loc["Length of stay"]
+    # Four cases cannot carry a group term and age at 10 cases per term: no adjusted estimate, and it says why.
+    assert np.isnan(row["adjusted_difference"]) and "not adjusted" in row["sentence"]
+    cases = pd.concat([cases] * 10, ignore_index=True)
+    row = compare_groups(cases, cases["approach"] == "Open", cases["approach"] == "Full-endoscopic", "Open", "Full-endoscopic",
+                         min_cell=1).set_index("outcome").loc["Length of stay"]
     assert row["adjusted_for"] == "age" and np.isfinite(row["adjusted_difference"])
+
+
+def test_independent_columns_drops_combinations_of_earlier_columns():
+    from spinedash import casemix
+
+    rng = np.random.default_rng(3)
+    age = rng.normal(50, 10, 30)
+    a = (np.arange(30) % 3 == 0).astype(float)
+    b = (np.arange(30) % 3 == 1).astype(float)
+    c = 1.0 - a - b  # with the intercept, the three dummies are one too many
+    X = np.column_stack([np.ones(30), age, a, b, c, 2 * age + 1, np.zeros(30)])
+    assert casemix.independent_columns(X.T @ X).tolist() == [0, 1, 2, 3]
+
+
+def test_group_tied_to_the_case_mix_gets_no_adjusted_estimate():
+    """Every B case has a condition no A case has: a regression cannot tell the group from the condition.
+
+    Before, the near-singular inverse printed an adjusted NDI difference of −928 (95% CI ±1.4e9) on a
+    40-case cervical file, and an exact fit printed "+8.0 (+8.0 to +8.0)".
+    """
+    from spinedash.analysis import compare_groups
+
+    rng = np.random.default_rng(7)
+    n = 120
+    b = np.arange(n) % 2 == 1
+    cases = pd.DataFrame({
+        "approach": np.where(b, "Full-endoscopic", "Open"),
+        "condition": np.where(b, "Herniated disc", "Spinal stenosis"),
+        "age": rng.normal(55, 12, n).round(),
+        "odi_pre": rng.normal(45, 10, n).round(),
+    })
+    cases["odi_12m"] = (cases["odi_pre"] * 0.5 + rng.normal(0, 8, n)).round()
+    table = compare_groups(cases, ~b, b, "Open", "Full-endoscopic", min_cell=5).set_index("outcome")
+    row = table.loc["ODI at 12 months"]
+    assert np.isfinite(row["difference"])
+    assert np.isnan(row["adjusted_difference"]) and np.isnan(row["adjusted_ci_low"])
+    assert "not adjusted" in row["sentence"]
+
+
+def test_small_file_leaves_out_covariates_it_cannot_carry_and_says_so():
+    """The 40-case cervical file: 10 cases per term (Peduzzi 1996, as the funnel's model) leaves room for
+    the group, the score before surgery and condition; age, sex and level are named as left out, and the
+    estimate is statsmodels OLS on exactly the terms kept."""
+    import statsmodels.formula.api as smf
+
+    from spinedash import comparison
+    from spinedash.ingest import load_outcomes
+
+    cases = load_outcomes(DATA / "cervical_clinic.csv").cases
+    _, table, _ = comparison.comparison_result(cases, "Approach vs approach", "Open", "Microscopic", 5)
+    row = table.set_index("outcome").loc["NDI at 12 months"]
+    assert row["adjusted_for"].startswith("the score before surgery and condition (age, sex and level left out: too few cases")
+    data = cases[cases["approach"].isin(["Open", "Microscopic"])].dropna(subset=["ndi_12m", "ndi_pre"]).copy()
+    data["g"] = (data["approach"] == "Microscopic").astype(float)
+    fit = smf.ols("ndi_12m ~ g + ndi_pre + C(condition)", data).fit()
+    assert len(data) == 32
+    assert row["adjusted_difference"] == pytest.approx(fit.params["g"], rel=1e-6)
+    np.testing.assert_allclose([row["adjusted_ci_low"], row["adjusted_ci_high"]], fit.conf_int().loc["g"], rtol=1e-6)
 
 
 def test_adjusted_return_to_work_is_a_cox_hazard_ratio_matching_phreg(sample):
@@ -527,3 +593,19 @@ def test_excel_export_says_what_the_comparison_adjusted_for(sample):
     csv = pd.read_csv(io.BytesIO(to_csv_bytes(display)))
     assert {"Holm p", "Adjusted Holm p", "Adjusted for"} <= set(csv.columns)
     assert csv.set_index("Outcome").loc["Complication", "Adjusted for"] == "condition, age, sex and level"
+
+
+def test_hazard_ratio_for_a_group_tied_to_the_case_mix_is_not_given():
+    from spinedash import casemix
+
+    rng = np.random.default_rng(11)
+    n = 200
+    group = (np.arange(n) % 2).astype(float)
+    condition = group.copy()  # every B case has the condition, no A case has it
+    age = rng.normal(50, 10, n)
+    time = rng.exponential(60, n).round() + 1
+    event = rng.random(n) < 0.8
+    assert np.isnan(casemix.hazard_ratio(time, event, group, covariates=np.column_stack([condition, age]))[0])
+    # Age alone, or a covariate repeating another, leaves a hazard ratio to estimate.
+    hr = casemix.hazard_ratio(time, event, group, covariates=np.column_stack([age, 2 * age]))
+    assert hr == pytest.approx(casemix.hazard_ratio(time, event, group, covariates=age[:, None]), rel=1e-9)
