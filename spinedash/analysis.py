@@ -31,6 +31,7 @@ from statsmodels.stats.proportion import (
 )
 
 from spinedash import casemix, privacy
+from spinedash.benchmarks import load_mcid_thresholds
 from spinedash.privacy import DEFAULT_MIN_CELL, at_risk_cut, suppression_label  # noqa: F401  (re-exported: pages and tables import it from here)
 from spinedash.privacy import check_min_cell as _check_min_cell
 from spinedash.schema import MEASURES, PAIN_MEASURES, pain_column, timepoint_days, timepoint_label, timepoints_in
@@ -68,9 +69,20 @@ def mcid_default(measure: str) -> float | None:
     info = MEASURES[measure]
     value = info.cutoff if info.kind == "rating" else info.mcid
     return None if value is None else float(value)
-# NORspine success definition (PMC10851101): ODI improvement ≥ 22; NRS back ≥ 2; NRS leg ≥ 4.
+# NORspine's success definition (PMC10851101): its rows of data/mcid_thresholds.csv (absolute
+# improvements, no condition), read there like every other cited threshold, not spelt here.
+_NORSPINE_SUCCESS_SOURCE = "NORspine PMC10851101"
+
+
+def _success_thresholds(source: str) -> dict[str, float]:
+    table = load_mcid_thresholds()
+    rows = table[(table["source"] == source) & (table["kind"] == "success") & (table["unit"] == "points")
+                 & table["condition"].isna()]
+    return {str(r.measure): float(r.threshold) for r in rows.itertuples()}
+
+
 MCID_ALTERNATIVES: dict[str, dict[str, float]] = {
-    "NORspine success": {"vas_leg": 4.0, "vas_back": 2.0, "odi": 22.0},
+    "NORspine success": _success_thresholds(_NORSPINE_SUCCESS_SOURCE),
 }
 MCID_ALTERNATIVE_SOURCES: dict[str, str] = {
     "NORspine success": "NORspine success definition (PMC10851101)",
