@@ -245,6 +245,17 @@ def protect_table(
     return data["_hidden"].rename(None)
 
 
+def _suppressed_by_margin(counts, min_cell: int, within=None) -> tuple[np.ndarray, np.ndarray]:
+    """The counts as floats (blank = 0) and rule 2 applied within each margin (`within` labels; None = one)."""
+    n = np.nan_to_num(np.asarray(counts, dtype=np.float64), nan=0.0)
+    keys = np.zeros(len(n), dtype=np.int64) if within is None else pd.factorize(pd.Series(list(within)))[0]
+    hidden = np.zeros(len(n), dtype=bool)
+    for key in np.unique(keys):
+        part = keys == key
+        hidden[part] = complementary_suppression(n[part], min_cell)
+    return n, hidden
+
+
 def count_column(counts, min_cell: int, within=None) -> list[str]:
     """A table's column of group sizes as text, with rules 1 and 2 applied.
 
@@ -253,12 +264,7 @@ def count_column(counts, min_cell: int, within=None) -> list[str]:
     smaller group)" until the hidden ones hold ≥ k together. `within`: optional labels splitting
     the column into separate margins (e.g. one per time point); None = one margin.
     """
-    n = np.nan_to_num(np.asarray(counts, dtype=np.float64), nan=0.0)
-    keys = np.zeros(len(n), dtype=np.int64) if within is None else pd.factorize(pd.Series(list(within)))[0]
-    hidden = np.zeros(len(n), dtype=bool)
-    for key in np.unique(keys):
-        part = keys == key
-        hidden[part] = complementary_suppression(n[part], min_cell)
+    n, hidden = _suppressed_by_margin(counts, min_cell, within)
     out = []
     for value, hide in zip(n, hidden, strict=True):
         if is_small(value, min_cell):
@@ -278,12 +284,7 @@ def partner_mask(counts, min_cell: int, within=None) -> np.ndarray:
     a rate alone does not give a count. `within`: labels splitting the column into margins that
     add up separately (one per time point), as in `count_column`.
     """
-    n = np.nan_to_num(np.asarray(counts, dtype=np.float64), nan=0.0)
-    keys = np.zeros(len(n), dtype=np.int64) if within is None else pd.factorize(pd.Series(list(within)))[0]
-    hidden = np.zeros(len(n), dtype=bool)
-    for key in np.unique(keys):
-        part = keys == key
-        hidden[part] = complementary_suppression(n[part], min_cell)
+    n, hidden = _suppressed_by_margin(counts, min_cell, within)
     return hidden & ~np.atleast_1d(is_small(n, min_cell))
 
 
