@@ -19,7 +19,9 @@ OUT = HERE / "out"
 
 # numpy's BLAS spawns one thread per core for every small matrix product; on a 2-core machine
 # shared with other work those threads fight and slow statsmodels fits 10–100×. One thread each.
-THREAD_ENV = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+# Not OMP_NUM_THREADS: OpenBLAS reads its own variable first, and pyarrow sizes its CPU thread pool
+# from OMP_NUM_THREADS (=1 made every Arrow CSV parse single-threaded, which the app never is).
+THREAD_ENV = {"OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 for _k, _v in THREAD_ENV.items():
     os.environ.setdefault(_k, _v)
 
