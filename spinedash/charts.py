@@ -41,11 +41,14 @@ from spinedash.vegalite import (
 )
 from spinedash.vocabulary import APPROACH_COLOURS, APPROACHES, OTHER_COLOUR
 
-# Surgeons and sites: ColorBrewer "Dark2" — a categorical palette distinct from the Okabe–Ito
-# approach colours, so "Surgeon A" is never read as an approach. Its light green and yellow are
-# darkened (hue kept) to reach 3:1 on white like the rest.
+# Surgeons and sites: a categorical palette kept apart from the Okabe–Ito approach colours, so
+# "Surgeon A" is never read as an approach. Four of ColorBrewer "Dark2" (orange, purple, magenta, and
+# its green darkened, hue kept, to reach 3:1 on white), and four dark ColorBrewer colours in place of
+# Dark2's teal (#1b9e77, CIE76 ΔE 3.2 from Microscopic's #009E73), yellow and brown (12.6 apart, and
+# 5.9 and 13 from Tubular MIS's #BB8100) and grey (10 from the "other" grey). Every pair here, and
+# every colour against each approach colour, is ΔE ≥ 20 (tests/test_charts.py).
 NEUTRAL_PALETTE: tuple[str, ...] = (
-    "#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#619D1C", "#B38502", "#a6761d", "#666666",
+    "#00838f", "#d95f02", "#7570b3", "#e7298a", "#619D1C", "#543005", "#3f007d", "#00441b",
 )
 BENCHMARK_COLOUR = "#333333"
 BENCHMARK_SHAPES: tuple[str, ...] = ("diamond", "triangle-up", "square", "triangle-down", "cross", "circle", "triangle-left", "triangle-right")

@@ -448,6 +448,39 @@ def test_group_colours_reach_3_to_1_on_white(colour):
     assert _contrast(colour) >= 3.0, colour  # WCAG 2.1 SC 1.4.11, graphical objects
 
 
+def _lab(hex_colour: str) -> tuple[float, float, float]:
+    """CIE L*a*b* (D65) of an sRGB colour, worked out from the standard formulas."""
+    r, g, b = (int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5))
+    r, g, b = ((c / 12.92) if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in (r, g, b))
+    x = (0.4124 * r + 0.3576 * g + 0.1805 * b) / 0.95047
+    y = 0.2126 * r + 0.7152 * g + 0.0722 * b
+    z = (0.0193 * r + 0.1192 * g + 0.9505 * b) / 1.08883
+    f = [v ** (1 / 3) if v > 0.008856 else 7.787 * v + 16 / 116 for v in (x, y, z)]
+    return 116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])
+
+
+def _delta_e(a: str, b: str) -> float:
+    """CIE76 colour difference; ~2.3 is just noticeable, 20+ is clearly another colour."""
+    return float(np.linalg.norm(np.subtract(_lab(a), _lab(b))))
+
+
+def test_delta_e_helper_matches_known_values():
+    assert _delta_e("#000000", "#ffffff") == pytest.approx(100.0, abs=0.1)
+    assert _delta_e("#ff0000", "#ff0000") == 0.0
+
+
+def test_surgeon_colours_are_told_apart_and_never_look_like_an_approach():
+    # Two surgeons' lines in one chart, or a surgeon beside an approach legend: each colour is
+    # clearly another colour (CIE76 ΔE ≥ 20; Dark2's teal was 3.2 from Microscopic's green, its
+    # yellow and brown 12.6 apart).
+    palette = charts.NEUTRAL_PALETTE
+    for i, a in enumerate(palette):
+        for b in palette[i + 1 :]:
+            assert _delta_e(a, b) >= 20, (a, b)
+        for approach, colour in {**APPROACH_COLOURS, "other": OTHER_COLOUR}.items():
+            assert _delta_e(a, colour) >= 20, (a, approach)
+
+
 def test_chart_text_reaches_4_5_to_1():
     from spinedash.vegalite import CHART_CONFIG
 
