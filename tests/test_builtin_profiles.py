@@ -1,21 +1,38 @@
 """Each built-in import profile (data/profiles/*.json) reads its registry's export to the right cases.
 
 End to end through `load_outcomes`: the export files in tests/data/exports/ are written from known
-synthetic cases (make_exports.py), so every case's condition, approach, technique, sex, stay and
-scores are checked against the truth, with the profile detected automatically and given explicitly.
+synthetic cases (make_exports.py, make_redcap_classic.py), so every case's condition, approach,
+technique, sex, stay and scores are checked against the truth, with the profile detected
+automatically and given explicitly.
+
+The classic REDCap exports (redcap_classic_raw.csv, redcap_classic_labels.csv) are laid out as these
+public sources show a classic project's export:
+- OuhscBbmc/REDCapR inst/test-data/projects/repeating-instruments/data.csv and dictionary.csv
+  (record_id, redcap_repeat_instrument, redcap_repeat_instance; record row + instance rows;
+  <form>_complete; choices "0, Female | 1, Male"),
+- OuhscBbmc/REDCapR inst/test-data/projects/dag/data.csv (redcap_data_access_group) and
+  inst/test-data/projects/checkboxes-1/data.csv (field___code, 0/1),
+- OuhscBbmc/REDCapR inst/test-data/specific-redcapr/read-batch-simple/label.R (label values,
+  Checked/Unchecked, Complete/Incomplete/Unverified) and label-header.R (field labels as headers,
+  "Complete?", "<label> (choice=<label>)"),
+- redcap-tools/PyCap redcap/methods/records.py (export_records: raw_or_label, raw_or_label_headers,
+  export_data_access_groups, export_checkbox_labels).
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from spinedash.ingest import load_outcomes
-from spinedash.ingest.profile import load_profile
+from spinedash.ingest import load_outcomes, read_tables
+from spinedash.ingest.profile import detect_profile, load_profile, matches
 from tests.data.exports import make_exports
+from tests.data.exports import make_redcap_classic as classic
 
 PROFILES = Path(__file__).resolve().parent.parent / "data" / "profiles"
 EXPORTS = make_exports.HERE
@@ -35,11 +52,15 @@ BUILTIN = {
 SEXLESS = {"E{}"}  # the PROM export carries no sex column
 
 
+# the classic REDCap project's exports mix lumbar and cervical cases: tested on their own below
+CLASSIC = {"redcap_classic_raw.json": "redcap_classic_raw.csv", "redcap_classic_labels.json": "redcap_classic_labels.csv"}
+
+
 def test_every_builtin_profile_has_a_test_here():
-    assert sorted(p.name for p in PROFILES.glob("*.json")) == sorted(BUILTIN)
+    assert sorted(p.name for p in PROFILES.glob("*.json")) == sorted([*BUILTIN, *CLASSIC])
 
 
-@pytest.mark.parametrize("name", sorted(BUILTIN))
+@pytest.mark.parametrize("name", sorted([*BUILTIN, *CLASSIC]))
 def test_profile_file_is_valid_and_states_its_assumptions(name):
     raw = (PROFILES / name).read_bytes()
     profile = load_profile(raw)
@@ -141,3 +162,154 @@ def test_workbook_and_operations_followup_load_without_a_profile(names, id_forma
             for tp in ("pre", "3m", "12m"):
                 want, have = t.scores[key].get(tp), row[f"{measure}_{tp}"]
                 assert (want is None and pd.isna(have)) or have == want, (case_id, measure, tp)
+
+
+# --- classic (non-longitudinal) REDCap project: raw and label exports --------------------------------
+
+CLINIC = classic.clinic_cases()
+# the project's fields for each region: (case's score key, SpineDash measure)
+CLASSIC_MEASURES = {"lumbar": (("leg", "vas_leg"), ("back", "vas_back"), ("odi", "odi")),
+                    "cervical": (("arm", "vas_arm"), ("neck", "vas_neck"), ("ndi", "ndi"))}
+CLASSIC_TIMEPOINTS = ("pre", "6w", "3m", "12m", "24m")
+
+
+def _classic(name: str):
+    return load_outcomes(str(EXPORTS / CLASSIC[name]))
+
+
+def test_classic_redcap_exports_are_what_their_generator_writes():
+    for name, data in classic.build().items():
+        assert (EXPORTS / name).read_bytes() == data, f"{name} differs from make_redcap_classic.py: run it and commit the result"
+
+
+@pytest.mark.parametrize("name", sorted(CLASSIC))
+def test_classic_redcap_export_is_detected_and_reads_to_the_right_cases(name):
+    result = _classic(name)
+    assert result.profile.get("name") == load_profile(PROFILES / name)["name"], "the built-in profile was detected"
+    got = result.cases.set_index(result.cases["case_id"].astype(str))
+    assert len(got) == len(CLINIC) == 16
+    for t in CLINIC:
+        row = got.loc[t.case_id]
+        region = classic.region(t)
+        assert (row["condition"], row["approach"], row["procedure"], row["sex"]) == (t.condition, t.approach, t.procedure, t.sex), t.case_id
+        assert row["region"] == region, t.case_id
+        assert row["surgery_date"] == pd.Timestamp(t.surgery_date) and row["age"] == t.age, t.case_id
+        assert row["length_of_stay_hours"] == t.stay_days * 24 and row["operation_minutes"] == t.minutes, t.case_id
+        assert row["spinal_level"] == t.level.split(";")[0], t.case_id
+        assert row["complication"] == ("dural tear" if t.dural_tear else "none"), t.case_id
+        assert row["site"] == classic.DAGS[t.site], t.case_id
+        for key, measure in CLASSIC_MEASURES[region]:
+            for tp in CLASSIC_TIMEPOINTS:
+                want, column = t.scores[key].get(tp), f"{measure}_{tp}"
+                have = row[column] if column in got.columns else None
+                assert (want is None and (have is None or pd.isna(have))) or have == want, (t.case_id, column, have, want)
+        other = "cervical" if region == "lumbar" else "lumbar"
+        for _, measure in CLASSIC_MEASURES[other]:  # the other region's questions stay blank
+            assert all(pd.isna(row[c]) for c in got.columns if c.startswith(measure + "_")), (t.case_id, measure)
+        for tp in ("3m", "12m"):  # the project's 1 (very satisfied) … 5, turned round to SpineDash's 5 … 1
+            want = 6 - t.satisfaction[tp] if tp in t.satisfaction else None
+            have = row[f"satisfaction_score_{tp}"]
+            assert (want is None and pd.isna(have)) or have == want, (t.case_id, tp)
+    given = load_outcomes(str(EXPORTS / CLASSIC[name]), str(PROFILES / name))
+    pd.testing.assert_frame_equal(given.cases, result.cases)
+
+
+def test_classic_redcap_values_checked_by_hand():
+    """Values read off redcap_classic_raw.csv by eye, not from the generator's truth."""
+    got = _classic("redcap_classic_raw.json").cases.set_index("case_id")
+    # 1001: lumbar, sex 1, diagnosis 1, approach 2, level___4; ODI 52 (baseline) 40 28 22 22; satisfaction 2, 4
+    r = got.loc["1001"]
+    assert (r["sex"], r["condition"], r["approach"], r["spinal_level"], r["region"]) == ("male", "Herniated disc", "Microscopic", "L3-L4", "lumbar")
+    assert [r[f"odi_{tp}"] for tp in CLASSIC_TIMEPOINTS] == [52, 40, 28, 22, 22]
+    assert (r["vas_leg_pre"], r["vas_leg_6w"], r["vas_back_24m"]) == (7, 5, 5)
+    assert (r["satisfaction_score_3m"], r["satisfaction_score_12m"]) == (4, 2)  # Satisfied, Dissatisfied
+    # 2003: cervical, sex 2, diagnosis 5, procedure 4, approach 4, level___2 and level___3; NDI 36 28 21 14, no 24 months
+    r = got.loc["2003"]
+    assert (r["sex"], r["condition"], r["procedure"], r["approach"], r["spinal_level"], r["region"]) == (
+        "female", "Spinal stenosis", "ACDF", "Open", "C5-C6", "cervical")
+    assert [r[f"ndi_{tp}"] for tp in ("pre", "6w", "3m", "12m")] == [36, 28, 21, 14] and "ndi_24m" not in got.columns
+    assert (r["vas_arm_pre"], r["vas_arm_3m"], r["vas_neck_6w"]) == (5, 0, 2)
+    assert pd.isna(r["odi_pre"]) and pd.isna(r["vas_leg_3m"])
+    # 1008: the dural tear (complication 1); 1005 has no 12-month visit
+    assert got.loc["1008", "complication"] == "dural tear"
+    assert pd.isna(got.loc["1005", "odi_12m"]) and got.loc["1005", "odi_3m"] >= 0
+
+
+def test_classic_redcap_time_points_are_the_projects_five():
+    result = _classic("redcap_classic_raw.json")
+    measured = {c.rsplit("_", 1)[1] for c in result.cases.columns
+                if c.rsplit("_", 1)[0] in ("vas_leg", "odi", "ndi", "vas_arm") and result.cases[c].notna().any()}
+    assert measured == set(CLASSIC_TIMEPOINTS)
+
+
+@pytest.mark.parametrize("name", sorted(CLASSIC))
+def test_classic_redcap_loses_no_column_silently(name):
+    """Every source column is mapped, used by the layout, or listed as ignored in what the import says."""
+    result = _classic(name)
+    layout = result.layout
+    said = "\n".join(result.info + result.warnings)
+    mapped = {k.split("@", 1)[0] for k in result.column_mapping}
+    groups = {c for g in (layout.get("flag_groups") or {}).values() for c in g["columns"]}
+    structural = {layout["case_id"], layout.get("repeat_instrument_column", "redcap_repeat_instrument"),
+                  layout.get("repeat_instance_column", "redcap_repeat_instance"), layout["timepoint_column"]}
+    columns = next(csv.reader(io.StringIO((EXPORTS / CLASSIC[name]).read_text())))
+    unaccounted = []
+    for c in columns:
+        if c in mapped or c in structural or ("___" in c and c.split("___")[0] in mapped):
+            continue
+        if c in groups and any(g in mapped for g, spec in layout["flag_groups"].items() if c in spec["columns"]):
+            continue
+        if any(c in line and ("ignored" in line or "left out" in line) for line in said.splitlines()):
+            continue
+        unaccounted.append(c)
+    assert unaccounted == []
+    assert "form-status columns were ignored" in said
+    assert any(line.startswith("Columns left out by your choice:") and "@6w" in line for line in said.splitlines())  # fu_date / Date completed
+
+
+def test_classic_redcap_raw_and_label_exports_give_the_same_cases():
+    raw, labels = _classic("redcap_classic_raw.json"), _classic("redcap_classic_labels.json")
+    pd.testing.assert_frame_equal(raw.cases, labels.cases)
+
+
+@pytest.mark.parametrize("name", sorted(CLASSIC))
+def test_classic_profile_codes_are_the_projects_data_dictionary(name):
+    """The profile's code tables hold exactly the choices of the project's data dictionary (codes, or labels)."""
+    profile = load_profile(PROFILES / name)
+    labels = "labels" in name
+    fields = {"sex": "sex", "condition": "diagnosis", "procedure": "procedure", "approach": "approach",
+              "complication": "complication", "satisfaction_score": "satisfaction"}
+    for target, variable in fields.items():
+        choices = classic.choices(variable)
+        assert set(profile["codes"][target]) == set(choices.values() if labels else choices), target
+    want = {f"Operated level(s) (choice={v})" for v in classic.choices("level").values()} if labels else set(classic.choices("level"))
+    assert set(profile["codes"]["spinal_level"]) == want
+    assert set(profile["layout"]["timepoints"]) == set(classic.choices("fu_timepoint").values() if labels else classic.choices("fu_timepoint"))
+
+
+def _tables(name: str) -> dict:
+    return read_tables(str(EXPORTS / name))
+
+
+@pytest.mark.parametrize("export", sorted(p.name for p in EXPORTS.iterdir() if p.suffix in (".csv", ".tsv", ".xlsx")))
+def test_classic_profiles_are_chosen_for_their_own_exports_only(export):
+    tables = _tables(export)
+    for name, own in CLASSIC.items():
+        assert matches(load_profile(PROFILES / name), tables) == (export == own), (name, export)
+
+
+def test_classic_profile_is_not_chosen_for_the_projects_longitudinal_export_or_other_codes():
+    frame = pd.read_csv(EXPORTS / "redcap_classic_raw.csv", dtype=str, keep_default_na=False)
+    profile = load_profile(PROFILES / "redcap_classic_raw.json")
+    assert matches(profile, {"x.csv": frame})
+    longitudinal = frame.assign(redcap_event_name="follow_up_arm_1")
+    assert not matches(profile, {"x.csv": longitudinal}), "a longitudinal export (redcap_event_name) is not a classic one"
+    zero_one = frame.assign(sex=frame["sex"].replace({"2": "0"}))
+    assert not matches(profile, {"x.csv": zero_one}), "sex coded 0/1 is another project: its codes are not assumed"
+    assert detect_profile({"x.csv": zero_one}) is None
+
+
+def test_detect_no_columns_refuses_a_profile():
+    profile = {"spinedash_profile": 1, "detect": {"all_columns": ["a"], "no_columns": ["B"]}}
+    assert matches(profile, {"t": pd.DataFrame(columns=["a", "c"])})
+    assert not matches(profile, {"t": pd.DataFrame(columns=["a", "b"])})  # compared without case, as all_columns

@@ -17,7 +17,7 @@ from spinedash.ingest import OutcomeDataError, load_outcomes
 from spinedash.ingest.map import choose_columns, value_table
 from spinedash.ingest.read import read_tables
 from spinedash.ingest.shape import detect_layout, shape
-from tests.data.exports import make_exports
+from tests.data.exports import make_exports, make_redcap_classic
 
 EXPORTS = make_exports.HERE
 LUMBAR = make_exports.lumbar_cases()
@@ -348,6 +348,8 @@ OUTCOMES = {
     ("redcap_longitudinal_raw.csv",): ("REDCap longitudinal export, raw codes (SpineDash spine outcomes project)", {}, None),
     ("redcap_longitudinal_labels.csv",): ("REDCap longitudinal export, labels (SpineDash spine outcomes project)", {}, None),
     ("prom_tidy_export.csv",): ("PROM system tidy export (one row per patient × episode × time point × instrument)", {}, None),
+    ("redcap_classic_raw.csv",): ("REDCap classic project export, raw codes (SpineDash spine clinic project)", {}, None),
+    ("redcap_classic_labels.csv",): ("REDCap classic project export, labels (SpineDash spine clinic project)", {}, None),
     ("operations.csv", "followup.csv"): (None, {}, None),
     ("workbook_per_timepoint.xlsx",): (None, {}, None),
     ("swespine_style_clinic.csv",): (None, {"Op.metod": {"Mikroskop", "Endoskopisk"}}, SWESPINE_ANSWERS),
@@ -368,6 +370,8 @@ def test_export_loads_in_one_step_or_after_the_listed_questions(names):
     paths = [str(EXPORTS / n) for n in names]
     source = paths if len(paths) > 1 else paths[0]
     n = len(CERVICAL) if "cervical" in names[0] else len(LUMBAR)
+    if names[0] in ("redcap_classic_raw.csv", "redcap_classic_labels.csv"):
+        n = len(make_redcap_classic.clinic_cases())  # ten lumbar and six cervical cases
     if not questions:
         result = load_outcomes(source)
         assert result.profile.get("name") == builtin

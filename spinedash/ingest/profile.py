@@ -123,13 +123,18 @@ def _columns_of(tables: dict[str, pd.DataFrame]) -> set[str]:
 
 
 def matches(profile: dict, tables: dict[str, pd.DataFrame]) -> bool:
-    """True when the tables carry every column of the profile's detect.all_columns and one of any_columns."""
+    """True when the tables carry every column of the profile's detect.all_columns, one of any_columns
+    and none of no_columns, and their values fit detect.value_patterns."""
     detect = profile.get("detect") or {}
     need, anyof = detect.get("all_columns") or [], detect.get("any_columns") or []
     if not need and not anyof:
         return False
     have = {c.casefold() for c in _columns_of(tables)}
     if not (all(str(c).casefold() in have for c in need) and (not anyof or any(str(c).casefold() in have for c in anyof))):
+        return False
+    # no_columns: a classic REDCap project's profile must not take the same project's longitudinal
+    # export, which differs by its redcap_event_name column.
+    if any(str(c).casefold() in have for c in detect.get("no_columns") or []):
         return False
     # value_patterns: {column: regex every non-empty value matches}, e.g. REDCap raw event names
     # ("3_months_arm_1") against labels ("3 months"), two exports with the same columns.

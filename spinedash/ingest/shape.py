@@ -294,7 +294,9 @@ def _apply_groups(frame: pd.DataFrame, layout: dict, notes: list[str], label: st
 
 
 def _drop_form_status(frame: pd.DataFrame, notes: list[str], label: str) -> pd.DataFrame:
-    status = [c for c in frame.columns if str(c).endswith("_complete")]
+    # raw headers "<form>_complete"; with label headers every form's status column is "Complete?"
+    # (REDCapR inst/test-data/specific-redcapr/read-batch-simple/label-header.R)
+    status = list(dict.fromkeys(c for c in frame.columns if str(c).endswith("_complete") or str(c).strip() == "Complete?"))
     if not status:
         return frame
     notes.append(f"{label}: REDCap form-status columns were ignored: {', '.join(status)}.")
@@ -892,7 +894,9 @@ def _shape_redcap_classic(tables, layout, notes) -> Shaped:
             cols = [c for c in _filled(rows, ids) if c not in ("_form", "_n") and c not in ops.columns]
             if cols:
                 ops = ops.merge(rows[[case, *cols]], on=case, how="left", sort=False).set_axis(ops.index)
-    fus = frame.loc[on_form, [case, *_filled(frame[on_form], ids)]]
+    # The data access group is written on every row of a record, instances too: it is the record's.
+    record_cols = tuple(c for c in layout.get("record_columns", ("redcap_data_access_group",)) if c in frame.columns)
+    fus = frame.loc[on_form, [case, *_filled(frame[on_form], ids + record_cols)]]
     both = [c for c in ops.columns if c != case and c in fus.columns]
     if both:
         # A field on the record's own row and on the visits (a baseline form before the repeating
