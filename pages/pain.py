@@ -62,40 +62,44 @@ better = "a rise is an improvement" if m.higher_is_better else "a fall is an imp
 
 st.header(f"{label} over follow-up")
 st.caption(f"{m.instrument}; {better}.")
-PATIENT_CHOICES = {"All available": False, "Patients with every time point": True}
-patients = st.segmented_control(
-    "Patients at each time point", list(PATIENT_CHOICES), default="All available", key="pain_patients",
-    bind="query-params", required=True,
-    help="All available: everyone with a score at that time point, so the patients differ from point to point. "
-    "Patients with every time point: the same patients throughout.",
-)
-complete_only = PATIENT_CHOICES.get(patients, False)
-which = "patients with every time point" if complete_only else "all available"
-show_chart(
-    ctx,
-    lambda: charts.trajectory_chart(
-        ctx.memo(analysis.pain_trajectory, measure, by=by, min_cell=k, complete_only=complete_only), label,
-        benchmarks=figures(measure), title=f"{label}: mean with 95% CI ({which})",
-        subtitle=ctx.chart_subtitle, min_cell=k, y_max=m.scale_max, y_min=min(0.0, m.scale_min), group_title=group,
-    ),
-    f"{measure}_trajectory", f"{label}: mean with 95% CI ({which})", key=(by, complete_only),
-)
-try:
-    complete, total = ctx.memo(analysis.complete_followup_count, measure)
-    st.caption(
-        f"{count_text(complete, k)} of {total:,} patients have a {label} score at every time point. "
-        + ("Only they are shown: the same patients at every point." if complete_only else
-           "“All available” uses everyone with a score at each point, so the patients differ between points: "
-           "if those who do badly stop coming, later means look better with no sign of it. Compare with "
-           "“Patients with every time point”.")
-        + " “Before surgery” is the true pre-operative score; the table below gives the patients behind each mean."
+if m.has_mean:
+    PATIENT_CHOICES = {"All available": False, "Patients with every time point": True}
+    patients = st.segmented_control(
+        "Patients at each time point", list(PATIENT_CHOICES), default="All available", key="pain_patients",
+        bind="query-params", required=True,
+        help="All available: everyone with a score at that time point, so the patients differ from point to point. "
+        "Patients with every time point: the same patients throughout.",
     )
-    table = trajectory_display(ctx.memo(analysis.pain_trajectory, measure, by=by, min_cell=k, complete_only=complete_only), k, group).set_index(group)
-except analysis.MissingColumnError:
-    pass
+    complete_only = PATIENT_CHOICES.get(patients, False)
+    which = "patients with every time point" if complete_only else "all available"
+    show_chart(
+        ctx,
+        lambda: charts.trajectory_chart(
+            ctx.memo(analysis.pain_trajectory, measure, by=by, min_cell=k, complete_only=complete_only), label,
+            benchmarks=figures(measure), title=f"{label}: mean with 95% CI ({which})",
+            subtitle=ctx.chart_subtitle, min_cell=k, y_max=m.scale_max, y_min=min(0.0, m.scale_min), group_title=group,
+        ),
+        f"{measure}_trajectory", f"{label}: mean with 95% CI ({which})", key=(by, complete_only),
+    )
+    try:
+        complete, total = ctx.memo(analysis.complete_followup_count, measure)
+        st.caption(
+            f"{count_text(complete, k)} of {total:,} patients have a {label} score at every time point. "
+            + ("Only they are shown: the same patients at every point." if complete_only else
+               "“All available” uses everyone with a score at each point, so the patients differ between points: "
+               "if those who do badly stop coming, later means look better with no sign of it. Compare with "
+               "“Patients with every time point”.")
+            + " “Before surgery” is the true pre-operative score; the table below gives the patients behind each mean."
+        )
+        table = trajectory_display(ctx.memo(analysis.pain_trajectory, measure, by=by, min_cell=k, complete_only=complete_only), k, group).set_index(group)
+    except analysis.MissingColumnError:
+        pass
+    else:
+        st.caption(TRAJECTORY_TABLE_NOTE)
+        show_table(table)
 else:
-    st.caption(TRAJECTORY_TABLE_NOTE)
-    show_table(table)
+    # The catalogue's `summary` is "share": an ordinal answer whose codes are not distances has no mean.
+    st.info(analysis.share_only_sentence(measure), icon=":material/info:")
 
 if m.kind == "score":
     st.header("Change from before surgery")

@@ -69,6 +69,14 @@ def mcid_default(measure: str) -> float | None:
     info = MEASURES[measure]
     value = info.cutoff if info.kind == "rating" else info.mcid
     return None if value is None else float(value)
+
+
+def share_only_sentence(measure: str) -> str:
+    """Why a measure the catalogue summarises only as a share (`summary` "share") has no mean over follow-up."""
+    m = MEASURES[measure]
+    return (f"{m.label} is an ordinal answer ({m.scale}; {'lower' if not m.higher_is_better else 'higher'} is better) whose codes "
+            f"are not distances, so SpineDash draws no mean of them. It is shown as the share of patients answering "
+            f"{m.cutoff:g} or {'less' if not m.higher_is_better else 'more'} at each follow-up (below): {m.cutoff_source}.")
 # NORspine's success definition (PMC10851101): its rows of data/mcid_thresholds.csv (absolute
 # improvements, no condition), read there like every other cited threshold, not spelt here.
 _NORSPINE_SUCCESS_SOURCE = "NORspine PMC10851101"
@@ -780,12 +788,15 @@ def pain_trajectory(
     follow-up and the patients differ between time points: if patients who do badly stop coming,
     later means look better with no sign of it. `complete_only=True` keeps only the patients with
     a score at every time point (`complete_followup`): the same patients throughout, fewer of
-    them. Only "pre" (before surgery) is the baseline.
+    them. Only "pre" (before surgery) is the baseline. A measure the catalogue shows only as a share
+    (an ordinal answer, `summary` "share") has no mean: ValueError.
 
     Returns:
         DataFrame[group, timepoint, timepoint_label, day, n, mean, ci_low, ci_high, sd, suppressed, is_baseline]
     """
     _check_min_cell(min_cell)
+    if measure in MEASURES and not MEASURES[measure].has_mean:
+        raise ValueError(share_only_sentence(measure))
     timepoints = _pain_timepoints(cases, measure, f"The {measure} trajectory", need_pre=False)
     _require(cases, [by], f"The {measure} trajectory")
     codes, labels = _group_codes(cases, by)

@@ -8,7 +8,9 @@ Two plain CSV files in data/, read by one function, `load_catalogue()`:
   published source and the range where studies disagree (or "no published default: set your
   own"), a cut-off for ratings, the header spellings exports use (`aliases`, "|"-separated), and
   `headline`: the measure's rank among its region's measures for the one score a page leads with
-  (Overview cards, Compare's MCID row, the funnel's first measure, the PDF) — 1 first; blank never.
+  (Overview cards, Compare's MCID row, the funnel's first measure, the PDF) — 1 first; blank never;
+  and `summary`: "share" for an ordinal rating whose codes are not distances, shown only as the share
+  reaching its cut-off, never as a mean of codes (blank or "mean": a mean with its CI may be drawn).
 - data/timepoints.csv: before surgery, 2 and 6 weeks, 3, 6, 12 and 24 months with their nominal
   day after surgery and header spellings. Any other day is written `d<days>` ("d90", "d1095").
 
@@ -34,8 +36,13 @@ NO_DEFAULT = "no published default: set your own"
 MEASURE_FIELDS: tuple[str, ...] = (
     "id", "label", "short_label", "instrument", "family", "region", "kind", "scale_min", "scale_max", "decimals",
     "better", "timepoints", "dictionary_timepoints", "mcid", "mcid_source", "mcid_range", "cutoff", "cutoff_source",
-    "example", "aliases", "headline",
+    "example", "aliases", "headline", "summary",
 )
+# How the pages summarise a measure at a time point: "mean" (blank means the same), a mean with its 95% CI,
+# meaningful for a score and for a rating whose codes the catalogue accepts as steps of equal size; or
+# "share", only the share of patients at or beyond the cut-off, for an ordinal answer whose codes are
+# not distances (NORspine's 1 "helt bra" … 7 "verre enn noen gang"): no mean of its codes is ever drawn.
+SUMMARIES: tuple[str, ...] = ("mean", "share")
 TIMEPOINT_FIELDS: tuple[str, ...] = ("id", "label", "days", "aliases")
 # A custom time point: "d" and a whole number of days after surgery (d1 … d3650).
 CUSTOM_TIMEPOINT = re.compile(r"d([1-9][0-9]{0,3})")
@@ -78,7 +85,12 @@ class Measure:
     example: str
     aliases: tuple[str, ...]  # header words exports use for the measure ("neck disability index")
     headline: int | None = None  # rank as the view's lead score within its regions (1 first); None = never
+    summary: str = "mean"  # "mean": a mean with its CI may be drawn; "share": only the share at the cut-off
 
+    @property
+    def has_mean(self) -> bool:
+        """Whether a mean of the values is a summary the catalogue accepts (False for an ordinal answer)."""
+        return self.summary == "mean"
 
     @property
     def higher_is_better(self) -> bool:
@@ -243,6 +255,13 @@ def parse_measures(df: pd.DataFrame, timepoints: dict[str, Timepoint], path: Pat
         aliases = tuple(a.strip() for a in r["aliases"].split("|") if a.strip())
         if r["headline"] and not (r["headline"].isdigit() and int(r["headline"]) >= 1):
             raise _fail(path, i, f"headline must be a whole number from 1 (first), or blank, found {r['headline']!r}")
+        summary = r["summary"] or "mean"
+        if summary not in SUMMARIES:
+            raise _fail(path, i, f"summary must be 'mean', 'share' or blank (mean), found {r['summary']!r}")
+        if summary == "share" and r["kind"] != "rating":
+            raise _fail(path, i, "summary 'share' is for a rating with a cut-off; a score's change is a mean")
+        if summary == "share" and r["headline"]:
+            raise _fail(path, i, "a measure shown only as a share cannot be a headline (pages lead with a mean over follow-up)")
         out[mid] = Measure(
             id=mid, label=r["label"], short_label=r["short_label"], instrument=r["instrument"], family=r["family"],
             regions=regions, kind=r["kind"], scale_min=lo, scale_max=hi, decimals=int(r["decimals"]),
@@ -250,7 +269,7 @@ def parse_measures(df: pd.DataFrame, timepoints: dict[str, Timepoint], path: Pat
             dictionary_timepoints=tuple(t for t in timepoints if t in dict_tps), mcid=mcid,
             mcid_source=r["mcid_source"], mcid_range=r["mcid_range"], cutoff=cutoff,
             cutoff_source=r["cutoff_source"], example=r["example"], aliases=aliases,
-            headline=int(r["headline"]) if r["headline"] else None,
+            headline=int(r["headline"]) if r["headline"] else None, summary=summary,
         )
     # A column name must read one way only: "vas_leg" + "_12m" must not also be "vas" + "_leg_12m".
     for a in out:
