@@ -23,7 +23,8 @@ The catalogue lives in data/ as plain CSV files, read by one function, `load_kno
 - data/knowledge/aliases.csv — names registries and clinics use (PTED, LDH, UBE, TLIF…) → a canonical
   condition, approach, technique or procedure, or "ambiguous" with the candidates to ask about
   (MIS, endoscopic, sciatica…): an import must ask rather than file an umbrella term silently. Also
-  the import's value words (VALUE_KINDS: sex, yes/no, satisfied, satisfaction, time point, measure)
+  the import's value words (VALUE_KINDS: sex, yes/no, satisfied, satisfaction, time point, measure,
+  complication: the words naming one complication, as a flag column's header or a cell)
   in Norwegian, Swedish and German. Every row's `source` is a seed document's id or "SpineDash
   vocabulary…": every translation is ours, never a fact from the documents.
 
@@ -83,6 +84,8 @@ VALUE_KINDS: dict[str, tuple[str, ...] | None] = {
     "satisfaction": ("1", "2", "3", "4", "5"),
     "timepoint": None,
     "measure": None,
+    # Words that name one complication: a yes/no flag column's header ("Dauralaesion", "Durarift") or a cell.
+    "complication": ("dural tear", "nerve root injury", "infection", "haematoma"),
 }
 # A word that leads a condition and says where in the spine it is ("Cervical disc herniation"), in
 # English, Norwegian, Swedish and German (SpineDash's own vocabulary) -> the region column's value.

@@ -35,7 +35,7 @@ def _map_stage(name: str) -> tuple[pd.DataFrame, dict[str, tuple[str | None, int
 def _codes(frame: pd.DataFrame, columns: dict, source: str, target: str | None = None) -> dict[str, tuple[object, str]]:
     """The Codes step's table for one source column: value -> (maps to, status)."""
     mapped, position = columns[source]
-    table = value_table(frame.iloc[:, position], target or mapped)
+    table = value_table(frame.iloc[:, position], target or mapped, source=source)
     return {row.value: (row.maps_to if row.status != "ask" else None, row.status) for row in table.itertuples()}
 
 
@@ -111,10 +111,7 @@ def test_a_doubtful_swedish_answer_is_asked_not_guessed():
 # --- Spine Tango-style (German words, COMI, tab-separated, decimal comma) ------------------------
 
 TANGO = "spine_tango_style_clinic.tsv"
-TANGO_ANSWERS = {
-    "columns": {"Dauralaesion": "complication"},
-    "codes": {"Zugang": {"endoskopisch": "Full-endoscopic"}, "Dauralaesion": {"ja": "dural tear", "nein": "none"}},
-}
+TANGO_ANSWERS = {"codes": {"Zugang": {"endoskopisch": "Full-endoscopic"}}}
 
 
 def test_spine_tango_columns_and_codes_suggested_from_the_vocabulary():
@@ -123,8 +120,9 @@ def test_spine_tango_columns_and_codes_suggested_from_the_vocabulary():
     assert columns["Aufenthalt (Tage)"][0] == "length_of_stay_hours"
     assert columns["COMI praeop"][0] == "comi_back_pre" and columns["COMI 12 Mo"][0] == "comi_back_12m"
     assert columns["Beinschmerz praeop"][0] == "vas_leg_pre" and columns["Zufriedenheit 12 Mo"][0] == "satisfaction_score_12m"
-    # a yes/no flag for one complication: not guessed, the user maps it (ja = dural tear) in the Columns and Codes steps
-    assert columns["Dauralaesion"][0] is None
+    # a yes/no flag headed by a complication word (data/knowledge/aliases.csv): ja = dural tear, nein = none
+    assert columns["Dauralaesion"][0] == "complication"
+    assert _codes(frame, columns, "Dauralaesion") == {"ja": ("dural tear", "recognised"), "nein": ("none", "recognised")}
     assert _codes(frame, columns, "Geschlecht") == {"männlich": ("male", "recognised"), "weiblich": ("female", "recognised")}
     assert _codes(frame, columns, "Hauptpathologie") == {"Bandscheibenvorfall": ("Herniated disc", "recognised"),
                                                          "Spinalkanalstenose": ("Spinal stenosis", "recognised")}
@@ -136,8 +134,7 @@ def test_spine_tango_columns_and_codes_suggested_from_the_vocabulary():
 
 
 def test_spine_tango_is_refused_only_for_the_asked_word_then_loads_right():
-    assert _problems(TANGO, {"columns": TANGO_ANSWERS["columns"], "codes": {"Dauralaesion": TANGO_ANSWERS["codes"]["Dauralaesion"]}}) \
-        == {"Zugang": {"endoskopisch"}}
+    assert _problems(TANGO) == {"Zugang": {"endoskopisch"}}
     result = load_outcomes(str(EXPORTS / TANGO), _profile(TANGO_ANSWERS))
     got = result.cases.set_index(result.cases["case_id"].astype(str))
     assert len(got) == len(LUMBAR)
@@ -154,6 +151,52 @@ def test_spine_tango_is_refused_only_for_the_asked_word_then_loads_right():
         assert row["vas_leg_pre"] == t.scores["leg"]["pre"]
         if "12m" in t.satisfaction:
             assert row["satisfaction_score_12m"] == 6 - t.satisfaction["12m"]  # sehr zufrieden = 5 … sehr unzufrieden = 1
+
+
+def test_a_complication_flag_column_is_read_as_the_complication():
+    """Norwegian 0/1 "Durarift", English "Dural tear" yes/no: the flag's complication when yes, none when no."""
+    csv = (b"case_id,surgery_date,condition,approach,ODI pre,Durarift\n"
+           b"1,2024-01-02,Herniated disc,Open,40,0\n"
+           b"2,2024-01-03,Herniated disc,Open,41,1\n"
+           b"3,2024-01-04,Herniated disc,Open,42,\n")
+    result = load_outcomes(csv, filename="flags.csv")
+    assert result.cases["complication"].astype("object").tolist()[:2] == ["none", "dural tear"]
+    assert pd.isna(result.cases["complication"].iloc[2])  # blank stays not recorded, never "none"
+    assert any("'Durarift' is a yes/no flag for dural tear" in i for i in result.info)
+    english = load_outcomes(csv.replace(b"Durarift", b"Wound infection").replace(b",0\n", b",no\n").replace(b",1\n", b",yes\n"),
+                            filename="flags.csv")
+    assert english.cases["complication"].astype("object").tolist()[:2] == ["none", "infection"]
+
+
+def test_a_complication_word_column_that_is_not_yes_no_is_not_a_flag():
+    header = ["case_id", "Infektion"]
+    frame = pd.DataFrame({"case_id": ["1", "2"], "Infektion": ["tief", "oberflächlich"]})
+    choices, _ = choose_columns(header, None, None, frame)
+    assert choices[1].target is None
+
+
+def test_a_second_flag_or_a_complication_column_keeps_one_complication_and_names_the_other():
+    frame = pd.DataFrame({"case_id": ["1", "2"], "Dauralaesion": ["ja", "nein"], "Infektion": ["nein", "nein"]})
+    choices, _ = choose_columns(list(frame.columns), None, None, frame)
+    assert [c.target for c in choices] == ["case_id", "complication", None]
+    assert choices[2].candidates == ("complication",) and "another column gives the complication" in choices[2].note
+    frame["Complication"] = ["none", "dural tear"]
+    choices, _ = choose_columns(list(frame.columns), None, None, frame)
+    assert [c.target for c in choices] == ["case_id", None, None, "complication"]
+
+
+def test_complication_words_have_a_source_and_name_a_complication():
+    from spinedash.knowledge import load_knowledge
+    from spinedash.schema import COMPLICATIONS
+
+    aliases = load_knowledge().aliases
+    rows = aliases[aliases["kind"] == "complication"]
+    assert {"dauralaesion", "duraläsion", "durariss", "durarift", "duraskada", "infektion", "infeksjon"} <= set(rows["alias"])
+    assert set(rows["canonical"]) <= set(COMPLICATIONS)
+    own = rows[rows["source"].str.startswith("SpineDash vocabulary")]
+    # a word no public form was checked for says so; the registries' own words name their file and line
+    assert all("assumption" in src or "line" in src or "English" in src for src in own["source"])
+    assert "NakkePreprosesser.R line 70" in rows.set_index("alias").loc["durarift", "source"]
 
 
 def test_satisfaction_words_alone_are_asked():

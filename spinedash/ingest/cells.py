@@ -53,6 +53,8 @@ _COMPLICATION_WORDS = {
     **dict.fromkeys(("haematoma", "hematoma", "epidural haematoma", "epidural hematoma", "wound haematoma", "wound hematoma",
                      "hematom", "hämatom"), "haematoma"),
     **dict.fromkeys(("other", "annet", "annat", "andere", "sonstige"), "other"),
+    # Words naming one complication, with their sources: data/knowledge/aliases.csv (kind "complication").
+    **_VOCABULARY.value_words("complication"),
 }
 # Case variants of the tokens, so the check is one hash lookup per cell, no lower-casing.
 _MISSING_ARRAY = pa.array(sorted({v for t in MISSING_TOKENS for v in (t, t.upper(), t.title(), t.capitalize())}))

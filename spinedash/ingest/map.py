@@ -40,7 +40,7 @@ from spinedash.ingest.cells import (
     _to_number,
     _word_key,
 )
-from spinedash.knowledge import REGION_WORDS, load_knowledge, normalise_label
+from spinedash.knowledge import REGION_WORDS, VALUE_KINDS, load_knowledge, normalise_label
 from spinedash.validation import Problem, make_problem
 
 
@@ -316,6 +316,25 @@ def outcome_column(measure: str, timepoint: str) -> str | None:
     return name if _spec(name) is not None else None
 
 
+def complication_flag(header: object) -> str | None:
+    """The complication a yes/no column's header names ("Dauralaesion", "Durarift", "Dural tear" -> "dural tear"),
+    from the knowledge base's complication words (data/knowledge/aliases.csv); None for any other header."""
+    key = normalise_label(str(header))
+    named = {normalise_label(c): c for c in VALUE_KINDS["complication"]}
+    return named.get(key) or load_knowledge().value_words("complication").get(key)
+
+
+def _flag_values(values: pd.Series) -> bool:
+    """Whether a column's filled cells are all yes/no words (ja/nein, 1/0, Checked…): a flag, not a list of complications."""
+    words = _word_key(pd.Series(pd.unique(_text_series(values).dropna()), dtype="object")).str.replace(r"\.0$", "", regex=True)
+    return bool(len(words)) and bool(words.isin(TRUE_WORDS | FALSE_WORDS).all())
+
+
+def _flag_table(complication: str) -> dict[str, str]:
+    """A flag column's code table, as a profile would write it (NORspine's PeropKompDura: 0 none, 1 dural tear)."""
+    return {**dict.fromkeys(FALSE_WORDS, "none"), **dict.fromkeys(TRUE_WORDS, complication)}
+
+
 @dataclass(frozen=True)
 class ColumnChoice:
     """What one source column becomes. `target` None = not used (see `how`)."""
@@ -378,6 +397,10 @@ def choose_columns(header: list[str], columns: dict | None = None, timepoint: di
     measure_words = _measure_words()
     choices: list[ColumnChoice] = []
     problems: list[Problem] = []
+    # A yes/no column headed by a complication ("Dauralaesion") is the complication column, read through a
+    # flag code table (_flag_table) in map_columns; only when nothing else gives the complication, and only one.
+    complication_taken = "complication" in columns.values() or any(
+        (m := match_header(h)) is not None and m[0] == "complication" for h in header if h not in columns)
     for i, name in enumerate(header):
         base = name.rsplit("@", 1)[0] if "@" in name else name
         key = name if name in columns else (base if base in columns else None)
@@ -413,6 +436,15 @@ def choose_columns(header: list[str], columns: dict | None = None, timepoint: di
             if column is not None:
                 choices.append(ColumnChoice(i, name, column, how="measure", note=f"{base} at {tp}"))
                 continue
+        flagged = complication_flag(base) if frame is not None else None
+        if flagged and _flag_values(frame.iloc[:, i]):
+            if not complication_taken:
+                complication_taken = True
+                choices.append(ColumnChoice(i, name, "complication", how="header", note=f"a yes/no flag: yes = {flagged}, no = none"))
+                continue
+            choices.append(ColumnChoice(i, name, None, how="unmatched", candidates=("complication",),
+                                        note=f"a yes/no flag for {flagged}, but another column gives the complication: SpineDash keeps one per case"))
+            continue
         choices.append(ColumnChoice(i, name, None, how="unmatched", candidates=_candidates(base)))
     return choices, problems
 
@@ -465,12 +497,13 @@ _SEX_NUMBER_NOTE = ("ISO/IEC 5218 codes sex 1 = male, 2 = female; NORspine and m
                     "0/1 has no standard meaning: say which is which.")
 
 
-def value_table(raw: pd.Series, target: str, codes: dict | None = None) -> pd.DataFrame:
+def value_table(raw: pd.Series, target: str, codes: dict | None = None, source: str | None = None) -> pd.DataFrame:
     """Every distinct value of a categorical source column with its count and what it maps to.
 
     Columns: value, count, maps_to (canonical value or None), status ("recognised" | "your code" |
     "ask" | "unmapped"), note. Ambiguous words ("MIS") are "ask" with the candidates in the note;
     codes no table covers are "unmapped", never guessed (sex 1/2 gets a suggestion with its standard).
+    `source`: the column's header, for a complication flag ("Dauralaesion": ja = dural tear, nein = none).
     """
     text = _text_series(raw)
     counts = text.value_counts(dropna=True)
@@ -479,6 +512,8 @@ def value_table(raw: pd.Series, target: str, codes: dict | None = None) -> pd.Da
     kb = load_knowledge()
     rows = []
     numeric_sex = target == "sex" and set(counts.index) <= {"0", "1", "2", "1.0", "2.0", "0.0"}
+    flagged = complication_flag(source.rsplit("@", 1)[0]) if target == "complication" and source else None
+    flag = _flag_table(flagged) if flagged and _flag_values(raw) else {}
     for value, count in counts.items():
         maps_to, status, note = None, "unmapped", ""
         if value in codes:
@@ -503,7 +538,10 @@ def value_table(raw: pd.Series, target: str, codes: dict | None = None) -> pd.Da
         elif target == "sex":
             maps_to = _SEX_WORDS.get(_word_key(pd.Series([value])).iloc[0])
         elif target == "complication":
-            maps_to = _COMPLICATION_WORDS.get(_word_key(pd.Series([value])).iloc[0])
+            word = _word_key(pd.Series([value])).str.replace(r"\.0$", "", regex=True).iloc[0]
+            maps_to = flag.get(word) or _COMPLICATION_WORDS.get(word)
+            if word in flag:
+                note = f"'{_clip(source)}' is a yes/no flag for {flagged}"
         elif target.startswith("satisfaction_score"):
             t = kb.resolve_term(value, "satisfaction")
             if t.known:
@@ -755,6 +793,11 @@ def map_columns(frame: pd.DataFrame, decimal_comma: bool = False, header_row: in
                 problems.append(make_problem(label, bad.index[bad.to_numpy()], f"Expected female, male or other (also f/m, woman/man, kvinne/mann, kvinna/man, weiblich/männlich); found {_examples(found)}.{hint}"))
             out[column] = values
         elif column == "complication":
+            flagged = None if table else complication_flag(str(label).rsplit("@", 1)[0])
+            if flagged and _flag_values(raw):
+                # The same code-table step as a profile's (NORspine's PeropKompDura: 0 none, 1 dural tear).
+                raw = _recode(raw, _flag_table(flagged))
+                info.append(f"'{_clip(label)}' is a yes/no flag for {flagged}: yes is read as {flagged}, no as none.")
             values, bad = _to_mapped(raw, _COMPLICATION_WORDS)
             if bad.any():
                 warnings.append(f"'{label}': {int(bad.sum())} free-text complication{'s' if bad.sum() > 1 else ''} ({_examples(_text_series(raw[bad]))}) counted as 'other'.")

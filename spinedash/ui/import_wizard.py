@@ -389,7 +389,7 @@ def _codes_step(frame: pd.DataFrame, choices, mapped, profile: dict) -> None:
         if spec is None or not (c.target in _CODED or spec.kind == "boolean" or c.target.startswith("satisfaction_score")):
             continue
         codes = (profile.get("codes") or {}).get(c.target, {})
-        table = value_table(frame.iloc[:, c.position], c.target, codes)
+        table = value_table(frame.iloc[:, c.position], c.target, codes, source=c.source)
         if table.empty:
             continue
         open_values = table[table["status"].isin(["ask", "unmapped", "suggested", "your code"])]
