@@ -313,3 +313,25 @@ def test_detect_no_columns_refuses_a_profile():
     profile = {"spinedash_profile": 1, "detect": {"all_columns": ["a"], "no_columns": ["B"]}}
     assert matches(profile, {"t": pd.DataFrame(columns=["a", "c"])})
     assert not matches(profile, {"t": pd.DataFrame(columns=["a", "b"])})  # compared without case, as all_columns
+
+
+def test_another_projects_label_download_is_read_as_a_classic_redcap_layout():
+    """Without the built-in profile (a project whose codes or names differ), the "CSV (labels)" download's
+    layout is still recognised from its label headers ("Repeat Instrument", "Complete?", "… (choice=…)"),
+    not taken for a PROM system's tidy export; its diagnosis column is then the only question."""
+    from spinedash.ingest.shape import detect_layout
+
+    path = str(EXPORTS / "redcap_classic_labels.csv")
+    settings = detect_layout(read_tables(path)).settings
+    assert settings["kind"] == "long" and settings["repeat_instrument"] == "Follow-up"
+    assert (settings["repeat_instrument_column"], settings["timepoint_column"]) == ("Repeat Instrument", "Follow-up time point")
+    assert settings["timepoints"] == {"6 weeks": "6w", "3 months": "3m", "12 months": "12m", "24 months": "24m"}
+    labels = classic.choices("diagnosis")
+    answers = {"spinedash_profile": 1, "columns": {"Main diagnosis": "condition", "Operated level(s)": "spinal_level"},
+               "codes": {"condition": {labels["1"]: "Herniated disc", labels["2"]: "Spinal stenosis", labels["3"]: "Herniated disc",
+                                       labels["4"]: "Nerve root compression", labels["5"]: "Spinal stenosis"}}}
+    got = load_outcomes(path, answers).cases
+    want = _classic("redcap_classic_labels.json").cases
+    assert len(got) == 16
+    for column in ("case_id", "condition", "approach", "spinal_level", "region", "odi_6w", "odi_24m", "ndi_12m", "vas_arm_3m"):
+        pd.testing.assert_series_equal(got[column], want[column], check_names=False, check_categorical=False)

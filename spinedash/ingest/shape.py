@@ -216,6 +216,8 @@ def _tp_order(tp: str) -> float:
 # ---------------------------------------------------------------------------------------------
 
 _CHECKBOX = re.compile(r"^(?P<field>.+?)___(?P<code>[A-Za-z0-9_.-]+)$")
+# with label headers: "Race (choice=Asian)" (REDCapR inst/test-data/specific-redcapr/read-batch-simple/label-header.R)
+_CHECKBOX_LABEL = re.compile(r"^(?P<field>.+) \(choice=(?P<code>.+)\)$")
 
 
 def _flag_on(s: pd.Series) -> np.ndarray:
@@ -258,7 +260,7 @@ def _apply_groups(frame: pd.DataFrame, layout: dict, notes: list[str], label: st
     if layout.get("checkboxes", "collapse") == "collapse":
         found: dict[str, list[tuple[str, str]]] = {}
         for col in frame.columns:
-            m = _CHECKBOX.match(str(col))
+            m = _CHECKBOX.match(str(col)) or _CHECKBOX_LABEL.match(str(col))
             if m:
                 found.setdefault(m.group("field"), []).append((str(col), m.group("code")))
         for fieldname, members in found.items():
@@ -1067,8 +1069,10 @@ def _detect(tables: dict[str, pd.DataFrame], name: str) -> LayoutGuess:
     frame = tables[name]
     label = _table_label(name)
     cols = [str(c) for c in frame.columns]
-    if "redcap_repeat_instrument" in cols and "redcap_event_name" not in cols:
-        guess = _detect_redcap_classic(frame, name, label, cols)
+    # raw headers, or a "CSV (labels)" download's ("Repeat Instrument", "Event Name")
+    repeat = next(((i, n) for i, n in _REDCAP_REPEAT if i in cols), None)
+    if repeat and not {"redcap_event_name", "Event Name"} & set(cols):
+        guess = _detect_redcap_classic(frame, name, label, cols, *repeat)
         if guess is not None:
             return guess
     if "redcap_event_name" in cols:
@@ -1140,18 +1144,28 @@ def _outcome_score(columns: list[str]) -> int:
     return sum(1 for c in columns if words.get(_key(c)) or ((m := match_header(c)) and schema.parse_outcome_column(m[0])))
 
 
-def _detect_redcap_classic(frame: pd.DataFrame, name: str, label: str, cols: list[str]) -> LayoutGuess | None:
+# REDCap's repeat columns: raw headers, and the label headers of a "CSV (labels)" download
+_REDCAP_REPEAT = (("redcap_repeat_instrument", "redcap_repeat_instance"), ("Repeat Instrument", "Repeat Instance"))
+
+
+def _detect_redcap_classic(frame: pd.DataFrame, name: str, label: str, cols: list[str],
+                           inst_col: str = "redcap_repeat_instrument", num_col: str = "redcap_repeat_instance") -> LayoutGuess | None:
     """A REDCap project without events whose questionnaire form repeats; None if no form repeats."""
-    inst = _col(frame, "redcap_repeat_instrument").astype("string").str.strip().fillna("")
+    inst = _col(frame, inst_col).astype("string").str.strip().fillna("")
     forms = [f for f in pd.unique(inst) if f]
     if not forms:
         return None
-    case = cols[0] if cols[0] not in ("redcap_repeat_instrument", "redcap_repeat_instance") else _id_column(frame)
-    ids = (case, "redcap_repeat_instrument", "redcap_repeat_instance")
+    case = cols[0] if cols[0] not in (inst_col, num_col) else _id_column(frame)
+    dag = next((c for c in ("redcap_data_access_group", "Data Access Group") if c in cols), None)
+    ids = (case, inst_col, num_col, "Complete?", *([dag] if dag else []))  # a label download heads every form status "Complete?"
     fields = {f: [c for c in _filled(frame[(inst == f).to_numpy()], ids) if not str(c).endswith("_complete")] for f in forms}
     scores = {f: _outcome_score(fields[f]) for f in forms}
     form = max(forms, key=lambda f: scores[f])
     settings = {"kind": "long", "table": name, "case_id": case, "redcap": True}
+    if inst_col != "redcap_repeat_instrument":
+        settings.update(repeat_instrument_column=inst_col, repeat_instance_column=num_col)
+    if dag and dag != "redcap_data_access_group":
+        settings["record_columns"] = [dag]
     n = _col(frame, case).nunique()
     start = f"'{label}' is a REDCap export without events ({n:,} records in '{case}') with the repeating forms {_short(forms, 4)}"
     if scores[form] == 0:
