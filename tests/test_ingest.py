@@ -811,6 +811,61 @@ def test_fast_reader_agrees_on_arbitrary_cells(header, rows, delimiter):
     _assert_same(fast, slow)
 
 
+def _outcome(source, **kw):
+    try:
+        r = load_outcomes(source, **kw)
+    except OutcomeDataError as err:
+        return ("error", [(p.column, p.rows, p.message, p.n_rows) for p in err.problems])
+    return ("ok", r.cases, r.warnings, r.info, r.column_mapping, r.rows_read, r.rows_accepted, r.file_format)
+
+
+@pytest.mark.parametrize("name", list(_MESSY))
+def test_a_path_reads_as_its_bytes_do(name, tmp_path, monkeypatch):
+    """A file on disk is parsed from the page cache (mmap), not read into bytes first: same answer."""
+    path = tmp_path / "export.csv"
+    path.write_bytes(_MESSY[name])
+    mapped = []
+    fast_reader = ingest_read._read_csv_typed
+
+    def spy(raw):
+        out = fast_reader(raw)
+        mapped.append((type(raw).__name__, out is not None))
+        return out
+
+    monkeypatch.setattr(ingest_read, "_read_csv_typed", spy)
+    _assert_same(_outcome(path), _outcome(_MESSY[name], filename="export.csv"))
+    assert mapped[0][0] == "mmap", "a path is handed to the fast reader mapped, not read"
+    if name == "clean":
+        assert mapped == [("mmap", True), ("bytes", True)]
+
+
+@pytest.mark.parametrize("column", ["surgeon", "case_id", "vas_leg_pre"])
+def test_a_mapped_file_that_is_not_utf8_deep_inside_is_read_as_latin1(column, tmp_path):
+    """Only the head is checked before Arrow parses a mapped file: Arrow's own UTF-8 check of text cells
+    (and a number column's parse) must send a Windows-1252 byte on row 2,900 to the forgiving reader."""
+    from spinedash import sample
+
+    cohort = sample.generate_cohort(3000, 5).astype(object)
+    cohort.loc[2898, column] = "Kirurg Ø" if column != "vas_leg_pre" else "5Ø"
+    data = cohort.to_csv(index=False).encode("cp1252")
+    assert data[: 4 * 65536 + 3].isascii() and not data.isascii()  # past the head the reader checks itself
+    path = tmp_path / "latin1.csv"
+    path.write_bytes(data)
+    assert ingest_read._read_csv_typed(ingest_read._map_file(path)) is None
+    on_disk, in_memory = _outcome(path), _outcome(data, filename="latin1.csv")
+    _assert_same(on_disk, in_memory)
+    if column != "vas_leg_pre":
+        assert any("not UTF-8" in i for i in on_disk[3])
+
+
+def test_a_path_over_the_upload_limit_is_refused_without_mapping(tmp_path, monkeypatch):
+    path = tmp_path / "big.csv"
+    path.write_bytes(b"case_id,age\n" + b"1,40\n" * 1000)
+    monkeypatch.setattr(ingest_read, "MAX_UPLOAD_MB", 0.001)
+    assert ingest_read._map_file(path) is None
+    assert "larger than" in only_problem(path).message
+
+
 def test_cast_columns_orders_casts_and_does_not_copy_float_columns():
     from spinedash import sample
 
