@@ -53,7 +53,8 @@ SEXLESS = {"E{}"}  # the PROM export carries no sex column
 
 
 # the classic REDCap project's exports mix lumbar and cervical cases: tested on their own below
-CLASSIC = {"redcap_classic_raw.json": "redcap_classic_raw.csv", "redcap_classic_labels.json": "redcap_classic_labels.csv"}
+CLASSIC = {"redcap_classic_raw.json": "redcap_classic_raw.csv", "redcap_classic_labels.json": "redcap_classic_labels.csv",
+           "redcap_classic_labels_raw_headers.json": "redcap_classic_labels_raw_headers.csv"}
 
 
 def test_every_builtin_profile_has_a_test_here():
@@ -267,9 +268,9 @@ def test_classic_redcap_loses_no_column_silently(name):
     assert any(line.startswith("Columns left out by your choice:") and "@6w" in line for line in said.splitlines())  # fu_date / Date completed
 
 
-def test_classic_redcap_raw_and_label_exports_give_the_same_cases():
-    raw, labels = _classic("redcap_classic_raw.json"), _classic("redcap_classic_labels.json")
-    pd.testing.assert_frame_equal(raw.cases, labels.cases)
+@pytest.mark.parametrize("name", ["redcap_classic_labels.json", "redcap_classic_labels_raw_headers.json"])
+def test_classic_redcap_raw_and_label_exports_give_the_same_cases(name):
+    pd.testing.assert_frame_equal(_classic("redcap_classic_raw.json").cases, _classic(name).cases)
 
 
 @pytest.mark.parametrize("name", sorted(CLASSIC))
@@ -277,12 +278,13 @@ def test_classic_profile_codes_are_the_projects_data_dictionary(name):
     """The profile's code tables hold exactly the choices of the project's data dictionary (codes, or labels)."""
     profile = load_profile(PROFILES / name)
     labels = "labels" in name
+    label_headers = name == "redcap_classic_labels.json"  # else checkboxes arrive as level___<code>
     fields = {"sex": "sex", "condition": "diagnosis", "procedure": "procedure", "approach": "approach",
               "complication": "complication", "satisfaction_score": "satisfaction"}
     for target, variable in fields.items():
         choices = classic.choices(variable)
         assert set(profile["codes"][target]) == set(choices.values() if labels else choices), target
-    want = {f"Operated level(s) (choice={v})" for v in classic.choices("level").values()} if labels else set(classic.choices("level"))
+    want = {f"Operated level(s) (choice={v})" for v in classic.choices("level").values()} if label_headers else set(classic.choices("level"))
     assert set(profile["codes"]["spinal_level"]) == want
     assert set(profile["layout"]["timepoints"]) == set(classic.choices("fu_timepoint").values() if labels else classic.choices("fu_timepoint"))
 

@@ -393,6 +393,7 @@ OUTCOMES = {
     ("prom_tidy_export.csv",): ("PROM system tidy export (one row per patient × episode × time point × instrument)", {}, None),
     ("redcap_classic_raw.csv",): ("REDCap classic project export, raw codes (SpineDash spine clinic project)", {}, None),
     ("redcap_classic_labels.csv",): ("REDCap classic project export, labels (SpineDash spine clinic project)", {}, None),
+    ("redcap_classic_labels_raw_headers.csv",): ("REDCap classic project export, labels with raw headers (SpineDash spine clinic project)", {}, None),
     ("operations.csv", "followup.csv"): (None, {}, None),
     ("workbook_per_timepoint.xlsx",): (None, {}, None),
     ("swespine_style_clinic.csv",): (None, {"Op.metod": {"Mikroskop", "Endoskopisk"}}, SWESPINE_ANSWERS),
@@ -413,7 +414,7 @@ def test_export_loads_in_one_step_or_after_the_listed_questions(names):
     paths = [str(EXPORTS / n) for n in names]
     source = paths if len(paths) > 1 else paths[0]
     n = len(CERVICAL) if "cervical" in names[0] else len(LUMBAR)
-    if names[0] in ("redcap_classic_raw.csv", "redcap_classic_labels.csv"):
+    if names[0] in make_redcap_classic.build():
         n = len(make_redcap_classic.clinic_cases())  # ten lumbar and six cervical cases
     if not questions:
         result = load_outcomes(source)

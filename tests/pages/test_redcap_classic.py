@@ -11,7 +11,8 @@ from tests.pages.apptest import run_page
 
 FILES = make_redcap_classic.build()
 NAMES = {"redcap_classic_raw.csv": "REDCap classic project export, raw codes (SpineDash spine clinic project)",
-         "redcap_classic_labels.csv": "REDCap classic project export, labels (SpineDash spine clinic project)"}
+         "redcap_classic_labels.csv": "REDCap classic project export, labels (SpineDash spine clinic project)",
+         "redcap_classic_labels_raw_headers.csv": "REDCap classic project export, labels with raw headers (SpineDash spine clinic project)"}
 
 
 def ok(at):

@@ -1,9 +1,10 @@
 """Write the classic (non-longitudinal) REDCap exports in tests/data/exports/ (run this file to rebuild).
 
-A small spine clinic's REDCap project without events, exported twice as REDCap writes it: raw
-(`redcap_classic_raw.csv`: variable names as headers, choice codes as values) and labels
-(`redcap_classic_labels.csv`: field labels as headers, choice labels as values, "Checked"/"Unchecked",
-"Complete"/"Incomplete"/"Unverified"). Both are rendered from one data dictionary (`DICTIONARY`, in
+A small spine clinic's REDCap project without events, exported three times as REDCap writes it: raw
+(`redcap_classic_raw.csv`: variable names as headers, choice codes as values), labels
+(`redcap_classic_labels.csv`, the "CSV (labels)" download: field labels as headers, choice labels as
+values, "Checked"/"Unchecked", "Complete"/"Incomplete"/"Unverified"), and the API's label export with
+its default raw headers (`redcap_classic_labels_raw_headers.csv`: variable names as headers, label values). Both are rendered from one data dictionary (`DICTIONARY`, in
 REDCap's data-dictionary columns) and one list of synthetic cases, so a test can compare what the
 import makes of a file with the truth it was written from. All patients are invented.
 
@@ -181,18 +182,24 @@ def rows(cases: list[Case], labels: bool) -> list[list[str]]:
     return out
 
 
-def export(cases: list[Case], labels: bool) -> bytes:
-    """The CSV as REDCap writes it: comma-separated, UTF-8, "\\n" line ends, quotes only where needed."""
+def export(cases: list[Case], labels: bool, label_headers: bool | None = None) -> bytes:
+    """The CSV as REDCap writes it: comma-separated, UTF-8, "\\n" line ends, quotes only where needed.
+
+    `label_headers` defaults to `labels` (REDCap's "CSV (labels)" download); labels=True with
+    label_headers=False is the API's label export with its default raw headers (PyCap
+    `export_records(raw_or_label="label")`, `raw_or_label_headers="raw"`).
+    """
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(_columns(labels))
+    w.writerow(_columns(labels if label_headers is None else label_headers))
     w.writerows(rows(cases, labels))
     return buf.getvalue().encode("utf-8")
 
 
 def build() -> dict[str, bytes]:
     cases = clinic_cases()
-    return {"redcap_classic_raw.csv": export(cases, False), "redcap_classic_labels.csv": export(cases, True)}
+    return {"redcap_classic_raw.csv": export(cases, False), "redcap_classic_labels.csv": export(cases, True),
+            "redcap_classic_labels_raw_headers.csv": export(cases, True, label_headers=False)}
 
 
 if __name__ == "__main__":
