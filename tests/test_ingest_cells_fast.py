@@ -103,16 +103,19 @@ def test_agreement_within_cases_is_judged_on_every_case_beyond_the_probe(late):
 
     n = 300_000
     case_codes = np.arange(n) // 3
-    order = np.argsort(case_codes, kind="stable")
+
+    def first_rows(upto):  # each case's first row with a value: its first row here
+        return np.arange(upto) * 3
+
     present = np.ones(n, dtype=bool)
     agreeing = pd.Series((case_codes % 7).astype(str), dtype="str")
-    assert _agrees_within_case(agreeing, present, order, case_codes[order])
+    assert _agrees_within_case(agreeing, present, case_codes, first_rows)
     values = agreeing.copy()
     values.iloc[n - 1 if late else 1] = "differs"
-    assert not _agrees_within_case(values, present, order, case_codes[order])
+    assert not _agrees_within_case(values, present, case_codes, first_rows)
     alone = np.zeros(n, dtype=bool)
     alone[::3] = True  # one value per case: no case has two, so not a case column by agreement
-    assert not _agrees_within_case(agreeing, alone, order, case_codes[order])
+    assert not _agrees_within_case(agreeing, alone, case_codes, first_rows)
 
 
 def test_a_long_files_score_columns_are_read_as_numbers_with_the_same_cases():

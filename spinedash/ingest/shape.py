@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import weakref
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -103,19 +104,63 @@ def _blank(s: pd.Series) -> np.ndarray:
     """
     dtype = s.dtype
     if isinstance(dtype, pd.CategoricalDtype):
-        codes = s.cat.codes.to_numpy()
-        cats = pd.Series(s.cat.categories, dtype=object).astype("string").str.strip().eq("").fillna(True).to_numpy(dtype=bool)
-        return np.append(cats, True)[codes]  # code -1 (missing) takes the last slot
+        categories = s.cat.categories
+        if len(categories) <= 100_000:  # str.strip as before, without a pandas string column per call
+            cats = np.fromiter((not str(c).strip() for c in categories), dtype=bool, count=len(categories))
+        else:
+            cats = pd.Series(categories, dtype=object).astype("string").str.strip().eq("").fillna(True).to_numpy(dtype=bool)
+        codes = s.array.codes
+        blank_codes = np.flatnonzero(cats)
+        if len(blank_codes) > 3:
+            return np.append(cats, True)[codes]  # code -1 (missing) takes the last slot
+        # usually one blank category (""): comparing codes is 5× quicker than gathering by code
+        out = codes < 0
+        for code in blank_codes:
+            out |= codes == code
+        return out
     if not (pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype)):
         return s.isna().to_numpy()
     if getattr(dtype, "storage", None) == "pyarrow":
         arr = pa.chunked_array(s.array._pa_array) if hasattr(s.array, "_pa_array") else pa.array(s.astype(object))
-        # blank = only RE2's \s characters ([\t\n\f\r ]): trimmed to nothing, 3× quicker than the regex
-        empty = pc.equal(pc.ascii_trim(arr, characters=" \t\n\f\r"), "")
-        return pc.fill_null(empty, True).to_numpy(zero_copy_only=False).astype(bool)
+        return np.concatenate([_blank_text(chunk) for chunk in arr.chunks]) if arr.num_chunks else np.zeros(0, dtype=bool)
     codes, uniques = pd.factorize(s, use_na_sentinel=True)
     empty = pd.Series(uniques, dtype=object).astype("string").str.strip().eq("").fillna(True).to_numpy(dtype=bool)
     return np.append(empty, True)[codes]
+
+
+_BLANK_BYTES = np.zeros(256, dtype=bool)
+_BLANK_BYTES[[9, 10, 12, 13, 32]] = True  # RE2's \s: [\t\n\f\r ]
+
+
+def _blank_text(arr: pa.Array) -> np.ndarray:
+    """True where an Arrow text cell is null, empty or only [\t\n\f\r ] (what the regex \\s* matched).
+
+    Only a cell that is empty or starts with such a byte can be blank, and ids and words rarely do:
+    those few are trimmed (trimming every cell of a million-row column allocated it again).
+    """
+    n = len(arr)
+    if n == 0:
+        return np.zeros(0, dtype=bool)
+    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        empty = pc.equal(pc.ascii_trim(arr.cast(pa.string()), characters=" \t\n\f\r"), "")
+        return pc.fill_null(empty, True).to_numpy(zero_copy_only=False).astype(bool)
+    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64 if pa.types.is_large_string(arr.type) else np.int32)
+    offsets = offsets[arr.offset : arr.offset + n + 1]
+    data = np.frombuffer(arr.buffers()[2], dtype=np.uint8) if arr.buffers()[2] is not None else np.zeros(0, dtype=np.uint8)
+    starts = offsets[:-1]
+    maybe = offsets[1:] == starts
+    if len(data):
+        maybe |= _BLANK_BYTES[data[np.minimum(starts, len(data) - 1)]]
+    if arr.null_count:
+        maybe |= arr.is_null().to_numpy(zero_copy_only=False)
+    at = np.flatnonzero(maybe)
+    if not len(at):
+        return maybe
+    few = arr.take(pa.array(at))
+    empty = pc.fill_null(pc.equal(pc.ascii_trim(few, characters=" \t\n\f\r"), ""), True)
+    out = np.zeros(n, dtype=bool)
+    out[at] = empty.to_numpy(zero_copy_only=False)
+    return out
 
 
 def _col(frame: pd.DataFrame, name) -> pd.Series:
@@ -316,13 +361,135 @@ def _scatter(column: pd.Series, rows: np.ndarray, where: np.ndarray, n: int) -> 
     """A length-n column holding column[rows] at positions `where`, missing elsewhere (dtype kept)."""
     source = np.full(n, -1, dtype=np.intp)
     source[where] = rows
-    return pd.Series(column.array.take(source, allow_fill=True))
+    return _take(column, source)
+
+
+def _take(column: pd.Series, source: np.ndarray) -> pd.Series:
+    """column[source], missing where `source` is -1 (dtype kept)."""
+    return pd.Series(column.array.take(source, allow_fill=True), copy=False)
+
+
+_MEMO: dict[str, tuple[weakref.ref, object]] = {}
+
+
+def _memo(kind: str, s: pd.Series, compute):
+    """compute(s), remembered for the Arrow data behind `s` while that data lives.
+
+    detect_layout and shape ask the same questions of the same id and time point columns (each
+    hashes or compares six million cells of a long file: ~0.1 s). Arrow data is immutable and a
+    changed column is new data, so the answer holds; one entry per kind, dropped with its data.
+    """
+    data = getattr(s.array, "_pa_array", None)
+    if data is None:
+        return compute(s)
+    hit = _MEMO.get(kind)
+    if hit is not None and hit[0]() is data:
+        return hit[1]
+    value = compute(s)
+
+    def forget(ref, kind=kind):
+        if (entry := _MEMO.get(kind)) is not None and entry[0] is ref:
+            _MEMO.pop(kind, None)
+
+    _MEMO[kind] = (weakref.ref(data, forget), value)
+    return value
+
+
+def _factorized(s: pd.Series) -> tuple[np.ndarray, object]:
+    """pd.factorize(s) (read-only codes, as small an integer as fits), remembered for Arrow text."""
+
+    def compute(s: pd.Series):
+        period = _period(s)
+        if period:  # the words of the first `period` rows, over and over: factorise those alone
+            head, uniques = pd.factorize(s.iloc[:period], use_na_sentinel=True)
+            codes = np.tile(head, -(-len(s) // period))[: len(s)]
+        else:
+            codes, uniques = pd.factorize(s, use_na_sentinel=True)
+        small = codes.astype(np.min_scalar_type(-max(len(uniques), 1)), copy=False)
+        small.flags.writeable = False
+        return small, uniques
+
+    return _memo("factorize", s, compute)
+
+
+def _period(s: pd.Series, longest: int = 64) -> int | None:
+    """The period of an Arrow text column that repeats its first rows over and over (a long file's
+    time point column when every case has every visit in the same order), else None.
+
+    One comparison of the column with itself shifted (~20 ms for six million cells) instead of
+    hashing every cell (~0.1 s).
+    """
+    data = getattr(s.array, "_pa_array", None)
+    n = len(s)
+    if data is None or data.null_count or n < 4 * longest or not (pa.types.is_string(data.type) or pa.types.is_large_string(data.type)):
+        return None
+    head = data.slice(0, longest + 1).to_pylist()
+    period = next((i for i in range(1, longest + 1) if head[i] == head[0]), None)
+    if period is None:
+        return None
+    arr = data.combine_chunks()
+    return period if pc.all(pc.equal(arr.slice(period), arr.slice(0, n - period))).as_py() else None
+
+
+def _run_keys(s: pd.Series) -> np.ndarray | pa.Array | None:
+    """The cells as values two cells share only when they are equal (numpy, or Arrow text), without
+    hashing; None when that is not cheap or some cell is missing."""
+    dtype = s.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        codes = s.cat.codes.to_numpy()
+        return None if (codes < 0).any() else codes
+    if getattr(dtype, "storage", None) == "pyarrow" and hasattr(s.array, "_pa_array"):
+        arr = pa.chunked_array(s.array._pa_array).combine_chunks()
+        return None if arr.null_count else arr
+    if dtype.kind in "iub":
+        return s.to_numpy()
+    if dtype.kind == "f":
+        values = s.to_numpy()
+        return None if np.isnan(values).any() else values
+    return None
+
+
+def _case_runs(ids: pd.Series) -> np.ndarray | None:
+    """Where each case's rows start, when the rows come grouped by case (each id on one run of
+    adjacent rows, as exports list a case's visits together); None when they do not.
+
+    One comparison of each id with the one before instead of hashing millions of ids (pd.factorize
+    of 6M ids was 0.35 s of a 1M × 6 long file's 2.5 s of shaping).
+    """
+    return _memo("case_runs", ids, _find_case_runs)
+
+
+def _find_case_runs(ids: pd.Series) -> np.ndarray | None:
+    n = len(ids)
+    keys = _run_keys(ids) if n else None
+    if keys is None:
+        return None
+    if isinstance(keys, np.ndarray):
+        change = keys[1:] != keys[:-1]
+    else:
+        change = pc.not_equal(keys.slice(1), keys.slice(0, n - 1)).to_numpy(zero_copy_only=False)
+    starts = np.flatnonzero(np.concatenate(([True], change)))
+    if isinstance(keys, np.ndarray):
+        heads = keys[starts]
+        grouped = bool((heads[1:] > heads[:-1]).all()) or len(np.unique(heads)) == len(heads)
+    else:
+        grouped = not _has_repeats(keys.take(starts))
+    starts.flags.writeable = False
+    return starts if grouped else None
+
+
+def _first_rows(codes: np.ndarray) -> np.ndarray:
+    """The first row of each code, for codes numbered 0, 1, 2 … in order of first appearance."""
+    if not len(codes):
+        return np.zeros(0, dtype=np.intp)
+    seen = np.maximum.accumulate(codes)
+    return np.flatnonzero(np.concatenate(([True], seen[1:] > seen[:-1])))
 
 
 def _pivot(
     frame: pd.DataFrame,
     case_col: str,
-    tps: np.ndarray,
+    tps: np.ndarray | tuple[np.ndarray, list[str]],
     label: str,
     notes: list[str],
     *,
@@ -335,61 +502,104 @@ def _pivot(
     A column with values at several time points that differ within a case is pivoted to
     "<column>@<tp>"; one whose values agree within every case is a case column and keeps its name;
     one with values at a single time point keeps its name and is recorded with that time point.
+    `tps` is each row's time point id, or (codes, ids): each row's index into the ids.
+
+    Cases are numbered in order of first appearance. Every (time point, case) has at most one row,
+    kept in `slot`; when each case has one row per time point in the same order (the usual export),
+    that row is computed, not looked up, and a column at one time point is a strided view.
     """
     ids = frame[case_col]
-    case_codes, case_values = pd.factorize(ids, sort=False)
-    tp_codes, tp_values = pd.factorize(pd.Series(tps, index=frame.index), sort=False)
-    ntp = len(tp_values)
-    ncase = len(case_values)
-    key = case_codes.astype(np.int64) * max(ntp, 1) + tp_codes
-    dup = pd.Series(key).duplicated(keep="first").to_numpy()
-    if dup.any():
-        if dedupe == "refuse":
-            both = pd.Series(key).duplicated(keep=False).to_numpy()
-            first = np.flatnonzero(both)[0]
-            raise _fail(
-                case_col,
-                _rows(frame, both),
-                f"{both.sum():,} rows repeat a case and time point (e.g. '{ids.iloc[first]}' at {tps[first]}): "
-                "each case may have one row per time point. Remove the repeated rows, or choose the column "
-                "that tells the visits apart as the time point column.",
-            )
-        notes.append(f"{label}: {int(dup.sum()):,} repeated rows for the same case and time point were left out (rows {_short(_rows(frame, dup), 8)}); the first was used.")
-        keep = ~dup
-        frame, tps, case_codes, tp_codes, key = frame[keep], tps[keep], case_codes[keep], tp_codes[keep], key[keep]
-    # factorize numbers cases in order of first appearance: the first rows, in order, are cases 0, 1, 2 …
-    first_row = np.flatnonzero(~pd.Series(case_codes).duplicated().to_numpy())
+    if isinstance(tps, tuple):
+        tp_codes, tp_names = np.asarray(tps[0], dtype=np.intp), list(tps[1])
+    else:
+        tp_codes, tp_values = pd.factorize(pd.Series(tps, index=frame.index), sort=False)
+        tp_names = list(tp_values)
+    ntp = max(len(tp_names), 1)
+    starts = _case_runs(ids)
+    if starts is not None:
+        ncase = len(starts)
+        case_codes = np.repeat(np.arange(ncase, dtype=np.intp), np.diff(np.append(starts, len(ids))))
+        case_values = pd.Series(ids.array.take(starts))
+        first_row = starts
+    else:
+        codes, uniques = pd.factorize(ids, sort=False)
+        case_codes, ncase = codes.astype(np.intp, copy=False), len(uniques)
+        case_values = pd.Series(np.asarray(uniques, dtype=object) if ids.dtype == object else uniques)
+        first_row = _first_rows(case_codes)
+    n = len(case_codes)
+    regular = (
+        starts is not None and n == ncase * ntp and bool((np.diff(starts) == ntp).all())
+        and len(set(tp_codes[:ntp].tolist())) == ntp and bool((tp_codes.reshape(ncase, ntp) == tp_codes[:ntp]).all())
+    )  # fmt: skip
+    if regular:
+        pos = np.argsort(tp_codes[:ntp])  # where each time point sits within a case's rows
+        slot = pos[:, None] + (np.arange(ncase, dtype=np.intp) * ntp)[None, :]
+    else:
+        slot = np.full((ntp, ncase), -1, dtype=np.intp)
+        slot[tp_codes, case_codes] = np.arange(n)
+        if np.count_nonzero(slot >= 0) < n:  # some case has two rows at one time point
+            key = case_codes.astype(np.int64) * ntp + tp_codes
+            dup = pd.Series(key).duplicated(keep="first").to_numpy()
+            if dedupe == "refuse":
+                both = pd.Series(key).duplicated(keep=False).to_numpy()
+                first = np.flatnonzero(both)[0]
+                raise _fail(
+                    case_col,
+                    _rows(frame, both),
+                    f"{both.sum():,} rows repeat a case and time point (e.g. '{ids.iloc[first]}' at {tp_names[tp_codes[first]]}): "
+                    "each case may have one row per time point. Remove the repeated rows, or choose the column "
+                    "that tells the visits apart as the time point column.",
+                )
+            notes.append(f"{label}: {int(dup.sum()):,} repeated rows for the same case and time point were left out (rows {_short(_rows(frame, dup), 8)}); the first was used.")
+            keep = ~dup
+            frame, case_codes, tp_codes = frame[keep], case_codes[keep], tp_codes[keep]
+            n = len(case_codes)
+            first_row = _first_rows(case_codes)  # a case's first row is never a repeat: numbering holds
+            slot.fill(-1)
+            slot[tp_codes, case_codes] = np.arange(n)
     index = frame.index[first_row] if pd.api.types.is_integer_dtype(frame.index) else pd.RangeIndex(ncase)
-    order = np.argsort(case_codes, kind="stable")
-    cc_sorted = case_codes[order]
-    out: dict[str, pd.Series] = {case_col: pd.Series(np.asarray(case_values, dtype=object) if ids.dtype == object else case_values)}
+    out: dict[str, pd.Series] = {case_col: case_values}
     when: dict[str, str] = {}
-    tp_names = list(tp_values)
     empty = []
-    for pos, col in enumerate(frame.columns):
+    for col_pos, col in enumerate(frame.columns):
         if col == case_col:
             continue
-        s = frame.iloc[:, pos]
+        s = frame.iloc[:, col_pos]
         present = ~_blank(s)
         if not present.any():
             empty.append(str(col))
             continue
-        at = np.flatnonzero(np.bincount(tp_codes[present], minlength=ntp))
-        if col in case_columns or (len(at) > 1 and col not in always_pivot and _agrees_within_case(s, present, order, cc_sorted)):
-            rows_present = np.flatnonzero(present)
-            firsts = rows_present[~pd.Series(case_codes[rows_present]).duplicated().to_numpy()]
-            out[str(col)] = _scatter(s, firsts, case_codes[firsts], ncase)
-            continue
+        if regular:
+            grid = present.reshape(ncase, ntp)
+            on = [grid[:, pos[k]] for k in range(ntp)]  # views: the cases with a value at time point k
+        else:
+            padded = np.append(present, False)  # slot -1 (no row) reads the padding
+            on = [padded[slot[k]] for k in range(ntp)]
+        at = [k for k in range(ntp) if on[k].any()]
+        if col in case_columns or (len(at) > 1 and col not in always_pivot):
+
+            def first_rows(upto: int, on=on, at=at) -> np.ndarray:
+                """The first row with a value of each case below `upto` (-1: none)."""
+                first = np.full(upto, n, dtype=np.intp)
+                for k in at:
+                    np.minimum(first, np.where(on[k][:upto], slot[k, :upto], n), out=first)
+                first[first == n] = -1
+                return first
+
+            if col in case_columns:
+                out[str(col)] = _take(s, first_rows(ncase))
+                continue
+            if _agrees_within_case(s, present, case_codes, first_rows):
+                out[str(col)] = _take(s, first_rows(ncase))
+                continue
         if len(at) == 1 and col not in always_pivot:
-            rows_present = np.flatnonzero(present)
-            out[str(col)] = _scatter(s, rows_present, case_codes[rows_present], ncase)
+            out[str(col)] = _take(s, np.where(on[at[0]], slot[at[0]], -1))
             when[str(col)] = tp_names[at[0]]
             continue
-        for code in sorted(at, key=lambda c: _tp_order(tp_names[c])):
-            sel = np.flatnonzero(present & (tp_codes == code))
-            name = f"{col}@{tp_names[code]}"
-            out[name] = _scatter(s, sel, case_codes[sel], ncase)
-            when[name] = tp_names[code]
+        for k in sorted(at, key=lambda c: _tp_order(tp_names[c])):
+            name = f"{col}@{tp_names[k]}"
+            out[name] = _take(s, np.where(on[k], slot[k], -1))
+            when[name] = tp_names[k]
     if empty:
         notes.append(f"{label}: columns with no values were left out: {_short(empty, 6)}.")
     cases = pd.DataFrame(out, copy=False)  # no consolidating copy of every pivoted column (0.4 s at 1M × 6)
@@ -402,35 +612,44 @@ def _pivot(
 _PROBE_ROWS = 65_536
 
 
-def _agrees_within_case(s: pd.Series, present: np.ndarray, order: np.ndarray, cc_sorted: np.ndarray) -> bool:
-    """True if some case has this column at two rows and, in every case, all its values are equal."""
-    if len(order) > 4 * _PROBE_ROWS:
-        # A column that differs within cases (a score per visit) shows it in the first cases already:
-        # their rows are the head of the case-sorted order, judged alone without factorising millions
-        # of cells. Agreement there proves nothing, so then the whole column is judged.
-        head = order[:_PROBE_ROWS]
-        if _pairs_in_case(s.iloc[head], present[head], cc_sorted[:_PROBE_ROWS])[1]:
+def _equality_keys(s: pd.Series) -> np.ndarray | pa.Array:
+    """Values whose equality is the cells' equality: category codes, numbers, Arrow text, else codes."""
+    dtype = s.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        return s.cat.codes.to_numpy()
+    if getattr(dtype, "storage", None) == "pyarrow" and hasattr(s.array, "_pa_array"):
+        return pa.chunked_array(s.array._pa_array).combine_chunks()
+    if dtype.kind in "biuf":
+        return s.to_numpy()
+    return pd.factorize(s, use_na_sentinel=True)[0]
+
+
+def _differ(keys: np.ndarray | pa.Array, a: np.ndarray, b: np.ndarray) -> bool:
+    if isinstance(keys, np.ndarray):
+        return bool((keys[a] != keys[b]).any())
+    return not pc.all(pc.equal(keys.take(a), keys.take(b))).as_py()
+
+
+def _agrees_within_case(s: pd.Series, present: np.ndarray, case_codes: np.ndarray, first_rows) -> bool:
+    """True if some case has this column at two rows and, in every case, all its values are equal.
+
+    Each value is compared with its case's first value (`first_rows(k)`: the first row with a value
+    of each case below k, -1 for none; cases numbered by first appearance) through one gather. A
+    column that differs within cases (a score per visit) shows it in the first rows already, so
+    those are compared alone first.
+    """
+    keys = None
+    for head in ((_PROBE_ROWS,) if len(present) > 4 * _PROBE_ROWS else ()) + (len(present),):
+        rows = np.flatnonzero(present[:head])
+        cases = case_codes[rows]
+        firsts = first_rows(int(case_codes[:head].max()) + 1 if head else 0)[cases]
+        later = rows != firsts
+        if head == len(present) and not later.any():
+            return False  # one value per case: nothing to agree
+        keys = _equality_keys(s) if keys is None else keys
+        if later.any() and _differ(keys, rows[later], firsts[later]):
             return False
-    has_pair, differ = _pairs_in_case(s, present, cc_sorted, order)
-    return has_pair and not differ
-
-
-def _pairs_in_case(s: pd.Series, present: np.ndarray, cases_sorted: np.ndarray, order: np.ndarray | None = None) -> tuple[bool, bool]:
-    """(some case has two present values, two present values of one case differ), with `s` and
-    `present` in case-sorted order, or in frame order taken through `order`."""
-    v = pd.factorize(s, use_na_sentinel=True)[0]  # equal values, equal codes: compare integers
-    if order is not None:
-        v, present = v[order], present[order]
-    # compare each present value with the previous present value of the same case
-    idx = np.flatnonzero(present)
-    if len(idx) < 2:
-        return False, False
-    cases = cases_sorted[idx]
-    pair_same_case = cases[1:] == cases[:-1]
-    if not pair_same_case.any():
-        return False, False
-    vals = v[idx]
-    return True, bool(((vals[1:] != vals[:-1]) & pair_same_case).any())
+    return True
 
 
 # ---------------------------------------------------------------------------------------------
@@ -474,9 +693,16 @@ def _require_ids(frame: pd.DataFrame, col: str, what: str) -> None:
 
 def _timepoints_for(frame: pd.DataFrame, col: str, mapping: dict | None, label: str, notes: list[str]) -> np.ndarray:
     """Time point ids for the values of a time point column: the layout's mapping, else parsed from the words."""
+    codes, names = _timepoint_codes(frame, col, mapping, label, notes)
+    return np.asarray([*names, None], dtype=object)[codes]
+
+
+def _timepoint_codes(frame: pd.DataFrame, col: str, mapping: dict | None, label: str, notes: list[str]) -> tuple[np.ndarray, list[str]]:
+    """Each row's time point as (codes, ids): ids in order of first appearance, code -1 for a row
+    the layout leaves out. The layout's mapping decides, else the words are parsed."""
     s = _col(frame, col)
     # one decision per distinct word, then spread to the rows by code (no per-row Python)
-    codes, distinct = pd.factorize(s, use_na_sentinel=True)
+    codes, distinct = _factorized(s)
     words = [str(u).strip() for u in distinct]
     mapping = {str(k): v for k, v in (mapping or {}).items()}
     folded_map = {_fold(k): v for k, v in mapping.items()}
@@ -501,10 +727,13 @@ def _timepoints_for(frame: pd.DataFrame, col: str, mapping: dict | None, label: 
     blank = blank_code[codes]
     if blank.any():
         raise _fail(col, _rows(frame, blank), f"The time point is empty on {blank.sum():,} rows.")
-    tps = np.asarray([table.get(w) for w in words] + [None], dtype=object)[codes]
+    # words come in order of first appearance, so the ids do too (several words may name one id)
+    names = list(dict.fromkeys(tp for tp in (table.get(w) for w in words) if tp is not None))
+    number = {tp: i for i, tp in enumerate(names)}
+    word_code = np.asarray([number.get(table.get(w), -1) for w in words] + [-1], dtype=np.intp)
     if ignored_values:
         notes.append(f"{label}: rows at {_short(ignored_values)} were left out, as the layout says.")
-    return tps
+    return word_code[codes], names
 
 
 def _shape_wide(tables, layout, notes) -> Shaped:
@@ -578,13 +807,14 @@ def _shape_long(tables, layout, notes, *, frame=None, label=None) -> Shaped:
     if redcap:
         frame = _drop_form_status(frame, notes, label)
     frame = _apply_groups(frame, layout, notes, label)
-    tps = _timepoints_for(frame, tp_col, layout.get("timepoints"), label, notes)
-    keep = pd.notna(tps)
+    tp_codes, tp_names = _timepoint_codes(frame, tp_col, layout.get("timepoints"), label, notes)
+    keep = tp_codes >= 0
     if not keep.all():
-        frame, tps = frame[keep], tps[keep]
+        frame, tp_codes = frame[keep], tp_codes[keep]
     frame = frame.drop(columns=[tp_col])
+    tps: np.ndarray | tuple[np.ndarray, list[str]] = (tp_codes, tp_names)
     if redcap or any(c in frame.columns for c in ("redcap_repeat_instrument", "redcap_repeat_instance")):
-        frame, tps = _redcap_fold_repeats(frame, case_col, tps, layout, label, notes)
+        frame, tps = _redcap_fold_repeats(frame, case_col, np.asarray([*tp_names, None], dtype=object)[tp_codes], layout, label, notes)
     cases, when = _pivot(
         frame, case_col, tps, label, notes,
         case_columns=tuple(layout.get("case_columns") or ()), always_pivot=tuple(layout.get("pivot_columns") or ()),
@@ -1031,6 +1261,8 @@ def _holds_timepoints(s: pd.Series) -> bool:
 def _repeats(s: pd.Series | pd.DataFrame) -> bool:
     if isinstance(s, pd.DataFrame):
         s = s.iloc[:, 0]
+    if len(s) > 4 * _PROBE_ROWS and _repeats(s.iloc[:_PROBE_ROWS]):
+        return True  # a long file repeats its ids within its first rows
     blank = _blank(s)
     present = s[~blank] if blank.any() else s
     if getattr(present.dtype, "storage", None) == "pyarrow" and pd.api.types.is_string_dtype(present.dtype):
@@ -1079,7 +1311,7 @@ def _detect(tables: dict[str, pd.DataFrame], name: str) -> LayoutGuess:
         case = cols[0] if cols[0] != "redcap_event_name" else _id_column(frame)
         events = pd.unique(_col(frame, "redcap_event_name").astype("string").dropna())
         mapping = {str(e): parse_timepoint(e) for e in events}
-        n_cases = _col(frame, case).nunique()
+        n_cases = _count_cases(_col(frame, case))
         repeat = [c for c in ("redcap_repeat_instrument", "redcap_repeat_instance") if c in cols]
         extras = []
         if repeat:
@@ -1117,7 +1349,7 @@ def _detect(tables: dict[str, pd.DataFrame], name: str) -> LayoutGuess:
         )
     case = _id_column(frame)
     if tp_col and case in frame.columns and _repeats(_col(frame, case)):
-        n = _col(frame, case).nunique()
+        n = _count_cases(_col(frame, case))
         settings = {"kind": "long", "table": name, "case_id": case, "timepoint_column": tp_col, "timepoints": _tp_mapping(_col(frame, tp_col))}
         return LayoutGuess(
             "long",
@@ -1190,7 +1422,16 @@ def _detect_redcap_classic(frame: pd.DataFrame, name: str, label: str, cols: lis
 
 
 def _tp_mapping(s: pd.Series) -> dict[str, str | None]:
-    return {str(v): parse_timepoint(v) for v in pd.unique(s.astype("string").str.strip().dropna()) if str(v) != ""}
+    # distinct cells first (in order of first appearance), then stripped: not a copy of every row;
+    # shape() factorises the same column again, so the codes are remembered
+    words = pd.Series(_factorized(s)[1]).astype("string").str.strip().dropna()
+    return {str(v): parse_timepoint(v) for v in pd.unique(words) if str(v) != ""}
+
+
+def _count_cases(ids: pd.Series) -> int:
+    """How many distinct ids (blank ones aside): counted as runs when rows come grouped by case."""
+    starts = _case_runs(ids)
+    return len(starts) if starts is not None else int(ids.nunique())
 
 
 def _best_tp_column(frame: pd.DataFrame) -> str | None:
