@@ -440,7 +440,7 @@ def test_readme_formats_table_names_every_export_and_its_outcome():
 
 
 def test_the_wizard_asks_about_a_satisfaction_word_that_has_no_one_rating():
-    """The Codes step shows a satisfaction rating column's words: "zufrieden" alone is 4 or 5, so it is asked."""
+    """The Codes step's table shows a satisfaction rating column's words: "zufrieden" alone is 4 or 5, so it is asked."""
     from tests.pages.apptest import run_page
 
     csv = (b"Fall-Nr,OP-Datum,Hauptpathologie,Zugang,ODI praeop,Zufriedenheit 12 Mo\n"
@@ -453,9 +453,16 @@ def test_the_wizard_asks_about_a_satisfaction_word_that_has_no_one_rating():
     at.run()
     at.segmented_control(key="import_step").set_value(3).run()
     assert not at.exception, [e.value for e in at.exception]
-    asked = [s for s in at.selectbox if s.label.startswith("'")]
-    assert [s.label for s in asked] == ["'zufrieden' (1 rows) means"]
-    asked[0].set_value("4").run()
+    (table,) = [e for e in at.data_editor if e.key.startswith("import_codes_satisfaction_score_12m_")]
+    rows = table.value.set_index("value in your file")
+    asked = rows[rows["maps to"] == "(leave unmapped)"]
+    assert asked.index.tolist() == ["zufrieden"] and asked.loc["zufrieden", "note"].startswith("ambiguous: zufrieden could be")
+    assert rows.loc["sehr zufrieden", "maps to"] == "5"
+    at.session_state[table.key] = {"edited_rows": {table.value["value in your file"].tolist().index("zufrieden"): {"maps to": "4"}},
+                                   "added_rows": [], "deleted_rows": []}
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.session_state["import_state"]["profile"]["codes"] == {"satisfaction_score_12m": {"zufrieden": "4"}}
     at.segmented_control(key="import_step").set_value(5).run()
     at.button(key="import_check").click().run()
     assert not at.exception, [e.value for e in at.exception]

@@ -20,7 +20,6 @@ import json
 import pandas as pd
 import streamlit as st
 
-from spinedash import schema
 from spinedash.ingest import rebind_tables, run_pipeline
 from spinedash.ingest.column_grid import (
     GRID_COLUMNS,
@@ -32,12 +31,27 @@ from spinedash.ingest.column_grid import (
     template_fits,
     unrecognised,
 )
-from spinedash.ingest.map import choose_columns, map_columns, value_table
+from spinedash.ingest.map import choose_columns, map_columns
 from spinedash.ingest.profile import detect_profile, dump_profile, load_profile
 from spinedash.ingest.read import MAX_UPLOAD_MB, read_tables
 from spinedash.ingest.shape import LAYOUT_KINDS, detect_layout, shape
 from spinedash.ingest.validate import column_label
-from spinedash.knowledge import load_knowledge
+from spinedash.ingest.value_grid import (
+    CODE_COLUMNS,
+    DETAIL,
+    LEAVE_UNMAPPED,
+    UNIT_COLUMNS,
+    code_grid,
+    code_table_key,
+    codes_from_grid,
+    is_coded,
+    is_rating,
+    maps_to_options,
+    unit_grid,
+    unit_options,
+    units_from_grid,
+    unmapped_values,
+)
 from spinedash.tables import escape_markdown
 from spinedash.ui import data_source
 from spinedash.ui.common import show_table
@@ -56,12 +70,8 @@ LAYOUT_WORDS = {
     "sheet_per_timepoint": "one sheet per time point in a workbook",
     "operations_followup": "an operations file and a follow-up file, joined by patient",
 }
-UNMAPPED = "(leave unmapped: reported)"
 LONG_BUTTON = "Read as one row per case and visit"
-_CODED = ("sex", "condition", "approach", "complication", "technique", "procedure")
-_UNIT_CHOICES = {"length_of_stay_hours": ("hours", "days"), "operation_minutes": ("minutes", "hours"),
-                 "return_to_activities_days": ("days", "weeks"), "return_to_work_days": ("days", "weeks"),
-                 "last_followup_days": ("days", "weeks", "months")}
+_RESETS_KEY = "import_table_resets"  # table prefix -> times an edit that changed nothing was drawn over
 _SHAPING_KEYS = ("case_id", "patient_id", "timepoint_column", "instrument_column", "value_column", "followup_date", "operation_date")
 
 
@@ -82,23 +92,6 @@ def _files_key(files) -> str:
         h.update(f.name.encode())
         h.update(hashlib.sha256(f.getvalue()).digest())
     return h.hexdigest()
-
-
-def _allowed_values(target: str) -> list[str]:
-    spec = schema.spec_for(target) if hasattr(schema, "spec_for") else schema.COLUMN_BY_NAME.get(target)
-    if spec is not None and spec.allowed:
-        return list(spec.allowed)
-    if spec is not None and spec.kind == "boolean":
-        return ["yes", "no"]
-    if target.startswith("satisfaction_score"):  # SpineDash's rating, 1 (worst) … 5 (best)
-        return ["1", "2", "3", "4", "5"]
-    kb = load_knowledge()
-    if target in ("condition", "approach", "technique", "procedure"):
-        names = list(kb.names(target))
-        if target == "approach":
-            names += [a for a in kb.undescribed_approaches if a not in names]
-        return names
-    return []
 
 
 def _show_error(error: OutcomeDataError, what: str) -> None:
@@ -224,6 +217,10 @@ def show_import_wizard() -> None:
         help=f"Select every file of one export together (e.g. operations and follow-up), up to {MAX_UPLOAD_MB} MB each. "
              "A new upload starts a new import.",
     )  # fmt: skip
+    # Streamlit's drop zone says "1GB per file": its frontend rounds the 600 MB server.maxUploadSize
+    # (any size over 512 MB shows as 1GB; st.file_uploader's max_upload_size sets the same number,
+    # so it cannot fix the wording). The caption says the limit SpineDash keeps.
+    st.caption(f"Up to {MAX_UPLOAD_MB} MB per file (the box above rounds this to 1GB). CSV, TSV, Excel (every sheet) or Parquet.")
     uploaded_profile = st.file_uploader(
         "Import profile (optional)", type=["json"], key=data_source.uploader_key(data_source.IMPORT_PROFILE_KEY),
         max_upload_size=5,  # MB: a profile is a few kB of JSON, not an export
@@ -380,61 +377,124 @@ def _columns_step(frame: pd.DataFrame, choices, problems, layout: dict, profile:
                    "keep one and set the others to ignore.")
 
 
+def _editor_key(prefix: str, section: object) -> str:
+    """A table's key follows what the profile holds for it: after every change it is drawn afresh
+    from the profile, so what the table shows is what the import will do (an edit that changed
+    nothing, e.g. a recognised value set to unmapped, goes back to SpineDash's reading)."""
+    resets = st.session_state.get(_RESETS_KEY, {}).get(prefix, 0)
+    digest = hashlib.sha256(json.dumps(section, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()[:10]
+    return f"{prefix}_{digest}_{resets}"
+
+
+def _redraw(prefix: str) -> None:
+    resets = st.session_state.setdefault(_RESETS_KEY, {})
+    resets[prefix] = resets.get(prefix, 0) + 1
+
+
 def _codes_step(frame: pd.DataFrame, choices, mapped, profile: dict) -> None:
-    any_codes = False
+    """A value table per coded column: each value, its rows, SpineDash's suggestion and what it maps
+    to (the one cell to edit); ambiguous words and unknown codes are left unmapped until chosen."""
+    tables = []
     for c in choices:
-        if c.target is None or c.target not in mapped.columns:
+        if c.target is None or c.target not in mapped.columns or not is_coded(c.target):
             continue
-        spec = schema.spec_for(c.target) if hasattr(schema, "spec_for") else schema.COLUMN_BY_NAME.get(c.target)
-        if spec is None or not (c.target in _CODED or spec.kind == "boolean" or c.target.startswith("satisfaction_score")):
-            continue
-        codes = (profile.get("codes") or {}).get(c.target, {})
-        table = value_table(frame.iloc[:, c.position], c.target, codes, source=c.source)
-        if table.empty:
-            continue
-        open_values = table[table["status"].isin(["ask", "unmapped", "suggested", "your code"])]
-        if c.target.startswith("satisfied") and table["value"].str.fullmatch(r"\d+(\.0)?").all():
-            any_codes = True
-            _cutoff(profile, c, table)
-            continue
-        if open_values.empty:
-            continue
-        any_codes = True
-        st.markdown(f"**{escape_markdown(c.source)}** → {column_label(c.target)}")
-        show_table(table.rename(columns={"maps_to": "read as"}), hide_index=True)
-        options = [UNMAPPED, *_allowed_values(c.target)]
-        for i, row in enumerate(open_values.head(20).itertuples(index=False)):
-            have = codes.get(row.value)
-            pick = st.selectbox(f"'{row.value}' ({row.count} rows) means", options,
-                                index=options.index(have) if have in options else 0,
-                                key=f"import_code_{c.target}_{i}", help=row.note or None)
-            if pick != (have if have in options else UNMAPPED):
-                table_codes = profile.setdefault("codes", {}).setdefault(c.target, {})
-                if pick == UNMAPPED:
-                    table_codes.pop(row.value, None)
-                else:
-                    table_codes[row.value] = pick
-                st.rerun()
-    if not any_codes:
-        st.caption("Every code in the file was recognised.")
+        key = code_table_key(profile.get("codes"), c.target, c.source)
+        codes = (profile.get("codes") or {}).get(key) or {}
+        grid = code_grid(frame.iloc[:, c.position], c.target, codes, source=c.source)
+        if not grid.empty:
+            tables.append((c, key, codes, grid))
+    if not tables:
+        st.caption("No coded columns: nothing to map.")
+        return
+    st.markdown("Change **maps to** where a value means something else: click the cell, then pick. A value left "
+                "*(leave unmapped)* is not guessed: the check names it with its rows until you choose.")
+    open_first = sorted(tables, key=lambda t: (t[3]["maps to"] != LEAVE_UNMAPPED).all())
+    settled = [t for t in open_first if (t[3]["maps to"] != LEAVE_UNMAPPED).all() and not is_rating(t[0].target, t[3])]
+    for t in open_first:
+        if t not in settled:
+            _code_table(profile, *t)
+    if settled:
+        with st.expander(f"Columns whose every value SpineDash recognised ({len(settled)}): "
+                         + ", ".join(escape_markdown(t[0].source) for t in settled)):
+            for t in settled:
+                _code_table(profile, *t)
+
+
+def _code_table(profile: dict, choice, key: str, codes: dict, grid: pd.DataFrame) -> None:
+    if is_rating(choice.target, grid):
+        _cutoff(profile, choice, grid)
+        return
+    name = f"{choice.source} → {column_label(choice.target)}"
+    st.markdown(f"**{escape_markdown(choice.source)}** → {escape_markdown(column_label(choice.target))}")
+    prefix = f"import_codes_{choice.target}"
+    edited = st.data_editor(
+        grid, key=_editor_key(prefix, codes), hide_index=True, width="stretch", num_rows="fixed",
+        column_order=CODE_COLUMNS, disabled=[c for c in CODE_COLUMNS if c != "maps to"],
+        height=min(38 + 35 * len(grid), 400),
+        column_config={
+            "value in your file": st.column_config.TextColumn("value in your file", pinned=True, width=140),
+            "rows": st.column_config.NumberColumn("rows", width=60, help="Rows with this value."),
+            "suggested": st.column_config.TextColumn("suggested", width=140,
+                                                     help="What SpineDash reads the value as (knowledge base); blank: it cannot tell."),
+            "maps to": st.column_config.SelectboxColumn("maps to", options=maps_to_options(choice.target, grid), required=True,
+                                                        width=200, help="The value SpineDash uses, or (leave unmapped)."),
+            "note": st.column_config.TextColumn("note", width=480),
+        },
+        alt=f"Values of {name}: each value in your file, its rows, SpineDash's suggestion, what it maps to and a note. "
+            "Edit 'maps to' to change it.",
+    )
+    new = codes_from_grid(grid, edited, codes)
+    if new != codes:
+        section = profile.setdefault("codes", {})
+        if new:
+            section[key] = new
+        else:
+            section.pop(key, None)
+        st.rerun()
+    if [str(v) for v in edited["maps to"]] != [str(v) for v in grid["maps to"]]:  # an edit that changes nothing: draw the profile's reading again
+        _redraw(prefix)
+        st.rerun()
+    for value, detail in zip(grid["value in your file"], grid[DETAIL], strict=True):
+        if detail and value in set(grid.loc[grid["maps to"] == LEAVE_UNMAPPED, "value in your file"]):
+            st.caption(f"'{escape_markdown(value)}': {escape_markdown(detail)}")
+    left = unmapped_values(grid)
+    if left:
+        st.caption("Left unmapped (the check names them with their rows): "
+                   + ", ".join(f"'{escape_markdown(v)}' ({n} row{'s' if n != 1 else ''})" for v, n in left))
 
 
 def _units_step(mapped, profile: dict) -> None:
-    any_units = False
-    for column, decision in mapped.units.items():
-        choices_ = _UNIT_CHOICES.get(column) or (("0-10", "0-100") if decision.unit in ("0-10", "0-100") else ())
-        if not choices_ or decision.unit not in choices_:
-            continue
-        any_units = True
-        measures = getattr(schema, "MEASURES", {})
-        name = column_label(column) if column in _UNIT_CHOICES else measures[column].label if column in measures else column
-        pick = st.radio(f"{name}: {decision.evidence}", choices_, index=choices_.index(decision.unit),
-                        key=f"import_unit_{column}", horizontal=True)
-        if pick != decision.unit:
-            profile.setdefault("units", {})[column] = pick
-            st.rerun()
-    if not any_units:
+    """One table: each column or measure whose unit was decided, the evidence, and the unit (the cell to edit)."""
+    grid = unit_grid(mapped)
+    if grid.empty:
         st.caption("No units to decide.")
+        return
+    st.markdown("Change **unit** where SpineDash read the values wrongly: click the cell, then pick one of the row's "
+                "*choices*. The *evidence* says what the values look like.")
+    units = profile.get("units") or {}
+    edited = st.data_editor(
+        grid, key=_editor_key("import_units", units), hide_index=True, width="stretch", num_rows="fixed",
+        disabled=[c for c in UNIT_COLUMNS if c != "unit"], height=min(38 + 35 * len(grid), 400),
+        column_config={
+            "column": st.column_config.TextColumn("column", pinned=True, width=200),
+            "evidence": st.column_config.TextColumn("evidence", width=330,
+                                                    help="What the values (or the header, or your profile) say about the unit."),
+            "unit": st.column_config.SelectboxColumn("unit", options=unit_options(), required=True, width=110,
+                                                     help="The unit the column is in; the row's choices say which fit."),
+            "choices": st.column_config.TextColumn("choices", width=130),
+        },
+        alt="Units: each column, the evidence for its unit, the unit it is read in, and the units it may take. "
+            "Edit 'unit' to change it.",
+    )
+    new, refused = units_from_grid(grid, edited, units)
+    for message in refused:
+        st.warning(escape_markdown(message))
+    if new != units:
+        profile["units"] = new
+        st.rerun()
+    if refused and st.button("Put the units back", key="import_units_reset"):
+        _redraw("import_units")
+        st.rerun()
 
 
 def _check_step(profile: dict) -> None:
@@ -469,7 +529,7 @@ def _check_step(profile: dict) -> None:
 
 def _cutoff(profile: dict, choice, table: pd.DataFrame) -> None:
     """A rating column read as satisfied yes/no: the user states which codes count as satisfied."""
-    values = sorted(table["value"].str.replace(r"\.0$", "", regex=True).unique(), key=lambda v: float(v))
+    values = sorted(table["value in your file"].str.replace(r"\.0$", "", regex=True).unique(), key=lambda v: float(v))
     current = ((profile.get("cutoffs") or {}).get("satisfaction") or {}).get("satisfied_if", [])
     st.markdown(f"**{escape_markdown(choice.source)}** is a rating ({', '.join(values)}): which answers count as satisfied?")
     picked = st.multiselect("Satisfied if the answer is", values, default=[v for v in current if v in values],

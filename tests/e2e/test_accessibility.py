@@ -132,9 +132,9 @@ def test_no_accessibility_violation_in_the_demo_bar(server, page):
     assert not ours, "axe-core violations in SpineDash's content:\n" + json.dumps(ours, indent=1, ensure_ascii=False)
 
 
-@pytest.mark.parametrize("step", ["3. Columns", "4. Codes", "6. Check and use"])
+@pytest.mark.parametrize("step", ["3. Columns", "4. Codes", "5. Units", "6. Check and use"])
 def test_no_accessibility_violation_in_the_import_steps(server, page, tmp_path, step):
-    """The Data page with the import open: the Columns grid, the Codes questions, the report."""
+    """The Data page with the import open: the Columns grid, the Codes and Units tables, the report."""
     from tests.e2e.test_import_wizard import wizard_input, write_month
 
     page.set_viewport_size({"width": 1366, "height": 768})

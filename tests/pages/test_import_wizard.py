@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 
-from spinedash.ingest import dump_profile, load_outcomes
+from spinedash.ingest import MAX_UPLOAD_MB, dump_profile, load_outcomes
 from spinedash.ingest.column_grid import target_label
 from tests.pages.apptest import all_text, rendered, run_page
 
@@ -52,14 +52,40 @@ def step_title(at) -> str:
     return next(s.value for s in at.subheader if s.value[:2] in {"1.", "2.", "3.", "4.", "5.", "6."})
 
 
-def select_code(at, label_start: str, value: str):
-    box = next(s for s in at.selectbox if s.label.startswith(label_start))
-    ok(box.set_value(value).run())
-
-
 def grid(at):
     (editor,) = at.data_editor
     return editor
+
+
+def code_table(at, target: str):
+    """The Codes step's table of one column (its key follows the profile's code table)."""
+    (editor,) = [e for e in at.data_editor if e.key.startswith(f"import_codes_{target}_")]
+    return editor
+
+
+def code_rows(at, target: str):
+    return code_table(at, target).value.set_index("value in your file")
+
+
+def units_table(at):
+    (editor,) = [e for e in at.data_editor if e.key.startswith("import_units_")]
+    return editor
+
+
+def edit_table(at, editor, row: int, column: str, value: str):
+    """Set one cell of an editable table, as a user's edit in the browser arrives."""
+    at.session_state[editor.key] = {"edited_rows": {row: {column: value}}, "added_rows": [], "deleted_rows": []}
+    return ok(at.run())
+
+
+def map_code(at, target: str, value: str, maps_to: str):
+    editor = code_table(at, target)
+    return edit_table(at, editor, editor.value["value in your file"].tolist().index(value), "maps to", maps_to)
+
+
+def set_unit(at, column: str, unit: str):
+    editor = units_table(at)
+    return edit_table(at, editor, editor.value.index.tolist().index(column), "unit", unit)
 
 
 def edit_grid(at, source: str, read_as: str):
@@ -78,6 +104,8 @@ def test_the_wizard_walks_every_step_and_back_and_the_saved_profile_imports_next
         "1. Files", "2. Layout", "3. Columns", "4. Codes", "5. Units", "6. Check and use"]
     assert DATASET_KEY not in at.session_state  # nothing in use before "Check and use"
     assert not files_uploader(at).value  # the uploader is empty again, ready for another export
+    # Streamlit's drop zone rounds 600 MB to "1GB per file"; the caption says the limit SpineDash keeps.
+    assert any(f"Up to {MAX_UPLOAD_MB} MB per file" in c.value for c in at.caption)
     files = next(t.value for t in at.table if "table" in t.value.columns)
     assert [rendered(t) for t in files["table"]] == ["operations_1.csv", "followup_1.csv"]
 
@@ -107,18 +135,30 @@ def test_the_wizard_walks_every_step_and_back_and_the_saved_profile_imports_next
 
     ok(at.button(key="import_next").click().run())
     assert step_title(at) == "4. Codes"
-    # Codes: sex 1/2 is suggested with its standard but not applied; MIS is asked about.
-    assert any(s.label.startswith("'MIS'") for s in at.selectbox)
-    select_code(at, "'1'", "male")
-    select_code(at, "'2'", "female")
-    select_code(at, "'MIS'", "Tubular MIS")
+    # Codes: a table per coded column. Sex 1/2 is suggested with its standard but not applied; MIS is
+    # asked about, not pre-filled; what is left unmapped is listed with its rows.
+    sex, approach = code_rows(at, "sex"), code_rows(at, "approach")
+    assert sex["suggested"].to_dict() == {"1": "male", "2": "female"} and (sex["maps to"] == "(leave unmapped)").all()
+    assert approach.loc["MIS", "maps to"] == "(leave unmapped)" and approach.loc["MIS", "suggested"] == ""
+    assert approach.loc["MIS", "note"].startswith("ambiguous: MIS could be Tubular MIS")
+    assert approach.loc["Open", "maps to"] == "Open" and approach.loc["MIS", "rows"] == 3
+    assert "Left unmapped (the check names them with their rows): 'MIS' (3 rows)" in rendered(all_text(at))
+    at = map_code(at, "sex", "1", "male")
+    at = map_code(at, "sex", "2", "female")
+    at = map_code(at, "approach", "MIS", "Tubular MIS")
+    assert at.session_state[STATE]["profile"]["codes"] == {"sex": {"1": "male", "2": "female"}, "approach": {"MIS": "Tubular MIS"}}
+    assert code_rows(at, "approach").loc["MIS", "maps to"] == "Tubular MIS"  # drawn again from the profile
+    assert "Left unmapped" not in all_text(at)
 
     ok(at.button(key="import_next").click().run())
     assert step_title(at) == "5. Units"
-    # Units: the bare LOS is decided from its values with the evidence said; the user corrects it.
-    stay = at.radio(key="import_unit_length_of_stay_hours")
-    assert "whole numbers: looks like days" in stay.label and stay.value == "days"
-    ok(stay.set_value("hours").run())
+    # Units: the bare LOS is decided from its values with the evidence said; the user corrects it in the table.
+    stay = units_table(at).value.loc["length_of_stay_hours"]
+    assert stay["evidence"] == "max 3, median 2, whole numbers: looks like days" and stay["unit"] == "days"
+    at = set_unit(at, "length_of_stay_hours", "hours")
+    assert at.session_state[STATE]["profile"]["units"] == {"length_of_stay_hours": "hours"}
+    stay = units_table(at).value.loc["length_of_stay_hours"]
+    assert stay["unit"] == "hours" and stay["evidence"].endswith("looks like days; your choice: hours")
 
     # ... and back through every step to the first, each still holding the answers.
     for title in ("4. Codes", "3. Columns", "2. Layout", "1. Files"):
@@ -127,7 +167,7 @@ def test_the_wizard_walks_every_step_and_back_and_the_saved_profile_imports_next
         if title == "3. Columns":
             assert grid(at).value.set_index("column in your file").loc["Theatre", "read as"] == target_label("site")
         if title == "4. Codes":
-            assert next(s for s in at.selectbox if s.label.startswith("'MIS'")).value == "Tubular MIS"
+            assert code_rows(at, "approach").loc["MIS", "maps to"] == "Tubular MIS"
     assert "import_back" not in [b.key for b in at.button]
 
     ok(at.segmented_control(key=STEP).set_value(5).run())  # straight to the last step
@@ -252,3 +292,62 @@ def test_a_refused_file_shows_what_was_recognised_and_leads_to_the_columns_it_ma
     ok(at.button(key="import_check").click().run())
     assert any("2 cases accepted and now in use" in s.value for s in at.success), [e.value for e in at.error]
     assert at.session_state[DATASET_KEY].cases["approach"].tolist() == ["Open", "Microscopic"]
+
+
+def test_editing_the_codes_and_units_tables_changes_the_profile_and_the_cases():
+    profile = {"spinedash_profile": 1, "name": "Clinic", "columns": {"Theatre": "site"},
+               "codes": {"sex": {"1": "male", "2": "female"}, "approach": {"MIS": "Tubular MIS"}}}
+    at = run_page("pages/data.py")
+    at.file_uploader(key="import_profile_upload").set_value(("p.json", json.dumps(profile).encode(), "application/json"))
+    at = upload_files(ok(at.run()), 1)
+    before = at.session_state[DATASET_KEY].cases
+    assert before["approach"].tolist() == ["Open", "Tubular MIS"] * 3
+    assert before["length_of_stay_hours"].tolist() == [24.0, 48.0, 72.0] * 2  # bare LOS read as days
+
+    ok(at.segmented_control(key=STEP).set_value(3).run())
+    assert step_title(at) == "4. Codes"
+    assert code_rows(at, "approach").loc["MIS", "maps to"] == "Tubular MIS"
+    assert code_rows(at, "approach").loc["MIS", "note"].startswith("your choice (profile)")
+    at = map_code(at, "approach", "MIS", "Full-endoscopic")
+    assert at.session_state[STATE]["profile"]["codes"]["approach"] == {"MIS": "Full-endoscopic"}
+    # A recognised value set to "(leave unmapped)" is not a code: it goes back to SpineDash's reading.
+    at = map_code(at, "approach", "Open", "(leave unmapped)")
+    assert at.session_state[STATE]["profile"]["codes"]["approach"] == {"MIS": "Full-endoscopic"}
+    assert code_rows(at, "approach").loc["Open", "maps to"] == "Open"
+    # Sex back to unmapped: the code goes, and the value is listed as left unmapped.
+    at = map_code(at, "sex", "2", "(leave unmapped)")
+    assert at.session_state[STATE]["profile"]["codes"]["sex"] == {"1": "male"}
+    assert "'2' (3 rows)" in rendered(all_text(at))
+    at = map_code(at, "sex", "2", "female")
+
+    ok(at.segmented_control(key=STEP).set_value(4).run())
+    assert step_title(at) == "5. Units"
+    at = set_unit(at, "length_of_stay_hours", "0-100")  # not a unit for a stay: refused, named
+    assert any("cannot be read in 0-100" in w.value for w in at.warning)
+    assert "units" not in at.session_state[STATE]["profile"]
+    at = set_unit(at, "length_of_stay_hours", "hours")
+    assert at.session_state[STATE]["profile"]["units"] == {"length_of_stay_hours": "hours"}
+
+    ok(at.segmented_control(key=STEP).set_value(5).run())
+    ok(at.button(key="import_check").click().run())
+    assert any("6 cases accepted and now in use" in s.value for s in at.success), [e.value for e in at.error]
+    after = at.session_state[DATASET_KEY].cases
+    assert after["approach"].tolist() == ["Open", "Full-endoscopic"] * 3
+    assert after["sex"].tolist() == ["male", "female"] * 3
+    assert after["length_of_stay_hours"].tolist() == [1.0, 2.0, 3.0] * 2
+    saved = json.loads(dump_profile(at.session_state[STATE]["profile"]))
+    assert saved["codes"] == {"sex": {"1": "male", "2": "female"}, "approach": {"MIS": "Full-endoscopic"}}
+    assert saved["units"] == {"length_of_stay_hours": "hours"}
+
+
+def test_a_code_left_unmapped_is_reported_with_its_rows_not_guessed():
+    at = upload_files(run_page("pages/data.py"), 1)
+    ok(at.segmented_control(key=STEP).set_value(3).run())
+    at = map_code(at, "sex", "1", "male")
+    at = map_code(at, "sex", "2", "female")
+    ok(at.segmented_control(key=STEP).set_value(5).run())
+    ok(at.button(key="import_check").click().run())
+    assert DATASET_KEY not in at.session_state  # MIS is not guessed
+    problems = next(t.value for t in at.table if list(t.value.columns) == ["column", "rows", "what was expected"])
+    assert problems["column"].tolist() == ["Approach"] and problems["rows"].tolist() == ["3, 5, 7"]  # its rows, named
+    assert rendered(problems["what was expected"].iloc[0]).startswith("'MIS' can mean Tubular MIS")
