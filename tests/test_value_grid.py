@@ -163,7 +163,7 @@ def test_a_pain_scale_is_decided_per_measure_and_can_be_turned_round():
     frame = pd.DataFrame({"case_id": ["A", "B", "C"], "vas_leg_pre": [70, 65, 80], "vas_leg_12m": [20, 5, 30]})
     grid = unit_grid(map_columns(frame))
     assert grid.loc["vas_leg", "unit"] == "0-100" and "looks like 0–100" in grid.loc["vas_leg", "evidence"]
-    assert grid.loc["vas_leg", "choices"] == "0-10 or 0-100"
+    assert grid.loc["vas_leg", "choices"] == "0-10 or 0-100" and grid.loc["vas_leg", "column"] == "VAS leg (all time points)"
     mapped = map_columns(frame, profile={"spinedash_profile": 1, "units": {"vas_leg": "0-100"}})
     assert unit_grid(mapped).loc["vas_leg", "evidence"].startswith("max 80, 5 of 6 values above 10: looks like 0–100; your choice: 0-100")
 

@@ -28,7 +28,7 @@ BLANK = "(blank: missing)"  # a profile's code mapped to null: the cell is read 
 CODE_COLUMNS = ("value in your file", "rows", "suggested", "maps to", "note")  # shown, in this order
 _STATUS = "status"  # value_table's status, kept beside the shown columns for codes_from_grid
 DETAIL = "detail"  # the knowledge base's whole note (the "note" cell is one line), said under the table
-UNIT_COLUMNS = ("column", "evidence", "unit", "choices")
+UNIT_COLUMNS = ("column", "unit", "evidence", "choices")  # the cell to edit, then why: in view on a tablet
 
 _CODED = ("sex", "condition", "approach", "complication", "technique", "procedure")
 
@@ -136,7 +136,8 @@ def code_grid(raw: pd.Series, target: str, codes: dict | None = None, source: st
         if r.status == "ask":
             choices = _candidates(note, options)
             note = f"ambiguous: {value} could be {_either(choices) if choices else 'several things'} — choose"
-            detail = re.sub(r"^Which one\? .*?\. ", "", detail) if choices else detail
+            rest = re.sub(r"^Which one\? .*?\. ", "", detail) if choices else detail
+            detail = f"ambiguous, could be {_either(choices)}. {rest}".strip() if choices else rest
         elif r.status == "suggested":
             note = "suggested by a standard, not applied — choose"
         elif r.status == "unmapped":
@@ -144,7 +145,7 @@ def code_grid(raw: pd.Series, target: str, codes: dict | None = None, source: st
         have, code = _code_for(codes, value)
         if have:
             maps_to = BLANK if code is None else str(code)
-            note = "your choice (profile)" + (f"; {note}" if r.status == "ask" else "")
+            note = "your choice (profile)" + (f": {value} was ambiguous" if r.status == "ask" else "")
         elif r.status == "recognised":
             maps_to = suggestion
         else:
@@ -226,12 +227,12 @@ def _values_evidence(column: str, decision: UnitDecision, mapped: Mapped) -> str
 
 def unit_label(column: str, mapped: Mapped | None = None) -> str:
     """A Units row's name: "LOS → hospital stay" (the header in the file, then what it is read as),
-    or "VAS leg pain (all time points)" for a measure."""
+    or "VAS leg (all time points)" for a measure."""
     from spinedash.ingest.validate import column_label
 
     measures = getattr(schema, "MEASURES", {})
     if column in measures:
-        return f"{measures[column].label} (all time points)"
+        return f"{measures[column].short_label} (all time points)"
     label = column_label(column)
     header = (mapped.header_for.get(column) if mapped is not None else None) or ""
     return f"{header} → {label}" if header and header.casefold() != label.casefold() else label

@@ -1,7 +1,8 @@
 """The import on the Data page: one uploader, then Files -> Layout -> Columns -> Codes -> Units -> Check and use.
 
 It only drives the pure stages in `spinedash.ingest` (read, shape, map, validate; the Columns grid's
-rows and choices in `spinedash.ingest.column_grid`) and edits one import profile (a dict) as the user
+rows and choices in `spinedash.ingest.column_grid`, the Codes and Units tables in
+`spinedash.ingest.value_grid`) and edits one import profile (a dict) as the user
 answers; the profile downloads as JSON and, uploaded with next month's files, imports them in one
 step with no questions. Files a built-in profile, an uploaded profile or the template recognises go
 straight to "Check and use"; the steps stay shown and changeable.
@@ -408,9 +409,10 @@ def _codes_step(frame: pd.DataFrame, choices, mapped, profile: dict) -> None:
         return
     st.markdown("Change **maps to** where a value means something else: click the cell, then pick. A value left "
                 "*(leave unmapped)* is not guessed: the check names it with its rows until you choose.")
-    open_first = sorted(tables, key=lambda t: (t[3]["maps to"] != LEAVE_UNMAPPED).all())
-    settled = [t for t in open_first if (t[3]["maps to"] != LEAVE_UNMAPPED).all() and not is_rating(t[0].target, t[3])]
-    for t in open_first:
+    # Columns SpineDash read whole by itself go last, folded; the split does not follow the user's
+    # edits, so a table being answered stays where it is.
+    settled = [t for t in tables if (t[3]["status"] == "recognised").all() and not is_rating(t[0].target, t[3])]
+    for t in tables:
         if t not in settled:
             _code_table(profile, *t)
     if settled:
@@ -432,13 +434,13 @@ def _code_table(profile: dict, choice, key: str, codes: dict, grid: pd.DataFrame
         column_order=CODE_COLUMNS, disabled=[c for c in CODE_COLUMNS if c != "maps to"],
         height=min(38 + 35 * len(grid), 400),
         column_config={
-            "value in your file": st.column_config.TextColumn("value in your file", pinned=True, width=140),
-            "rows": st.column_config.NumberColumn("rows", width=60, help="Rows with this value."),
-            "suggested": st.column_config.TextColumn("suggested", width=140,
+            "value in your file": st.column_config.TextColumn("value in your file", pinned=True, width=130),
+            "rows": st.column_config.NumberColumn("rows", width=50, help="Rows with this value."),
+            "suggested": st.column_config.TextColumn("suggested", width=120,
                                                      help="What SpineDash reads the value as (knowledge base); blank: it cannot tell."),
             "maps to": st.column_config.SelectboxColumn("maps to", options=maps_to_options(choice.target, grid), required=True,
-                                                        width=200, help="The value SpineDash uses, or (leave unmapped)."),
-            "note": st.column_config.TextColumn("note", width=480),
+                                                        width=180, help="The value SpineDash uses, or (leave unmapped)."),
+            "note": st.column_config.TextColumn("note", width=420),
         },
         alt=f"Values of {name}: each value in your file, its rows, SpineDash's suggestion, what it maps to and a note. "
             "Edit 'maps to' to change it.",
@@ -454,9 +456,9 @@ def _code_table(profile: dict, choice, key: str, codes: dict, grid: pd.DataFrame
     if [str(v) for v in edited["maps to"]] != [str(v) for v in grid["maps to"]]:  # an edit that changes nothing: draw the profile's reading again
         _redraw(prefix)
         st.rerun()
-    for value, detail in zip(grid["value in your file"], grid[DETAIL], strict=True):
-        if detail and value in set(grid.loc[grid["maps to"] == LEAVE_UNMAPPED, "value in your file"]):
-            st.caption(f"'{escape_markdown(value)}': {escape_markdown(detail)}")
+    open_rows = grid[(grid["maps to"] == LEAVE_UNMAPPED) & (grid[DETAIL] != "")]
+    for detail, values in open_rows.groupby(DETAIL, sort=False)["value in your file"]:  # the note in full, once
+        st.caption(", ".join(f"'{escape_markdown(v)}'" for v in values) + f": {escape_markdown(detail)}")
     left = unmapped_values(grid)
     if left:
         st.caption("Left unmapped (the check names them with their rows): "
@@ -470,20 +472,20 @@ def _units_step(mapped, profile: dict) -> None:
         st.caption("No units to decide.")
         return
     st.markdown("Change **unit** where SpineDash read the values wrongly: click the cell, then pick one of the row's "
-                "*choices*. The *evidence* says what the values look like.")
+                "*choices*. The *evidence* says what the values look like.")  # fmt: skip
     units = profile.get("units") or {}
     edited = st.data_editor(
         grid, key=_editor_key("import_units", units), hide_index=True, width="stretch", num_rows="fixed",
         disabled=[c for c in UNIT_COLUMNS if c != "unit"], height=min(38 + 35 * len(grid), 400),
         column_config={
-            "column": st.column_config.TextColumn("column", pinned=True, width=200),
-            "evidence": st.column_config.TextColumn("evidence", width=330,
-                                                    help="What the values (or the header, or your profile) say about the unit."),
-            "unit": st.column_config.SelectboxColumn("unit", options=unit_options(), required=True, width=110,
+            "column": st.column_config.TextColumn("column", pinned=True, width=170),
+            "unit": st.column_config.SelectboxColumn("unit", options=unit_options(), required=True, width=90,
                                                      help="The unit the column is in; the row's choices say which fit."),
-            "choices": st.column_config.TextColumn("choices", width=130),
+            "evidence": st.column_config.TextColumn("evidence", width=450,
+                                                    help="What the values (or the header, or your profile) say about the unit."),
+            "choices": st.column_config.TextColumn("choices", width=120),
         },
-        alt="Units: each column, the evidence for its unit, the unit it is read in, and the units it may take. "
+        alt="Units: each column, the unit it is read in, the evidence for that unit, and the units it may take. "
             "Edit 'unit' to change it.",
     )
     new, refused = units_from_grid(grid, edited, units)

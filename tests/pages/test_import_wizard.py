@@ -143,6 +143,11 @@ def test_the_wizard_walks_every_step_and_back_and_the_saved_profile_imports_next
     assert approach.loc["MIS", "note"].startswith("ambiguous: MIS could be Tubular MIS")
     assert approach.loc["Open", "maps to"] == "Open" and approach.loc["MIS", "rows"] == 3
     assert "Left unmapped (the check names them with their rows): 'MIS' (3 rows)" in rendered(all_text(at))
+    # The whole note under the table, once for the values it concerns.
+    assert [rendered(c.value) for c in at.caption if "ISO/IEC 5218" in c.value] == [
+        "'1', '2': ISO/IEC 5218 codes sex 1 = male, 2 = female; NORspine and most registries follow it. "
+        "0/1 has no standard meaning: say which is which."]
+    assert any(rendered(c.value).startswith("'MIS': ambiguous, could be Tubular MIS, Microscopic") for c in at.caption)
     at = map_code(at, "sex", "1", "male")
     at = map_code(at, "sex", "2", "female")
     at = map_code(at, "approach", "MIS", "Tubular MIS")
