@@ -4,7 +4,7 @@ import streamlit as st
 
 from spinedash import ui
 from spinedash.ingest import data_dictionary_table
-from spinedash.quality import completeness_text
+from spinedash.quality import completeness_text, levels_operated_table
 from spinedash.schema import measure_table
 from spinedash.tables import escape_markdown
 from spinedash.ui import data_source, followup, import_wizard, template_download
@@ -30,6 +30,12 @@ if dataset.is_synthetic:
     ui.synthetic_notice()
 st.button("Use the sample cohort", key="use_sample", on_click=data_source.use_sample, disabled=dataset.is_synthetic)
 
+levels = levels_operated_table(dataset.cases)
+if levels is not None:
+    st.subheader("Levels operated")
+    st.caption("Cases by the number of spinal levels operated (levels_operated): the file's own count, or the levels "
+               "its level cells or flags name. The level column keeps the most cranial level of each case.")
+    show_table(levels)
 st.subheader("Follow-up completeness")
 export_date = followup.export_date(dataset, "data")
 st.caption(followup.completeness_caption(export_date) + " — where the measure is not asked then.")

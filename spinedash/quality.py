@@ -119,3 +119,21 @@ def completeness_text(cases: pd.DataFrame, export_date: pd.Timestamp | str | Non
             if schema.pain_column(measure, tp) not in cases.columns and row in text.index and col in text.columns:
                 text.loc[row, col] = "not in file"
     return text
+
+
+def levels_operated_table(cases: pd.DataFrame) -> pd.DataFrame | None:
+    """How many cases were operated at 1, 2, 3 … levels (`levels_operated`), with "not recorded" last;
+    None when the cases hold no such column or no value in it. Counts and shares of the file as read."""
+    if "levels_operated" not in cases.columns:
+        return None
+    levels = pd.to_numeric(cases["levels_operated"], errors="coerce")
+    if not levels.notna().any():
+        return None
+    counts = levels.dropna().astype(int).value_counts().sort_index()
+    rows = [{"levels operated": f"{n} level{'s' if n != 1 else ''}", "cases": int(c)} for n, c in counts.items()]
+    blank = int(levels.isna().sum())
+    if blank:
+        rows.append({"levels operated": "not recorded", "cases": blank})
+    table = pd.DataFrame(rows)
+    table["share"] = (table["cases"] / len(cases)).map(lambda v: f"{v:.0%}")
+    return table.set_index("levels operated")

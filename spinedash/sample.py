@@ -601,6 +601,8 @@ def generate_cohort(n: int, seed: int = 0) -> pd.DataFrame:
         "reoperation_12m": known(reoperation, seen_12m),
         "recurrence_12m": known(recurrence, seen_12m),
         "satisfied_12m": known(satisfied, seen_12m),
+        # The synthetic cases are single-level operations with no count of levels recorded: left blank.
+        "levels_operated": np.full(n, np.nan),
     }
     df = pd.DataFrame({c: frame[c] for c in schema.CANONICAL_COLUMNS})
     return schema.to_canonical_dtypes(df)

@@ -131,7 +131,10 @@ def test_nkr_cervical_is_read_as_cervical_with_its_own_measures():
     assert got.loc[two_levels.case_id, "spinal_level"] == "C5-C6"
     assert [w for w in result.warnings if "more than one level" in w] == [
         "'Nivaa' names more than one level on 1 row (1 row with 2 levels; row 4). SpineDash keeps one level per case: "
-        "the most cranial, so 'SideNivaaC5C6;SideNivaaC6C7' is read as C5-C6; the number of levels is not kept."]
+        "the most cranial, so 'SideNivaaC5C6;SideNivaaC6C7' is read as C5-C6; the number of levels is kept in levels_operated."]
+    # … and the number of levels is kept: 2 for the two-level case, 1 for the others
+    assert got.loc[two_levels.case_id, "levels_operated"] == 2
+    assert (got.drop(index=two_levels.case_id)["levels_operated"] == 1).all()
 
 
 @pytest.mark.parametrize(

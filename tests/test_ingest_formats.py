@@ -309,6 +309,45 @@ def test_several_levels_keep_the_most_cranial_and_are_reported():
     notes = [w for w in result.warnings if "more than one level" in w]
     assert len(notes) == 1
     assert notes[0].startswith("'level' names more than one level on 4 rows (3 rows with 2 levels, 1 row with 3 levels; rows 2–4, 6).")
+    # the number of levels is kept: what each cell names, 1 for a single level
+    assert result.cases["levels_operated"].tolist() == [2, 2, 3, 1, 2]
+    assert "kept in levels_operated" in notes[0]
+
+
+def test_a_column_stating_the_number_of_levels_wins_and_counted_levels_fill_its_blanks():
+    csv = (b"case_id,surgery_date,condition,approach,level,Number of levels,ODI pre\n"
+           b"1,2024-01-02,Spinal stenosis,Open,\"L4-L5, L5-S1\",3,40\n"
+           b"2,2024-01-03,Spinal stenosis,Open,\"L4-L5, L5-S1\",,41\n"
+           b"3,2024-01-04,Herniated disc,Open,L5-S1,1,42\n")
+    result = load_outcomes(csv, filename="levels.csv")
+    assert result.cases["levels_operated"].tolist() == [3, 2, 1]
+    assert choose_columns(["AntallNivaaOpr", "Antall nivå"])[0][0].target == "levels_operated"
+
+
+@pytest.mark.parametrize("bad", [b"1.5", b"0", b"30"])
+def test_a_number_of_levels_that_is_not_a_whole_count_is_refused_naming_the_rows(bad):
+    csv = b"case_id,surgery_date,condition,approach,levels operated,ODI pre\n1,2024-01-02,Herniated disc,Open,1,40\n2,2024-01-03,Herniated disc,Open," + bad + b",41\n"
+    with pytest.raises(OutcomeDataError) as refused:
+        load_outcomes(csv, filename="levels.csv")
+    assert any(p.column.startswith("levels operated") and ("whole number" in p.message or "between 1 and 25" in p.message)
+               for p in refused.value.problems), refused.value.problems
+
+
+def test_the_data_page_shows_cases_by_levels_operated():
+    from spinedash.dataset import Dataset, without_blank_columns
+    from spinedash.quality import levels_operated_table
+    from tests.pages.apptest import run_page
+
+    cases = load_outcomes(str(EXPORTS / "nkr_cervical_datadump.csv")).cases
+    table = levels_operated_table(cases)
+    assert table["cases"].to_dict() == {"1 level": len(CERVICAL) - 1, "2 levels": 1}
+    assert levels_operated_table(cases.drop(columns="levels_operated")) is None
+    dataset = Dataset(without_blank_columns(cases), "dump.csv", is_synthetic=False, content_key="nkr-levels")
+    at = run_page("pages/data.py", session={"data_source_dataset": dataset})
+    assert not at.exception, [e.value for e in at.exception]
+    assert any(h.value == "Levels operated" for h in at.subheader)
+    shown = next(t.value for t in at.table if "levels operated" in (t.value.index.name or ""))
+    assert shown.loc["2 levels", "cases"] == 1
 
 
 # --- classic (non-longitudinal) REDCap project with repeating instruments -------------------------

@@ -87,6 +87,10 @@ _EXPLICIT_ALIASES: dict[str, tuple[str, ...]] = {
     "approach": ("approach", "surgical approach", "operative approach", "access", "approach family", "op metod", "op.metod", "operationsmetod", "zugang", "tilgang"),
     "procedure": ("procedure", "operation", "operation type", "procedure type", "surgery type", "type of surgery", "intervention", "inngrep"),
     "spinal_level": ("level", "levels", "spinal level", "operated level", "level operated", "segment", "vertebral level", "nivå", "niva"),
+    # NKR's AntallNivaaOpr (Rapporteket/nakke R/NakkePreprosesser.R line 66); NORspine's DekompAntNivaa and
+    # FusjonAntNivaa count decompressed or fused levels only, so they are not read as levels operated.
+    "levels_operated": ("number of levels", "levels operated", "number of levels operated", "no of levels", "n levels", "operated levels",
+                        "antall nivå", "antall nivåer", "antall nivå operert", "antallnivaaopr", "antal nivåer", "anzahl segmente", "anzahl level"),
     "surgeon": ("surgeon", "operating surgeon", "surgeon code", "operator", "kirurg"),
     "site": ("site", "hospital", "clinic", "centre", "center", "unit", "sykehus"),
     "anesthesia": ("anesthesia", "anaesthesia", "anesthetic", "anaesthetic", "anesthesia type", "anaesthesia type", "type of anaesthesia", "type of anesthesia"),
@@ -710,6 +714,7 @@ def map_columns(frame: pd.DataFrame, decimal_comma: bool = False, header_row: in
 
     lookups = _category_lookups()
     condition_region: pd.Series | None = None
+    level_counts: pd.Series | None = None
     out: dict[str, pd.Series] = {}
     decisions: dict[str, UnitDecision] = {}
     ids_unique: Future[bool] | None = None
@@ -743,6 +748,8 @@ def map_columns(frame: pd.DataFrame, decimal_comma: bool = False, header_row: in
                 problems += asked
             if bad.any():
                 problems.append(make_problem(label, bad.index[bad.to_numpy()], f"Expected a number ({spec.unit or 'no unit'}); found {_examples(_text_series(raw[bad]))}."))
+            if column == "levels_operated" and (part := (values.notna() & (values != values.round())).to_numpy()).any():
+                problems.append(make_problem(label, raw.index[part], f"Expected a whole number of levels (1, 2, 3 …); found {_examples(_text_series(raw[part]))}."))
             unit = _profile_unit(profile_units, column) if column in _CANONICAL_UNIT else None
             source = "profile" if unit else "header"
             if unit is None:
@@ -804,7 +811,7 @@ def map_columns(frame: pd.DataFrame, decimal_comma: bool = False, header_row: in
                 values = values.astype("object").mask(bad, "other")
             out[column] = values
         elif column == "spinal_level":
-            out[column], note = _one_level(frame.iloc[:, pos], table, label)
+            out[column], note, level_counts = _one_level(frame.iloc[:, pos], table, label)
             if note:
                 warnings.append(note)
         elif column == "technique":
@@ -814,6 +821,13 @@ def map_columns(frame: pd.DataFrame, decimal_comma: bool = False, header_row: in
         else:
             out[column] = _to_label(raw)
 
+    if level_counts is not None:
+        # The number of levels a multi-level cell names is kept; a column that states it wins.
+        if "levels_operated" in out:
+            out["levels_operated"] = out["levels_operated"].fillna(level_counts)
+        else:
+            out["levels_operated"] = level_counts
+            header_for["levels_operated"] = header_for["spinal_level"]
     if condition_region is not None:
         n = int(condition_region.notna().sum())
         if "region" in out:
@@ -934,13 +948,13 @@ def _cranial_key(level: str) -> tuple[int, int]:
     return (_REGION_ORDER[m.group(1)], int(m.group(2))) if m else (9, 99)
 
 
-def _one_level(raw: pd.Series, table: dict | None, label: str) -> tuple[pd.Series, str | None]:
+def _one_level(raw: pd.Series, table: dict | None, label: str) -> tuple[pd.Series, str | None, pd.Series | None]:
     """One level per case, as the data model holds (SpineDash's rule for multi-level operations).
 
     A cell naming several levels ("C5-C6;C6-C7") keeps the most cranial one (C5-C6) as the level,
-    so the case counts at its top level; the count of levels per row is reported in the warning
-    (the case table has no column for it). Each part goes through the profile's code table first
-    (the NKR's "SideNivaaC5C6;SideNivaaC6C7").
+    so the case counts at its top level; the number of levels each row names is returned for the
+    levels_operated column (None when no row names more than one) and reported in the warning.
+    Each part goes through the profile's code table first (the NKR's "SideNivaaC5C6;SideNivaaC6C7").
     """
     lookup = {str(k).strip().casefold(): v for k, v in (table or {}).items()}
     counts: dict[str, int] = {}
@@ -959,8 +973,9 @@ def _one_level(raw: pd.Series, table: dict | None, label: str) -> tuple[pd.Serie
     values = _by_unique(raw, parse)[0]
     several = {v: n for v, n in counts.items() if n > 1}
     if not several:
-        return values, None
+        return values, None, None
     per_row = _by_unique(raw, lambda u: u.map(several.get).astype("float64"))[0]
+    levels = per_row.where(per_row.notna(), values.notna().astype("float64").where(values.notna()))
     multi = per_row.notna().to_numpy()
     rows = list(raw.index[multi])
     by_count = per_row[multi].astype(int).value_counts().sort_index()
@@ -968,7 +983,7 @@ def _one_level(raw: pd.Series, table: dict | None, label: str) -> tuple[pd.Serie
     example = next(iter(several))
     return values, (f"'{_clip(label)}' names more than one level on {len(rows):,} row{'s' if len(rows) != 1 else ''} "
                     f"({spread}; row{'s' if len(rows) != 1 else ''} {_rows_short(rows)}). SpineDash keeps one level per case: the most cranial, so "
-                    f"'{_clip(example)}' is read as {values[raw.index[multi][0]]}; the number of levels is not kept.")
+                    f"'{_clip(example)}' is read as {values[raw.index[multi][0]]}; the number of levels is kept in levels_operated."), levels
 
 
 _STAY_WITH_UNIT = r"^([0-9]+(?:[.,][0-9]+)?)\s*(d|days?|døgn|h|hrs?|hours?|t|timer)$"
