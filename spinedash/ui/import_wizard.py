@@ -428,7 +428,7 @@ def _code_table(profile: dict, choice, key: str, codes: dict, grid: pd.DataFrame
         return
     name = f"{choice.source} → {column_label(choice.target)}"
     st.markdown(f"**{escape_markdown(choice.source)}** → {escape_markdown(column_label(choice.target))}")
-    prefix = f"import_codes_{choice.target}"
+    prefix = f"import_codes_{choice.target}_{choice.position}"  # two columns read as one target still get a table each
     edited = st.data_editor(
         grid, key=_editor_key(prefix, codes), hide_index=True, width="stretch", num_rows="fixed",
         column_order=CODE_COLUMNS, disabled=[c for c in CODE_COLUMNS if c != "maps to"],

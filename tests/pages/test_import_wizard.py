@@ -356,3 +356,16 @@ def test_a_code_left_unmapped_is_reported_with_its_rows_not_guessed():
     problems = next(t.value for t in at.table if list(t.value.columns) == ["column", "rows", "what was expected"])
     assert problems["column"].tolist() == ["Approach"] and problems["rows"].tolist() == ["3, 5, 7"]  # its rows, named
     assert rendered(problems["what was expected"].iloc[0]).startswith("'MIS' can mean Tubular MIS")
+
+
+def test_two_columns_read_as_one_target_each_get_a_codes_table():
+    # 'Sex' and 'Gender' are both read as sex (the Columns step warns; the check refuses): the Codes step
+    # still draws a table for each, with its own key, instead of failing on a repeated widget key.
+    text = b"case_id,condition,approach,Sex,Gender,vas_leg_pre\nA1,Herniated disc,Open,1,m\nA2,Herniated disc,Open,2,f\n"
+    at = run_page("pages/data.py")
+    files_uploader(at).set_value([("two_sexes.csv", text, "text/csv")])
+    ok(at.run())
+    ok(at.segmented_control(key=STEP).set_value(3).run())
+    tables = [e for e in at.data_editor if e.key.startswith("import_codes_sex_")]
+    assert len(tables) == 2 and len({e.key for e in tables}) == 2
+    assert sorted(tuple(sorted(e.value["value in your file"])) for e in tables) == [("1", "2"), ("f", "m")]
