@@ -804,7 +804,8 @@ def map_columns(frame: pd.DataFrame, decimal_comma: bool = False, header_row: in
             if flagged and _flag_values(raw):
                 # The same code-table step as a profile's (NORspine's PeropKompDura: 0 none, 1 dural tear).
                 raw = _recode(raw, _flag_table(flagged))
-                info.append(f"'{_clip(label)}' is a yes/no flag for {flagged}: yes is read as {flagged}, no as none.")
+                info.append(f"'{_clip(label)}' is a yes/no flag for {flagged}: yes is read as {flagged}, no as none "
+                            f"(the file records no other complication, so the complication rate is the {flagged} rate).")
             values, bad = _to_mapped(raw, _COMPLICATION_WORDS)
             if bad.any():
                 warnings.append(f"'{label}': {int(bad.sum())} free-text complication{'s' if bad.sum() > 1 else ''} ({_examples(_text_series(raw[bad]))}) counted as 'other'.")
