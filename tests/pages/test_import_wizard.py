@@ -369,3 +369,23 @@ def test_two_columns_read_as_one_target_each_get_a_codes_table():
     tables = [e for e in at.data_editor if e.key.startswith("import_codes_sex_")]
     assert len(tables) == 2 and len({e.key for e in tables}) == 2
     assert sorted(tuple(sorted(e.value["value in your file"])) for e in tables) == [("1", "2"), ("f", "m")]
+
+
+def test_a_rating_read_as_satisfied_yes_no_asks_for_its_cut_off_in_the_codes_step():
+    text = (b"case_id,condition,approach,vas_leg_pre,satisfied_12m\n"
+            b"A1,Herniated disc,Open,7,1\nA2,Herniated disc,Open,6,2\nA3,Herniated disc,Open,8,4\nA4,Herniated disc,Open,5,5\n")
+    at = run_page("pages/data.py")
+    files_uploader(at).set_value([("ratings.csv", text, "text/csv")])
+    ok(at.run())
+    assert DATASET_KEY not in at.session_state  # a rating is not yes/no until the cut-off is said
+    ok(at.segmented_control(key=STEP).set_value(3).run())
+    # No value table for a rating: the cut-off control instead.
+    assert not [e for e in at.data_editor if e.key.startswith("import_codes_satisfied_12m_")]
+    cutoff = at.multiselect(key="import_cutoff_satisfied")
+    assert list(cutoff.options) == ["1", "2", "4", "5"] and cutoff.value == []
+    ok(cutoff.set_value(["4", "5"]).run())
+    assert at.session_state[STATE]["profile"]["cutoffs"]["satisfaction"]["satisfied_if"] == ["4", "5"]
+    ok(at.segmented_control(key=STEP).set_value(5).run())
+    ok(at.button(key="import_check").click().run())
+    assert any("4 cases accepted and now in use" in s.value for s in at.success), [e.value for e in at.error]
+    assert at.session_state[DATASET_KEY].cases["satisfied_12m"].tolist() == [False, False, True, True]
