@@ -21,6 +21,7 @@ from spinedash.ingest.value_grid import (
     unit_choices,
     unit_grid,
     units_from_grid,
+    unmapped_fate,
     unmapped_values,
 )
 
@@ -62,6 +63,18 @@ def test_sex_one_two_is_suggested_by_its_standard_but_not_applied():
     assert rows["suggested"].to_dict() == {"1": "male", "2": "female"}
     assert (rows["maps to"] == LEAVE_UNMAPPED).all()
     assert rows.loc["1", "note"].startswith("suggested by a standard, not applied")
+
+
+def test_what_happens_to_an_unmapped_value_is_said_per_column():
+    assert unmapped_fate("sex") == unmapped_fate("approach") == "the check refuses them and names their rows"
+    assert unmapped_fate("complication") == "counted as 'other'; the report says which"
+    assert unmapped_fate("technique") == "kept as written"
+    rows = code_grid(pd.Series(["Www", "none"]), "complication").set_index("value in your file")
+    assert rows.loc["Www", "maps to"] == LEAVE_UNMAPPED and "counted as 'other'" in rows.loc["Www", "note"]
+    # ... which is what the import does.
+    csv = b"case_id,condition,approach,vas_leg_pre,complication\nA1,Herniated disc,Open,7,Www\nA2,Herniated disc,Open,6,none\n"
+    result = load_outcomes(csv)
+    assert result.cases["complication"].tolist() == ["other", "none"] and any("'Www'" in w for w in result.warnings)
 
 
 def test_unmapped_values_are_counted():

@@ -141,7 +141,7 @@ def code_grid(raw: pd.Series, target: str, codes: dict | None = None, source: st
         elif r.status == "suggested":
             note = "suggested by a standard, not applied — choose"
         elif r.status == "unmapped":
-            note = note or "not recognised — choose, or leave it unmapped (reported with its rows)"
+            note = note or f"not recognised — choose, or leave it unmapped ({unmapped_fate(target)})"
         have, code = _code_for(codes, value)
         if have:
             maps_to = BLANK if code is None else str(code)
@@ -187,6 +187,15 @@ def codes_from_grid(built: pd.DataFrame, edited: pd.DataFrame, codes: dict | Non
         else:
             out[key] = pick
     return out
+
+
+def unmapped_fate(target: str) -> str:
+    """What the import does with a value left unmapped in this column, in the user's words (the map stage's rules)."""
+    if target == "complication":
+        return "counted as 'other'; the report says which"
+    if target in ("technique", "procedure"):
+        return "kept as written"
+    return "the check refuses them and names their rows"
 
 
 def unmapped_values(grid: pd.DataFrame) -> list[tuple[str, int]]:

@@ -51,6 +51,7 @@ from spinedash.ingest.value_grid import (
     unit_grid,
     unit_options,
     units_from_grid,
+    unmapped_fate,
     unmapped_values,
 )
 from spinedash.tables import escape_markdown
@@ -408,7 +409,7 @@ def _codes_step(frame: pd.DataFrame, choices, mapped, profile: dict) -> None:
         st.caption("No coded columns: nothing to map.")
         return
     st.markdown("Change **maps to** where a value means something else: click the cell, then pick. A value left "
-                "*(leave unmapped)* is not guessed: the check names it with its rows until you choose.")
+                "*(leave unmapped)* is not guessed: under each table, what the import does with it.")
     # Columns SpineDash read whole by itself go last, folded; the split does not follow the user's
     # edits, so a table being answered stays where it is.
     settled = [t for t in tables if (t[3]["status"] == "recognised").all() and not is_rating(t[0].target, t[3])]
@@ -461,7 +462,7 @@ def _code_table(profile: dict, choice, key: str, codes: dict, grid: pd.DataFrame
         st.caption(", ".join(f"'{escape_markdown(v)}'" for v in values) + f": {escape_markdown(detail)}")
     left = unmapped_values(grid)
     if left:
-        st.caption("Left unmapped (the check names them with their rows): "
+        st.caption(f"Left unmapped ({unmapped_fate(choice.target)}): "
                    + ", ".join(f"'{escape_markdown(v)}' ({n} row{'s' if n != 1 else ''})" for v, n in left))
 
 

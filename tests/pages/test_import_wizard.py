@@ -142,7 +142,7 @@ def test_the_wizard_walks_every_step_and_back_and_the_saved_profile_imports_next
     assert approach.loc["MIS", "maps to"] == "(leave unmapped)" and approach.loc["MIS", "suggested"] == ""
     assert approach.loc["MIS", "note"].startswith("ambiguous: MIS could be Tubular MIS")
     assert approach.loc["Open", "maps to"] == "Open" and approach.loc["MIS", "rows"] == 3
-    assert "Left unmapped (the check names them with their rows): 'MIS' (3 rows)" in rendered(all_text(at))
+    assert "Left unmapped (the check refuses them and names their rows): 'MIS' (3 rows)" in rendered(all_text(at))
     # The whole note under the table, once for the values it concerns.
     assert [rendered(c.value) for c in at.caption if "ISO/IEC 5218" in c.value] == [
         "'1', '2': ISO/IEC 5218 codes sex 1 = male, 2 = female; NORspine and most registries follow it. "
