@@ -107,3 +107,4 @@ def test_the_outcomes_page_shows_the_share_and_no_mean():
     titles = json.dumps(chart_specs(at))
     assert "mean with 95% CI" not in titles
     assert at.number_input(key="mcid_global_effect").value == 2
+

@@ -10,6 +10,9 @@ truth the file was written from.
 
 from __future__ import annotations
 
+import io
+import json
+
 import pandas as pd
 import pytest
 
@@ -166,6 +169,19 @@ def test_a_complication_flag_column_is_read_as_the_complication():
     english = load_outcomes(csv.replace(b"Durarift", b"Wound infection").replace(b",0\n", b",no\n").replace(b",1\n", b",yes\n"),
                             filename="flags.csv")
     assert english.cases["complication"].astype("object").tolist()[:2] == ["none", "infection"]
+
+
+def test_nkr_datadump_reads_its_dural_tear_flag_as_the_complication():
+    path = EXPORTS / "nkr_cervical_datadump.csv"
+    frame = pd.read_csv(path, sep=";", encoding="latin-1", dtype=str, keep_default_na=False)
+    frame["PerOpKomplDurarift"] = ["1"] + ["0"] * (len(frame) - 2) + [""]
+    out = io.StringIO()
+    frame.to_csv(out, sep=";", index=False)
+    result = load_outcomes(out.getvalue().encode("latin-1"), filename="dataDumpNakke.csv")
+    assert result.profile.get("name") == "NKR degenerative cervical datadump (Rapporteket)"
+    got = result.cases["complication"].astype("object").tolist()
+    assert got[0] == "dural tear" and set(got[1:-1]) == {"none"} and pd.isna(got[-1])
+    assert "PerOpKomplDurarift alone" in " ".join(json.loads((EXPORTS.parents[2] / "data" / "profiles" / "nkr_cervical.json").read_text(encoding="utf-8"))["assumptions"])
 
 
 def test_a_complication_word_column_that_is_not_yes_no_is_not_a_flag():
