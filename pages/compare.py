@@ -52,7 +52,9 @@ if table.empty:
 else:
     st.warning(analysis.CAUSAL_CAUTION, icon=":material/warning:")
     st.header(f"{escape_markdown(pair.label_a)} (A) and {escape_markdown(pair.label_b)} (B)")
-    st.markdown(f"**{escape_markdown(comparison.adjustment_note(table, adjust))}**")
+    # A short heading, then every covariate, what was left out and why: on a small file the full list is long.
+    st.markdown(f"**{escape_markdown(comparison.adjustment_heading(table, adjust))}**")
+    st.caption(escape_markdown(comparison.adjustment_note(table, adjust)))
     display = comparison_display(table, pair.label_a, pair.label_b)
     # Table and forest plot one above the other: side by side, nine columns would be squeezed to slivers.
     show_table(display[comparison.tidy_columns(pair.label_a, pair.label_b)].set_index("Outcome"))

@@ -153,7 +153,12 @@ COMPARE_COLUMNS = (
     "outcome", "unit", "n_a", "value_a", "n_b", "value_b", "difference", "diff_ci_low", "diff_ci_high",
     "p_value", "p_holm", "test", "adjusted_difference", "adjusted_ci_low", "adjusted_ci_high", "adjusted_p_value",
     "adjusted_p_holm", "adjusted_for", "sentence", "suppressed", "adjusted_measure", "ratio", "ratio_ci_low", "ratio_ci_high",
+    "adjusted_terms", "left_out_terms",
 )  # fmt: skip
+# adjusted_terms / left_out_terms: the covariates a row's adjusted estimate used, and those the 10-per-term
+# rule left out, as labels joined by TERM_SEPARATOR ("" when none), so comparison.adjustment_summary can
+# word a short heading and a full sentence without parsing adjusted_for.
+TERM_SEPARATOR = "; "
 # What a row's adjusted estimate (adjusted_difference, adjusted_ci_low/high) is: a difference B − A in
 # the row's unit, or a ratio B / A (1 = no difference). ratio / ratio_ci_low/high: the same ratio
 # unadjusted, so the forest plot can set the two side by side.
@@ -1090,11 +1095,11 @@ def _stay_row(
     adjusted: dict[str, object] = {"adjusted_for": "not adjusted"}
     # Adjusted only when there is something to adjust for (else it would repeat the unadjusted ratio).
     if adj is not None and adj.method != "none" and adj.labels:
-        (coef, c_low, c_high, c_p), covariates, n_adj_a, n_adj_b = _adjusted(adj, log_stay, a | b, b, None, robust=True)
+        (coef, c_low, c_high, c_p), covariates, n_adj_a, n_adj_b, terms = _adjusted(adj, log_stay, a | b, b, None, robust=True)
         if min(n_adj_a, n_adj_b) >= min_cell and np.isfinite(coef):
             ratio = float(np.exp(coef))
             adjusted = {"adjusted_difference": ratio, "adjusted_ci_low": float(np.exp(c_low)), "adjusted_ci_high": float(np.exp(c_high)),
-                        "adjusted_p_value": c_p, "adjusted_for": covariates}
+                        "adjusted_p_value": c_p, "adjusted_for": covariates} | terms
             sentence = sentence[:-1] + (
                 f"; adjusted for {covariates}, stays with {label_b} were {_times_as_long(ratio, 'longer', 'shorter')} than "
                 f"with {label_a} (ratio of geometric means {ratio:.2f}, 95% CI {np.exp(c_low):.2f} to {np.exp(c_high):.2f}; "
@@ -1186,14 +1191,16 @@ def _return_to_work_row(
         if adj.method == "weighting":
             hr = casemix.hazard_ratio(time[rows], event[rows], g, weights=adj.weights[rows])
             covariates = casemix.join_words(adj.labels) if adj.labels else "nothing (no covariate could be used in the propensity score)"
+            terms = _terms(adj.labels, ())
         else:
             kept, used, dropped = _within_budget(adj, int(event[rows].sum()), 1)
             hr = ((float("nan"),) * 4 if kept < 0
                   else casemix.hazard_ratio(time[rows], event[rows], g, covariates=adj.covariates[rows][:, :kept]))
             covariates = (casemix.join_words(used) if used else "nothing (no covariate could be used)") + (f" ({dropped})" if dropped else "")
+            terms = _terms(used, adj.labels[len(used):])
         if min(int(in_a.sum()), int(in_b.sum())) >= min_cell and np.isfinite(hr[0]):
             adjusted = {"adjusted_difference": hr[0], "adjusted_ci_low": hr[1], "adjusted_ci_high": hr[2], "adjusted_p_value": hr[3],
-                        "adjusted_for": covariates}
+                        "adjusted_for": covariates} | terms
             if hr[0] == 1:
                 pace = f"{back} at the same pace"
             else:
@@ -1339,8 +1346,8 @@ def _mcid_word(measure: str) -> str:
 
 def _adjusted(
     adj: _Adjustment, y: np.ndarray, rows: np.ndarray, group_b: np.ndarray, baseline: tuple[np.ndarray, str] | None, robust: bool
-) -> tuple[tuple[float, float, float, float], str, int, int]:
-    """The B-vs-A effect on y over `rows` (recorded cases of either group): coefficient, CI, p; words; n per group."""
+) -> tuple[tuple[float, float, float, float], str, int, int, dict[str, str]]:
+    """The B-vs-A effect on y over `rows` (recorded cases of either group): coefficient, CI, p; words; n per group; terms."""
     ok = rows & ~np.isnan(y)
     if adj.method == "regression" and baseline is not None:
         ok &= ~np.isnan(baseline[0])
@@ -1350,10 +1357,10 @@ def _adjusted(
     if adj.method == "weighting":
         effect = casemix.group_effect(y[ok], g, weights=adj.weights[ok])
         words = casemix.join_words(adj.labels) if adj.labels else "nothing (no covariate could be used in the propensity score)"
-        return effect, words, n_a, n_b
+        return effect, words, n_a, n_b, _terms(adj.labels, ())
     kept, used, dropped = _within_budget(adj, int(ok.sum()), 1 + (baseline is not None))
     if kept < 0:
-        return (float("nan"),) * 4, dropped, n_a, n_b
+        return (float("nan"),) * 4, dropped, n_a, n_b, _terms((), adj.labels)
     columns = [adj.covariates[ok][:, :kept]]
     labels = list(used)
     if baseline is not None:
@@ -1362,7 +1369,12 @@ def _adjusted(
     X = np.column_stack(columns) if sum(c.shape[1] for c in columns) else None
     effect = casemix.group_effect(y[ok], g, X, robust=robust)
     words = casemix.join_words(labels) if labels else "nothing (no covariate could be used)"
-    return effect, words + (f" ({dropped})" if dropped else ""), n_a, n_b
+    return effect, words + (f" ({dropped})" if dropped else ""), n_a, n_b, _terms(labels, adj.labels[len(used):])
+
+
+def _terms(used, left_out) -> dict[str, str]:
+    """A row's adjusted_terms and left_out_terms (see COMPARE_COLUMNS)."""
+    return {"adjusted_terms": TERM_SEPARATOR.join(used), "left_out_terms": TERM_SEPARATOR.join(left_out)}
 
 
 def _score_row(
@@ -1396,14 +1408,14 @@ def _score_row(
         adjusted_text = "not adjusted for case mix"
     else:
         baseline = (_numbers(cases, pre_col), "the score before surgery") if pre_col in cases.columns and adj.method == "regression" else None
-        (coef, c_low, c_high, c_p), covariates, n_adj_a, n_adj_b = _adjusted(adj, y, keep, b, baseline, robust=False)
+        (coef, c_low, c_high, c_p), covariates, n_adj_a, n_adj_b, terms = _adjusted(adj, y, keep, b, baseline, robust=False)
         if adj.method == "regression" and baseline is None:
             covariates += " (no score before surgery recorded)"
         if min(n_adj_a, n_adj_b) < min_cell or not np.isfinite(coef):
             adjusted_text = "not adjusted: too few cases in a group with the covariates recorded"
         else:
             adjusted.update(adjusted_difference=coef, adjusted_ci_low=c_low, adjusted_ci_high=c_high, adjusted_p_value=c_p,
-                            adjusted_for=covariates)
+                            adjusted_for=covariates, **terms)
             direction = "the same" if coef == 0 else f"{_fmt(abs(coef))} points {_more_less(coef, 'lower', 'higher')}"
             direction += "" if coef == 0 else f" ({better} is better)"
             adjusted_text = f"adjusted for {covariates}, {label_b} was {direction} ({_fmt_p(c_p)})"
@@ -1448,10 +1460,10 @@ def _proportion_row(
     adjusted: dict[str, object] = {"adjusted_for": "not adjusted"}
     if adj is not None and adj.method != "none":
         y = np.where(counted, hit.astype(np.float64), np.nan)
-        (coef, c_low, c_high, c_p), covariates, n_adj_a, n_adj_b = _adjusted(adj, y, (a | b) & counted, b, baseline, robust=True)
+        (coef, c_low, c_high, c_p), covariates, n_adj_a, n_adj_b, terms = _adjusted(adj, y, (a | b) & counted, b, baseline, robust=True)
         if min(n_adj_a, n_adj_b) >= min_cell and np.isfinite(coef):
             adjusted = {"adjusted_difference": coef, "adjusted_ci_low": c_low, "adjusted_ci_high": c_high, "adjusted_p_value": c_p,
-                        "adjusted_for": covariates}
+                        "adjusted_for": covariates} | terms
             change = "no difference" if coef == 0 else f"{_fmt(abs(coef) * 100)} percentage points {_more_less(coef, 'fewer', 'more')}"
             sentence += f"; adjusted for {covariates}, {change} ({_fmt_p(c_p)})"
         else:
@@ -1662,15 +1674,16 @@ def compare_groups(
             for col in COMPARE_COLUMNS:
                 if col not in ("outcome", "unit", "n_a", "n_b", "test", "sentence", "suppressed", "adjusted_measure"):
                     r[col] = np.nan
-            r["adjusted_for"] = ""
+            r["adjusted_for"] = r["adjusted_terms"] = r["left_out_terms"] = ""
             r["sentence"] = (f"Suppressed: {privacy.complementary_label().removeprefix('suppressed ').strip('()')}"
                              if why == "complementary" else f"Suppressed: fewer than {min_cell} cases in a group")
             r["suppressed"] = True
     frame = pd.DataFrame([r for r, _ in kept], columns=list(COMPARE_COLUMNS))
     frame["p_holm"] = holm(frame["p_value"].to_numpy(dtype=np.float64, na_value=np.nan))
     frame["adjusted_p_holm"] = holm(frame["adjusted_p_value"].to_numpy(dtype=np.float64, na_value=np.nan))
-    text = ("outcome", "unit", "test", "sentence", "adjusted_for", "adjusted_measure")
-    frame["adjusted_for"] = frame["adjusted_for"].fillna("")
+    text = ("outcome", "unit", "test", "sentence", "adjusted_for", "adjusted_measure", "adjusted_terms", "left_out_terms")
+    for col in ("adjusted_for", "adjusted_terms", "left_out_terms"):  # all-blank comes back as float NaN: object first
+        frame[col] = frame[col].astype(object).where(frame[col].notna(), "")
     return frame.astype(
         {c: ("str" if c in text else "int64" if c in ("n_a", "n_b") else "bool" if c == "suppressed" else "float64") for c in COMPARE_COLUMNS}
     )

@@ -275,23 +275,91 @@ def tidy_columns(label_a: str, label_b: str) -> list[str]:
             "Adjusted p", "Adjusted Holm p"]
 
 
-def adjustment_note(table: pd.DataFrame, adjust: str) -> str:
-    """What the comparison adjusted for, in one or two sentences (issue 14: every comparison says so)."""
+# The heading names at most this many covariates; the rest are counted ("and 2 more") and named in full below it.
+HEADING_TERMS = 3
+SCORE_BEFORE = "the score before surgery"
+TOO_FEW_WHY = "too few cases for more terms (about 10 cases per model term, Peduzzi 1996)"
+
+
+def _terms(text: str) -> list[str]:
+    from spinedash.analysis import TERM_SEPARATOR
+
+    return [t for t in str(text).split(TERM_SEPARATOR) if t] if isinstance(text, str) else []
+
+
+def _adjusted_rows(shown: pd.DataFrame) -> np.ndarray:
+    """Rows whose adjusted estimate holds at least one covariate (a model with none is the raw difference)."""
+    finite = np.isfinite(shown["adjusted_difference"].to_numpy(dtype=float, na_value=np.nan))
+    return finite & np.array([bool(_terms(t)) for t in shown["adjusted_terms"]], dtype=bool)
+
+
+def _words(outcomes) -> str:
+    from spinedash.casemix import join_words
+
+    return join_words(list(outcomes))
+
+
+def adjustment_heading(table: pd.DataFrame, adjust: str) -> str:
+    """What the comparison adjusted for, short enough for a heading on a tablet ("Adjusted for the score
+    before surgery, condition and 2 more; some left out: too few cases"). adjustment_note has it all."""
     shown = table[~table["suppressed"]]
-    named = [t for t in dict.fromkeys(shown["adjusted_for"]) if t and t != "not adjusted"]
-    if adjust == "none" or not named:
+    adjusted = _adjusted_rows(shown)
+    if adjust == "none":
+        return "Not adjusted for case mix"
+    if not adjusted.any():
+        return "Not adjusted: too few cases"
+    used = list(dict.fromkeys(t for text in shown["adjusted_terms"][adjusted] for t in _terms(text)))
+    scores = [t for t in used if t == SCORE_BEFORE or t.endswith(" before surgery")]
+    # The baseline scores first (they weigh most), as one term: the propensity score names each.
+    used = [*(["the scores before surgery"] if len(scores) > 1 else scores), *(t for t in used if t not in scores)]
+    named = used if len(used) <= HEADING_TERMS else [*used[: HEADING_TERMS - 1], f"{len(used) - HEADING_TERMS + 1} more"]
+    out = f"Adjusted for {_words(named)}"
+    if any(_terms(t) for t in shown["left_out_terms"][adjusted]):
+        out += "; some left out: too few cases"
+    if not adjusted.all():
+        out += f"; {int((~adjusted).sum())} of {len(shown)} outcomes not adjusted"
+    return out
+
+
+def adjustment_note(table: pd.DataFrame, adjust: str) -> str:
+    """What the comparison adjusted for, outcome by outcome, what was left out and why (issue 14: every
+    comparison says so). The page shows it under adjustment_heading; the PDF and Excel export carry it."""
+    shown = table[~table["suppressed"]]
+    adjusted = _adjusted_rows(shown)
+    if adjust == "none":
         return "Not adjusted for case mix — the differences are raw group differences."
-    how = ADJUSTMENT_WORDS[adjust]
-    words = "; ".join(dict.fromkeys(named))
-    prefix = "the score before surgery"
-    with_score = [o for o, t in zip(shown["outcome"], shown["adjusted_for"], strict=True) if str(t).startswith(prefix)]
-    rest_words = {t.removeprefix(prefix).removeprefix(", ").removeprefix(" and ") for t in named}
-    if with_score and len(rest_words) == 1 and all(t != prefix for t in named):
-        common = rest_words.pop()
-        words = f"{common}, and for the score before surgery in {', '.join(with_score)}"
-    unadjusted = [o for o, t in zip(shown["outcome"], shown["adjusted_for"], strict=True) if not t or t == "not adjusted"]
-    out = f"Adjusted for {words} ({how})."
+    if not adjusted.any():
+        return ("Not adjusted for case mix: too few cases to adjust any outcome (about 10 cases per model term, Peduzzi "
+                "1996, and enough in each group) — the differences are raw group differences.")
+    rows = shown[adjusted]
+    outcomes = rows["outcome"].tolist()
+    used = [_terms(t) for t in rows["adjusted_terms"]]
+    # Outcome lists by covariate set, in table order: {"condition, age and sex": ["Length of stay"], ...}.
+    by_set: dict[str, list[str]] = {}
+    for outcome, terms in zip(outcomes, used, strict=True):
+        by_set.setdefault(_words(terms), []).append(outcome)
+    rest = {_words([t for t in terms if t != SCORE_BEFORE]) for terms in used}
+    with_score = [o for o, terms in zip(outcomes, used, strict=True) if SCORE_BEFORE in terms]
+    if len(by_set) == 1:
+        words = next(iter(by_set))
+    elif with_score and len(rest) == 1 and "" not in rest:
+        words = f"{rest.pop()}, and for the score before surgery in {', '.join(with_score)}"
+    else:
+        words = "; for ".join(f"{w} in {_words(o)}" for w, o in by_set.items())
+    out = f"Adjusted for {words} ({ADJUSTMENT_WORDS[adjust]})."
+    no_score = [o for o, t in zip(outcomes, rows["adjusted_for"], strict=True) if "(no score before surgery recorded)" in t]
+    if no_score:
+        out += f" No score before surgery recorded for {_words(no_score)}, so not adjusted for it."
+    left: dict[str, list[str]] = {}
+    for outcome, text in zip(outcomes, rows["left_out_terms"], strict=True):
+        if _terms(text):
+            left.setdefault(_words(_terms(text)), []).append(outcome)
+    if len(left) == 1 and sum(map(len, left.values())) == len(outcomes):
+        out += f" Left out: {next(iter(left))} — {TOO_FEW_WHY}."
+    elif left:
+        out += f" Left out, {TOO_FEW_WHY}: " + "; ".join(f"{w} from {_words(o)}" for w, o in left.items()) + "."
     out += ratio_note(shown)
+    unadjusted = shown["outcome"][~adjusted].tolist()
     if unadjusted:
         out += f" Not adjusted — {', '.join(unadjusted)} (too few cases, or no adjusted estimate)."
     return out

@@ -96,6 +96,7 @@ EXPECTED_COLUMNS = {
         "outcome", "unit", "n_a", "value_a", "n_b", "value_b", "difference", "diff_ci_low", "diff_ci_high", "p_value", "p_holm",
         "test", "adjusted_difference", "adjusted_ci_low", "adjusted_ci_high", "adjusted_p_value", "adjusted_p_holm",
         "adjusted_for", "sentence", "suppressed", "adjusted_measure", "ratio", "ratio_ci_low", "ratio_ci_high",
+        "adjusted_terms", "left_out_terms",
     ],  # fmt: skip
     "summarise_for_condition": ["approach", "n", "median_stay_hours", "median_return_to_work_days", "score_change_12m", "suppressed"],
 }

@@ -439,6 +439,50 @@ def test_group_tied_to_the_case_mix_gets_no_adjusted_estimate():
     assert "not adjusted" in row["sentence"]
 
 
+def test_small_file_heading_is_short_and_the_note_names_every_covariate_and_what_was_left_out():
+    """40 cervical cases: the heading names two covariates and counts the rest; the note below it names every
+    covariate per outcome, what the 10-per-term rule left out and why (issue 14: nothing unsaid)."""
+    from spinedash import comparison
+    from spinedash.ingest import load_outcomes
+
+    cases = load_outcomes(DATA / "cervical_clinic.csv").cases
+    _, table, _ = comparison.comparison_result(cases, "Approach vs approach", "Open", "Microscopic", 5)
+    rows = table.set_index("outcome")
+    assert rows.loc["NDI at 12 months", "adjusted_terms"] == "the score before surgery; condition"
+    assert rows.loc["NDI at 12 months", "left_out_terms"] == "age; sex; level"
+    assert rows.loc["Length of stay", "adjusted_terms"] == "condition; age; sex"
+    assert rows.loc["Length of stay", "left_out_terms"] == "level"
+    heading = comparison.adjustment_heading(table, "regression")
+    assert heading == "Adjusted for the score before surgery, condition and 2 more; some left out: too few cases"
+    assert len(heading) < 90 and "(" not in heading
+    note = comparison.adjustment_note(table, "regression")
+    assert note.startswith("Adjusted for condition, age and sex in Length of stay; for the score before surgery and "
+                           "condition in VAS neck pain at 12 months, ")
+    assert ("Left out, too few cases for more terms (about 10 cases per model term, Peduzzi 1996): level from Length of "
+            "stay; age, sex and level from VAS neck pain at 12 months") in note
+    assert note.count("left out") == 0 and note.count("Left out") == 1  # said once, not once per outcome
+
+
+def test_heading_when_nothing_could_be_adjusted_or_nothing_was_asked():
+    from spinedash import comparison
+    from spinedash.ingest import load_outcomes
+
+    cases = load_outcomes(DATA / "exports" / "norspine_lumbar_datadump.csv").cases  # 14 cases
+    _, table, _ = comparison.comparison_result(cases, "Site vs site", "Haukeland", "Tromsø", 1)
+    assert comparison.adjustment_heading(table, "regression") == "Not adjusted: too few cases"
+    assert comparison.adjustment_note(table, "regression").startswith("Not adjusted for case mix: too few cases to adjust any")
+    assert comparison.adjustment_heading(table, "none") == "Not adjusted for case mix"
+
+
+def test_heading_on_the_sample_names_the_scores_as_one_term(sample):
+    from spinedash import comparison
+
+    _, table, _ = comparison.comparison_result(sample, "Approach vs approach", "Open", "Full-endoscopic", 5)
+    assert comparison.adjustment_heading(table, "regression") == "Adjusted for the score before surgery, condition and 3 more"
+    _, weighted, _ = comparison.comparison_result(sample, "Approach vs approach", "Open", "Full-endoscopic", 5, "weighting")
+    assert comparison.adjustment_heading(weighted, "weighting") == "Adjusted for the scores before surgery, condition and 3 more"
+
+
 def test_small_file_leaves_out_covariates_it_cannot_carry_and_says_so():
     """The 40-case cervical file: 10 cases per term (Peduzzi 1996, as the funnel's model) leaves room for
     the group, the score before surgery and condition; age, sex and level are named as left out, and the

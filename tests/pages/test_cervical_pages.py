@@ -43,3 +43,16 @@ def test_procedures_page_runs_on_the_cervical_file(dataset):
     at = run_page("pages/procedures.py", session={"data_source_dataset": dataset})
     assert not at.exception, at.exception
     assert "cervical_clinic.csv — 40 cases" in rendered(all_text(at))
+
+
+def test_compare_on_the_small_file_has_a_short_adjustment_heading_and_the_full_list_below_it(dataset):
+    """40 cases: the 10-per-term rule leaves age, sex and level out of the scores' models. The bold heading
+    stays short; the caption under it names every covariate, what was left out and why."""
+    at = run_page("pages/compare.py", session={"data_source_dataset": dataset})
+    assert not at.exception, at.exception
+    bold = [rendered(m.value) for m in at.markdown if m.value.startswith("**Adjusted for")]
+    assert bold == ["**Adjusted for the score before surgery, condition and 2 more; some left out: too few cases**"]
+    captions = rendered(" ".join(c.value for c in at.caption))
+    assert "Adjusted for condition, age and sex in Length of stay; for the score before surgery and condition in" in captions
+    assert "Left out, too few cases for more terms (about 10 cases per model term, Peduzzi 1996)" in captions
+    assert "age, sex and level from VAS neck pain at 12 months" in captions
