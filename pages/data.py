@@ -5,7 +5,7 @@ import streamlit as st
 from spinedash import ui
 from spinedash.ingest import data_dictionary_table
 from spinedash.quality import completeness_text, levels_operated_table
-from spinedash.schema import measure_table
+from spinedash.schema import measure_sources_markdown, measure_table_short
 from spinedash.tables import escape_markdown
 from spinedash.ui import data_source, followup, import_wizard, template_download
 from spinedash.ui.common import show_table
@@ -49,8 +49,13 @@ st.dataframe(data_dictionary_table(template_region), hide_index=True, width="str
 st.subheader("Outcome measures")
 st.caption(
     "Every score SpineDash reads, from data/measures.csv: a column is the measure and a time point, e.g. ndi_12m or "
-    "eq5d_pre (pre, 2w, 6w, 3m, 6m, 12m, 24m, or d<days> such as odi_d90). Which way is better, the default MCID with its "
-    "source, and where studies disagree."
+    "eq5d_pre (pre, 2w, 6w, 3m, 6m, 12m, 24m, or d<days> such as odi_d90). Which way is better and the default MCID with "
+    "its source (author and year; in full, with where studies disagree, under the table)."
 )
-st.dataframe(measure_table(), hide_index=True, width="stretch")
+# Short cells, one line each, so the table reads on a tablet with the sidebar open; the full citations below.
+st.dataframe(measure_table_short(), hide_index=True, width="stretch", column_config={
+    "source": st.column_config.TextColumn("source", help="Author and year: the full citation is under 'Sources in full' below"),
+})
+with st.expander("Sources in full: instrument, default MCID or cut-off, citation, where studies disagree"):
+    st.markdown(measure_sources_markdown())
 ui.disclaimer()

@@ -377,6 +377,48 @@ def measure_table() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+# The Data page's measure table: the columns that fit a tablet (820 px with the sidebar open) on one line
+# each; the instrument, full citation and where studies disagree go in measure_sources_markdown below it.
+MEASURE_TABLE_SHORT = ("measure", "label", "region", "scale", "better", "time points", "default MCID or cut-off", "source")
+SHORT_SOURCE_CHARS = 28
+
+
+def short_source(source: str) -> str:
+    """A citation as a table cell: "Parai et al., Eur Spine J 2020;29:663–9, …" -> "Parai 2020"; several
+    citations by one author -> "Mannion 2020, 2009"; anything else cut at a word to SHORT_SOURCE_CHARS + "…"."""
+    cited: dict[str, list[str]] = {}
+    for author, year in re.findall(r"([A-Z][\w'’-]+) et al\.,[^;()]*?\b((?:19|20)\d\d)\b", source):
+        cited.setdefault(author, []).append(year)
+    if cited:
+        return "; ".join(f"{a} {', '.join(dict.fromkeys(y))}" for a, y in cited.items())
+    if len(source) <= SHORT_SOURCE_CHARS:
+        return source
+    if code := re.search(r"\(([A-Z]\w+)/\w", source):  # "(Rapporteket/rygg R/…)": the registries' own code
+        return code.group(1)
+    if 0 < source.find(":") <= SHORT_SOURCE_CHARS:  # "no published default: set your own"
+        return source.split(":")[0]
+    return source[:SHORT_SOURCE_CHARS].rsplit(" ", 1)[0].rstrip(" ,;(") + "…"
+
+
+def measure_table_short() -> pd.DataFrame:
+    """measure_table's MEASURE_TABLE_SHORT columns, the source as short_source (the full one: measure_sources_markdown)."""
+    table = measure_table()[list(MEASURE_TABLE_SHORT)]
+    return table.assign(source=table["source"].map(short_source))
+
+
+def measure_sources_markdown() -> str:
+    """Every measure's instrument, default MCID or cut-off with its full source, and where studies disagree, as a
+    Markdown list (under the Data page's measure table, whose source cells are short)."""
+    lines = []
+    for r in measure_table().itertuples(index=False):
+        default = r[8] if r[8] != "—" else ""
+        line = f"- **{r.label}** (`{r.measure}`, {r.instrument}): " + (f"{default} — {r.source}" if default else r.source)
+        if r[10]:
+            line += f". Where studies disagree: {r[10]}"
+        lines.append(line + ".")
+    return "\n".join(lines)
+
+
 def _markdown(table: pd.DataFrame, cols: list[str]) -> str:
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     for row in table[cols].itertuples(index=False):

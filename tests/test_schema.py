@@ -78,3 +78,18 @@ def test_dataset_description_with_and_without_the_number_of_cases():
 def test_readme_carries_the_current_measure_table():
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     assert schema.measure_table_markdown() in readme, "regenerate with: python -m spinedash.schema"
+
+
+def test_short_source_is_author_and_year_and_the_full_citation_stays_on_the_page():
+    assert schema.short_source("Parai et al., Eur Spine J 2020;29:663–9, ISSLS Prize (Swespine, n=98,732)") == "Parai 2020"
+    assert schema.short_source("Mannion et al., Eur Spine J 2020 split an item; Mannion et al., Eur Spine J 2009 split") == "Mannion 2020, 2009"
+    assert schema.short_source("no published default: set your own") == "no published default"
+    assert schema.short_source("1 or 2 counts as success: the indicator (Rapporteket/rygg R/x.R lines 1-9)") == "Rapporteket"
+    assert schema.short_source("a long free-text source with no author and no colon at all") == "a long free-text source…"
+    short = schema.measure_table_short()
+    full = schema.measure_table()
+    assert list(short.columns) == list(schema.MEASURE_TABLE_SHORT)
+    assert short["source"].str.len().max() <= schema.SHORT_SOURCE_CHARS + 1  # one line in a narrow column
+    listed = schema.measure_sources_markdown()
+    for r in full.itertuples(index=False):  # nothing lost: every full citation, instrument and disagreement is listed
+        assert r.source in listed and r.instrument in listed and r[10] in listed

@@ -53,6 +53,19 @@ def test_data_page_runs_on_the_sample():
     assert [s.value for s in at.subheader] == ["Follow-up completeness", "Preview", "Data dictionary", "Outcome measures"]
 
 
+def test_measure_table_has_short_sources_and_the_full_citations_in_an_expander():
+    from spinedash.schema import measure_table
+
+    at = run_page("pages/data.py")
+    assert not at.exception
+    shown = at.dataframe[-1].value
+    assert "instrument" not in shown.columns and "where studies disagree" not in shown.columns
+    assert shown.set_index("measure").loc["odi", "source"] == "Parai 2020"
+    sources = next(e for e in at.expander if e.label.startswith("Sources in full"))
+    text = " ".join(m.value for m in sources.markdown)
+    assert all(s in text for s in measure_table()["source"])
+
+
 def test_uploading_a_messy_export_puts_it_in_use():
     at = upload(run_page("pages/data.py"), "clinic.csv", MESSY_CSV.encode("cp1252"))
     dataset = in_use(at)
