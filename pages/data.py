@@ -53,8 +53,13 @@ st.caption(
     "its source (author and year; in full, with where studies disagree, under the table)."
 )
 # Short cells, one line each, so the table reads on a tablet with the sidebar open; the full citations below.
-st.dataframe(measure_table_short(), hide_index=True, width="stretch", column_config={
-    "source": st.column_config.TextColumn("source", help="Author and year: the full citation is under 'Sources in full' below"),
+measures = measure_table_short()
+# Every measure in view at once (35 px a row and the header), rather than ten and a scroll bar inside the page's.
+st.dataframe(measures, hide_index=True, width="stretch", height=35 * (len(measures) + 1) + 3, column_config={
+    "default MCID or cut-off": st.column_config.TextColumn(
+        "MCID or cut-off", width=105, help="The default minimal clinically important difference, or a rating's cut-off at follow-up"),
+    "source": st.column_config.TextColumn(
+        "source", width=140, help="Author and year: the full citation is under 'Sources in full' below"),
 })
 with st.expander("Sources in full: instrument, default MCID or cut-off, citation, where studies disagree"):
     st.markdown(measure_sources_markdown())

@@ -379,7 +379,8 @@ def measure_table() -> pd.DataFrame:
 
 # The Data page's measure table: the columns that fit a tablet (820 px with the sidebar open) on one line
 # each; the instrument, full citation and where studies disagree go in measure_sources_markdown below it.
-MEASURE_TABLE_SHORT = ("measure", "label", "region", "scale", "better", "time points", "default MCID or cut-off", "source")
+# The MCID and its source come right after the label, so a narrow screen shows them without scrolling sideways.
+MEASURE_TABLE_SHORT = ("measure", "label", "default MCID or cut-off", "source", "better", "scale", "region", "time points")
 SHORT_SOURCE_CHARS = 28
 
 
@@ -403,7 +404,9 @@ def short_source(source: str) -> str:
 def measure_table_short() -> pd.DataFrame:
     """measure_table's MEASURE_TABLE_SHORT columns, the source as short_source (the full one: measure_sources_markdown)."""
     table = measure_table()[list(MEASURE_TABLE_SHORT)]
-    return table.assign(source=table["source"].map(short_source))
+    # "4 or more at follow-up" -> "4 or more": a rating's cut-off is read at follow-up (said in full below the table).
+    cutoff = table["default MCID or cut-off"].str.removesuffix(" at follow-up")
+    return table.assign(**{"default MCID or cut-off": cutoff, "source": table["source"].map(short_source)})
 
 
 def measure_sources_markdown() -> str:
