@@ -7,6 +7,7 @@ same cells as plain text.
 
 from __future__ import annotations
 
+import functools
 import random
 import string
 
@@ -142,3 +143,70 @@ def test_a_long_files_score_columns_are_read_as_numbers_with_the_same_cases():
         read_stage._score_headers = original
     pd.testing.assert_frame_equal(typed.cases, text.cases)
     assert typed.cases["vas_leg_12m"].tolist()[0] == 2.0 and typed.warnings == text.warnings
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.int16, np.int32])
+def test_code_counts_skip_missing_codes(dtype):
+    from spinedash.validation import _code_counts
+
+    rng = np.random.default_rng(3)
+    k = 5
+    codes = rng.integers(-1, k - 1, size=1000).astype(dtype)  # the last category unused, −1 = missing
+    expected = np.array([(codes == i).sum() for i in range(k)])
+    np.testing.assert_array_equal(_code_counts(codes, k), expected)
+
+
+@functools.cache
+def _cohort_200k() -> pd.DataFrame:
+    from spinedash import sample
+
+    return sample.generate_cohort(200_000, 11).astype(object)
+
+
+def _messy_200k(problems: bool) -> bytes:
+    cohort = _cohort_200k().copy()
+    cohort = cohort.rename(columns={"length_of_stay_hours": "LOS", "vas_leg_pre": "VAS leg pre-op"})
+    for c in ["VAS leg pre-op", *(c for c in cohort.columns if c.startswith("vas_leg_"))]:
+        cohort[c] = (pd.to_numeric(cohort[c]) * 10).round()
+    cohort.loc[::97, "complication"] = "wound dehiscence"
+    cohort.loc[::89, "sex"] = "F"
+    cohort.loc[::83, "condition"] = "Cervical disc herniation"
+    cohort.loc[::61, "spinal_level"] = "L4/5, L5/S1"
+    cohort.loc[::7, "surgery_date"] = pd.to_datetime(cohort.loc[::7, "surgery_date"]).dt.strftime("%d/%m/%Y")
+    cohort["Notes"] = "x"
+    if problems:
+        cohort.loc[[5, 70_000, 199_998], "age"] = "forty"
+        cohort.loc[[9, 150_000], "approach"] = "Laser"
+        cohort.loc[[11, 120_000], "employed_before_surgery"] = "perhaps"
+    return cohort.to_csv(index=False).encode()
+
+
+@pytest.mark.parametrize("problems", [False, True], ids=["warnings", "problems"])
+def test_map_stage_on_every_core_gives_the_one_by_one_answer(problems, monkeypatch):
+    """A 200,000-row file's columns are converted on a thread per core: the cases, warnings, notes
+    and problems (rows and order) are exactly those of converting the columns one after another."""
+    from spinedash.ingest import OutcomeDataError, load_outcomes
+    from spinedash.ingest import map as ingest_map
+
+    data = _messy_200k(problems)
+
+    def outcome():
+        try:
+            r = load_outcomes(data)
+        except OutcomeDataError as err:
+            return ("error", [(p.column, p.rows, p.message, p.n_rows) for p in err.problems], None)
+        return ("ok", (r.warnings, r.info, r.column_mapping, r.rows_accepted), r.cases)
+
+    pools = []
+    real_pool = ingest_map._column_pool
+    monkeypatch.setattr(ingest_map, "_column_pool", lambda: pools.append(1) or real_pool())
+    parallel = outcome()
+    assert pools, "200,000 rows: the map stage should use its threads"
+    monkeypatch.setattr(ingest_map, "PARALLEL_ROWS", 10**12)
+    serial = outcome()
+    assert len(pools) == 1
+    assert parallel[:2] == serial[:2]
+    assert parallel[0] == ("error" if problems else "ok")
+    if not problems:
+        assert any("free-text complication" in w for w in parallel[1][0]) and any("0–100" in i for i in parallel[1][1])
+        pd.testing.assert_frame_equal(parallel[2], serial[2])

@@ -14,7 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from spinedash.knowledge import load_knowledge
-from spinedash.validation import OutcomeDataError, Problem, make_problem
+from spinedash.validation import OutcomeDataError, Problem, _code_counts, make_problem
 
 
 def _fail(message: str, column: str = "(whole file)") -> OutcomeDataError:
@@ -123,7 +123,7 @@ def _distinct(s: pd.Series) -> tuple[np.ndarray | None, np.ndarray, pd.Series]:
     if isinstance(s.dtype, pd.CategoricalDtype):
         codes = s.cat.codes.to_numpy()
         k = len(s.cat.categories)
-        used = np.flatnonzero(np.bincount(codes[codes >= 0], minlength=k)) if k else np.zeros(0, dtype=np.intp)
+        used = np.flatnonzero(_code_counts(codes, k)) if k else np.zeros(0, dtype=np.intp)
         enc = pc.dictionary_encode(_text(pd.Series(s.cat.categories[used])))
         per_used = pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
         per_code = np.full(k + 1, -1, dtype=np.int64)  # last slot: code −1
@@ -145,7 +145,8 @@ def _by_unique(s: pd.Series, parse: Callable[[pd.Series], pd.Series]) -> tuple[p
     parsed = parse(uniques).reset_index(drop=True)
 
     def spread(per_slot: np.ndarray) -> np.ndarray:
-        return per_slot if rows is None else per_slot[rows]
+        # take, not per_slot[rows]: numpy's take gathers by the small codes as they are (−1 = the last slot)
+        return per_slot if rows is None else per_slot.take(rows)
 
     present = idx >= 0
     if len(parsed) == 0:

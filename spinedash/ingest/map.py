@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import os
 import re
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -232,8 +233,19 @@ def header_aliases(column: str, limit: int = 6) -> list[str]:
 # ---------------------------------------------------------------------------------------------
 
 def _category_lookups() -> dict[str, tuple[dict[str, str], tuple[str, ...], str]]:
-    """kind -> ({normalised alias: canonical name}, canonical names in display order, an example alias)."""
+    """kind -> ({normalised alias: canonical name}, canonical names in display order, an example alias).
+
+    Built once per loaded knowledge base (map and validate both ask, on every import) and kept on it,
+    as knowledge._entries keeps its terms; read-only for callers.
+    """
     kb = load_knowledge()
+    cached = kb.__dict__.get("_category_lookups")
+    if cached is None:
+        cached = kb.__dict__.setdefault("_category_lookups", _build_category_lookups(kb))
+    return cached
+
+
+def _build_category_lookups(kb) -> dict[str, tuple[dict[str, str], tuple[str, ...], str]]:
     out = {}
     undescribed = list(kb.undescribed_approaches)
     for kind, names in (("approach", [*kb.approach_names, *undescribed]), ("condition", kb.condition_names)):
@@ -657,6 +669,30 @@ def _profile_entry(section: dict, column: str, label: str):
     return None
 
 
+# Rows from which map_columns converts columns on every core; below it threads cost more than they save.
+PARALLEL_ROWS = 100_000
+
+
+@functools.cache
+def _column_pool() -> ThreadPoolExecutor:
+    """Threads for map_columns' column conversions (one a core), kept for the process."""
+    return ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="spinedash-map")
+
+
+@dataclass
+class _Converted:
+    """One column's conversion: its canonical column(s) and what converting it said."""
+
+    out: dict[str, pd.Series]
+    warnings: list[str]
+    info: list[str]
+    problems: list[Problem]
+    decisions: dict[str, UnitDecision]
+    ids_unique: Future[bool] | None
+    region: pd.Series | None  # the spine region a condition column names (condition only)
+    level_counts: pd.Series | None  # levels a multi-level cell names (spinal_level only)
+
+
 def map_columns(frame: pd.DataFrame, decimal_comma: bool = False, header_row: int = 1,
                 profile: dict | None = None, timepoint: dict[str, str] | None = None,
                 layout_case_id: str | None = None) -> Mapped:
@@ -713,12 +749,17 @@ def map_columns(frame: pd.DataFrame, decimal_comma: bool = False, header_row: in
         warnings.append(f"'{_clip(header_for['technique'])}' also gives the approach (no approach column in the file).")
 
     lookups = _category_lookups()
-    condition_region: pd.Series | None = None
-    level_counts: pd.Series | None = None
-    out: dict[str, pd.Series] = {}
-    decisions: dict[str, UnitDecision] = {}
-    ids_unique: Future[bool] | None = None
-    for column, pos in position.items():
+
+    def convert(column: str, pos: int) -> _Converted:
+        """One source column to its canonical column, and what that did: reads no other column's result."""
+        out: dict[str, pd.Series] = {}
+        warnings: list[str] = []
+        info: list[str] = []
+        problems: list[Problem] = []
+        decisions: dict[str, UnitDecision] = {}
+        ids_unique: Future[bool] | None = None
+        condition_region: pd.Series | None = None
+        level_counts: pd.Series | None = None
         spec = _spec(column)
         raw = frame.iloc[:, pos]
         label = header_for[column]
@@ -821,6 +862,33 @@ def map_columns(frame: pd.DataFrame, decimal_comma: bool = False, header_row: in
             out[column] = labels.map(_technique_name)
         else:
             out[column] = _to_label(raw)
+        return _Converted(out, warnings, info, problems, decisions, ids_unique, condition_region, level_counts)
+
+    items = list(position.items())
+    if len(items) > 1 and len(frame) >= PARALLEL_ROWS and (os.cpu_count() or 1) > 1:
+        # Columns convert independently and mostly in numpy/Arrow, which release the GIL: a large
+        # file's columns are converted on every core. Results are taken in column order, so the
+        # warnings, notes and problems come out exactly as the one-by-one loop gives them.
+        converted = list(_column_pool().map(convert, [c for c, _ in items], [p for _, p in items]))
+    else:
+        converted = [convert(column, pos) for column, pos in items]
+    condition_region: pd.Series | None = None
+    level_counts: pd.Series | None = None
+    out: dict[str, pd.Series] = {}
+    decisions: dict[str, UnitDecision] = {}
+    ids_unique: Future[bool] | None = None
+    for part in converted:
+        out.update(part.out)
+        warnings += part.warnings
+        info += part.info
+        problems += part.problems
+        decisions.update(part.decisions)
+        if part.ids_unique is not None:
+            ids_unique = part.ids_unique
+        if part.region is not None:
+            condition_region = part.region
+        if part.level_counts is not None:
+            level_counts = part.level_counts
 
     if level_counts is not None:
         # The number of levels a multi-level cell names is kept; a column that states it wins.
