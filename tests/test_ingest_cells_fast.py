@@ -210,3 +210,14 @@ def test_map_stage_on_every_core_gives_the_one_by_one_answer(problems, monkeypat
     if not problems:
         assert any("free-text complication" in w for w in parallel[1][0]) and any("0–100" in i for i in parallel[1][1])
         pd.testing.assert_frame_equal(parallel[2], serial[2])
+
+
+def test_vas_scale_decision_skips_missing_values_and_blank_columns():
+    from spinedash.ingest.map import decide_vas_scale
+
+    blank = np.full(5, np.nan)
+    decision = decide_vas_scale([blank, np.array([70.0, np.nan, 20, 5]), np.array([np.nan, 35.0])])
+    assert (decision.unit, decision.evidence) == ("0-100", "max 70, 3 of 4 values above 10: looks like 0–100")
+    decision = decide_vas_scale([np.array([np.nan, -1.0, 50, 60]), blank])
+    assert (decision.unit, decision.evidence) == ("0-10", "max 60, 2 of 3 values above 10: looks like 0–10")
+    assert decide_vas_scale([blank, np.array([])]).unit is None
