@@ -32,7 +32,7 @@ import pyarrow.parquet as pq
 
 from spinedash import schema
 from spinedash.ingest.cells import _MISSING_ARRAY, _fail, _rows_short
-from spinedash.ingest.map import _key, _measure_words, match_header
+from spinedash.ingest.map import PARALLEL_ROWS, _column_pool, _key, _measure_words, match_header
 from spinedash.validation import OutcomeDataError
 
 # A million cases of the full schema written with one decimal is ~240 MB as CSV; the same cases laid
@@ -344,9 +344,25 @@ def _read_csv_typed(data: bytes | mmap.mmap) -> tuple[pd.DataFrame, list[str]] |
     except pa.ArrowInvalid:
         return None
     _check_size(table.num_rows, table.num_columns)
-    frame = table.to_pandas(split_blocks=True, self_destruct=True)
+    rows = table.num_rows
+    # One dictionary per text column (each parsed block has its own) before pandas sees them.
+    columns = table.unify_dictionaries().columns
     del table
-    frame.columns = range(frame.shape[1])
+
+    def to_pandas(i: int) -> pd.Series:
+        # Each Arrow column is let go once converted, as to_pandas(self_destruct=True) would.
+        column, columns[i] = columns[i], None
+        if pa.types.is_dictionary(column.type):
+            column = column.combine_chunks()
+        return column.to_pandas()
+
+    # Table.to_pandas converts one column after another on this machine; a large file's columns are
+    # converted on every core (Arrow releases the GIL), each into a pandas column of its own.
+    if rows >= PARALLEL_ROWS and len(columns) > 1 and (os.cpu_count() or 1) > 1:
+        converted = list(_column_pool().map(to_pandas, range(len(columns))))
+    else:
+        converted = [to_pandas(i) for i in range(len(columns))]
+    frame = pd.DataFrame(dict(enumerate(converted)), copy=False)
     frame.index = np.arange(len(frame)) + 2  # spreadsheet row numbers: the header is row 1
     return frame, header
 
