@@ -230,7 +230,15 @@ _BENCHMARK_LEGEND_STYLE: Spec = {
 }  # fmt: skip
 # Group legends sit above the plot, leaving the bottom to the published figures' longer legend.
 # Two columns: a one-row legend of four approaches is clipped in a half-width chart.
-_GROUP_LEGEND: Spec = {"orient": "top", "direction": "horizontal", "titleOrient": "left", "columns": 2}
+# Long group names differ at the end ("Uniportal full-endoscopic (interlaminar)" / "(transforaminal)"): cut
+# at the legend's or axis's limit they read the same twice. A long name with a bracket keeps its first word
+# and the bracket ("Uniportal … (interlaminar)"); tooltips and tables keep the full name.
+GROUP_LABEL_CHARS = 24
+GROUP_LABEL_EXPR = (
+    f"length(datum.label) > {GROUP_LABEL_CHARS} && indexof(datum.label, '(') > 0 "
+    "? split(datum.label, ' ')[0] + ' … ' + slice(datum.label, indexof(datum.label, '(')) : datum.label"
+)
+_GROUP_LEGEND: Spec = {"orient": "top", "direction": "horizontal", "titleOrient": "left", "columns": 2, "labelExpr": GROUP_LABEL_EXPR}
 # Colour shared across layers; each layer's benchmark shapes independent (their legends differ).
 _RESOLVE: Spec = {"scale": {"color": "shared", "shape": "independent"}}
 
@@ -319,7 +327,7 @@ def _row_benchmarks(benchmarks: pd.DataFrame | None, domain: Sequence[str], data
 
 
 def _group_axis(domain: list[str], group_title: str) -> Spec:
-    return channel("group:N", title=group_title, scale={"domain": domain}, sort=domain)
+    return channel("group:N", title=group_title, scale={"domain": domain}, sort=domain, axis={"labelExpr": GROUP_LABEL_EXPR})
 
 
 def distribution_chart(

@@ -528,3 +528,18 @@ def test_a_chart_with_every_group_suppressed_says_so_in_words():
     curves, medians = km_frames()
     s = spec(charts.km_chart(curves.iloc[0:0], medians.assign(suppressed=True), "Return to work"))
     assert [mark(lay) for lay in layers(s)] == ["text"]
+
+
+def test_long_group_names_that_differ_at_the_end_stay_apart_in_legend_and_axis():
+    """Two techniques differ only in their bracket: cut at the end they read the same twice ("Uniportal
+    full-endoscopi…"), so a long name keeps its first word and the bracket, drawn for real by Vega."""
+    long_a, long_b = "Uniportal full-endoscopic (interlaminar)", "Uniportal full-endoscopic (transforaminal)"
+    curves, medians = km_frames()
+    curves["group"] = curves["group"].map({"Full-endoscopic": long_a, "Microscopic": long_b})
+    medians["group"] = [long_a, long_b, "Loupes"]
+    svg = vlc.vegalite_to_svg(json.dumps(spec(charts.km_chart(curves, medians, "Return to work", group_title="Technique"))))
+    assert "Uniportal … (interlaminar)" in svg and "Uniportal … (transforaminal)" in svg
+    boxes = summary().assign(group=[long_a, long_b, "Open microdiscectomy", "Loupes"])
+    svg = vlc.vegalite_to_svg(json.dumps(spec(charts.distribution_chart(boxes, "Stay", "hours", group_title="Technique"))))
+    assert "Uniportal … (interlaminar)" in svg and "Uniportal … (transforaminal)" in svg
+    assert "Open microdiscectomy" in svg  # short enough: unchanged
