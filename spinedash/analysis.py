@@ -1292,6 +1292,9 @@ def _within_budget(adj: _Adjustment, units: int, fixed_terms: int) -> tuple[int,
         columns += width
         used.append(label)
     dropped = adj.labels[len(used):]
+    if not used and dropped and fixed_terms == 1:
+        # Room for the group alone: the "adjusted" estimate would only repeat the raw one under another name.
+        return -1, (), "too few cases to adjust: fewer than 10 per term"
     note = f"{casemix.join_words(dropped)} left out: too few cases for more terms, fewer than 10 per term" if dropped else ""
     return columns, tuple(used), note
 

@@ -472,6 +472,10 @@ def test_heading_when_nothing_could_be_adjusted_or_nothing_was_asked():
     assert comparison.adjustment_heading(table, "regression") == "Not adjusted: too few cases"
     assert comparison.adjustment_note(table, "regression").startswith("Not adjusted for case mix: too few cases to adjust any")
     assert comparison.adjustment_heading(table, "none") == "Not adjusted for case mix"
+    # 14 cases hold the group term alone: no row prints an "adjusted" estimate that only repeats the raw one.
+    shown = table[~table["suppressed"]]
+    assert len(shown) and shown["adjusted_difference"].isna().all()
+    assert (shown["adjusted_for"] == "not adjusted").all() and shown["sentence"].str.contains("not adjusted").all()
 
 
 def test_heading_on_the_sample_names_the_scores_as_one_term(sample):
