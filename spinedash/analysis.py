@@ -155,9 +155,10 @@ COMPARE_COLUMNS = (
     "adjusted_p_holm", "adjusted_for", "sentence", "suppressed", "adjusted_measure", "ratio", "ratio_ci_low", "ratio_ci_high",
     "adjusted_terms", "left_out_terms",
 )  # fmt: skip
-# adjusted_terms / left_out_terms: the covariates a row's adjusted estimate used, and those the 10-per-term
-# rule left out, as labels joined by TERM_SEPARATOR ("" when none), so comparison.adjustment_summary can
-# word a short heading and a full sentence without parsing adjusted_for.
+# adjusted_terms / left_out_terms: the covariates a row's adjusted estimate used, and those left out, joined
+# by TERM_SEPARATOR ("" when none): a bare label was left out by the 10-per-term rule, "label (reason)" for
+# another reason ("level (the same for every case)", the propensity model's "age (too few events …)"). So
+# comparison.adjustment_heading/adjustment_note word a heading and a full sentence without parsing adjusted_for.
 TERM_SEPARATOR = "; "
 # What a row's adjusted estimate (adjusted_difference, adjusted_ci_low/high) is: a difference B − A in
 # the row's unit, or a ratio B / A (1 = no difference). ratio / ratio_ci_low/high: the same ratio
@@ -1191,13 +1192,13 @@ def _return_to_work_row(
         if adj.method == "weighting":
             hr = casemix.hazard_ratio(time[rows], event[rows], g, weights=adj.weights[rows])
             covariates = casemix.join_words(adj.labels) if adj.labels else "nothing (no covariate could be used in the propensity score)"
-            terms = _terms(adj.labels, ())
+            terms = _terms(adj.labels, adj.left_out)
         else:
             kept, used, dropped = _within_budget(adj, int(event[rows].sum()), 1)
             hr = ((float("nan"),) * 4 if kept < 0
                   else casemix.hazard_ratio(time[rows], event[rows], g, covariates=adj.covariates[rows][:, :kept]))
             covariates = (casemix.join_words(used) if used else "nothing (no covariate could be used)") + (f" ({dropped})" if dropped else "")
-            terms = _terms(used, adj.labels[len(used):])
+            terms = _terms(used, (*adj.labels[len(used):], *adj.left_out))
         if min(int(in_a.sum()), int(in_b.sum())) >= min_cell and np.isfinite(hr[0]):
             adjusted = {"adjusted_difference": hr[0], "adjusted_ci_low": hr[1], "adjusted_ci_high": hr[2], "adjusted_p_value": hr[3],
                         "adjusted_for": covariates} | terms
@@ -1360,10 +1361,10 @@ def _adjusted(
     if adj.method == "weighting":
         effect = casemix.group_effect(y[ok], g, weights=adj.weights[ok])
         words = casemix.join_words(adj.labels) if adj.labels else "nothing (no covariate could be used in the propensity score)"
-        return effect, words, n_a, n_b, _terms(adj.labels, ())
+        return effect, words, n_a, n_b, _terms(adj.labels, adj.left_out)
     kept, used, dropped = _within_budget(adj, int(ok.sum()), 1 + (baseline is not None))
     if kept < 0:
-        return (float("nan"),) * 4, dropped, n_a, n_b, _terms((), adj.labels)
+        return (float("nan"),) * 4, dropped, n_a, n_b, _terms((), (*adj.labels, *adj.left_out))
     columns = [adj.covariates[ok][:, :kept]]
     labels = list(used)
     if baseline is not None:
@@ -1372,7 +1373,7 @@ def _adjusted(
     X = np.column_stack(columns) if sum(c.shape[1] for c in columns) else None
     effect = casemix.group_effect(y[ok], g, X, robust=robust)
     words = casemix.join_words(labels) if labels else "nothing (no covariate could be used)"
-    return effect, words + (f" ({dropped})" if dropped else ""), n_a, n_b, _terms(labels, adj.labels[len(used):])
+    return effect, words + (f" ({dropped})" if dropped else ""), n_a, n_b, _terms(labels, (*adj.labels[len(used):], *adj.left_out))
 
 
 def _terms(used, left_out) -> dict[str, str]:

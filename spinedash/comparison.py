@@ -287,6 +287,17 @@ def _terms(text: str) -> list[str]:
     return [t for t in str(text).split(TERM_SEPARATOR) if t] if isinstance(text, str) else []
 
 
+def _left_out(text: str) -> list[tuple[str, str]]:
+    """A row's left_out_terms as (label, reason): a bare label was left out by the 10-per-term rule
+    (TOO_FEW_WHY); "label (reason)" keeps its reason, any "too few …" reason read as TOO_FEW_WHY."""
+    out = []
+    for term in _terms(text):
+        label, sep, reason = term.partition(" (")
+        reason = reason.removesuffix(")") if sep else ""
+        out.append((label, TOO_FEW_WHY if not reason or reason.startswith("too few") else reason))
+    return out
+
+
 def _adjusted_rows(shown: pd.DataFrame) -> np.ndarray:
     """Rows whose adjusted estimate holds at least one covariate (a model with none is the raw difference)."""
     finite = np.isfinite(shown["adjusted_difference"].to_numpy(dtype=float, na_value=np.nan))
@@ -314,8 +325,9 @@ def adjustment_heading(table: pd.DataFrame, adjust: str) -> str:
     used = [*(["the scores before surgery"] if len(scores) > 1 else scores), *(t for t in used if t not in scores)]
     named = used if len(used) <= HEADING_TERMS else [*used[: HEADING_TERMS - 1], f"{len(used) - HEADING_TERMS + 1} more"]
     out = f"Adjusted for {_words(named)}"
-    if any(_terms(t) for t in shown["left_out_terms"][adjusted]):
-        out += "; some left out: too few cases"
+    reasons = {why for text in shown["left_out_terms"][adjusted] for _, why in _left_out(text)}
+    if reasons:
+        out += "; some left out" + (": too few cases" if reasons == {TOO_FEW_WHY} else "")
     if not adjusted.all():
         out += f"; {int((~adjusted).sum())} of {len(shown)} outcomes not adjusted"
     return out
@@ -350,14 +362,22 @@ def adjustment_note(table: pd.DataFrame, adjust: str) -> str:
     no_score = [o for o, t in zip(outcomes, rows["adjusted_for"], strict=True) if "(no score before surgery recorded)" in t]
     if no_score:
         out += f" No score before surgery recorded for {_words(no_score)}, so not adjusted for it."
+    # Left out for too few cases: by outcome (the 10-per-term rule keeps fewer terms where fewer cases are recorded).
     left: dict[str, list[str]] = {}
+    other: dict[str, list[str]] = {}  # reason -> labels ("the same for every case", "not recorded"), for every row alike
     for outcome, text in zip(outcomes, rows["left_out_terms"], strict=True):
-        if _terms(text):
-            left.setdefault(_words(_terms(text)), []).append(outcome)
+        few = [label for label, why in _left_out(text) if why == TOO_FEW_WHY]
+        if few:
+            left.setdefault(_words(few), []).append(outcome)
+        for label, why in _left_out(text):
+            if why != TOO_FEW_WHY and label not in other.setdefault(why, []):
+                other[why].append(label)
     if len(left) == 1 and sum(map(len, left.values())) == len(outcomes):
         out += f" Left out: {next(iter(left))} — {TOO_FEW_WHY}."
     elif left:
         out += f" Left out, {TOO_FEW_WHY}: " + "; ".join(f"{w} from {_words(o)}" for w, o in left.items()) + "."
+    for why, labels in other.items():
+        out += f" {_words(labels)[:1].upper() + _words(labels)[1:]} left out: {why}."
     out += ratio_note(shown)
     unadjusted = shown["outcome"][~adjusted].tolist()
     if unadjusted:

@@ -463,6 +463,32 @@ def test_small_file_heading_is_short_and_the_note_names_every_covariate_and_what
     assert note.count("left out") == 0 and note.count("Left out") == 1  # said once, not once per outcome
 
 
+def test_weighting_on_the_small_file_says_what_the_propensity_score_left_out():
+    from spinedash import comparison
+    from spinedash.dataset import without_blank_columns
+    from spinedash.ingest import load_outcomes
+
+    cases = without_blank_columns(load_outcomes(DATA / "cervical_clinic.csv").cases)  # as the app holds it
+    _, table, _ = comparison.comparison_result(cases, "Approach vs approach", "Open", "Microscopic", 5, "weighting")
+    assert comparison.adjustment_heading(table, "weighting") == "Adjusted for VAS neck pain before surgery; some left out: too few cases"
+    note = comparison.adjustment_note(table, "weighting")
+    assert "Left out: level, sex, age, condition, EQ-5D index before surgery" in note
+    assert "— too few cases for more terms (about 10 cases per model term, Peduzzi 1996)." in note
+
+
+def test_a_covariate_left_out_for_another_reason_is_named_with_it():
+    from spinedash import comparison
+
+    row = {"outcome": "Complication", "suppressed": False, "adjusted_difference": 0.01, "adjusted_for": "condition and age",
+           "adjusted_terms": "condition; age", "left_out_terms": "sex (the same for every case); level (not in the data)",
+           "adjusted_measure": "difference"}
+    table = pd.DataFrame([row])
+    assert comparison.adjustment_heading(table, "regression") == "Adjusted for condition and age; some left out"
+    note = comparison.adjustment_note(table, "regression")
+    assert note.startswith("Adjusted for condition and age (regression on the case mix).")
+    assert "Sex left out: the same for every case. Level left out: not in the data." in note
+
+
 def test_heading_when_nothing_could_be_adjusted_or_nothing_was_asked():
     from spinedash import comparison
     from spinedash.ingest import load_outcomes
