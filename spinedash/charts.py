@@ -43,12 +43,14 @@ from spinedash.vocabulary import APPROACH_COLOURS, APPROACHES, OTHER_COLOUR
 
 # Surgeons and sites: a categorical palette kept apart from the Okabe–Ito approach colours, so
 # "Surgeon A" is never read as an approach. Four of ColorBrewer "Dark2" (orange, purple, magenta, and
-# its green darkened, hue kept, to reach 3:1 on white), and four dark ColorBrewer colours in place of
-# Dark2's teal (#1b9e77, CIE76 ΔE 3.2 from Microscopic's #009E73), yellow and brown (12.6 apart, and
-# 5.9 and 13 from Tubular MIS's #BB8100) and grey (10 from the "other" grey). Every pair here, and
-# every colour against each approach colour, is ΔE ≥ 20 (tests/test_charts.py).
+# its green darkened, hue kept, to reach 3:1 on white) and four others (teal, dark brown, dark red,
+# violet) in place of Dark2's teal (#1b9e77, CIE76 ΔE 3.2 from Microscopic's #009E73), yellow and
+# brown (12.6 apart, and 5.9 and 13 from Tubular MIS's #BB8100) and grey (10 from the "other" grey).
+# Every pair here, and every colour against each approach colour, is ΔE ≥ 20, and only one is near
+# black: on thin Kaplan–Meier lines two near-black colours look alike whatever their hue
+# (tests/test_charts.py).
 NEUTRAL_PALETTE: tuple[str, ...] = (
-    "#00838f", "#d95f02", "#7570b3", "#e7298a", "#619D1C", "#543005", "#3f007d", "#00441b",
+    "#00838f", "#d95f02", "#7570b3", "#e7298a", "#619D1C", "#543005", "#a50026", "#650ac1",
 )
 BENCHMARK_COLOUR = "#333333"
 BENCHMARK_SHAPES: tuple[str, ...] = ("diamond", "triangle-up", "square", "triangle-down", "cross", "circle", "triangle-left", "triangle-right")

@@ -479,6 +479,8 @@ def test_surgeon_colours_are_told_apart_and_never_look_like_an_approach():
             assert _delta_e(a, b) >= 20, (a, b)
         for approach, colour in {**APPROACH_COLOURS, "other": OTHER_COLOUR}.items():
             assert _delta_e(a, colour) >= 20, (a, approach)
+    # On a thin line two near-black colours look alike whatever their hue: at most one (L* < 30).
+    assert sum(_lab(c)[0] < 30 for c in palette) <= 1
 
 
 def test_chart_text_reaches_4_5_to_1():
