@@ -340,3 +340,26 @@ def test_another_projects_label_download_is_read_as_a_classic_redcap_layout():
     assert len(got) == 16
     for column in ("case_id", "condition", "approach", "spinal_level", "region", "odi_6w", "odi_24m", "ndi_12m", "vas_arm_3m"):
         pd.testing.assert_series_equal(got[column], want[column], check_names=False, check_categorical=False)
+
+
+def test_norspine_level_flags_give_the_number_of_levels_operated():
+    # The datadump keeps one flag a level (OpL34, OpL45, OpL5S1): the count of flags is the number
+    # of levels operated, 1 for a single flag; a row flagging two keeps its top level and counts 2,
+    # and a row flagging none has no level and no count.
+    text = (EXPORTS / "norspine_lumbar_datadump.csv").read_bytes().decode("cp1252")
+    rows = list(csv.reader(io.StringIO(text), delimiter=";"))
+    header = rows[0]
+    l34, l45, l5s1 = (header.index(c) for c in ("OpL34", "OpL45", "OpL5S1"))
+    rows[1][l34], rows[1][l45], rows[1][l5s1] = "0", "1", "1"
+    rows[2][l34], rows[2][l45], rows[2][l5s1] = "0", "0", "0"
+    out = io.StringIO()
+    csv.writer(out, delimiter=";", quoting=csv.QUOTE_MINIMAL, lineterminator="\n").writerows(rows)
+    result = load_outcomes(out.getvalue().encode("cp1252"), filename="norspine_lumbar_datadump.csv")
+    assert result.profile.get("name", "").startswith("NORspine")
+    cases = result.cases.set_index("case_id")
+    first, second = (str(r[header.index("ForlopsID")]) for r in rows[1:3])
+    assert cases.loc[first, "spinal_level"] == "L4-L5" and cases.loc[first, "levels_operated"] == 2
+    assert pd.isna(cases.loc[second, "spinal_level"]) and pd.isna(cases.loc[second, "levels_operated"])
+    others = cases.drop(index=[first, second])
+    assert (others["levels_operated"] == 1).all()
+    assert any("read as 'Antall nivaa (fra Nivaa)'" in note for note in result.info)

@@ -275,8 +275,10 @@ def _flag_on(s: pd.Series) -> np.ndarray:
     return text.isin(list(_TRUE_FLAGS)).fillna(False).to_numpy(dtype=bool)
 
 
-def _collapse_group(frame: pd.DataFrame, columns: list[str], values: list[str], how: str) -> pd.Series:
-    """One column from a group of flag columns: the value of each flagged column, ";"-joined or the first."""
+def _collapse_group(frame: pd.DataFrame, columns: list[str], values: list[str], how: str,
+                    counts: np.ndarray | None = None) -> pd.Series:
+    """One column from a group of flag columns: the value of each flagged column, ";"-joined or the first.
+    `counts`, when given, receives how many of the columns each row flags."""
     out = np.full(len(frame), None, dtype=object)
     for col, val in zip(columns, values, strict=True):
         s = frame[col]
@@ -290,6 +292,8 @@ def _collapse_group(frame: pd.DataFrame, columns: list[str], values: list[str], 
             cell = text.to_numpy(dtype=object, na_value=None)
         if not on.any():
             continue
+        if counts is not None:
+            counts += on
         fill = on & np.equal(out, None)
         out[fill] = cell[fill] if isinstance(cell, np.ndarray) else cell
         if how != "first":
@@ -317,6 +321,7 @@ def _apply_groups(frame: pd.DataFrame, layout: dict, notes: list[str], label: st
                 + "; ".join(f"{f} ← {', '.join(g[0][:3])}{' …' if len(g[0]) > 3 else ''}" for f, g in groups.items())
                 + "."
             )
+    count_as: dict[str, str] = {}
     for name, spec in (layout.get("flag_groups") or {}).items():
         columns = spec.get("columns") if isinstance(spec, dict) else list(spec)
         how = spec.get("multiple", "join") if isinstance(spec, dict) else "join"
@@ -326,12 +331,22 @@ def _apply_groups(frame: pd.DataFrame, layout: dict, notes: list[str], label: st
         groups[name] = (present, present, "first" if how == "first" else "join")
         rule = "the first in this order: " + ", ".join(present) if how == "first" else "all flagged, joined by ';'"
         notes.append(f"{label}: the flag columns {', '.join(present)} were combined into '{name}' ({rule}).")
+        if isinstance(spec, dict) and isinstance(spec.get("count_as"), str):
+            # How many of the group's columns a row flags, e.g. the number of levels operated when a
+            # registry keeps one flag a level (blank when none is flagged).
+            count_as[name] = spec["count_as"]
+            notes.append(f"{label}: the number of them flagged on each row is read as '{spec['count_as']}'.")
     copies = {str(k): str(v) for k, v in (layout.get("copy_columns") or {}).items() if v in frame.columns}
     if copies:
         notes.append(f"{label}: " + "; ".join(f"'{src}' is also read as '{dst}'" for dst, src in copies.items()) + ", as the layout says.")
     if not groups and not copies:
         return out
-    new = {name: _collapse_group(frame, cols, vals, how) for name, (cols, vals, how) in groups.items()}
+    new: dict[str, pd.Series] = {}
+    for name, (cols, vals, how) in groups.items():
+        counts = np.zeros(len(frame), dtype=np.int64) if name in count_as else None
+        new[name] = _collapse_group(frame, cols, vals, how, counts)
+        if counts is not None:
+            new[count_as[name]] = pd.Series(np.where(counts > 0, counts, np.nan), index=frame.index)
     used = {c for cols, _, _ in groups.values() for c in cols}
     keep = {c: frame[c] for c in frame.columns if c not in used}
     copied = {dst: frame[src] for dst, src in copies.items()}
