@@ -201,17 +201,20 @@ def passes_every_rule(
     specs = [spec for spec in schema.specs_for(cases.columns) if spec.name in cases.columns]
     if len(cases) >= PARALLEL_ROWS and (os.cpu_count() or 1) > 1:
         # numpy's reductions release the GIL: a large table's columns are checked on every core.
-        return all(_pool().map(passes, specs))
+        return all(column_pool().map(passes, specs))
     return all(passes(spec) for spec in specs)
 
 
-# Rows from which passes_every_rule checks columns on every core; below it threads cost more than they save.
+# Rows from which the import's column-at-a-time stages (Arrow -> pandas, map, these checks) work on
+# every core; below it threads cost more than they save.
 PARALLEL_ROWS = 100_000
 
 
 @functools.cache
-def _pool() -> ThreadPoolExecutor:
-    return ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="spinedash-validate")
+def column_pool() -> ThreadPoolExecutor:
+    """One thread a core, kept for the process, shared by the import's column-at-a-time stages. A task
+    run on it must not wait on another task of it (two workers would deadlock)."""
+    return ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="spinedash-columns")
 
 
 def validate_cases(

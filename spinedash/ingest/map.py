@@ -42,7 +42,8 @@ from spinedash.ingest.cells import (
     _word_key,
 )
 from spinedash.knowledge import REGION_WORDS, VALUE_KINDS, load_knowledge, normalise_label
-from spinedash.validation import Problem, make_problem
+from spinedash.validation import PARALLEL_ROWS, Problem, make_problem
+from spinedash.validation import column_pool as _column_pool
 
 
 def _key(text: object) -> str:
@@ -667,16 +668,6 @@ def _profile_entry(section: dict, column: str, label: str):
         if key is not None and key in section:
             return section[key]
     return None
-
-
-# Rows from which map_columns converts columns on every core; below it threads cost more than they save.
-PARALLEL_ROWS = 100_000
-
-
-@functools.cache
-def _column_pool() -> ThreadPoolExecutor:
-    """Threads for map_columns' column conversions (one a core), kept for the process."""
-    return ThreadPoolExecutor(max_workers=os.cpu_count() or 1, thread_name_prefix="spinedash-map")
 
 
 @dataclass
