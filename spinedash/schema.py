@@ -413,11 +413,11 @@ def measure_sources_markdown() -> str:
     """Every measure's instrument, default MCID or cut-off with its full source, and where studies disagree, as a
     Markdown list (under the Data page's measure table, whose source cells are short)."""
     lines = []
-    for r in measure_table().itertuples(index=False):
-        default = r[8] if r[8] != "—" else ""
-        line = f"- **{r.label}** (`{r.measure}`, {r.instrument}): " + (f"{default} — {r.source}" if default else r.source)
-        if r[10]:
-            line += f". Where studies disagree: {r[10]}"
+    for r in measure_table().to_dict("records"):  # by column name: the headers have spaces
+        default = r["default MCID or cut-off"] if r["default MCID or cut-off"] != "—" else ""
+        line = f"- **{r['label']}** (`{r['measure']}`, {r['instrument']}): " + (f"{default} — {r['source']}" if default else r["source"])
+        if r["where studies disagree"]:
+            line += f". Where studies disagree: {r['where studies disagree']}"
         lines.append(line + ".")
     return "\n".join(lines)
 
