@@ -116,11 +116,22 @@ def page(browser):
 
 
 def wait_for_app(pg, timeout_ms: int = 60_000) -> None:
-    """Wait until Streamlit has finished running the script (no 'running' indicator) and the page is drawn."""
+    """Wait until Streamlit has finished running the script and the page is drawn.
+
+    The app root says where the script run is (`data-test-script-state` on stApp: "initial" before
+    the first run, "running", "notRunning" once it ended). The running indicator alone was not
+    enough: on a cold start the first element can be drawn before the indicator shows, and the
+    smoke test then read a page without its title. Checked again after a short pause, in case a
+    click's rerun had not started yet when first checked.
+    """
+    done = """() => {
+        const app = document.querySelector('[data-testid="stApp"]');
+        return app && app.getAttribute('data-test-script-state') === 'notRunning'
+            && app.getAttribute('data-test-connection-state') === 'CONNECTED'
+            && !document.querySelector('[data-testid="stStatusWidget"]')
+            && document.querySelectorAll('[data-testid="stMain"] [data-testid="stElementContainer"]').length > 0;
+    }"""
     pg.wait_for_selector('[data-testid="stAppViewContainer"]', timeout=timeout_ms)
-    pg.wait_for_function(
-        """() => !document.querySelector('[data-testid="stStatusWidget"]')
-                 && document.querySelectorAll('[data-testid="stMain"] [data-testid="stElementContainer"]').length > 0""",
-        timeout=timeout_ms,
-    )
+    pg.wait_for_function(done, timeout=timeout_ms)
     pg.wait_for_timeout(500)
+    pg.wait_for_function(done, timeout=timeout_ms)
