@@ -160,6 +160,19 @@ def _code_counts(codes: np.ndarray, k: int) -> np.ndarray:
     return np.bincount(codes[codes >= 0], minlength=k)
 
 
+def categories_used(codes: np.ndarray, k: int) -> np.ndarray:
+    """Which of k categories occur among categorical codes (−1 = missing): a boolean per category.
+
+    The first rows usually hold every category (yes/no, sex, approach), and then the rest need not
+    be counted: counting a million codes is ~3 ms a column, the first 64k a tenth of that.
+    """
+    head = codes[:65_536]
+    used = _code_counts(head, k) > 0
+    if used.all() or len(codes) <= len(head):
+        return used
+    return _code_counts(codes, k) > 0
+
+
 def passes_every_rule(
     cases: pd.DataFrame, approaches: Iterable[str], conditions: Iterable[str], case_ids_unique: bool | None = None
 ) -> bool:
@@ -190,10 +203,11 @@ def passes_every_rule(
         if allowed:
             if not isinstance(s.dtype, pd.CategoricalDtype):
                 return False
-            codes = s.cat.codes.to_numpy()
-            used = _code_counts(codes, len(s.cat.categories)) > 0
-            if not set(s.cat.categories[used]) <= set(allowed):
-                return False
+            # Every category allowed: nothing to count. Otherwise only the categories in use count.
+            if not set(s.cat.categories) <= set(allowed):
+                used = categories_used(s.cat.codes.to_numpy(), len(s.cat.categories))
+                if not set(s.cat.categories[used]) <= set(allowed):
+                    return False
         if spec.name == "case_id" and (s.isna().any() or not (s.is_unique if case_ids_unique is None else case_ids_unique)):
             return False
         return True

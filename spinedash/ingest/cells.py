@@ -14,7 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from spinedash.knowledge import load_knowledge
-from spinedash.validation import OutcomeDataError, Problem, _code_counts, make_problem
+from spinedash.validation import OutcomeDataError, Problem, categories_used, make_problem
 
 
 def _fail(message: str, column: str = "(whole file)") -> OutcomeDataError:
@@ -123,7 +123,7 @@ def _distinct(s: pd.Series) -> tuple[np.ndarray | None, np.ndarray, pd.Series]:
     if isinstance(s.dtype, pd.CategoricalDtype):
         codes = s.cat.codes.to_numpy()
         k = len(s.cat.categories)
-        used = np.flatnonzero(_code_counts(codes, k)) if k else np.zeros(0, dtype=np.intp)
+        used = np.flatnonzero(categories_used(codes, k)) if k else np.zeros(0, dtype=np.intp)
         enc = pc.dictionary_encode(_text(pd.Series(s.cat.categories[used])))
         per_used = pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
         per_code = np.full(k + 1, -1, dtype=np.int64)  # last slot: code −1
@@ -165,6 +165,8 @@ def _by_unique(s: pd.Series, parse: Callable[[pd.Series], pd.Series]) -> tuple[p
         per_slot = padded.take(np.where(present, idx, len(parsed)))
         values = pd.Series(per_slot if rows is None else per_slot.take(rows), index=s.index)
     unparsed = parsed.isna().to_numpy(dtype=bool)
+    if not unparsed.any():  # the usual case: every value read, no gather of a million-row mask
+        return values, pd.Series(np.zeros(len(s), dtype=bool), index=s.index)
     return values, pd.Series(spread(present & unparsed[safe]), index=s.index)
 
 

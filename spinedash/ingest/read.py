@@ -345,14 +345,15 @@ def _read_csv_typed(data: bytes | mmap.mmap) -> tuple[pd.DataFrame, list[str]] |
         return None
     _check_size(table.num_rows, table.num_columns)
     rows = table.num_rows
-    # One dictionary per text column (each parsed block has its own) before pandas sees them.
-    columns = table.unify_dictionaries().columns
+    columns = table.columns
     del table
 
     def to_pandas(i: int) -> pd.Series:
         # Each Arrow column is let go once converted, as to_pandas(self_destruct=True) would.
         column, columns[i] = columns[i], None
         if pa.types.is_dictionary(column.type):
+            # One dictionary per text column (each parsed block has its own), unified as the chunks
+            # are joined: column by column on the pool, not the whole table's at once beforehand.
             column = column.combine_chunks()
         return column.to_pandas()
 
@@ -537,7 +538,12 @@ def _blank_rows(frame: pd.DataFrame) -> pd.Series:
     a handful of candidate rows remain, so a million-row file costs about one column's check.
     """
     candidates = np.arange(len(frame))
-    for i in range(frame.shape[1]):
+    # Number columns first (a null check), then categories (one per category), text last (a trim
+    # of every cell): the first filled column usually settles it, so let it be a cheap one.
+    dtypes = frame.dtypes.tolist()
+    cost = [0 if d.kind in "biufcmM" and not isinstance(d, pd.CategoricalDtype) else 1 if isinstance(d, pd.CategoricalDtype) else 2
+            for d in dtypes]
+    for i in sorted(range(frame.shape[1]), key=cost.__getitem__):
         if not len(candidates):
             break
         col = frame.iloc[:, i] if len(candidates) == len(frame) else frame.iloc[candidates, i]

@@ -1245,7 +1245,17 @@ def _sniffed_values(s: pd.Series, limit: int = 60) -> list:
     # a wide file's columns took about as long as reading the file (P1).
     if isinstance(s.dtype, pd.CategoricalDtype):
         s = pd.Series(s.cat.categories)
-    values = pd.unique(s.head(_SNIFF_ROWS).dropna().astype("string").str.strip().dropna())[:limit]
+    head = s.head(_SNIFF_ROWS)
+    if head.dtype == "str" or isinstance(head.dtype, pd.StringDtype):
+        # Text (what a CSV gives): stripped in Python, stopping at `limit` distinct values — pandas'
+        # cast, strip and unique cost ~1.5 ms a column, a wide file's detection 30 ms of P1.
+        seen: dict[str, None] = {}
+        for v in head.dropna().tolist():
+            seen.setdefault(v.strip(), None)
+            if len(seen) == limit:
+                break
+        return [v for v in seen if v != ""]
+    values = pd.unique(head.dropna().astype("string").str.strip().dropna())[:limit]
     return [v for v in values if v != ""]
 
 
