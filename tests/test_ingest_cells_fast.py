@@ -221,3 +221,53 @@ def test_vas_scale_decision_skips_missing_values_and_blank_columns():
     decision = decide_vas_scale([np.array([np.nan, -1.0, 50, 60]), blank])
     assert (decision.unit, decision.evidence) == ("0-10", "max 60, 2 of 3 values above 10: looks like 0–10")
     assert decide_vas_scale([blank, np.array([])]).unit is None
+
+
+def test_vas_scale_decision_from_facts_worked_out_beforehand_is_the_same():
+    from spinedash.ingest.map import decide_vas_scale, vas_scale_facts
+
+    columns = [np.full(5, np.nan), np.array([70.0, np.nan, 20, 5]), np.array([np.nan, 35.0]), np.array([-1.0, 9])]
+    for split in range(len(columns) + 1):
+        facts = [vas_scale_facts(c) for c in columns[:split]]
+        assert decide_vas_scale(columns[split:], facts) == decide_vas_scale(columns)
+
+
+def _trimmed_reference(arr: pa.Array) -> pa.Array:
+    """What _text does to Arrow text, the long way: trim every cell, then the missing tokens as null."""
+    import pyarrow.compute as pc
+
+    from spinedash.ingest.cells import _MISSING_ARRAY
+
+    arr = pc.utf8_trim_whitespace(arr.cast(pa.large_string()))
+    missing = pc.is_in(arr, value_set=_MISSING_ARRAY.cast(pa.large_string()))
+    return pc.if_else(missing, pa.scalar(None, pa.large_string()), arr)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_text_of_ids_left_untouched_agrees_with_trimming_every_cell(seed):
+    # _text skips the trim and the missing-token lookup when no cell could change: checked in slices
+    # of 65,536 cells, so the cell that needs trimming is put anywhere, also past the first slice.
+    from spinedash.ingest.cells import _text, _untouched
+
+    rng = random.Random(seed)
+    n = rng.choice([1, 3, 65_536, 65_537, 140_000])
+    ids = [f"C{i:07d}" for i in range(n)]
+    odd = rng.choice([" C1", "C1\t", "NA", "n/a", "-", "C1\u00a0", "\u2003C1", "é12345678", None, "ABCDEFGHIJ"])
+    at = rng.randrange(n)
+    ids[at] = odd
+    for typ in (pa.string(), pa.large_string()):
+        arr = pa.array(ids, type=typ)
+        if rng.random() < 0.5 and n > 2:
+            arr = arr.slice(1)
+        expected_untouched = odd in (None, "ABCDEFGHIJ") or (at == 0 and len(arr) < n)
+        assert _untouched(arr) is expected_untouched
+        assert _text(pd.Series(arr.to_pylist(), dtype="str")).equals(_trimmed_reference(arr))
+
+
+def test_dates_all_iso_and_mixed_spellings_read_alike():
+    got, bad, notes, problems = _to_date(pd.Series(["2024-03-18", "2024-3-1", "18/03/2024", "45000", "soon", None]), "Op date")
+    assert got.tolist()[:4] == [pd.Timestamp("2024-03-18"), pd.Timestamp("2024-03-01"), pd.Timestamp("2024-03-18"),
+                                pd.Timestamp("2023-03-15")]
+    assert bad.tolist() == [False, False, False, False, True, False]
+    iso_only, bad, notes, _ = _to_date(pd.Series(["2024-03-18", "2024-03-18T10:00", None]), "Op date")
+    assert iso_only.tolist()[:2] == [pd.Timestamp("2024-03-18"), pd.Timestamp("2024-03-18 10:00")] and not bad.any() and notes == []

@@ -91,9 +91,46 @@ def _text(s: pd.Series) -> pa.Array:
         arr = pa.array(s.astype("object").map(_cell_text, na_action="ignore").tolist(), type=pa.string(), from_pandas=True)
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
+    if _untouched(arr):
+        return arr.cast(pa.large_string())
     arr = pc.utf8_trim_whitespace(arr.cast(pa.large_string()))
     missing = pc.is_in(arr, value_set=_MISSING_ARRAY.cast(pa.large_string()))
     return pc.if_else(missing, pa.scalar(None, pa.large_string()), arr)
+
+
+_LONGEST_MISSING = max(len(t.encode()) for t in MISSING_TOKENS)
+
+
+def _untouched(arr: pa.Array) -> bool:
+    """True when trimming and the missing tokens would leave every cell of an Arrow text array as
+    it is: no cell starts or ends with whitespace (or any non-ASCII byte, to be safe) and none is
+    short enough to be a missing token ("NA", "-"). Ids usually are: a million of them are then
+    judged from their lengths and edge bytes (~3 ms) instead of trimmed and looked up (~25 ms).
+    """
+    large = pa.types.is_large_string(arr.type)
+    if not (large or pa.types.is_string(arr.type)) or len(arr) == 0 or arr.buffers()[2] is None:
+        return False
+    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64 if large else np.int32)[arr.offset : arr.offset + len(arr) + 1]
+    data = np.frombuffer(arr.buffers()[2], dtype=np.uint8)
+    valid = None if not arr.null_count else arr.is_valid().to_numpy(zero_copy_only=False)
+    step = 65_536  # in slices that stay in the cache: fresh million-row temporaries cost more than the checks
+    n = len(arr)
+    for at in range(0, n, step):
+        upto = min(at + step, n)
+        starts, ends = offsets[at:upto], offsets[at + 1 : upto + 1]
+        if valid is not None:
+            keep = valid[at : at + step]
+            starts, ends = starts[keep], ends[keep]
+            if not len(starts):
+                continue
+        if (ends - starts).min() <= _LONGEST_MISSING or _EDGE_BYTES[data[starts]].any() or _EDGE_BYTES[data[ends - 1]].any():
+            return False
+    return True
+
+
+_EDGE_BYTES = np.zeros(256, dtype=bool)
+_EDGE_BYTES[[9, 10, 11, 12, 13, 28, 29, 30, 31, 32]] = True  # what utf8_trim_whitespace trims in ASCII
+_EDGE_BYTES[128:] = True  # any non-ASCII byte at an edge: maybe a no-break or other Unicode space
 
 
 def _text_series(s: pd.Series) -> pd.Series:
@@ -288,6 +325,8 @@ def _parse_dates(u: pd.Series, header: str, notes: list[str], mixed: list[str]) 
     iso = u.str.match(r"^\d{4}-\d{1,2}-\d{1,2}(?:[ T].*)?$")
     if iso.any():
         out[iso] = _as_ns(pd.to_datetime(u[iso], format="ISO8601", errors="coerce"))
+        if iso.all():  # no other spelling can match a text that starts with a four-digit year
+            return out
     parts = u.str.extract(r"^(\d{1,2})([/.\-])(\d{1,2})\2(\d{2}|\d{4})$")
     has = parts[0].notna()
     if has.any():

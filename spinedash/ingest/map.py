@@ -189,6 +189,13 @@ def match_header(header: object) -> tuple[str, str | None] | None:
 
     Returns None for a header that matches no column.
     """
+    return _match_header(header) if isinstance(header, str) else _match_header.__wrapped__(header)
+
+
+@functools.lru_cache(maxsize=8192)
+def _match_header(header: str) -> tuple[str, str | None] | None:
+    # Remembered: the reader scores the first rows' cells as header candidates, and the same
+    # words come back in every file (~8 µs a cell, 10 ms of a wide file's header search).
     key = _key(header)
     if not key:
         return None
@@ -615,19 +622,29 @@ def decide_stay_unit(values: pd.Series) -> UnitDecision:
     return UnitDecision("hours", f"{facts}: looks like hours", "values")
 
 
-def decide_vas_scale(arrays: list[np.ndarray]) -> UnitDecision:
-    """0–100 or 0–10 for one measure's columns together (see VAS_0_100_SHARE)."""
-    count = sum(len(a) - int(np.count_nonzero(np.isnan(a))) for a in arrays)
+def vas_scale_facts(values: np.ndarray) -> tuple[int, float, float, int]:
+    """What decide_vas_scale weighs of one column: (values present, max, min, values above 10).
+
+    fmax/fmin skip NaN without nanmax's masked copy of a million-row column; NaN > 10 is False.
+    """
+    return (len(values) - int(np.count_nonzero(np.isnan(values))), float(np.fmax.reduce(values, initial=-np.inf)),
+            float(np.fmin.reduce(values, initial=np.inf)), int(np.count_nonzero(values > 10)))
+
+
+def decide_vas_scale(arrays: list[np.ndarray], facts: list[tuple[int, float, float, int]] | None = None) -> UnitDecision:
+    """0–100 or 0–10 for one measure's columns together (see VAS_0_100_SHARE); `facts` are the
+    columns' vas_scale_facts when already worked out (the map stage does it beside the conversions)."""
+    parts = list(facts or []) + [vas_scale_facts(a) for a in arrays]
+    count = sum(p[0] for p in parts)
     if count == 0:
         return UnitDecision(None, "no values", "values")
-    # fmax/fmin skip NaN without nanmax's masked copy of each million-row column
-    mx = float(max(np.fmax.reduce(a, initial=-np.inf) for a in arrays))
-    above = sum(int(np.count_nonzero(a > 10)) for a in arrays)  # NaN > 10 is False
-    facts = f"max {mx:g}, {above} of {count} values above 10"
-    if mx <= 100 and float(min(np.fmin.reduce(a, initial=np.inf) for a in arrays)) >= 0 \
+    mx = max(p[1] for p in parts)
+    above = sum(p[3] for p in parts)
+    facts_said = f"max {mx:g}, {above} of {count} values above 10"
+    if mx <= 100 and min(p[2] for p in parts) >= 0 \
             and above >= VAS_0_100_MIN_COUNT and above / count >= VAS_0_100_SHARE:
-        return UnitDecision("0-100", f"{facts}: looks like 0–100", "values")
-    return UnitDecision("0-10", f"{facts}: looks like 0–10", "values")
+        return UnitDecision("0-100", f"{facts_said}: looks like 0–100", "values")
+    return UnitDecision("0-10", f"{facts_said}: looks like 0–10", "values")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -682,6 +699,7 @@ class _Converted:
     ids_unique: Future[bool] | None
     region: pd.Series | None  # the spine region a condition column names (condition only)
     level_counts: pd.Series | None  # levels a multi-level cell names (spinal_level only)
+    vas_facts: tuple[int, float, float, int] | None = None  # a 0–10 measure's column: vas_scale_facts
 
 
 def map_columns(frame: pd.DataFrame, decimal_comma: bool = False, header_row: int = 1,
@@ -740,6 +758,7 @@ def map_columns(frame: pd.DataFrame, decimal_comma: bool = False, header_row: in
         warnings.append(f"'{_clip(header_for['technique'])}' also gives the approach (no approach column in the file).")
 
     lookups = _category_lookups()
+    ten_point = set(_ten_point_measures())
 
     def convert(column: str, pos: int) -> _Converted:
         """One source column to its canonical column, and what that did: reads no other column's result."""
@@ -751,6 +770,7 @@ def map_columns(frame: pd.DataFrame, decimal_comma: bool = False, header_row: in
         ids_unique: Future[bool] | None = None
         condition_region: pd.Series | None = None
         level_counts: pd.Series | None = None
+        vas_facts: tuple[int, float, float, int] | None = None
         spec = _spec(column)
         raw = frame.iloc[:, pos]
         label = header_for[column]
@@ -798,6 +818,9 @@ def map_columns(frame: pd.DataFrame, decimal_comma: bool = False, header_row: in
             if note:
                 info.append(note)
             out[column] = values
+            measure = (_parse(column) or ("", ""))[0]
+            if measure in ten_point and profile_units.get(measure) is None:  # for _rescale_vas, worked out here on the pool
+                vas_facts = vas_scale_facts(values.to_numpy(dtype=np.float64, na_value=np.nan))
         elif spec.kind == "boolean":
             values, bad = _to_bool(raw)
             if column.startswith("satisfied") and bad.any():
@@ -853,7 +876,7 @@ def map_columns(frame: pd.DataFrame, decimal_comma: bool = False, header_row: in
             out[column] = labels.map(_technique_name)
         else:
             out[column] = _to_label(raw)
-        return _Converted(out, warnings, info, problems, decisions, ids_unique, condition_region, level_counts)
+        return _Converted(out, warnings, info, problems, decisions, ids_unique, condition_region, level_counts, vas_facts)
 
     items = list(position.items())
     if len(items) > 1 and len(frame) >= PARALLEL_ROWS and (os.cpu_count() or 1) > 1:
@@ -868,7 +891,11 @@ def map_columns(frame: pd.DataFrame, decimal_comma: bool = False, header_row: in
     out: dict[str, pd.Series] = {}
     decisions: dict[str, UnitDecision] = {}
     ids_unique: Future[bool] | None = None
+    vas_facts: dict[str, tuple[int, float, float, int]] = {}
     for part in converted:
+        if part.vas_facts is not None:
+            (column,) = part.out  # a number column converts to itself alone
+            vas_facts[column] = part.vas_facts
         out.update(part.out)
         warnings += part.warnings
         info += part.info
@@ -898,7 +925,7 @@ def map_columns(frame: pd.DataFrame, decimal_comma: bool = False, header_row: in
         info.append(f"'{header_for['condition']}' names the spine region on {n:,} row{'s' if n != 1 else ''} "
                     f"({', '.join(sorted(set(condition_region.dropna().astype(str))))}): recorded in the region column"
                     + (" where it was blank." if "region" in header_for else "."))
-    vas_notes, vas_decisions = _rescale_vas(out, header_for, profile_units)
+    vas_notes, vas_decisions = _rescale_vas(out, header_for, profile_units, vas_facts)
     info += vas_notes
     decisions.update(vas_decisions)
     return Mapped(out, mapping, header_for, warnings, problems, ids_unique, info, choices, decisions)
@@ -1092,8 +1119,8 @@ VAS_0_100_SHARE = 0.2  # ASSUMPTION: at least a fifth of values above 10 …
 VAS_0_100_MIN_COUNT = 2  # ASSUMPTION: … and more than one such value, so one typo never rescales a file
 
 
-def _rescale_vas(out: dict[str, pd.Series], header_for: dict[str, str],
-                 profile_units: dict | None = None) -> tuple[list[str], dict[str, UnitDecision]]:
+def _rescale_vas(out: dict[str, pd.Series], header_for: dict[str, str], profile_units: dict | None = None,
+                 facts: dict[str, tuple[int, float, float, int]] | None = None) -> tuple[list[str], dict[str, UnitDecision]]:
     notes: list[str] = []
     decisions: dict[str, UnitDecision] = {}
     profile_units = profile_units or {}
@@ -1105,8 +1132,11 @@ def _rescale_vas(out: dict[str, pd.Series], header_for: dict[str, str],
         if stated is not None:
             decision = UnitDecision(str(stated).replace("–", "-"), f"your profile says {stated}", "profile")
         else:
-            # Column by column in numpy: no concatenated copy of a million-row file's VAS columns.
-            decision = decide_vas_scale([out[c].to_numpy(dtype=np.float64, na_value=np.nan) for c in cols])
+            # Column by column in numpy (no concatenated copy of a million-row file's VAS columns),
+            # each column's facts taken from the conversion when it worked them out.
+            facts = facts or {}
+            decision = decide_vas_scale([out[c].to_numpy(dtype=np.float64, na_value=np.nan) for c in cols if c not in facts],
+                                        [facts[c] for c in cols if c in facts])
         if decision.unit is None:
             continue
         decisions[measure] = decision

@@ -537,16 +537,16 @@ def _blank_rows(frame: pd.DataFrame) -> pd.Series:
     Column by column over the rows still blank so far: after the first (usually filled) column only
     a handful of candidate rows remain, so a million-row file costs about one column's check.
     """
-    candidates = np.arange(len(frame))
+    candidates: np.ndarray | None = None  # None: every row (no million-row index made up front)
     # Number columns first (a null check), then categories (one per category), text last (a trim
     # of every cell): the first filled column usually settles it, so let it be a cheap one.
     dtypes = frame.dtypes.tolist()
     cost = [0 if d.kind in "biufcmM" and not isinstance(d, pd.CategoricalDtype) else 1 if isinstance(d, pd.CategoricalDtype) else 2
             for d in dtypes]
     for i in sorted(range(frame.shape[1]), key=cost.__getitem__):
-        if not len(candidates):
+        if candidates is not None and not len(candidates):
             break
-        col = frame.iloc[:, i] if len(candidates) == len(frame) else frame.iloc[candidates, i]
+        col = frame.iloc[:, i] if candidates is None else frame.iloc[candidates, i]
         if col.dtype == "str" or isinstance(col.dtype, pd.StringDtype):
             arr = pc.utf8_trim_whitespace(pa.array(col.array))
             empty = pc.fill_null(pc.equal(arr, ""), True).to_numpy(zero_copy_only=False)
@@ -558,9 +558,9 @@ def _blank_rows(frame: pd.DataFrame) -> pd.Series:
             empty = (col.isna() | (col.astype("str").str.strip() == "")).to_numpy()
         else:
             empty = col.isna().to_numpy()
-        candidates = candidates[empty]
+        candidates = np.flatnonzero(empty) if candidates is None else candidates[empty]
     blank = np.zeros(len(frame), dtype=bool)
-    blank[candidates] = True
+    blank[np.arange(len(frame)) if candidates is None else candidates] = True
     return pd.Series(blank, index=frame.index)
 
 
@@ -580,6 +580,8 @@ class _Read:
 def _trim_blank_rows(frame: pd.DataFrame, notes: list[str]) -> tuple[pd.DataFrame, int]:
     """Drop trailing blank rows (the spreadsheet's) and skip blank rows inside the table, saying so."""
     blank = _blank_rows(frame)
+    if len(frame) and not blank.iloc[-1] and not blank.any():  # the usual file: nothing to trim or skip
+        return frame, len(frame)
     if len(frame) and not blank.all():
         last = blank.index[~blank.to_numpy()][-1]
         frame, blank = frame.loc[:last], blank.loc[:last]
