@@ -271,3 +271,28 @@ def test_dates_all_iso_and_mixed_spellings_read_alike():
     assert bad.tolist() == [False, False, False, False, True, False]
     iso_only, bad, notes, _ = _to_date(pd.Series(["2024-03-18", "2024-03-18T10:00", None]), "Op date")
     assert iso_only.tolist()[:2] == [pd.Timestamp("2024-03-18"), pd.Timestamp("2024-03-18 10:00")] and not bad.any() and notes == []
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_word_lookup_in_python_agrees_with_pandas_string_methods(seed):
+    from spinedash.ingest.cells import FALSE_WORDS, TRUE_WORDS, _map_words, _word_key
+
+    rng = random.Random(seed)
+    pool = ["Yes", " NO ", "ja", "Nei", "1.0", "0", "y_e-s", "MALE", "kvinne", "n/a", "1.00", "Ja\u00a0", "nein\t", "x.0", "TRUE"]
+    words = pd.Series(list(dict.fromkeys(rng.choice(pool) for _ in range(rng.randint(1, 12)))), dtype="object")
+    yes_no = {**dict.fromkeys(TRUE_WORDS, True), **dict.fromkeys(FALSE_WORDS, False)}
+    expected = _word_key(words).str.replace(r"\.0$", "", regex=True).map(yes_no).astype("boolean")
+    pd.testing.assert_series_equal(_map_words(yes_no, point_zero=True, dtype="boolean")(words), expected)
+    sex = {"male": "male", "kvinne": "female", "ja": "?"}
+    got = _map_words(sex)(words)
+    assert got.isna().tolist() == _word_key(words).map(sex).isna().tolist()
+    assert got.dropna().tolist() == _word_key(words).map(sex).dropna().tolist()
+
+
+def test_labels_in_python_agree_with_pandas():
+    from spinedash.ingest.cells import _labels
+
+    words = pd.Series(["Open  micro\tdiscectomy", "TLIF", " a\u00a0 b ", "x\n\ny", "5"], dtype="object")
+    pd.testing.assert_series_equal(_labels(words), words.astype("str").str.replace(r"\s+", " ", regex=True))
+    with_missing = pd.Series(["a  b", None], dtype="object")
+    pd.testing.assert_series_equal(_labels(with_missing), with_missing.astype("str").str.replace(r"\s+", " ", regex=True))

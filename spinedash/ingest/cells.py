@@ -6,6 +6,7 @@ per-distinct-value parsing, no Python per cell. No Streamlit.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import numpy as np
@@ -296,16 +297,44 @@ def _word_key(values: pd.Series) -> pd.Series:
     return values.astype("str").str.lower().str.replace(r"[\s_\-]+", " ", regex=True).str.strip()
 
 
+_SPACES = re.compile(r"[\s_\-]+")
+_POINT_ZERO = re.compile(r"\.0$")
+
+
+def _word_keys(words: pd.Series, point_zero: bool = False) -> list[str]:
+    """_word_key of a few distinct words (no missing ones), in Python: pandas' string methods cost
+    ~2 ms a call, for the two or ten words of a yes/no or sex column. `point_zero` also drops a
+    trailing ".0" ("1.0" -> "1")."""
+    keys = [_SPACES.sub(" ", str(w).lower()).strip() for w in words.tolist()]
+    return [_POINT_ZERO.sub("", k) for k in keys] if point_zero else keys
+
+
+def _map_words(mapping: dict, point_zero: bool = False, dtype: str | None = None) -> Callable[[pd.Series], pd.Series]:
+    """A parse for _by_unique: each distinct word's key looked up in `mapping` (None when absent)."""
+
+    def parse(u: pd.Series) -> pd.Series:
+        if u.isna().any():  # not what _distinct gives; the pandas way keeps its handling of missing
+            keys = _word_key(u)
+            if point_zero:
+                keys = keys.str.replace(r"\.0$", "", regex=True)
+            out = keys.map(mapping)
+            return out.astype(dtype) if dtype else out
+        values = [mapping.get(k) for k in _word_keys(u, point_zero)]
+        return pd.Series(pd.array(values, dtype=dtype) if dtype else values, index=u.index, dtype=dtype or "object")
+
+    return parse
+
+
 def _to_bool(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     mapping = {**dict.fromkeys(TRUE_WORDS, True), **dict.fromkeys(FALSE_WORDS, False)}
     # Parsed to "boolean" per distinct word, so the rows are gathered as booleans (no per-row cast).
-    values, bad = _by_unique(s, lambda u: _word_key(u).str.replace(r"\.0$", "", regex=True).map(mapping).astype("boolean"))
+    values, bad = _by_unique(s, _map_words(mapping, point_zero=True, dtype="boolean"))
     return values.astype("boolean"), bad
 
 
 def _to_mapped(s: pd.Series, mapping: dict[str, str]) -> tuple[pd.Series, pd.Series]:
     """Map cleaned words through `mapping`: (values, mask of unknown cells)."""
-    return _by_unique(s, lambda u: _word_key(u).map(mapping))
+    return _by_unique(s, _map_words(mapping))
 
 
 _YEAR2_PIVOT = 30  # two-digit years: 00–30 -> 20xx, 31–99 -> 19xx (ASSUMPTION: no surgery before 1931)
@@ -382,7 +411,17 @@ def _normalise_levels(u: pd.Series) -> pd.Series:
     return (parts[0] + parts[1] + "-" + second + parts[3]).where(parts[0].notna(), u)
 
 
+_WHITESPACE_RUNS = re.compile(r"\s+")
+
+
+def _labels(u: pd.Series) -> pd.Series:
+    """Distinct words with each run of whitespace as one space (in Python: a handful of words)."""
+    if u.isna().any():
+        return u.astype("str").str.replace(r"\s+", " ", regex=True)
+    return pd.Series([_WHITESPACE_RUNS.sub(" ", str(v)) for v in u.tolist()], index=u.index, dtype="str")
+
+
 def _to_label(s: pd.Series) -> pd.Series:
-    return _by_unique(s, lambda u: u.astype("str").str.replace(r"\s+", " ", regex=True))[0]
+    return _by_unique(s, _labels)[0]
 
 
