@@ -305,9 +305,9 @@ def cast_columns(columns: dict[str, pd.Series], index: pd.Index) -> pd.DataFrame
         if spec.kind == "id":
             cast[spec.name] = s.astype("str")
         elif spec.kind == "category":
-            cast[spec.name] = s.astype("category")
+            cast[spec.name] = s if isinstance(s.dtype, pd.CategoricalDtype) else s.astype("category")
         elif spec.kind == "date":
-            cast[spec.name] = pd.to_datetime(s).astype("datetime64[ns]")
+            cast[spec.name] = s if s.dtype == "datetime64[ns]" else pd.to_datetime(s).astype("datetime64[ns]")
         elif spec.kind == "number":
             cast[spec.name] = s if s.dtype == "float64" else pd.to_numeric(s).astype("float64")
         elif spec.kind == "boolean":
