@@ -296,3 +296,20 @@ def test_labels_in_python_agree_with_pandas():
     pd.testing.assert_series_equal(_labels(words), words.astype("str").str.replace(r"\s+", " ", regex=True))
     with_missing = pd.Series(["a  b", None], dtype="object")
     pd.testing.assert_series_equal(_labels(with_missing), with_missing.astype("str").str.replace(r"\s+", " ", regex=True))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_empty_text_agrees_with_trimming_every_cell(seed):
+    import pyarrow.compute as pc
+
+    from spinedash.ingest.cells import _empty_text
+
+    rng = random.Random(seed)
+    pool = ["", " ", "\t", "\u00a0", "\u2003 ", "a", " a", "a ", "é", "\u00a0x", "\x1c", "abc", None]
+    texts = [rng.choice(pool) for _ in range(rng.randint(1, 300))]
+    for typ in (pa.string(), pa.large_string()):
+        arr = pa.array(texts, type=typ)
+        arr = arr.slice(rng.randint(0, len(arr) - 1)) if rng.random() < 0.5 else arr
+        expected = pc.fill_null(pc.equal(pc.utf8_trim_whitespace(arr), ""), True).to_numpy(zero_copy_only=False)
+        assert _empty_text(arr).tolist() == expected.tolist()
+        assert _empty_text(pa.chunked_array([arr.slice(0, len(arr) // 2), arr.slice(len(arr) // 2)])).tolist() == expected.tolist()

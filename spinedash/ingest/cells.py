@@ -134,6 +134,33 @@ _EDGE_BYTES[[9, 10, 11, 12, 13, 28, 29, 30, 31, 32]] = True  # what utf8_trim_wh
 _EDGE_BYTES[128:] = True  # any non-ASCII byte at an edge: maybe a no-break or other Unicode space
 
 
+def _empty_text(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """True where an Arrow text cell is null, empty or only whitespace (what utf8_trim_whitespace
+    leaves empty). Only a cell that is empty or starts with a whitespace or non-ASCII byte can be:
+    those few are trimmed, not all six million cells of a long file's id column."""
+    if isinstance(arr, pa.ChunkedArray):  # chunk by chunk: no joined copy of every text
+        return np.concatenate([_empty_text(chunk) for chunk in arr.chunks]) if arr.num_chunks else np.zeros(0, dtype=bool)
+    n = len(arr)
+    large = pa.types.is_large_string(arr.type)
+    if n == 0 or not (large or pa.types.is_string(arr.type)) or arr.buffers()[2] is None:
+        return pc.fill_null(pc.equal(pc.utf8_trim_whitespace(arr), ""), True).to_numpy(zero_copy_only=False)
+    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64 if large else np.int32)[arr.offset : arr.offset + n + 1]
+    data = np.frombuffer(arr.buffers()[2], dtype=np.uint8)
+    starts = offsets[:-1]
+    maybe = offsets[1:] == starts
+    if len(data):
+        maybe |= _EDGE_BYTES[data[np.minimum(starts, len(data) - 1)]]
+    if arr.null_count:
+        maybe |= arr.is_null().to_numpy(zero_copy_only=False)
+    at = np.flatnonzero(maybe)
+    if not len(at):
+        return maybe
+    few = arr.take(pa.array(at))
+    out = np.zeros(n, dtype=bool)
+    out[at] = pc.fill_null(pc.equal(pc.utf8_trim_whitespace(few), ""), True).to_numpy(zero_copy_only=False)
+    return out
+
+
 def _text_series(s: pd.Series) -> pd.Series:
     return pd.Series(_text(s).to_pandas().array, index=s.index, dtype="str")
 

@@ -26,12 +26,11 @@ from typing import BinaryIO
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from spinedash import schema
-from spinedash.ingest.cells import _MISSING_ARRAY, _fail, _rows_short
+from spinedash.ingest.cells import _MISSING_ARRAY, _empty_text, _fail, _rows_short
 from spinedash.ingest.map import PARALLEL_ROWS, _column_pool, _key, _measure_words, match_header
 from spinedash.validation import OutcomeDataError
 
@@ -531,33 +530,44 @@ def _grid_to_frame(grid: pd.DataFrame) -> tuple[pd.DataFrame, list[str], int]:
     return body, header, h + 1
 
 
+def _empty_cells(col: pd.Series) -> np.ndarray:
+    """True where a cell is missing, empty or only whitespace."""
+    if col.dtype == "str" or isinstance(col.dtype, pd.StringDtype):
+        return _empty_text(pa.array(col.array))
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        # Blank when missing or its category is empty or whitespace: checked per category.
+        blank_category = np.append(col.cat.categories.astype("str").str.strip() == "", True)
+        return blank_category[col.cat.codes.to_numpy()]
+    if col.dtype == "object":
+        return (col.isna() | (col.astype("str").str.strip() == "")).to_numpy()
+    return col.isna().to_numpy()
+
+
 def _blank_rows(frame: pd.DataFrame) -> pd.Series:
     """Rows whose every cell is empty or whitespace.
 
     Column by column over the rows still blank so far: after the first (usually filled) column only
-    a handful of candidate rows remain, so a million-row file costs about one column's check.
+    a handful of candidate rows remain, so a million-row file costs about one column's check. The
+    first column checked is the cheapest one (numbers, then categories, text last) that is filled
+    in every one of the first rows, else the one with the fewest empty cells there: a case id, not
+    a long file's case details, blank on every later visit (checking those first cost 1.2 s at
+    1M cases × 6 visits).
     """
     candidates: np.ndarray | None = None  # None: every row (no million-row index made up front)
-    # Number columns first (a null check), then categories (one per category), text last (a trim
-    # of every cell): the first filled column usually settles it, so let it be a cheap one.
-    dtypes = frame.dtypes.tolist()
+    head = frame.iloc[:8_192]
     cost = [0 if d.kind in "biufcmM" and not isinstance(d, pd.CategoricalDtype) else 1 if isinstance(d, pd.CategoricalDtype) else 2
-            for d in dtypes]
-    for i in sorted(range(frame.shape[1]), key=cost.__getitem__):
+            for d in frame.dtypes.tolist()]
+    order = sorted(range(frame.shape[1]), key=cost.__getitem__)
+    empty_in_head: dict[int, int] = {}
+    for i in order:  # the cheapest column filled in every first row, when there is one, goes first
+        empty_in_head[i] = int(_empty_cells(head.iloc[:, i]).sum()) if len(head) else 0
+        if empty_in_head[i] == 0:
+            break
+    order.sort(key=lambda i: (empty_in_head.get(i, len(head) + 1), cost[i]))
+    for i in order:
         if candidates is not None and not len(candidates):
             break
-        col = frame.iloc[:, i] if candidates is None else frame.iloc[candidates, i]
-        if col.dtype == "str" or isinstance(col.dtype, pd.StringDtype):
-            arr = pc.utf8_trim_whitespace(pa.array(col.array))
-            empty = pc.fill_null(pc.equal(arr, ""), True).to_numpy(zero_copy_only=False)
-        elif isinstance(col.dtype, pd.CategoricalDtype):
-            # Blank when missing or its category is empty or whitespace: checked per category.
-            blank_category = np.append(col.cat.categories.astype("str").str.strip() == "", True)
-            empty = blank_category[col.cat.codes.to_numpy()]
-        elif col.dtype == "object":
-            empty = (col.isna() | (col.astype("str").str.strip() == "")).to_numpy()
-        else:
-            empty = col.isna().to_numpy()
+        empty = _empty_cells(frame.iloc[:, i] if candidates is None else frame.iloc[candidates, i])
         candidates = np.flatnonzero(empty) if candidates is None else candidates[empty]
     blank = np.zeros(len(frame), dtype=bool)
     blank[np.arange(len(frame)) if candidates is None else candidates] = True
