@@ -264,6 +264,13 @@ def _valid_utf8(data: bytes) -> bool:
     return True
 
 
+def _block_size(size: int) -> int:
+    """Bytes Arrow parses at a time: its 1 MB for most files, up to 8 MB for large ones (still 32
+    blocks or more to share between the cores). A 220 MB file then comes in ~30 chunks a column
+    instead of ~210, and turning them into pandas columns took ~35 ms less (bench/README.md)."""
+    return min(8 << 20, max(1 << 20, size // 32))
+
+
 def _read_csv_typed(data: bytes | mmap.mmap) -> tuple[pd.DataFrame, list[str]] | None:
     """The common case read fast: a UTF-8, comma- (or tab-, pipe-) separated file whose first line is the header.
 
@@ -331,7 +338,7 @@ def _read_csv_typed(data: bytes | mmap.mmap) -> tuple[pd.DataFrame, list[str]] |
     try:
         table = pacsv.read_csv(
             pa.BufferReader(body),
-            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=_block_size(len(data))),
             parse_options=pacsv.ParseOptions(
                 delimiter=delimiter, quote_char='"', double_quote=True,
                 newlines_in_values=quoted, ignore_empty_lines=False,
