@@ -1363,7 +1363,10 @@ def _detect(tables: dict[str, pd.DataFrame], name: str) -> LayoutGuess:
         )
     inst = _find(cols, _INSTRUMENT_WORDS)
     value = _find([c for c in cols if c != inst], _VALUE_WORDS)
-    tp_col = _best_tp_column(frame)
+    # The time-point column is looked for only when the answer can use it: a tidy PROM file, or
+    # repeating ids. A wide file with unique ids skips the search (~10 ms of P1's detection).
+    searched = bool(inst and value)
+    tp_col = _best_tp_column(frame) if searched else None
     if inst and value and tp_col and inst != tp_col:
         case = _find(cols, _CASE_WORDS) or _find(cols, _PATIENT_WORDS) or cols[0]
         n_inst = _col(frame, inst).nunique()
@@ -1378,7 +1381,10 @@ def _detect(tables: dict[str, pd.DataFrame], name: str) -> LayoutGuess:
             f"'{tp_col}' the time point, for each '{case}'.",
         )
     case = _id_column(frame)
-    if tp_col and case in frame.columns and _repeats(_col(frame, case)):
+    repeats = case in frame.columns and _repeats(_col(frame, case))
+    if repeats and not searched:
+        tp_col = _best_tp_column(frame)
+    if tp_col and repeats:
         n = _count_cases(_col(frame, case))
         settings = {"kind": "long", "table": name, "case_id": case, "timepoint_column": tp_col, "timepoints": _tp_mapping(_col(frame, tp_col))}
         return LayoutGuess(
@@ -1388,7 +1394,7 @@ def _detect(tables: dict[str, pd.DataFrame], name: str) -> LayoutGuess:
             f"'{tp_col}' holds time points ({_short(list(settings['timepoints']), 4)}).",
         )
     settings = {"kind": "wide", "table": name}
-    if case in frame.columns and _repeats(_col(frame, case)):
+    if repeats:
         return LayoutGuess("wide", settings, f"'{label}' has no time point column, so it is read as one row per operated case; note that '{case}' repeats.")
     others = f" ({len(tables) - 1} other table{'s' if len(tables) > 2 else ''} not used)" if len(tables) > 1 else ""
     return LayoutGuess("wide", settings, f"'{label}' looks like one row per operated case: each '{case}' appears once{others}.")
