@@ -883,7 +883,12 @@ def map_columns(frame: pd.DataFrame, decimal_comma: bool = False, header_row: in
         # Columns convert independently and mostly in numpy/Arrow, which release the GIL: a large
         # file's columns are converted on every core. Results are taken in column order, so the
         # warnings, notes and problems come out exactly as the one-by-one loop gives them.
-        converted = list(_column_pool().map(convert, [c for c, _ in items], [p for _, p in items]))
+        # The slow columns (text, dates, codes) are started first, the quick number columns last, so
+        # neither core is left with a long one at the end.
+        slow_first = sorted(range(len(items)), key=lambda i: _spec(items[i][0]).kind == "number")
+        pool = _column_pool()
+        futures = {i: pool.submit(convert, *items[i]) for i in slow_first}
+        converted = [futures[i].result() for i in range(len(items))]
     else:
         converted = [convert(column, pos) for column, pos in items]
     condition_region: pd.Series | None = None

@@ -403,7 +403,7 @@ def _read_csv_typed(data: bytes | mmap.mmap) -> tuple[pd.DataFrame, list[str]] |
     else:
         converted = [to_pandas(i) for i in range(len(columns))]
     frame = pd.DataFrame(dict(enumerate(converted)), copy=False)
-    frame.index = np.arange(len(frame)) + 2  # spreadsheet row numbers: the header is row 1
+    frame.index = pd.RangeIndex(2, len(frame) + 2)  # spreadsheet row numbers: the header is row 1
     return frame, header
 
 
