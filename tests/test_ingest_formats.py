@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 
 from spinedash.ingest import OutcomeDataError, load_outcomes
+from spinedash.ingest.column_grid import duplicate_targets
 from spinedash.ingest.map import choose_columns, value_table
 from spinedash.ingest.read import read_tables
 from spinedash.ingest.shape import detect_layout, shape
@@ -191,14 +192,44 @@ def test_a_complication_word_column_that_is_not_yes_no_is_not_a_flag():
     assert choices[1].target is None
 
 
-def test_a_second_flag_or_a_complication_column_keeps_one_complication_and_names_the_other():
+def test_several_flags_together_give_the_complication_but_a_complication_column_wins():
     frame = pd.DataFrame({"case_id": ["1", "2"], "Dauralaesion": ["ja", "nein"], "Infektion": ["nein", "nein"]})
     choices, _ = choose_columns(list(frame.columns), None, None, frame)
-    assert [c.target for c in choices] == ["case_id", "complication", None]
-    assert choices[2].candidates == ("complication",) and "another column gives the complication" in choices[2].note
+    assert [c.target for c in choices] == ["case_id", "complication", "complication"]
+    assert all(c.note.startswith("a yes/no flag") for c in choices[1:])
+    assert duplicate_targets(choices) == {}  # the Columns step does not ask to keep one
     frame["Complication"] = ["none", "dural tear"]
     choices, _ = choose_columns(list(frame.columns), None, None, frame)
     assert [c.target for c in choices] == ["case_id", None, None, "complication"]
+    assert choices[2].candidates == ("complication",) and "another column gives the complication" in choices[2].note
+
+
+_FLAGS_CSV = b"""case_id,surgery_date,age,sex,condition,approach,vas_leg_pre,vas_leg_12m,Dauralaesion,Infektion,Nervenwurzelverletzung
+A1,2024-01-02,50,f,Herniated disc,Microscopic,7,2,ja,nein,nein
+A2,2024-01-03,60,m,Herniated disc,Microscopic,6,1,nein,ja,nein
+A3,2024-01-04,61,m,Herniated disc,Microscopic,6,1,nein,nein,nein
+A4,2024-01-04,61,m,Herniated disc,Microscopic,6,1,,,
+A5,2024-01-04,61,m,Herniated disc,Microscopic,6,1,ja,ja,nein
+A6,2024-01-04,61,m,Herniated disc,Microscopic,6,1,,nein,ja
+A7,2024-01-04,61,m,Herniated disc,Microscopic,6,1,,nein,
+"""
+
+
+def test_several_complication_flags_are_combined_one_complication_a_case():
+    # A Spine Tango-style file with a yes/no column per complication: reading only the first flag
+    # said "none" for a case whose infection was flagged, and that the file recorded no other one.
+    result = load_outcomes(_FLAGS_CSV, filename="flags.csv")
+    assert result.cases["complication"].astype("object").where(result.cases["complication"].notna(), None).tolist() == [
+        "dural tear", "infection", "none", None, "dural tear", "nerve root injury", "none"]
+    assert {k: v for k, v in result.column_mapping.items() if v == "complication"} == {
+        "Dauralaesion": "complication", "Infektion": "complication", "Nervenwurzelverletzung": "complication"}
+    note = next(i for i in result.info if "flag columns give the complication" in i)
+    assert "counted under the first of them" in note and "'Infektion' (infection)" in note
+    assert not any("records no other complication" in i for i in result.info)
+    assert not any("ignored" in w for w in result.warnings)
+    # The same, saved as a profile and read again: both columns mapped to the complication, no refusal.
+    again = load_outcomes(_FLAGS_CSV, {"spinedash_profile": 1, "columns": dict(result.column_mapping)}, filename="flags.csv")
+    pd.testing.assert_series_equal(again.cases["complication"], result.cases["complication"])
 
 
 def test_complication_words_have_a_source_and_name_a_complication():

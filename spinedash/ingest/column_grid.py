@@ -134,12 +134,15 @@ def ignored_columns(columns: dict | None) -> list[str]:
 
 
 def duplicate_targets(choices: list[ColumnChoice]) -> dict[str, list[str]]:
-    """Targets more than one source column is read as (the check refuses these): target -> sources."""
-    seen: dict[str, list[str]] = {}
+    """Targets more than one source column is read as (the check refuses these): target -> sources.
+    Yes/no flag columns named by a complication (Dauralaesion, Infektion) are not: together they
+    give the complication (spinedash.ingest.map combines them)."""
+    seen: dict[str, list[ColumnChoice]] = {}
     for c in choices:
         if c.target is not None:
-            seen.setdefault(c.target, []).append(c.source)
-    return {t: names for t, names in seen.items() if len(names) > 1}
+            seen.setdefault(c.target, []).append(c)
+    return {t: [c.source for c in cs] for t, cs in seen.items()
+            if len(cs) > 1 and not (t == "complication" and all(c.note.startswith("a yes/no flag") for c in cs))}
 
 
 def template_fits(tables: dict[str, pd.DataFrame]) -> bool:

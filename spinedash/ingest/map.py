@@ -354,6 +354,37 @@ def _flag_values(values: pd.Series) -> bool:
     return bool(len(words)) and bool(words.isin(TRUE_WORDS | FALSE_WORDS).all())
 
 
+def _complication_flags(frame: pd.DataFrame, choices: list[ColumnChoice], codes: dict) -> list[tuple[str, int, str]]:
+    """(source, position, complication) of the columns read as the complication, when every one of them
+    is a yes/no flag named by a complication (Dauralaesion, Infektion) and has no code table of its
+    own; else [] (two columns that both mean the complication are then reported, as before)."""
+    found = []
+    for c in choices:
+        if c.target != "complication":
+            continue
+        base = c.source.rsplit("@", 1)[0]
+        flagged = complication_flag(base)
+        if not flagged or _profile_entry(codes, "complication", c.source) or not _flag_values(frame.iloc[:, c.position]):
+            return []
+        found.append((c.source, c.position, flagged))
+    return found
+
+
+def _combine_flags(first: pd.Series, frame: pd.DataFrame, flags: list[tuple[str, int, str]]) -> pd.Series:
+    """The complication from several flag columns: the first flag said yes in column order, "none"
+    where a flag says no and none says yes, blank where every flag is blank. `first` is the first
+    flag already read (its complication, "none" or blank)."""
+    combined = first.astype("object").to_numpy(copy=True)
+    for _, position, flagged in flags[1:]:
+        said, _ = _to_bool(frame.iloc[:, position])
+        yes = said.fillna(False).to_numpy(dtype=bool)
+        no = (~said.fillna(True)).to_numpy(dtype=bool)
+        open_ = pd.isna(combined) | (combined == "none")
+        combined[yes & open_] = flagged
+        combined[no & pd.isna(combined)] = "none"
+    return pd.Series(combined, index=first.index, dtype="object")
+
+
 def _flag_table(complication: str) -> dict[str, str]:
     """A flag column's code table, as a profile would write it (NORspine's PeropKompDura: 0 none, 1 dural tear)."""
     return {**dict.fromkeys(FALSE_WORDS, "none"), **dict.fromkeys(TRUE_WORDS, complication)}
@@ -425,6 +456,7 @@ def choose_columns(header: list[str], columns: dict | None = None, timepoint: di
     # flag code table (_flag_table) in map_columns; only when nothing else gives the complication, and only one.
     complication_taken = "complication" in columns.values() or any(
         (m := match_header(h)) is not None and m[0] == "complication" for h in header if h not in columns)
+    flag_columns: list[str] = []
     for i, name in enumerate(header):
         base = name.rsplit("@", 1)[0] if "@" in name else name
         key = name if name in columns else (base if base in columns else None)
@@ -438,7 +470,9 @@ def choose_columns(header: list[str], columns: dict | None = None, timepoint: di
                 choices.append(ColumnChoice(i, name, None, how="unmatched", candidates=_candidates(base)))
                 continue
             unit = match_header(base)[1] if match_header(base) and match_header(base)[0] == target else None
-            choices.append(ColumnChoice(i, name, target, unit, how="profile"))
+            flagged = complication_flag(base) if target == "complication" and frame is not None else None
+            note = f"a yes/no flag: yes = {flagged}, no = none" if flagged and _flag_values(frame.iloc[:, i]) else ""
+            choices.append(ColumnChoice(i, name, target, unit, how="profile", note=note))
             continue
         if not name:
             has_values = frame is not None and pc.any(pc.is_valid(_text(frame.iloc[:, i]))).as_py()
@@ -462,8 +496,11 @@ def choose_columns(header: list[str], columns: dict | None = None, timepoint: di
                 continue
         flagged = complication_flag(base) if frame is not None else None
         if flagged and _flag_values(frame.iloc[:, i]):
-            if not complication_taken:
+            if not complication_taken or flag_columns:
+                # Several flags (Dauralaesion, Infektion, Nervenverletzung) together are the complication:
+                # map_columns combines them, a case flagged in none of them being "none".
                 complication_taken = True
+                flag_columns.append(name)
                 choices.append(ColumnChoice(i, name, "complication", how="header", note=f"a yes/no flag: yes = {flagged}, no = none"))
                 continue
             choices.append(ColumnChoice(i, name, None, how="unmatched", candidates=("complication",),
@@ -740,8 +777,13 @@ def map_columns(frame: pd.DataFrame, decimal_comma: bool = False, header_row: in
         if c.target in position:
             continue
         mapping[c.source], units[c.target], position[c.target] = c.target, c.unit, c.position
+    flags = _complication_flags(frame, choices, codes_by_column) if len(claimed.get("complication", ())) > 1 else []
+    if flags:
+        for c in choices:
+            if c.target == "complication" and c.source not in mapping:
+                mapping[c.source] = "complication"
     for column, names in claimed.items():
-        if len(names) > 1:
+        if len(names) > 1 and not (column == "complication" and flags):
             problems.append(make_problem(
                 ", ".join(_clip(n) for n in names), [header_row],
                 f"These columns all mean {column}; keep one of them (or rename the others)."))
@@ -749,7 +791,9 @@ def map_columns(frame: pd.DataFrame, decimal_comma: bool = False, header_row: in
         warnings.append(f"Columns not in the data dictionary were ignored: {', '.join(_clip(n) for n in ignored[:20])}" + (" …" if len(ignored) > 20 else "") + ".")
     if by_choice:
         info.append(f"Columns left out by your choice: {', '.join(_clip(n) for n in by_choice[:20])}" + (" …" if len(by_choice) > 20 else "") + ".")
-    header_for = {c: n for n, c in mapping.items()}
+    header_for = {}
+    for n, c in mapping.items():
+        header_for.setdefault(c, n)  # the first source of a column (several flags can give the complication)
     if "approach" not in position and "technique" in position:
         # Many exports have only "Technique" (PTED, microdiscectomy): it names the approach too.
         # The technique column keeps the words as written; the approach is looked up from them.
@@ -859,8 +903,9 @@ def map_columns(frame: pd.DataFrame, decimal_comma: bool = False, header_row: in
             if flagged and _flag_values(raw):
                 # The same code-table step as a profile's (NORspine's PeropKompDura: 0 none, 1 dural tear).
                 raw = _recode(raw, _flag_table(flagged))
-                info.append(f"'{_clip(label)}' is a yes/no flag for {flagged}: yes is read as {flagged}, no as none "
-                            f"(the file records no other complication, so the complication rate is the {flagged} rate).")
+                if not flags:
+                    info.append(f"'{_clip(label)}' is a yes/no flag for {flagged}: yes is read as {flagged}, no as none "
+                                f"(the file records no other complication, so the complication rate is the {flagged} rate).")
             values, bad = _to_mapped(raw, _COMPLICATION_WORDS)
             if bad.any():
                 warnings.append(f"'{label}': {int(bad.sum())} free-text complication{'s' if bad.sum() > 1 else ''} ({_examples(_text_series(raw[bad]))}) counted as 'other'.")
@@ -913,6 +958,12 @@ def map_columns(frame: pd.DataFrame, decimal_comma: bool = False, header_row: in
         if part.level_counts is not None:
             level_counts = part.level_counts
 
+    if flags and "complication" in out:
+        out["complication"] = _combine_flags(out["complication"], frame, flags)
+        named = ", ".join(f"'{_clip(source)}' ({flagged})" for source, _, flagged in flags)
+        info.append(f"{len(flags)} yes/no flag columns give the complication: {named}. A case flagged yes in several is "
+                    f"counted under the first of them in that order, one complication per case; none where no flag "
+                    f"says yes; blank where all are blank.")
     if level_counts is not None:
         # The number of levels a multi-level cell names is kept; a column that states it wins.
         if "levels_operated" in out:
