@@ -453,7 +453,8 @@ def choose_columns(header: list[str], columns: dict | None = None, timepoint: di
     choices: list[ColumnChoice] = []
     problems: list[Problem] = []
     # A yes/no column headed by a complication ("Dauralaesion") is the complication column, read through a
-    # flag code table (_flag_table) in map_columns; only when nothing else gives the complication, and only one.
+    # flag code table (_flag_table) in map_columns; only when nothing else gives the complication. Several
+    # such flags are all read as the complication and combined there (_combine_flags).
     complication_taken = "complication" in columns.values() or any(
         (m := match_header(h)) is not None and m[0] == "complication" for h in header if h not in columns)
     flag_columns: list[str] = []
@@ -497,7 +498,7 @@ def choose_columns(header: list[str], columns: dict | None = None, timepoint: di
         flagged = complication_flag(base) if frame is not None else None
         if flagged and _flag_values(frame.iloc[:, i]):
             if not complication_taken or flag_columns:
-                # Several flags (Dauralaesion, Infektion, Nervenverletzung) together are the complication:
+                # Several flags (Dauralaesion, Infektion, Nervenwurzelverletzung) together are the complication:
                 # map_columns combines them, a case flagged in none of them being "none".
                 complication_taken = True
                 flag_columns.append(name)
