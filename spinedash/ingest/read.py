@@ -630,7 +630,7 @@ class _Read:
 def _trim_blank_rows(frame: pd.DataFrame, notes: list[str]) -> tuple[pd.DataFrame, int]:
     """Drop trailing blank rows (the spreadsheet's) and skip blank rows inside the table, saying so."""
     blank = _blank_rows(frame)
-    if len(frame) and not blank.iloc[-1] and not blank.any():  # the usual file: nothing to trim or skip
+    if len(frame) and not blank.any():  # the usual file: nothing to trim or skip
         return frame, len(frame)
     if len(frame) and not blank.all():
         last = blank.index[~blank.to_numpy()][-1]
