@@ -134,22 +134,27 @@ _EDGE_BYTES[[9, 10, 11, 12, 13, 28, 29, 30, 31, 32]] = True  # what utf8_trim_wh
 _EDGE_BYTES[128:] = True  # any non-ASCII byte at an edge: maybe a no-break or other Unicode space
 
 
-def _empty_text(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
-    """True where an Arrow text cell is null, empty or only whitespace (what utf8_trim_whitespace
-    leaves empty). Only a cell that is empty or starts with a whitespace or non-ASCII byte can be:
-    those few are trimmed, not all six million cells of a long file's id column."""
+def _empty_text(arr: pa.Array | pa.ChunkedArray, starts_blank: np.ndarray | None = None,
+                trim: Callable[[pa.Array], pa.Array] = pc.utf8_trim_whitespace) -> np.ndarray:
+    """True where an Arrow text cell is null, or empty once `trim`med (by default what
+    utf8_trim_whitespace leaves empty). Only a cell that is empty or whose first byte is marked in
+    `starts_blank` (default: whitespace or any non-ASCII byte) can be: those few are trimmed, not all
+    six million cells of a long file's id column (trimming every cell allocated the column again)."""
+    starts_blank = _EDGE_BYTES if starts_blank is None else starts_blank
     if isinstance(arr, pa.ChunkedArray):  # chunk by chunk: no joined copy of every text
-        return np.concatenate([_empty_text(chunk) for chunk in arr.chunks]) if arr.num_chunks else np.zeros(0, dtype=bool)
+        return np.concatenate([_empty_text(c, starts_blank, trim) for c in arr.chunks]) if arr.num_chunks else np.zeros(0, dtype=bool)
     n = len(arr)
+    if n == 0:
+        return np.zeros(0, dtype=bool)
     large = pa.types.is_large_string(arr.type)
-    if n == 0 or not (large or pa.types.is_string(arr.type)) or arr.buffers()[2] is None:
-        return pc.fill_null(pc.equal(pc.utf8_trim_whitespace(arr), ""), True).to_numpy(zero_copy_only=False)
+    if not (large or pa.types.is_string(arr.type)):
+        return pc.fill_null(pc.equal(trim(arr.cast(pa.string())), ""), True).to_numpy(zero_copy_only=False).astype(bool)
     offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64 if large else np.int32)[arr.offset : arr.offset + n + 1]
-    data = np.frombuffer(arr.buffers()[2], dtype=np.uint8)
+    data = np.frombuffer(arr.buffers()[2], dtype=np.uint8) if arr.buffers()[2] is not None else np.zeros(0, dtype=np.uint8)
     starts = offsets[:-1]
     maybe = offsets[1:] == starts
     if len(data):
-        maybe |= _EDGE_BYTES[data[np.minimum(starts, len(data) - 1)]]
+        maybe |= starts_blank[data[np.minimum(starts, len(data) - 1)]]
     if arr.null_count:
         maybe |= arr.is_null().to_numpy(zero_copy_only=False)
     at = np.flatnonzero(maybe)
@@ -157,7 +162,7 @@ def _empty_text(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
         return maybe
     few = arr.take(pa.array(at))
     out = np.zeros(n, dtype=bool)
-    out[at] = pc.fill_null(pc.equal(pc.utf8_trim_whitespace(few), ""), True).to_numpy(zero_copy_only=False)
+    out[at] = pc.fill_null(pc.equal(trim(few), ""), True).to_numpy(zero_copy_only=False)
     return out
 
 

@@ -30,7 +30,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from spinedash.catalogue import load_catalogue
-from spinedash.ingest.cells import _has_repeats
+from spinedash.ingest.cells import _empty_text, _has_repeats
 from spinedash.validation import OutcomeDataError, make_problem
 
 LAYOUT_KINDS = ("wide", "long", "prom_tidy", "sheet_per_timepoint", "operations_followup")
@@ -133,34 +133,9 @@ _BLANK_BYTES[[9, 10, 12, 13, 32]] = True  # RE2's \s: [\t\n\f\r ]
 
 
 def _blank_text(arr: pa.Array) -> np.ndarray:
-    """True where an Arrow text cell is null, empty or only [\t\n\f\r ] (what the regex \\s* matched).
-
-    Only a cell that is empty or starts with such a byte can be blank, and ids and words rarely do:
-    those few are trimmed (trimming every cell of a million-row column allocated it again).
-    """
-    n = len(arr)
-    if n == 0:
-        return np.zeros(0, dtype=bool)
-    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
-        empty = pc.equal(pc.ascii_trim(arr.cast(pa.string()), characters=" \t\n\f\r"), "")
-        return pc.fill_null(empty, True).to_numpy(zero_copy_only=False).astype(bool)
-    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64 if pa.types.is_large_string(arr.type) else np.int32)
-    offsets = offsets[arr.offset : arr.offset + n + 1]
-    data = np.frombuffer(arr.buffers()[2], dtype=np.uint8) if arr.buffers()[2] is not None else np.zeros(0, dtype=np.uint8)
-    starts = offsets[:-1]
-    maybe = offsets[1:] == starts
-    if len(data):
-        maybe |= _BLANK_BYTES[data[np.minimum(starts, len(data) - 1)]]
-    if arr.null_count:
-        maybe |= arr.is_null().to_numpy(zero_copy_only=False)
-    at = np.flatnonzero(maybe)
-    if not len(at):
-        return maybe
-    few = arr.take(pa.array(at))
-    empty = pc.fill_null(pc.equal(pc.ascii_trim(few, characters=" \t\n\f\r"), ""), True)
-    out = np.zeros(n, dtype=bool)
-    out[at] = empty.to_numpy(zero_copy_only=False)
-    return out
+    """True where an Arrow text cell is null, empty or only [\t\n\f\r ] (what the regex \\s* matched):
+    only the cells that are empty or start with such a byte are trimmed (cells._empty_text)."""
+    return _empty_text(arr, _BLANK_BYTES, lambda a: pc.ascii_trim(a, characters=" \t\n\f\r"))
 
 
 def _col(frame: pd.DataFrame, name) -> pd.Series:
