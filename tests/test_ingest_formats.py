@@ -244,6 +244,10 @@ def test_complication_words_have_a_source_and_name_a_complication():
     # a word no public form was checked for says so; the registries' own words name their file and line
     assert all("assumption" in src or "line" in src or "English" in src for src in own["source"])
     assert "NakkePreprosesser.R line 70" in rows.set_index("alias").loc["durarift", "source"]
+    # A header the cell vocabulary reads as a complication is also a flag header ("Nervenverletzung").
+    from spinedash.ingest.map import complication_flag
+
+    assert {complication_flag(h) for h in ("Nervenverletzung", "Nerveskade", "Nervskada", "Nervenwurzelverletzung")} == {"nerve root injury"}
 
 
 def test_satisfaction_words_alone_are_asked():
