@@ -123,3 +123,11 @@ def test_the_template_is_recognised_and_other_layouts_are_not():
     assert not template_fits(read_tables(long))
     two = read_tables([CLINIC.replace("Metode", "Approach").encode(), b"x,y\n1,2\n"], ["a.csv", "b.csv"])
     assert not template_fits(two)  # several files: the steps ask how they fit together
+
+
+def test_numbers_show_as_written_and_complication_flags_say_what_they_are():
+    _, _, grid = grid_for("case_id,age,vas_leg_pre,Dauralaesion,Infektion\nA1,50,7.5,ja,nein\nA2,61,6,nein,ja\n")
+    rows = grid.set_index("column in your file")
+    assert rows.loc["age", "examples"] == "50, 61" and rows.loc["vas_leg_pre", "examples"] == "7.5, 6"
+    assert rows.loc["Dauralaesion", "read as"] == rows.loc["Infektion", "read as"] == target_label("complication")
+    assert rows.loc["Infektion", "why"] == "a yes/no flag: yes = infection, no = none"

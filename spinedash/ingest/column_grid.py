@@ -12,6 +12,7 @@ from __future__ import annotations
 import pandas as pd
 
 from spinedash import schema
+from spinedash.ingest.cells import _cell_text
 from spinedash.ingest.map import ColumnChoice, _candidates, choose_columns
 from spinedash.ingest.shape import detect_layout
 from spinedash.ingest.validate import column_label
@@ -66,6 +67,8 @@ def _why(choice: ColumnChoice, shaping: set[str], case_id: str | None = None) ->
             return "its name"
         when = schema.timepoint_label(tp).lower()
         return f"its name, {when}" if tp == "pre" else f"its name, at {when}"
+    if choice.target == "complication" and choice.note.startswith("a yes/no flag"):
+        return choice.note  # "a yes/no flag: yes = infection, no = none" (several are read together)
     if choice.how == "ignored":
         base = choice.source.rsplit("@", 1)[0] if "@" in choice.source else choice.source
         maybe = _candidates(base)
@@ -82,7 +85,9 @@ def column_grid(frame: pd.DataFrame, choices: list[ColumnChoice], shaping: set[s
     for c in choices:
         if c.how == "blank":
             continue
-        values = frame.iloc[:, c.position].dropna().head(500).astype("str").str.strip()
+        column = frame.iloc[:, c.position].dropna().head(500)
+        # Cells as a person sees them: an age of 50 read as a number is "50", not "50.0".
+        values = column.map(_cell_text).astype("str").str.strip() if column.dtype.kind == "f" else column.astype("str").str.strip()
         sample = [v for v in values.unique()[: examples + 2] if v][:examples]
         rows.append({"column in your file": c.source, "examples": ", ".join(sample),
                      "read as": target_label(c.target), "why": _why(c, set(shaping), case_id)})
