@@ -102,6 +102,14 @@ def _text(s: pd.Series) -> pa.Array:
 _LONGEST_MISSING = max(len(t.encode()) for t in MISSING_TOKENS)
 
 
+def _text_buffers(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """An Arrow string or large_string array's offsets (len + 1, its slice applied) and bytes, as numpy views."""
+    large = pa.types.is_large_string(arr.type)
+    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64 if large else np.int32)[arr.offset : arr.offset + len(arr) + 1]
+    raw = arr.buffers()[2]
+    return offsets, (np.frombuffer(raw, dtype=np.uint8) if raw is not None else np.zeros(0, dtype=np.uint8))
+
+
 def _untouched(arr: pa.Array) -> bool:
     """True when trimming and the missing tokens would leave every cell of an Arrow text array as
     it is: no cell starts or ends with whitespace (or any non-ASCII byte, to be safe) and none is
@@ -111,8 +119,7 @@ def _untouched(arr: pa.Array) -> bool:
     large = pa.types.is_large_string(arr.type)
     if not (large or pa.types.is_string(arr.type)) or len(arr) == 0 or arr.buffers()[2] is None:
         return False
-    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64 if large else np.int32)[arr.offset : arr.offset + len(arr) + 1]
-    data = np.frombuffer(arr.buffers()[2], dtype=np.uint8)
+    offsets, data = _text_buffers(arr)
     valid = None if not arr.null_count else arr.is_valid().to_numpy(zero_copy_only=False)
     step = 65_536  # in slices that stay in the cache: fresh million-row temporaries cost more than the checks
     n = len(arr)
@@ -149,8 +156,7 @@ def _empty_text(arr: pa.Array | pa.ChunkedArray, starts_blank: np.ndarray | None
     large = pa.types.is_large_string(arr.type)
     if not (large or pa.types.is_string(arr.type)):
         return pc.fill_null(pc.equal(trim(arr.cast(pa.string())), ""), True).to_numpy(zero_copy_only=False).astype(bool)
-    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64 if large else np.int32)[arr.offset : arr.offset + n + 1]
-    data = np.frombuffer(arr.buffers()[2], dtype=np.uint8) if arr.buffers()[2] is not None else np.zeros(0, dtype=np.uint8)
+    offsets, data = _text_buffers(arr)
     starts = offsets[:-1]
     maybe = offsets[1:] == starts
     if len(data):
@@ -248,9 +254,7 @@ def _short_keys(arr: pa.Array) -> np.ndarray | None:
     lo, hi = int(lengths.min()), int(lengths.max())
     if hi > 8 or (hi == 8 and lo != 8):
         return None
-    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64 if pa.types.is_large_string(arr.type) else np.int32)
-    offsets = offsets[arr.offset : arr.offset + n + 1]
-    data = np.frombuffer(arr.buffers()[2], dtype=np.uint8) if hi else np.zeros(1, dtype=np.uint8)
+    offsets, data = _text_buffers(arr)
     keys = np.zeros((n, 8), dtype=np.uint8)
     if lo == hi:  # equal lengths: the texts lie back to back
         keys[:, :hi] = data[offsets[0] : offsets[0] + n * hi].reshape(n, hi)

@@ -67,7 +67,7 @@ def _why(choice: ColumnChoice, shaping: set[str], case_id: str | None = None) ->
             return "its name"
         when = schema.timepoint_label(tp).lower()
         return f"its name, {when}" if tp == "pre" else f"its name, at {when}"
-    if choice.target == "complication" and choice.note.startswith("a yes/no flag"):
+    if choice.flag is not None:
         return choice.note  # "a yes/no flag: yes = infection, no = none" (several are read together)
     if choice.how == "ignored":
         base = choice.source.rsplit("@", 1)[0] if "@" in choice.source else choice.source
@@ -147,7 +147,7 @@ def duplicate_targets(choices: list[ColumnChoice]) -> dict[str, list[str]]:
         if c.target is not None:
             seen.setdefault(c.target, []).append(c)
     return {t: [c.source for c in cs] for t, cs in seen.items()
-            if len(cs) > 1 and not (t == "complication" and all(c.note.startswith("a yes/no flag") for c in cs))}
+            if len(cs) > 1 and not (t == "complication" and all(c.flag is not None for c in cs))}
 
 
 def template_fits(tables: dict[str, pd.DataFrame]) -> bool:

@@ -354,19 +354,13 @@ def _flag_values(values: pd.Series) -> bool:
     return bool(len(words)) and bool(words.isin(TRUE_WORDS | FALSE_WORDS).all())
 
 
-def _complication_flags(frame: pd.DataFrame, choices: list[ColumnChoice], codes: dict) -> list[tuple[str, int, str]]:
+def _complication_flags(choices: list[ColumnChoice], codes: dict) -> list[tuple[str, int, str]]:
     """(source, position, complication) of the columns read as the complication, when every one of them
-    is a yes/no flag named by a complication (Dauralaesion, Infektion) and has no code table of its
-    own; else [] (two columns that both mean the complication are then reported, as before)."""
-    found = []
-    for c in choices:
-        if c.target != "complication":
-            continue
-        base = c.source.rsplit("@", 1)[0]
-        flagged = complication_flag(base)
-        if not flagged or _profile_entry(codes, "complication", c.source) or not _flag_values(frame.iloc[:, c.position]):
-            return []
-        found.append((c.source, c.position, flagged))
+    is a yes/no flag named by a complication (Dauralaesion, Infektion: `ColumnChoice.flag`) and has no
+    code table of its own; else [] (two columns that both mean the complication are then reported)."""
+    found = [(c.source, c.position, c.flag) for c in choices if c.target == "complication"]
+    if any(flag is None or _profile_entry(codes, "complication", source) for source, _, flag in found):
+        return []
     return found
 
 
@@ -401,6 +395,7 @@ class ColumnChoice:
     how: str = "header"  # "header" | "profile" | "measure" | "ignored" (user's choice) | "unmatched" | "blank"
     candidates: tuple[str, ...] = ()  # best guesses when unmatched
     note: str = ""  # why, in the user's words, when it is not simply the header
+    flag: str | None = None  # read as the complication: the complication this yes/no flag column names
 
 
 def _candidates(header: str, k: int = 3) -> tuple[str, ...]:
@@ -472,8 +467,9 @@ def choose_columns(header: list[str], columns: dict | None = None, timepoint: di
                 continue
             unit = match_header(base)[1] if match_header(base) and match_header(base)[0] == target else None
             flagged = complication_flag(base) if target == "complication" and frame is not None else None
-            note = f"a yes/no flag: yes = {flagged}, no = none" if flagged and _flag_values(frame.iloc[:, i]) else ""
-            choices.append(ColumnChoice(i, name, target, unit, how="profile", note=note))
+            flag = flagged if flagged and _flag_values(frame.iloc[:, i]) else None
+            note = f"a yes/no flag: yes = {flag}, no = none" if flag else ""
+            choices.append(ColumnChoice(i, name, target, unit, how="profile", note=note, flag=flag))
             continue
         if not name:
             has_values = frame is not None and pc.any(pc.is_valid(_text(frame.iloc[:, i]))).as_py()
@@ -502,7 +498,8 @@ def choose_columns(header: list[str], columns: dict | None = None, timepoint: di
                 # map_columns combines them, a case flagged in none of them being "none".
                 complication_taken = True
                 flag_columns.append(name)
-                choices.append(ColumnChoice(i, name, "complication", how="header", note=f"a yes/no flag: yes = {flagged}, no = none"))
+                choices.append(ColumnChoice(i, name, "complication", how="header", note=f"a yes/no flag: yes = {flagged}, no = none",
+                                            flag=flagged))
                 continue
             choices.append(ColumnChoice(i, name, None, how="unmatched", candidates=("complication",),
                                         note=f"a yes/no flag for {flagged}, but another column gives the complication: SpineDash keeps one per case"))
@@ -778,7 +775,7 @@ def map_columns(frame: pd.DataFrame, decimal_comma: bool = False, header_row: in
         if c.target in position:
             continue
         mapping[c.source], units[c.target], position[c.target] = c.target, c.unit, c.position
-    flags = _complication_flags(frame, choices, codes_by_column) if len(claimed.get("complication", ())) > 1 else []
+    flags = _complication_flags(choices, codes_by_column) if len(claimed.get("complication", ())) > 1 else []
     if flags:
         for c in choices:
             if c.target == "complication" and c.source not in mapping:

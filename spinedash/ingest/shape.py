@@ -1219,23 +1219,18 @@ def _sniffed_values(s: pd.Series, limit: int = 60) -> list:
     # Distinct values of the first rows only: casting and stripping a million-row column for each of
     # a wide file's columns took about as long as reading the file (P1).
     if isinstance(s.dtype, pd.CategoricalDtype):
-        categories = s.cat.categories
-        if categories.dtype == "str" or isinstance(categories.dtype, pd.StringDtype):
-            s = categories[:_SNIFF_ROWS]  # an Index: no missing values, no Series to build
-        else:
-            s = pd.Series(categories)
-    head = s[:_SNIFF_ROWS] if isinstance(s, pd.Index) else s.head(_SNIFF_ROWS)
+        s = pd.Series(s.cat.categories)
+    head = s.head(_SNIFF_ROWS).dropna()
     if head.dtype == "str" or isinstance(head.dtype, pd.StringDtype):
         # Text (what a CSV gives): stripped in Python, stopping at `limit` distinct values — pandas'
         # cast, strip and unique cost ~1.5 ms a column, a wide file's detection 30 ms of P1.
         seen: dict[str, None] = {}
-        for v in (head if isinstance(head, pd.Index) else head.dropna()).tolist():
+        for v in head.tolist():
             seen.setdefault(v.strip(), None)
             if len(seen) == limit:
                 break
         return [v for v in seen if v != ""]
-    head = pd.Series(head) if isinstance(head, pd.Index) else head
-    values = pd.unique(head.dropna().astype("string").str.strip().dropna())[:limit]
+    values = pd.unique(head.astype("string").str.strip().dropna())[:limit]
     return [v for v in values if v != ""]
 
 
