@@ -765,6 +765,10 @@ def _messy_exports() -> dict[str, bytes]:
     b = base.copy()
     b.loc[100, :] = ""
     put("blank row inside", b)
+    r = base.copy()
+    r.loc[100, :] = "NA"  # R's write.csv: a record of nothing, inside and at the end
+    r.loc[len(r)] = ["NA"] * r.shape[1]
+    put("rows of NA", r)
     s = base.copy()
     s["length_of_stay_hours"] = s["length_of_stay_hours"].map(lambda h: f"{h}")
     s.loc[2, "length_of_stay_hours"] = "3 d"
@@ -789,7 +793,7 @@ def test_fast_reader_gives_what_the_forgiving_reader_gives(name, monkeypatch):
     fast, slow, used = _both_readers(_MESSY[name], monkeypatch)
     _assert_same(fast, slow)
     if name in ("clean", "messy cells", "VAS 0-100", "day-first dates", "registry headers", "BOM", "tab separated",
-                "unknown and unnamed columns, trailing blank row", "blank row inside"):
+                "unknown and unnamed columns, trailing blank row", "blank row inside", "rows of NA"):
         assert used, f"{name}: the fast reader should read this file"
     if name in ("semicolons", "title rows", "Windows-1252", "problems"):
         assert not used, f"{name}: the forgiving reader should read this file"

@@ -88,12 +88,17 @@ def test_by_unique_on_categories_gives_what_plain_text_gives(convert):
         pd.testing.assert_series_equal(bad_cat, bad_plain)
 
 
-def test_blank_cells_are_only_whitespace_the_regex_knew():
+def test_blank_cells_are_whitespace_the_regex_knew_or_a_spelling_of_missing():
+    """Blank: only [\\t\\n\\f\\r ], or, once that is trimmed, a spelling of missing ("NA", "-", "."),
+    which the typed CSV read parses as null. A vertical tab or a no-break space is not blank."""
     from spinedash.ingest.shape import _blank
 
-    cells = ["", " ", "\t\r\n\f ", "\v", "\u00a0", " x ", "0", None, "  .", "\u2003"]
-    got = _blank(pd.Series(cells, dtype="str")).tolist()
-    assert got == [True, True, True, False, False, False, False, True, False, False]
+    cells = ["", " ", "\t\r\n\f ", "\v", "\u00a0", " x ", "0", None, "  .", "\u2003", "NA", " n/a ", "-", "N/A x", "\u00a0NA"]
+    expected = [True, True, True, False, False, False, False, True, True, False, True, True, True, False, False]
+    assert _blank(pd.Series(cells, dtype="str")).tolist() == expected
+    words = ["NA", " n/a ", "-", "N/A x", "Missing", "missing data", None, "x"]
+    for dtype in ("str", "category", object):  # categories and objects strip as Python does; the words alike
+        assert _blank(pd.Series(words, dtype=dtype)).tolist() == [True, True, True, False, True, False, True, False], dtype
 
 
 @pytest.mark.parametrize("late", [False, True])
@@ -143,6 +148,32 @@ def test_a_long_files_score_columns_are_read_as_numbers_with_the_same_cases():
         read_stage._score_headers = original
     pd.testing.assert_frame_equal(typed.cases, text.cases)
     assert typed.cases["vas_leg_12m"].tolist()[0] == 2.0 and typed.warnings == text.warnings
+
+
+def test_a_long_file_with_NA_on_its_follow_up_rows_gives_the_cases_either_reader_gives(monkeypatch):
+    """R and SPSS write "NA" where a follow-up row has no case details. The typed read parses those
+    as null (Arrow skips a null when it builds a column's dictionary: 0.7 s of a 1M × 6 file), the
+    forgiving read keeps the word; both must see no answer there, not a second value that would
+    split 'sex' into 'sex@pre' and 'sex@12m'."""
+    import importlib
+
+    from spinedash.ingest import load_outcomes
+
+    read_stage = importlib.import_module("spinedash.ingest.read")
+    csv = (b"case_id,timepoint,sex,condition,approach,VAS leg,ODI\n"
+           b"C1,pre,female,Herniated disc,Open,7.5,40\nC1,12 months,NA,NA,-,2,12\n"
+           b"NA,NA,NA,NA,NA,NA,NA\n"
+           b"C2,pre,male,Spinal stenosis,Open,6,38\nC2,12 months,NA,n/a,NA,NA,NA\n")
+    typed = load_outcomes(csv)
+    frame = read_stage.read_source(csv, "long.csv")["long.csv"]
+    assert len(frame) == 4 and frame["sex"].isna().sum() == 2 and isinstance(frame["sex"].dtype, pd.CategoricalDtype)
+    monkeypatch.setattr(read_stage, "_read_csv_typed", lambda raw: None)
+    text = load_outcomes(csv)
+    pd.testing.assert_frame_equal(typed.cases, text.cases)
+    assert typed.warnings == text.warnings and typed.rows_read == text.rows_read
+    assert typed.cases["sex"].tolist() == ["female", "male"] and typed.layout["kind"] == "long"
+    assert {"sex", "condition", "approach"} <= set(typed.column_mapping), typed.column_mapping  # case columns, not sex@12m
+    assert any("blank row" in note for note in typed.info), typed.info
 
 
 @pytest.mark.parametrize("dtype", [np.int8, np.int16, np.int32])
@@ -299,17 +330,23 @@ def test_labels_in_python_agree_with_pandas():
 
 
 @pytest.mark.parametrize("seed", range(4))
-def test_empty_text_agrees_with_trimming_every_cell(seed):
+def test_missing_text_agrees_with_trimming_and_looking_up_every_cell(seed):
+    """cells._missing_text looks only at cells that could be blank (short, or whitespace or
+    non-ASCII at an edge): the same answer as trimming every cell and looking it up."""
     import pyarrow.compute as pc
 
-    from spinedash.ingest.cells import _empty_text
+    from spinedash.ingest.cells import _MISSING_ARRAY, _missing_text
 
     rng = random.Random(seed)
-    pool = ["", " ", "\t", "\u00a0", "\u2003 ", "a", " a", "a ", "é", "\u00a0x", "\x1c", "abc", None]
+    pool = ["", " ", "\t", "\u00a0", "\u2003 ", "a", " a", "a ", "é", "\u00a0x", "\x1c", "abc", None,
+            "NA", " na", "n/a ", "-", "--", ".", "\u00a0NULL", "missing", "Missing", "MISSING ", "nd", "C0000001", "N.A.", "n.a"]
     texts = [rng.choice(pool) for _ in range(rng.randint(1, 300))]
     for typ in (pa.string(), pa.large_string()):
         arr = pa.array(texts, type=typ)
         arr = arr.slice(rng.randint(0, len(arr) - 1)) if rng.random() < 0.5 else arr
-        expected = pc.fill_null(pc.equal(pc.utf8_trim_whitespace(arr), ""), True).to_numpy(zero_copy_only=False)
-        assert _empty_text(arr).tolist() == expected.tolist()
-        assert _empty_text(pa.chunked_array([arr.slice(0, len(arr) // 2), arr.slice(len(arr) // 2)])).tolist() == expected.tolist()
+        trimmed = pc.utf8_trim_whitespace(arr)
+        expected = pc.or_(pc.is_null(trimmed), pc.is_in(trimmed, value_set=_MISSING_ARRAY.cast(typ))).to_numpy(zero_copy_only=False)
+        assert _missing_text(arr).tolist() == expected.tolist()
+        assert _missing_text(pa.chunked_array([arr.slice(0, len(arr) // 2), arr.slice(len(arr) // 2)])).tolist() == expected.tolist()
+    ids = pa.array([f"C{i:07d}" for i in range(1000)])  # judged from lengths and edges alone
+    assert not _missing_text(ids).any()

@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
+from spinedash.ingest.cells import _MISSING_SET
 from spinedash.validation import OutcomeDataError
 
 # spinedash.ingest re-exports the function shape(), which hides the module of the same name
@@ -31,23 +32,28 @@ _fold, parse_timepoint, _col = shp._fold, shp.parse_timepoint, shp._col
 def _blank_before(s: pd.Series) -> np.ndarray:
     """True where a cell holds nothing (NaN/None, or only whitespace in a text column).
 
+    Written the plain way, cell by cell through Arrow or pandas. Since session 7 a spelling of
+    missing ("NA", "-" …: cells._MISSING_SET) is blank too, as the typed CSV read parses it as null:
+    this reference says so in the same plain way (the `.isin` below, where it compared with "").
+
     Never turns a million-row text column into Python strings: a category column is judged by its
     categories, an Arrow string column by Arrow's own kernels, anything else once per distinct value.
     """
     dtype = s.dtype
     if isinstance(dtype, pd.CategoricalDtype):
         codes = s.cat.codes.to_numpy()
-        cats = pd.Series(s.cat.categories, dtype=object).astype("string").str.strip().eq("").fillna(True).to_numpy(dtype=bool)
+        cats = pd.Series(s.cat.categories, dtype=object).astype("string").str.strip().isin(_MISSING_SET).fillna(True).to_numpy(dtype=bool)
         return np.append(cats, True)[codes]  # code -1 (missing) takes the last slot
     if not (pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype)):
         return s.isna().to_numpy()
     if getattr(dtype, "storage", None) == "pyarrow":
         arr = pa.chunked_array(s.array._pa_array) if hasattr(s.array, "_pa_array") else pa.array(s.astype(object))
         # blank = only RE2's \s characters ([\t\n\f\r ]): trimmed to nothing, 3× quicker than the regex
-        empty = pc.equal(pc.ascii_trim(arr, characters=" \t\n\f\r"), "")
+        trimmed = pc.ascii_trim(arr, characters=" \t\n\f\r")
+        empty = pc.or_(pc.is_null(trimmed), pc.is_in(trimmed, value_set=pa.array(sorted(_MISSING_SET), type=trimmed.type)))
         return pc.fill_null(empty, True).to_numpy(zero_copy_only=False).astype(bool)
     codes, uniques = pd.factorize(s, use_na_sentinel=True)
-    empty = pd.Series(uniques, dtype=object).astype("string").str.strip().eq("").fillna(True).to_numpy(dtype=bool)
+    empty = pd.Series(uniques, dtype=object).astype("string").str.strip().isin(_MISSING_SET).fillna(True).to_numpy(dtype=bool)
     return np.append(empty, True)[codes]
 
 

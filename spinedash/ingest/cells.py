@@ -141,34 +141,38 @@ _EDGE_BYTES[[9, 10, 11, 12, 13, 28, 29, 30, 31, 32]] = True  # what utf8_trim_wh
 _EDGE_BYTES[128:] = True  # any non-ASCII byte at an edge: maybe a no-break or other Unicode space
 
 
-def _empty_text(arr: pa.Array | pa.ChunkedArray, starts_blank: np.ndarray | None = None,
-                trim: Callable[[pa.Array], pa.Array] = pc.utf8_trim_whitespace) -> np.ndarray:
-    """True where an Arrow text cell is null, or empty once `trim`med (by default what
-    utf8_trim_whitespace leaves empty). Only a cell that is empty or whose first byte is marked in
-    `starts_blank` (default: whitespace or any non-ASCII byte) can be: those few are trimmed, not all
-    six million cells of a long file's id column (trimming every cell allocated the column again)."""
-    starts_blank = _EDGE_BYTES if starts_blank is None else starts_blank
+_MISSING_SET = frozenset(_MISSING_ARRAY.to_pylist())  # "" and every spelling of missing, as written
+
+
+def _missing_text(arr: pa.Array | pa.ChunkedArray, edge: np.ndarray | None = None,
+                  trim: Callable[[pa.Array], pa.Array] = pc.utf8_trim_whitespace) -> np.ndarray:
+    """True where an Arrow text cell holds nothing: null, empty once `trim`med, or a spelling of
+    missing ("NA", "n/a", "-" …: what the typed CSV read parses as null, so both readers judge a
+    cell alike). Only a cell that could be one — no longer than the longest spelling, or with a
+    byte marked in `edge` (default: whitespace or any non-ASCII byte) at either end — is trimmed
+    and looked up; a column of ids is judged from lengths and edge bytes (`_untouched`)."""
+    edge = _EDGE_BYTES if edge is None else edge
     if isinstance(arr, pa.ChunkedArray):  # chunk by chunk: no joined copy of every text
-        return np.concatenate([_empty_text(c, starts_blank, trim) for c in arr.chunks]) if arr.num_chunks else np.zeros(0, dtype=bool)
+        return np.concatenate([_missing_text(c, edge, trim) for c in arr.chunks]) if arr.num_chunks else np.zeros(0, dtype=bool)
     n = len(arr)
     if n == 0:
         return np.zeros(0, dtype=bool)
-    large = pa.types.is_large_string(arr.type)
-    if not (large or pa.types.is_string(arr.type)):
-        return pc.fill_null(pc.equal(trim(arr.cast(pa.string())), ""), True).to_numpy(zero_copy_only=False).astype(bool)
+    if not (pa.types.is_large_string(arr.type) or pa.types.is_string(arr.type)):
+        arr = arr.cast(pa.string())
+    if not arr.null_count and not (edge & ~_EDGE_BYTES).any() and _untouched(arr):
+        return np.zeros(n, dtype=bool)
     offsets, data = _text_buffers(arr)
-    starts = offsets[:-1]
-    maybe = offsets[1:] == starts
-    if len(data):
-        maybe |= starts_blank[data[np.minimum(starts, len(data) - 1)]]
+    out = offsets[1:] == offsets[:-1]  # no bytes at all: empty as it stands
     if arr.null_count:
-        maybe |= arr.is_null().to_numpy(zero_copy_only=False)
-    at = np.flatnonzero(maybe)
-    if not len(at):
-        return maybe
-    few = arr.take(pa.array(at))
-    out = np.zeros(n, dtype=bool)
-    out[at] = pc.fill_null(pc.equal(trim(few), ""), True).to_numpy(zero_copy_only=False)
+        out |= arr.is_null().to_numpy(zero_copy_only=False)
+    if not len(data):
+        return out
+    filled = np.flatnonzero(~out)
+    starts, ends = offsets[:-1][filled], offsets[1:][filled]
+    at = filled[((ends - starts) <= _LONGEST_MISSING) | edge[data[starts]] | edge[data[ends - 1]]]
+    if len(at):
+        few = trim(arr.take(pa.array(at)))
+        out[at] = pc.fill_null(pc.is_in(few, value_set=_MISSING_ARRAY.cast(few.type)), True).to_numpy(zero_copy_only=False)
     return out
 
 

@@ -31,7 +31,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from spinedash import schema
-from spinedash.ingest.cells import _MISSING_ARRAY, _empty_text, _fail, _rows_short
+from spinedash.ingest.cells import _MISSING_ARRAY, _MISSING_SET, _fail, _missing_text, _rows_short
 from spinedash.ingest.map import PARALLEL_ROWS, _column_pool, _key, _measure_words, match_header
 from spinedash.validation import OutcomeDataError
 
@@ -368,6 +368,9 @@ def _read_csv_typed(data: bytes | mmap.mmap) -> tuple[pd.DataFrame, list[str]] |
         if m is not None:
             seen.add(m[0])
     missing = _MISSING_ARRAY.to_pylist()
+    # Plain text as pandas' str holds it (large_string): converting a string column cast it, a copy
+    # of every offset (48 MB a column of six million cells).
+    types = {name: pa.large_string() if t == pa.string() else t for name, t in types.items()}
     try:
         table = pacsv.read_csv(
             pa.BufferReader(body),
@@ -377,7 +380,7 @@ def _read_csv_typed(data: bytes | mmap.mmap) -> tuple[pd.DataFrame, list[str]] |
                 newlines_in_values=quoted, ignore_empty_lines=False,
             ),
             convert_options=pacsv.ConvertOptions(
-                column_types=types, null_values=missing, strings_can_be_null=False, quoted_strings_can_be_null=True,
+                column_types=types, null_values=missing, strings_can_be_null=True, quoted_strings_can_be_null=True,
             ),
         )
     except pa.ArrowInvalid:
@@ -571,15 +574,16 @@ def _grid_to_frame(grid: pd.DataFrame) -> tuple[pd.DataFrame, list[str], int]:
 
 
 def _empty_cells(col: pd.Series) -> np.ndarray:
-    """True where a cell is missing, empty or only whitespace."""
+    """True where a cell is missing, empty, only whitespace, or a spelling of missing ("NA", "-"):
+    the typed read parses those as null, so a row of them is blank whichever reader read it."""
     if col.dtype == "str" or isinstance(col.dtype, pd.StringDtype):
-        return _empty_text(pa.array(col.array))
+        return _missing_text(pa.array(col.array))
     if isinstance(col.dtype, pd.CategoricalDtype):
-        # Blank when missing or its category is empty or whitespace: checked per category.
-        blank_category = np.append(col.cat.categories.astype("str").str.strip() == "", True)
+        # Blank when missing or its category is: checked per category.
+        blank_category = np.append(col.cat.categories.astype("str").str.strip().isin(_MISSING_SET), True)
         return blank_category[col.cat.codes.to_numpy()]
     if col.dtype == "object":
-        return (col.isna() | (col.astype("str").str.strip() == "")).to_numpy()
+        return (col.isna() | col.astype("str").str.strip().isin(_MISSING_SET)).to_numpy()
     return col.isna().to_numpy()
 
 

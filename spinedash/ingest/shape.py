@@ -30,7 +30,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from spinedash.catalogue import load_catalogue
-from spinedash.ingest.cells import _empty_text, _has_repeats
+from spinedash.ingest.cells import _MISSING_SET, _has_repeats, _missing_text
 from spinedash.validation import OutcomeDataError, make_problem
 
 LAYOUT_KINDS = ("wide", "long", "prom_tidy", "sheet_per_timepoint", "operations_followup")
@@ -97,7 +97,9 @@ def _fold(text: object) -> str:
 
 
 def _blank(s: pd.Series) -> np.ndarray:
-    """True where a cell holds nothing (NaN/None, or only whitespace in a text column).
+    """True where a cell holds nothing: NaN/None, or in a text column only whitespace or a spelling
+    of missing ("NA", "n/a", "-" …, which the typed CSV read parses as null: a cell is blank
+    whichever reader read it, and an "NA" on a follow-up row is no answer at that time point).
 
     Never turns a million-row text column into Python strings: a category column is judged by its
     categories, an Arrow string column by Arrow's own kernels, anything else once per distinct value.
@@ -106,9 +108,9 @@ def _blank(s: pd.Series) -> np.ndarray:
     if isinstance(dtype, pd.CategoricalDtype):
         categories = s.cat.categories
         if len(categories) <= 100_000:  # str.strip as before, without a pandas string column per call
-            cats = np.fromiter((not str(c).strip() for c in categories), dtype=bool, count=len(categories))
+            cats = np.fromiter((str(c).strip() in _MISSING_SET for c in categories), dtype=bool, count=len(categories))
         else:
-            cats = pd.Series(categories, dtype=object).astype("string").str.strip().eq("").fillna(True).to_numpy(dtype=bool)
+            cats = pd.Series(categories, dtype=object).astype("string").str.strip().isin(_MISSING_SET).fillna(True).to_numpy(dtype=bool)
         codes = s.array.codes
         blank_codes = np.flatnonzero(cats)
         if len(blank_codes) > 3:
@@ -124,7 +126,7 @@ def _blank(s: pd.Series) -> np.ndarray:
         arr = pa.chunked_array(s.array._pa_array) if hasattr(s.array, "_pa_array") else pa.array(s.astype(object))
         return np.concatenate([_blank_text(chunk) for chunk in arr.chunks]) if arr.num_chunks else np.zeros(0, dtype=bool)
     codes, uniques = pd.factorize(s, use_na_sentinel=True)
-    empty = pd.Series(uniques, dtype=object).astype("string").str.strip().eq("").fillna(True).to_numpy(dtype=bool)
+    empty = pd.Series(uniques, dtype=object).astype("string").str.strip().isin(_MISSING_SET).fillna(True).to_numpy(dtype=bool)
     return np.append(empty, True)[codes]
 
 
@@ -133,9 +135,10 @@ _BLANK_BYTES[[9, 10, 12, 13, 32]] = True  # RE2's \s: [\t\n\f\r ]
 
 
 def _blank_text(arr: pa.Array) -> np.ndarray:
-    """True where an Arrow text cell is null, empty or only [\t\n\f\r ] (what the regex \\s* matched):
-    only the cells that are empty or start with such a byte are trimmed (cells._empty_text)."""
-    return _empty_text(arr, _BLANK_BYTES, lambda a: pc.ascii_trim(a, characters=" \t\n\f\r"))
+    """True where an Arrow text cell is null, or empty or a spelling of missing once [\t\n\f\r ]
+    (what the regex \\s* matched) is trimmed: only the few cells that could be are looked at
+    (cells._missing_text)."""
+    return _missing_text(arr, _BLANK_BYTES, lambda a: pc.ascii_trim(a, characters=" \t\n\f\r"))
 
 
 def _col(frame: pd.DataFrame, name) -> pd.Series:
