@@ -115,13 +115,13 @@ def test_agreement_within_cases_is_judged_on_every_case_beyond_the_probe(late):
 
     present = np.ones(n, dtype=bool)
     agreeing = pd.Series((case_codes % 7).astype(str), dtype="str")
-    assert _agrees_within_case(agreeing, present, case_codes, first_rows)
+    assert _agrees_within_case(agreeing, present, case_codes.__getitem__, first_rows)
     values = agreeing.copy()
     values.iloc[n - 1 if late else 1] = "differs"
-    assert not _agrees_within_case(values, present, case_codes, first_rows)
+    assert not _agrees_within_case(values, present, case_codes.__getitem__, first_rows)
     alone = np.zeros(n, dtype=bool)
     alone[::3] = True  # one value per case: no case has two, so not a case column by agreement
-    assert not _agrees_within_case(agreeing, alone, case_codes, first_rows)
+    assert not _agrees_within_case(agreeing, alone, case_codes.__getitem__, first_rows)
 
 
 def test_a_long_files_score_columns_are_read_as_numbers_with_the_same_cases():
