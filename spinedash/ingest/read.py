@@ -649,7 +649,8 @@ def _trim_blank_rows(frame: pd.DataFrame, notes: list[str]) -> tuple[pd.DataFram
     rows_read = len(frame)
     if blank.any():
         rows = blank.index[blank.to_numpy()].tolist()
-        notes.append(f"{len(rows)} blank row{'s' if len(rows) > 1 else ''} skipped (row {_rows_short(rows)}).")
+        notes.append(f"{len(rows)} blank row{'s' if len(rows) > 1 else ''} skipped (row {_rows_short(rows)}): every cell empty or a "
+                     "word for missing (NA, n/a, -).")
         frame = frame.loc[~blank.to_numpy()]
     return frame, rows_read
 
