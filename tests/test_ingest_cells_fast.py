@@ -350,3 +350,35 @@ def test_missing_text_agrees_with_trimming_and_looking_up_every_cell(seed):
         assert _missing_text(pa.chunked_array([arr.slice(0, len(arr) // 2), arr.slice(len(arr) // 2)])).tolist() == expected.tolist()
     ids = pa.array([f"C{i:07d}" for i in range(1000)])  # judged from lengths and edges alone
     assert not _missing_text(ids).any()
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_text_column_to_categories_gives_what_arrow_gives(seed):
+    """A parsed text column (blocks with dictionaries of their own, nulls, sliced blocks, more than
+    127 words) becomes the categorical column Arrow's own conversion makes, codes as small as they go."""
+    from spinedash.ingest.read import _categorical
+
+    rng = random.Random(seed)
+    words = [f"w{i}" for i in range(rng.choice([1, 5, 127, 128, 300]))]
+    chunks = []
+    for _ in range(rng.randint(1, 5)):
+        cells = [None if rng.random() < 0.4 else rng.choice(words) for _ in range(rng.randint(0, 400))]
+        chunk = pa.array(cells, type=pa.string()).dictionary_encode()
+        if len(chunk) > 4 and rng.random() < 0.5:
+            chunk = chunk.slice(rng.randint(1, 3))  # a block that starts inside its buffers
+        chunks.append(chunk)
+    column = pa.chunked_array(chunks, type=pa.dictionary(pa.int32(), pa.string()))
+    expected = column.combine_chunks().to_pandas()
+    got = _categorical(column)
+    assert isinstance(got.dtype, pd.CategoricalDtype)
+    assert list(got.cat.categories) == list(expected.cat.categories)
+    assert got.cat.categories.dtype == expected.cat.categories.dtype
+    assert got.astype(object).tolist() == expected.astype(object).tolist()
+    assert got.cat.codes.dtype == np.min_scalar_type(-max(len(got.cat.categories), 1))
+
+
+def test_text_column_with_no_blocks_is_an_empty_categorical():
+    from spinedash.ingest.read import _categorical
+
+    got = _categorical(pa.chunked_array([], type=pa.dictionary(pa.int32(), pa.string())))
+    assert len(got) == 0 and isinstance(got.dtype, pd.CategoricalDtype)
