@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import io
+import random
 import zipfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow.csv as pacsv
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -896,3 +898,83 @@ def test_readme_names_each_regions_template_measures():
     measures = load_catalogue().measures
     for region in ingest.template_regions():
         assert f"{region}: " + ", ".join(measures[m].short_label for m in template_measures(region)) in readme, region
+
+
+def _quoted_export(rng: random.Random) -> bytes:
+    """A small quoted export whose text cells sometimes hold line breaks (one ends with one), in the
+    middle or last column, with LF or CRLF line ends."""
+    last_is_note = rng.random() < 0.5
+    header = ["case_id", "condition", "vas_leg_pre"] + (["Notes"] if last_is_note else ["Notes", "site"])
+    notes = ['"plain"', '"two\nlines"', '"said ""no""\nthen yes"', '"ends with a break\n"', '""', "", '"a,\r\nb"']
+    rows, breaks = [], rng.choice([0.0, 0.01, 0.03, 0.15])
+    for i in range(rng.randint(20, 120)):
+        note = rng.choice(notes) if rng.random() < breaks else rng.choice(['"plain"', "", "x"])
+        cells = [f'"C{i}"', rng.choice(['"Herniated disc"', "Spinal stenosis", '"Spinal, stenosis"']), rng.choice(["7", "6.5", ""]), note]
+        if not last_is_note:
+            cells.append(rng.choice(['"North"', "South", '""']))
+        rows.append(",".join(cells))
+    end = rng.choice(["\n", "\r\n"])
+    return (",".join(header) + end + end.join(rows) + end).encode()
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_a_quoted_file_read_in_pieces_is_the_file_read_whole(seed, monkeypatch):
+    """Cut at line breaks into pieces of a few dozen bytes, a quoted file whose cells hold line breaks
+    reads as it reads whole: a cut inside a quoted cell is caught and the whole file parsed at once."""
+    rng = random.Random(seed)
+    data = _quoted_export(rng)
+    monkeypatch.setattr(ingest_read, "_piece_size", lambda size: rng.randint(16, 120))
+    monkeypatch.setattr(ingest_read.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(ingest_read, "_breaks_inside_cells", lambda head, delimiter: False)  # cut even where the head shows breaks
+    pieces = ingest_read._parse_in_pieces
+    used = []
+
+    def spy(*args):
+        used.append(args)
+        return pieces(*args)
+
+    monkeypatch.setattr(ingest_read, "_parse_in_pieces", spy)
+    in_pieces = ingest_read._read_csv_typed(data)
+    monkeypatch.setattr(ingest_read, "_parse_in_pieces", lambda *args: None)
+    whole = ingest_read._read_csv_typed(data)
+    assert used, "the quoted file was not offered to the piecewise parse"
+    assert (in_pieces is None) == (whole is None)
+    if whole is not None:
+        pd.testing.assert_frame_equal(in_pieces[0], whole[0])
+        assert in_pieces[1] == whole[1]
+
+
+def test_pieces_are_used_for_a_quoted_file_without_line_breaks_in_cells(monkeypatch):
+    rows = "".join(f'"C{i}","Herniated disc",{i % 10}\n' for i in range(400))
+    data = ('case_id,condition,vas_leg_pre\n' + rows).encode()
+    monkeypatch.setattr(ingest_read, "_piece_size", lambda size: 64)
+    monkeypatch.setattr(ingest_read.os, "cpu_count", lambda: 2)
+    table = ingest_read._parse_in_pieces(data, 0, "", ["f0", "f1", "f2"], pacsv.ParseOptions(newlines_in_values=True), pacsv.ConvertOptions())
+    assert table is not None and table.num_rows == 400
+    assert table.column(0).num_chunks > 10
+    assert table.column(0).to_pylist() == [f"C{i}" for i in range(400)]
+
+
+def test_a_cut_inside_a_quoted_last_cell_sends_the_file_to_the_whole_parse(monkeypatch):
+    """The cut the column count cannot catch: inside a quoted cell of the last column whose rest
+    reads as a row ("x,y,3,z"). The piece's last cell then ends with the line break at the cut, and
+    the file is parsed whole."""
+    rows = "".join(f'"C{i}","Herniated disc",{i % 10},"note {i}"\n' for i in range(40))
+    data = ('case_id,condition,vas_leg_pre,Notes\n' + rows + '"C40","Herniated disc",3,"two\nx,y,3,z"\n' + rows.replace('"C', '"D') + rows.replace('"C', '"E')).encode()
+    inner = data.index(b"two\n") + 3  # the line break inside the quoted cell
+    monkeypatch.setattr(ingest_read, "_piece_size", lambda size: inner)  # the first cut lands right after it
+    monkeypatch.setattr(ingest_read.os, "cpu_count", lambda: 2)
+    names = ["f0", "f1", "f2", "f3"]
+    assert ingest_read._parse_in_pieces(data, 0, "", names, pacsv.ParseOptions(newlines_in_values=True), pacsv.ConvertOptions()) is None
+    frame, header = ingest_read._read_csv_typed(data)
+    assert header == ["case_id", "condition", "vas_leg_pre", "Notes"]
+    assert len(frame) == 121
+    assert frame.iloc[40, 3] == "two\nx,y,3,z" and frame.iloc[41, 0] == "D0" and frame.iloc[-1, 0] == "E39"
+
+
+def test_line_breaks_inside_cells_are_seen_in_the_head():
+    assert not ingest_read._breaks_inside_cells('a,b\n"x",1\r\n"y",2\n\n', ",")
+    assert ingest_read._breaks_inside_cells('a,b\n"x\ny",1\n', ",")
+    assert ingest_read._breaks_inside_cells('a;b\n"x\r\ny";1\n', ";")
+    assert ingest_read._breaks_inside_cells('a,b\n"x",1\n"cut inside\na cel', ",")  # the head ends inside a quoted cell
+    assert not ingest_read._breaks_inside_cells('a,b\n"x",1\n"cut insi', ",")
