@@ -949,7 +949,7 @@ def test_pieces_are_used_for_a_quoted_file_without_line_breaks_in_cells(monkeypa
     data = ('case_id,condition,vas_leg_pre\n' + rows).encode()
     monkeypatch.setattr(ingest_read, "_piece_size", lambda size: 64)
     monkeypatch.setattr(ingest_read.os, "cpu_count", lambda: 2)
-    table = ingest_read._parse_in_pieces(data, 0, "", ["f0", "f1", "f2"], pacsv.ParseOptions(newlines_in_values=True), pacsv.ConvertOptions())
+    table = ingest_read._parse_in_pieces(data, 0, "", ["f0", "f1", "f2"], ",", pacsv.ConvertOptions())
     assert table is not None and table.num_rows == 400
     assert table.column(0).num_chunks > 10
     assert table.column(0).to_pylist() == [f"C{i}" for i in range(400)]
@@ -965,7 +965,7 @@ def test_a_cut_inside_a_quoted_last_cell_sends_the_file_to_the_whole_parse(monke
     monkeypatch.setattr(ingest_read, "_piece_size", lambda size: inner)  # the first cut lands right after it
     monkeypatch.setattr(ingest_read.os, "cpu_count", lambda: 2)
     names = ["f0", "f1", "f2", "f3"]
-    assert ingest_read._parse_in_pieces(data, 0, "", names, pacsv.ParseOptions(newlines_in_values=True), pacsv.ConvertOptions()) is None
+    assert ingest_read._parse_in_pieces(data, 0, "", names, ",", pacsv.ConvertOptions()) is None
     frame, header = ingest_read._read_csv_typed(data)
     assert header == ["case_id", "condition", "vas_leg_pre", "Notes"]
     assert len(frame) == 121

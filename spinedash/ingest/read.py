@@ -214,13 +214,7 @@ def _read_csv_grid(text: str, delimiter: str, utf8: bytes | None = None) -> pd.D
         table = pacsv.read_csv(
             pa.BufferReader(utf8 if utf8 is not None else text.encode("utf-8")),
             read_options=pacsv.ReadOptions(column_names=[f"f{i}" for i in range(width)]),
-            parse_options=pacsv.ParseOptions(
-                delimiter=delimiter,
-                quote_char='"',
-                double_quote=True,
-                newlines_in_values='"' in text,
-                ignore_empty_lines=False,
-            ),
+            parse_options=_parse_options(delimiter, newlines_in_values='"' in text),
             convert_options=pacsv.ConvertOptions(
                 column_types={f"f{i}": pa.string() for i in range(width)},
                 strings_can_be_null=False,
@@ -304,6 +298,12 @@ def _block_size(size: int) -> int:
     return min(8 << 20, max(1 << 20, size // 32))
 
 
+def _parse_options(delimiter: str, newlines_in_values: bool) -> pacsv.ParseOptions:
+    """How SpineDash has Arrow split a CSV: double-quoted cells, "" for a quote, blank lines kept as
+    rows (so row numbers stay the spreadsheet's); line breaks inside quoted cells when told."""
+    return pacsv.ParseOptions(delimiter=delimiter, quote_char='"', double_quote=True, newlines_in_values=newlines_in_values, ignore_empty_lines=False)
+
+
 def _piece_size(size: int) -> int:
     """Bytes of a file parsed as one piece (`_parse_in_pieces`): as many as Arrow's blocks."""
     return _block_size(size)
@@ -320,7 +320,7 @@ def _breaks_inside_cells(head: str, delimiter: str) -> bool:
 
 
 def _parse_in_pieces(
-    data: bytes | mmap.mmap, start: int, head: str, names: list[str], parse_options: pacsv.ParseOptions, convert_options: pacsv.ConvertOptions,
+    data: bytes | mmap.mmap, start: int, head: str, names: list[str], delimiter: str, convert_options: pacsv.ConvertOptions,
 ) -> pa.Table | None:
     """A large quoted file parsed as pieces cut at line breaks, one piece a task on the column pool,
     as Arrow parses an unquoted file; None for a small file or when a cut fell inside a quoted cell.
@@ -337,7 +337,7 @@ def _parse_in_pieces(
     start: with many such cells a cut would land in one, and the pieces would be parsed in vain.
     """
     size = _piece_size(len(data))
-    if len(data) - start < 2 * size or (os.cpu_count() or 1) < 2 or _breaks_inside_cells(head, parse_options.delimiter):
+    if len(data) - start < 2 * size or (os.cpu_count() or 1) < 2 or _breaks_inside_cells(head, delimiter):
         return None
     cuts = [start]
     while (end := data.find(b"\n", cuts[-1] + size)) >= 0 and end + 1 < len(data):
@@ -350,10 +350,7 @@ def _parse_in_pieces(
         return pacsv.read_csv(
             pa.BufferReader(buffer.slice(first, end - first)),
             read_options=pacsv.ReadOptions(column_names=names, skip_rows=1 if i == 0 else 0, block_size=end - first + 1, use_threads=False),
-            parse_options=pacsv.ParseOptions(
-                delimiter=parse_options.delimiter, quote_char=parse_options.quote_char, double_quote=parse_options.double_quote,
-                newlines_in_values=False, ignore_empty_lines=parse_options.ignore_empty_lines,
-            ),
+            parse_options=_parse_options(delimiter, newlines_in_values=False),  # a piece is one block: its quoted breaks read right
             convert_options=convert_options,
         )
 
@@ -439,10 +436,9 @@ def _read_csv_typed(data: bytes | mmap.mmap) -> tuple[pd.DataFrame, list[str]] |
     # column's dictionary: 0.7 s of a 1M × 6 file's parse. A wide file, mostly filled, gains nothing
     # and its null categories cost more to convert, so it keeps them as text (blank alike: read._empty_cells).
     long_file = bool(seen & set(scores.values()))
-    parse_options = pacsv.ParseOptions(delimiter=delimiter, quote_char='"', double_quote=True, newlines_in_values=quoted, ignore_empty_lines=False)
     convert_options = pacsv.ConvertOptions(column_types=types, null_values=missing, strings_can_be_null=long_file, quoted_strings_can_be_null=True)
     try:
-        table = _parse_in_pieces(data, start, head, names, parse_options, convert_options) if quoted else None
+        table = _parse_in_pieces(data, start, head, names, delimiter, convert_options) if quoted else None
     except pa.ArrowInvalid:
         table = None  # a piece cut inside a quoted cell, or a cell Arrow cannot parse: the whole file at once decides
     try:
@@ -450,7 +446,7 @@ def _read_csv_typed(data: bytes | mmap.mmap) -> tuple[pd.DataFrame, list[str]] |
             table = pacsv.read_csv(
                 pa.BufferReader(body),
                 read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=_block_size(len(data))),
-                parse_options=parse_options,
+                parse_options=_parse_options(delimiter, newlines_in_values=quoted),
                 convert_options=convert_options,
             )
     except pa.ArrowInvalid:
